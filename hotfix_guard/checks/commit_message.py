@@ -1,0 +1,83 @@
+"""Every non-merge commit of a hotfix carries the HOTFIX token and a conventional fix header."""
+
+from __future__ import annotations
+
+import re
+
+from hotfix_guard.model import Change, Finding
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from hotfix_guard.config import Config
+
+ID = "commit-message"
+
+SCISSORS = "------------------------ >8 ------------------------"
+_HEADER = re.compile(r"(?P<type>[A-Za-z]+)(?:\([^()\n]*\))?!?: \S")
+_AUTOSQUASH = re.compile(r"(?:fixup|squash|amend)! ")
+EXAMPLE = "fix(scope): HOTFIX - what it fixes"
+
+
+def check(change: Change, config: Config) -> list[Finding]:
+    findings = []
+    for commit in change.commits:
+        if commit.is_merge:
+            continue
+        problems = message_problems(commit.message, config, commit.valid_utf8)
+        findings.extend(
+            Finding(ID, f"commit {commit.short_sha} {_quote(commit.subject)}: {problem}")
+            for problem in problems
+        )
+    return findings
+
+
+def check_message_file(data: bytes, config: Config) -> list[Finding]:
+    """The commit-msg hook's check: the message git is about to record, as raw bytes."""
+    try:
+        text, valid_utf8 = data.decode("utf-8"), True
+    except UnicodeDecodeError:
+        text, valid_utf8 = data.decode("utf-8", "replace"), False
+    return [Finding(ID, problem) for problem in message_problems(clean_message(text), config, valid_utf8)]
+
+
+def clean_message(text: str) -> str:
+    """The message as git records it: no `#` comment lines, nothing below the scissors line."""
+    kept = []
+    for line in text.splitlines():
+        if line.startswith("#"):
+            if line[1:].strip() == SCISSORS:
+                break
+            continue
+        kept.append(line.rstrip())
+    return "\n".join(kept).strip("\n")
+
+
+def message_problems(message: str, config: Config, valid_utf8: bool = True) -> list[str]:
+    if not message.strip():
+        return [f"empty commit message; write one such as {EXAMPLE!r}"]
+    problems = []
+    if not valid_utf8:
+        problems.append("message is not valid UTF-8; re-save it as UTF-8")
+    if not config.message_token.search(message):
+        problems.append(f"missing the hotfix token /{config.message_token.pattern}/; e.g. {EXAMPLE!r}")
+    if config.conventional and not _is_conventional(header_of(message), config.message_types):
+        types = ", ".join((*config.message_types, "revert"))
+        problems.append(f"header must be 'type(scope): subject' with type {types}; e.g. {EXAMPLE!r}")
+    return problems
+
+
+def header_of(message: str) -> str:
+    return message.strip().split("\n", 1)[0]
+
+
+def _is_conventional(header: str, types: tuple[str, ...]) -> bool:
+    while _AUTOSQUASH.match(header):
+        header = header[header.index("! ") + 2 :]
+    if header.startswith('Revert "'):
+        return True
+    match = _HEADER.match(header)
+    return match is not None and match.group("type") in (*types, "revert")
+
+
+def _quote(subject: str) -> str:
+    return repr(subject if len(subject) <= 60 else subject[:57] + "...")

@@ -1,0 +1,36 @@
+"""A hotfix is a hotfix of its base: it starts at the base, is not empty, and carries no development work."""
+
+from __future__ import annotations
+
+from hotfix_guard.model import Change, Finding
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from hotfix_guard.config import Config
+
+ID = "scope"
+
+
+def check(change: Change, config: Config) -> list[Finding]:
+    if not change.base_is_ancestor:
+        return [
+            Finding(
+                ID,
+                f"base {change.base} is not an ancestor of {change.head}: "
+                f"a hotfix must branch from its release tag (git switch -c <branch> {change.base})",
+            )
+        ]
+    if not change.commits:
+        return [Finding(ID, f"empty change: no commits between {change.base} and {change.head}; commit the fix first")]
+    leaked = [c for c in change.commits if c.sha in change.development_commits]
+    if not leaked:
+        return []
+    listed = "; ".join(f"{c.short_sha} {c.subject!r}" for c in leaked[:10])
+    more = f" and {len(leaked) - 10} more" if len(leaked) > 10 else ""
+    return [
+        Finding(
+            ID,
+            f"{len(leaked)} commits come from {config.develop_branch}, not from {change.base}: "
+            f"{listed}{more}; rebuild the hotfix from {change.base} with only the fix",
+        )
+    ]

@@ -1,0 +1,247 @@
+"""The click CLI: `hotfix-guard [OPTIONS] COMMAND`. The one place errors become exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from hotfix_guard import __version__
+from hotfix_guard.branches import OTHER, classify
+from hotfix_guard.collect import Target, collect_change, head_info, resolve_branch
+from hotfix_guard.config import CHECK_IDS, load_config
+from hotfix_guard.errors import EXIT_ERROR, EXIT_FAILED, EXIT_OK, HotfixGuardError, RepoError
+from hotfix_guard.report import FORMATS, render, write
+from hotfix_guard.runner import FAILED, Report, checks_to_run, run_checks
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from hotfix_guard.config import Config
+    from hotfix_guard.model import Change
+
+EXIT_CODES_HELP = """\b
+Exit codes: 0 no errors (warnings allowed unless --strict), 1 a check failed,
+2 usage, config or repository error."""
+
+
+class Options:
+    __slots__ = ("repo", "config_file", "form", "colour")
+
+    def __init__(self, repo: str | None, config_file: str | None, form: str, colour: bool):
+        self.repo = repo
+        self.config_file = config_file
+        self.form = form
+        self.colour = colour
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP)
+@click.option("--repo", metavar="PATH", help="Repository to check (default: the current directory).")
+@click.option("--config", "config_file", metavar="FILE", help="Config file (default: .hotfix-guard.toml, pyproject.toml, setup.cfg).")
+@click.option("--format", "form", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format.")
+@click.option("--no-color", is_flag=True, help="No colour (also when NO_COLOR is set or output is not a terminal).")
+@click.version_option(__version__, prog_name="hotfix-guard")
+@click.pass_context
+def cli(ctx: click.Context, repo: str | None, config_file: str | None, form: str, no_color: bool) -> None:
+    """Guard emergency hotfix releases: branch naming, change size, HOTFIX commit messages, scope.
+
+    A hotfix branch (hotfix/v1.2.4) starts at a release tag (v1.2.3), its base. The
+    change is everything from the base to the branch head.
+    """
+    colour = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    ctx.obj = Options(repo, config_file, form, colour)
+
+
+def change_options(function: Callable[..., int]) -> Callable[..., int]:
+    """--base/--head/--branch: which change to check."""
+    function = click.option("--branch", metavar="NAME", help="Branch name to check (default: the checked-out branch, or the CI's GITHUB_HEAD_REF / GITHUB_REF_NAME / CI_COMMIT_REF_NAME on a detached HEAD).")(function)
+    function = click.option("--head", metavar="REF", help="Head of the change (default: HEAD).")(function)
+    function = click.option("--base", metavar="REF", help="Base of the change (default: the nearest release tag reachable from the head).")(function)
+    return function
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@change_options
+@click.option("--skip", "skip", multiple=True, type=click.Choice(CHECK_IDS), metavar="ID", help=f"Skip a check (repeatable): {', '.join(CHECK_IDS)}.")
+@click.option("--strict", is_flag=True, help="Warnings fail the run too.")
+@click.option("--allow-large", is_flag=True, help="Accept more changed files than the limit (also HOTFIX_GUARD_ALLOW_LARGE=1).")
+@click.pass_obj
+def validate(opts: Options, base: str | None, head: str | None, branch: str | None, skip: tuple[str, ...], strict: bool, allow_large: bool) -> int:
+    """Run every enabled check on the hotfix change, before release.
+
+    Fails on a branch that is not a hotfix branch. When the file limit is exceeded in an
+    interactive terminal, asks "Continue with hotfix? [y/N]".
+    """
+    target = Target(opts.repo, head, base, branch)
+    config, change = _prepare(opts, target, checks=None, skip=skip, allow_large=allow_large, require_hotfix=True)
+    report = run_checks(change, config, skip)
+    if _should_ask(report, config, opts):
+        write(render_file_count(report, opts))
+        if click.confirm("Continue with hotfix?", default=False):
+            config.allow_large = True
+            report = run_checks(change, config, skip)
+    return _output(report, opts, strict, "validate")
+
+
+def render_file_count(report: Report, opts: Options) -> str:
+    from hotfix_guard.report import render_findings
+
+    return render_findings([f for f in report.findings if f.check == "file-count"], opts.colour)
+
+
+def _should_ask(report: Report, config: Config, opts: Options) -> bool:
+    failed = any(r.check == "file-count" and r.status == FAILED for r in report.results)
+    interactive = sys.stdin.isatty() and sys.stdout.isatty() and opts.form == "text"
+    return failed and interactive and not config.allow_large
+
+
+@cli.group()
+def check() -> None:
+    """Run one check: branch-name, file-count, diff-size, commit-message or scope."""
+
+
+@check.command("branch-name", epilog=EXIT_CODES_HELP)
+@click.argument("name", required=False)
+@click.option("--base", metavar="REF", help="Base release (default: the nearest release tag reachable from HEAD).")
+@click.pass_obj
+def check_branch_name(opts: Options, name: str | None, base: str | None) -> int:
+    """Check a branch name (default: the checked-out branch).
+
+    Accepted: hotfix/vX.Y.Z (the next patch of the base, not yet tagged),
+    hotfix/security-YYYY-NNN, hotfix/<kebab-case>, hotfix/vYYYYMMDD_HHMM. Names outside
+    hotfix/ pass, except near misses such as Hotfix/v1.2.4.
+    """
+    return _run_one(opts, "branch-name", Target(opts.repo, None, base, name))
+
+
+def _single_check(check_id: str, summary: str, staged_option: bool) -> None:
+    @change_options
+    @click.pass_obj
+    def command(opts: Options, base: str | None, head: str | None, branch: str | None, staged: bool = False, allow_large: bool = False) -> int:
+        return _run_one(opts, check_id, Target(opts.repo, head, base, branch, staged), allow_large)
+
+    command.__doc__ = summary
+    if staged_option:
+        command = click.option("--staged", is_flag=True, help="Count what is staged too (base against the index), as the pre-commit hook does.")(command)
+    if check_id == "file-count":
+        command = click.option("--allow-large", is_flag=True, help="Accept more changed files than the limit.")(command)
+    check.command(check_id, epilog=EXIT_CODES_HELP)(command)
+
+
+_single_check("file-count", "Check the number of changed files (renames count once; deletions and binaries count).", True)
+_single_check("diff-size", "Check lines added + removed in the whole change (git's numstat).", True)
+_single_check("scope", "Check the change starts at its base, is not empty and carries no development work.", False)
+
+
+@check.command("commit-message", epilog=EXIT_CODES_HELP)
+@click.option("--file", "message_file", type=click.Path(dir_okay=False, allow_dash=True), help="Check a commit message file (as the commit-msg hook does); - for stdin.")
+@click.option("--range", "commit_range", metavar="A..B", help="Check every non-merge commit in A..B.")
+@change_options
+@click.pass_obj
+def check_commit_message(opts: Options, message_file: str | None, commit_range: str | None, base: str | None, head: str | None, branch: str | None) -> int:
+    """Check commit messages carry HOTFIX and a conventional fix header.
+
+    Default: every commit of the hotfix change (base..head).
+    """
+    if message_file is not None and commit_range is not None:
+        raise click.UsageError("give either --file or --range, not both")
+    if message_file is not None:
+        return _check_message_file(opts, message_file)
+    if commit_range is not None:
+        base, head = _split_range(commit_range)
+    return _run_one(opts, "commit-message", Target(opts.repo, head, base, branch))
+
+
+def _split_range(commit_range: str) -> tuple[str, str]:
+    base, separator, head = commit_range.partition("..")
+    if not separator or not base or head.startswith("."):
+        raise click.BadParameter(f"{commit_range!r} is not a range like v1.2.3..HEAD", param_hint="--range")
+    return base, head or "HEAD"
+
+
+def _check_message_file(opts: Options, path: str) -> int:
+    from hotfix_guard import gitrepo
+    from hotfix_guard.checks.commit_message import check_message_file
+    from hotfix_guard.model import Change
+    from hotfix_guard.runner import CheckResult, _status
+
+    with click.open_file(path, "rb") as handle:
+        data = handle.read()
+    found = gitrepo.find_git_dir(opts.repo or os.getcwd())
+    config = load_config(found[0] if found else (opts.repo or os.getcwd()), opts.config_file)
+    findings = [f.with_severity(config.severity["commit-message"]) for f in check_message_file(data, config)]
+    change = Change(branch=None, base="", base_version=None, head=path)
+    report = Report(change, [CheckResult("commit-message", _status(findings))], findings)
+    return _output(report, opts, False, "check commit-message")
+
+
+def _run_one(opts: Options, check_id: str, target: Target, allow_large: bool = False) -> int:
+    config, change = _prepare(opts, target, checks=[check_id], skip=(), allow_large=allow_large, require_hotfix=False)
+    report = run_checks(change, config, only=[check_id])
+    return _output(report, opts, False, f"check {check_id}")
+
+
+def _prepare(
+    opts: Options, target: Target, checks: list[str] | None, skip: tuple[str, ...], allow_large: bool, require_hotfix: bool
+) -> tuple[Config, Change]:
+    info = head_info(target)
+    config = load_config(info.top, opts.config_file)
+    config.allow_large = allow_large or os.environ.get("HOTFIX_GUARD_ALLOW_LARGE", "") in ("1", "true", "yes")
+    branch = resolve_branch(target, info.git_dir)
+    if require_hotfix:
+        _require_hotfix_branch(branch, config)
+    enabled = checks if checks is not None else checks_to_run(config, skip)
+    assert info.head_sha is not None
+    return config, collect_change(target, info.head_sha, branch, config, enabled)
+
+
+def _require_hotfix_branch(branch: str | None, config: Config) -> None:
+    if branch is None:
+        raise RepoError(
+            "HEAD is detached and no CI branch variable (GITHUB_HEAD_REF, GITHUB_REF_NAME, "
+            "CI_COMMIT_REF_NAME) is set; pass --branch NAME"
+        )
+    if classify(branch, config) == OTHER:
+        raise RepoError(
+            f"{branch!r} is not a hotfix branch; validate checks a {config.branch_prefix}... branch "
+            "before release (check one out, or pass --branch NAME)"
+        )
+
+
+def _output(report: Report, opts: Options, strict: bool, title: str) -> int:
+    write(render(report, opts.form, opts.colour, strict, title))
+    return report.exit_code(strict)
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True}, add_help_option=True)
+@click.argument("name", type=click.Choice(["branch-name", "file-count", "diff-size", "commit-message", "scope", "validate"]))
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def hook(name: str, args: tuple[str, ...]) -> int:
+    """Entry point for git hooks and pre-commit: hotfix-guard hook NAME [COMMIT_MSG_FILE].
+
+    Passes silently on branches that are not hotfix branches. pre-commit stage: the change
+    plus what is staged; pre-push stage: what is pushed; commit-msg: the message file.
+    """
+    from hotfix_guard.hooks import main as run_hook
+
+    return run_hook(name, list(args))
+
+
+def main(args: list[str] | None = None) -> int:
+    try:
+        result = cli.main(args=args, prog_name="hotfix-guard", standalone_mode=False)
+    except click.exceptions.Abort:
+        write("\nAborted.\n", sys.stderr)
+        return EXIT_FAILED
+    except click.ClickException as error:
+        error.show()
+        return EXIT_ERROR
+    except HotfixGuardError as error:
+        write(f"hotfix-guard: error: {error}\n", sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        write("\nInterrupted.\n", sys.stderr)
+        return 130
+    return result if isinstance(result, int) else EXIT_OK

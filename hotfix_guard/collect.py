@@ -1,0 +1,159 @@
+"""Build the Change a run checks: which branch, which base release, and what changed since.
+
+Only the facts the enabled checks need are asked of git, each once.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hotfix_guard import gitrepo
+from hotfix_guard.branches import branch_version
+from hotfix_guard.errors import RepoError
+from hotfix_guard.model import Change
+from hotfix_guard.versions import parse_release_tag, release_tag_glob
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Collection
+
+    from hotfix_guard.config import Config
+    from hotfix_guard.versions import Version
+
+# Where CI systems say which branch a detached checkout is building, most specific first.
+CI_BRANCH_VARIABLES = ("GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME")
+
+NEEDS_FILES = {"file-count", "diff-size"}
+NEEDS_COMMITS = {"commit-message", "scope"}
+
+
+class Target:
+    """What the user asked to check: which repository, head, base and branch name."""
+
+    __slots__ = ("repo", "head", "base", "branch", "staged")
+
+    def __init__(
+        self,
+        repo: str | None = None,
+        head: str | None = None,
+        base: str | None = None,
+        branch: str | None = None,
+        staged: bool = False,
+    ):
+        self.repo = repo
+        self.head = head
+        self.base = base
+        self.branch = branch
+        self.staged = staged
+
+
+def resolve_branch(target: Target, git_dir: str) -> str | None:
+    """The branch name being checked; None when it cannot be known (detached, no CI hint)."""
+    if target.branch is not None:
+        return target.branch
+    if target.head is not None:
+        named = gitrepo.branch_of_ref(target.head, target.repo)
+        if named is not None:
+            return named
+    else:
+        named = gitrepo.head_branch(git_dir)
+        if named is not None:
+            return named
+    return ci_branch()
+
+
+def ci_branch() -> str | None:
+    """The branch a CI system says it is building (its checkouts have a detached HEAD)."""
+    for variable in CI_BRANCH_VARIABLES:
+        value = os.environ.get(variable, "").strip()
+        if value:
+            return value.removeprefix("refs/heads/")
+    return None
+
+
+def head_info(target: Target) -> gitrepo.RepoInfo:
+    info = gitrepo.repo_info(target.repo, target.head or "HEAD")
+    if info.head_sha is None:
+        if target.head is not None:
+            raise RepoError(f"head {target.head!r} is not a commit in this repository")
+        raise RepoError("the repository has no commits yet; commit something first")
+    return info
+
+
+def collect_change(target: Target, head: str, branch: str | None, config: Config, checks: Collection[str]) -> Change:
+    """The change from the base release to HEAD (a commit name), as far as CHECKS need it."""
+    repo = target.repo
+    version = branch_version(branch, config) if branch and "branch-name" in checks else None
+    needs_base = bool(version) or bool(set(checks) & (NEEDS_FILES | NEEDS_COMMITS))
+    if not needs_base:
+        return Change(branch=branch, base="", base_version=None, head=_head_label(target, branch))
+
+    base_name, base_rev, base_version = _resolve_base(target, head, config)
+    develop_refs = [f"refs/heads/{config.develop_branch}", f"refs/remotes/{config.remote}/{config.develop_branch}"]
+    wanted_refs = develop_refs if "scope" in checks else []
+    if version is not None:
+        wanted_refs.append(f"refs/tags/{version.tag(config.tag_prefix)}")
+    existing = gitrepo.existing_refs(wanted_refs, repo)
+
+    commits = gitrepo.commits_between(base_rev, head, repo) if set(checks) & NEEDS_COMMITS else ()
+    files = ()
+    if set(checks) & NEEDS_FILES:
+        files = gitrepo.changed_files(base_rev, None if target.staged else head, repo)
+    development: frozenset[str] = frozenset()
+    found_develop = [ref for ref in develop_refs if ref in existing]
+    if found_develop and commits:
+        outside = gitrepo.commits_not_on(head, [base_rev, *found_develop], repo)
+        development = frozenset(c.sha for c in commits) - outside
+    is_ancestor = True
+    if target.base is not None and "scope" in checks:
+        is_ancestor = gitrepo.is_ancestor(base_rev, head, repo)
+    return Change(
+        branch=branch,
+        base=base_name,
+        base_version=base_version,
+        head=_head_label(target, branch),
+        base_is_ancestor=is_ancestor,
+        commits=commits,
+        files=files,
+        development_commits=development,
+        existing_tags=frozenset(ref[len("refs/tags/") :] for ref in existing if ref.startswith("refs/tags/")),
+        includes_staged=target.staged,
+    )
+
+
+def _head_label(target: Target, branch: str | None) -> str:
+    return target.head or branch or "HEAD"
+
+
+def _resolve_base(target: Target, head: str, config: Config) -> tuple[str, str, Version | None]:
+    """(name to show, revision to give git, release version or None) of the base."""
+    prefix = config.tag_prefix
+    if target.base is not None:
+        sha = gitrepo.resolve_commit(target.base, target.repo)
+        if sha is None:
+            shallow = gitrepo.is_shallow(target.repo)
+            hint = " (this is a shallow clone: git fetch --tags --unshallow)" if shallow else ""
+            raise RepoError(f"base {target.base!r} is not a commit in this repository{hint}")
+        version = parse_release_tag(target.base, prefix)
+        if version is not None and not gitrepo.existing_refs([f"refs/tags/{target.base}"], target.repo):
+            version = None
+        return target.base, sha, version
+    tag = gitrepo.nearest_tag(
+        head,
+        release_tag_glob(prefix),
+        lambda name: parse_release_tag(name, prefix) is not None,
+        target.repo,
+    )
+    if tag is None:
+        raise RepoError(_no_release_message(gitrepo.is_shallow(target.repo), prefix))
+    return tag, f"refs/tags/{tag}", parse_release_tag(tag, prefix)
+
+
+def _no_release_message(shallow: bool, prefix: str) -> str:
+    example = f"{prefix}1.2.3"
+    if shallow:
+        return (
+            f"no release tag (like {example}) is reachable from HEAD in this shallow clone; "
+            "fetch history and tags (git fetch --tags --unshallow, or --deepen N) or pass --base REF"
+        )
+    return f"no release tag (like {example}) is reachable from HEAD; tag the release or pass --base REF"

@@ -1,0 +1,273 @@
+"""Defaults and the one config reader.
+
+First found wins: `--config FILE`, `.hotfix-guard.toml`, `[tool.hotfix-guard]` in
+`pyproject.toml`, `[hotfix-guard]` in `setup.cfg`. Top-level keys sit in the main table;
+each check's keys sit in a sub-table named by its check id (`[tool.hotfix-guard.file-count]`,
+or `[hotfix-guard.file-count]` in setup.cfg). Unknown keys and wrong types are errors that
+name the key and the file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from hotfix_guard.errors import ConfigError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+CHECK_IDS = ("branch-name", "file-count", "diff-size", "commit-message", "scope", "focused-tests")
+SEVERITIES = ("error", "warning", "off")
+
+DEFAULT_BRANCH_PATTERNS = (
+    r"^hotfix/v(?P<version>[0-9]+\.[0-9]+\.[0-9]+)$",
+    r"^hotfix/security-[0-9]{4}-[0-9]{3}$",
+    r"^hotfix/v[0-9]{4}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])_([01][0-9]|2[0-3])[0-5][0-9]$",
+    r"^hotfix/[a-z0-9]+(-[a-z0-9]+)*$",
+)
+
+# (table, key) -> default; the default's type is the key's type. Table "" is the top level.
+DEFAULTS: dict[tuple[str, str], object] = {
+    ("", "tag-prefix"): "v",
+    ("", "branch-prefix"): "hotfix/",
+    ("", "develop-branch"): "develop",
+    ("", "remote"): "origin",
+    ("branch-name", "severity"): "error",
+    ("branch-name", "patterns"): list(DEFAULT_BRANCH_PATTERNS),
+    ("file-count", "severity"): "error",
+    ("file-count", "max-files"): 5,
+    ("file-count", "exclude"): [],
+    ("diff-size", "severity"): "warning",
+    ("diff-size", "max-lines"): 200,
+    ("diff-size", "exclude"): [],
+    ("commit-message", "severity"): "error",
+    ("commit-message", "token"): r"\bHOTFIX\b",
+    ("commit-message", "conventional"): True,
+    ("commit-message", "types"): ["fix"],
+    ("scope", "severity"): "error",
+    ("focused-tests", "severity"): "error",
+}
+
+_FILE_NAMES = (".hotfix-guard.toml", "pyproject.toml", "setup.cfg")
+
+
+class Config:
+    """Validated settings; `source` names the file they came from (None for defaults)."""
+
+    def __init__(self, values: Mapping[tuple[str, str], object], source: str | None = None):
+        self.source = source
+        self.tag_prefix = str(values["", "tag-prefix"])
+        self.branch_prefix = str(values["", "branch-prefix"])
+        self.develop_branch = str(values["", "develop-branch"])
+        self.remote = str(values["", "remote"])
+        self.severity = {check: str(values[check, "severity"]) for check in CHECK_IDS}
+        self.branch_patterns = _compile_all(values, "branch-name", "patterns", source)
+        self.max_files = _int(values, "file-count", "max-files")
+        self.file_count_exclude = _strings(values, "file-count", "exclude")
+        self.max_lines = _int(values, "diff-size", "max-lines")
+        self.diff_size_exclude = _strings(values, "diff-size", "exclude")
+        self.message_token = _compile_all(values, "commit-message", "token", source)[0]
+        self.conventional = bool(values["commit-message", "conventional"])
+        self.message_types = _strings(values, "commit-message", "types")
+        # Set per run (--allow-large, HOTFIX_GUARD_ALLOW_LARGE=1, or the interactive prompt).
+        self.allow_large = False
+
+    def where(self, table: str, key: str) -> str:
+        name = f"{table}.{key}" if table else key
+        return f"{name!r} in {self.source}" if self.source else f"{name!r}"
+
+
+def default_config() -> Config:
+    return Config(DEFAULTS)
+
+
+def load_config(top: str, explicit: str | None = None) -> Config:
+    """The config for the repository whose work tree is `top`."""
+    if explicit is not None:
+        found = _read_explicit(explicit)
+    else:
+        found = _find_in(top)
+    if found is None:
+        return default_config()
+    raw, source = found
+    return _build(raw, source)
+
+
+def _read_explicit(path: str) -> tuple[dict[str, object], str]:
+    text = _read_text(path)
+    if text is None:
+        raise ConfigError(f"config file {path!r} does not exist or cannot be read")
+    name = os.path.basename(path)
+    if name == "pyproject.toml":
+        return _tool_table(_parse_toml(text, path), path) or {}, path
+    if path.endswith((".cfg", ".ini")):
+        return _parse_setup_cfg(text, path) or {}, path
+    return _parse_toml(text, path), path
+
+
+def _find_in(top: str) -> tuple[dict[str, object], str] | None:
+    for name in _FILE_NAMES:
+        path = os.path.join(top, name)
+        text = _read_text(path)
+        # The substring test keeps the common case (a pyproject.toml without our table)
+        # from paying for a TOML parser on every commit.
+        if text is None or (name != ".hotfix-guard.toml" and "hotfix-guard" not in text):
+            continue
+        if name == ".hotfix-guard.toml":
+            return _parse_toml(text, path), path
+        table = (
+            _tool_table(_parse_toml(text, path), path)
+            if name == "pyproject.toml"
+            else _parse_setup_cfg(text, path)
+        )
+        if table is not None:
+            return table, path
+    return None
+
+
+def _read_text(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: not valid UTF-8 (byte {error.start})") from None
+
+
+def _parse_toml(text: str, path: str) -> dict[str, object]:
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+
+
+def _tool_table(document: dict[str, object], path: str) -> dict[str, object] | None:
+    tool = document.get("tool")
+    if not isinstance(tool, dict) or "hotfix-guard" not in tool:
+        return None
+    table = tool["hotfix-guard"]
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.hotfix-guard] must be a table")
+    return table
+
+
+def _parse_setup_cfg(text: str, path: str) -> dict[str, object] | None:
+    import configparser
+
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(text, source=path)
+    except configparser.Error as error:
+        raise ConfigError(f"{path}: invalid INI: {' '.join(str(error).split())}") from None
+    if not parser.has_section("hotfix-guard"):
+        return None
+    table: dict[str, object] = dict(parser.items("hotfix-guard"))
+    for section in parser.sections():
+        if section.startswith("hotfix-guard."):
+            table[section[len("hotfix-guard.") :]] = dict(parser.items(section))
+    return table
+
+
+def _build(raw: dict[str, object], source: str) -> Config:
+    values = dict(DEFAULTS)
+    for key, value in raw.items():
+        if isinstance(value, dict):
+            if key not in CHECK_IDS:
+                raise ConfigError(f"unknown table [{key}] in {source} (checks: {', '.join(CHECK_IDS)})")
+            for sub_key, sub_value in value.items():
+                values[key, sub_key] = _coerce(key, sub_key, sub_value, source)
+        else:
+            values["", key] = _coerce("", key, value, source)
+    config = Config(values, source)
+    _check_ranges(config)
+    return config
+
+
+def _coerce(table: str, key: str, value: object, source: str) -> object:
+    name = f"{table}.{key}" if table else key
+    if (table, key) not in DEFAULTS:
+        known = ", ".join(k for t, k in DEFAULTS if t == table)
+        raise ConfigError(f"unknown key {name!r} in {source} (known here: {known})")
+    default = DEFAULTS[table, key]
+    if isinstance(value, str) and not isinstance(default, str):
+        value = _from_ini_text(value, default)
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(default, list):
+        ok = isinstance(value, list) and all(isinstance(item, str) for item in value)
+    else:
+        ok = isinstance(value, str)
+    if not ok:
+        wanted = {bool: "true or false", int: "a whole number", list: "a list of strings"}
+        raise ConfigError(
+            f"{name!r} in {source} must be {wanted.get(type(default), 'a string')}, got {value!r}"
+        )
+    if key == "severity" and value not in SEVERITIES:
+        raise ConfigError(f"{name!r} in {source} must be one of {', '.join(SEVERITIES)}, got {value!r}")
+    return value
+
+
+def _from_ini_text(text: str, default: object) -> object:
+    """setup.cfg holds only text: read it as the type the key wants, where it reads as one."""
+    stripped = text.strip()
+    if isinstance(default, bool):
+        lowered = stripped.lower()
+        if lowered in ("true", "yes", "on", "1"):
+            return True
+        if lowered in ("false", "no", "off", "0"):
+            return False
+        return text
+    if isinstance(default, int):
+        return int(stripped) if re.fullmatch(r"[0-9]+", stripped) else text
+    if isinstance(default, list):
+        return [item.strip() for item in re.split(r"[\n,]", stripped) if item.strip()]
+    return text
+
+
+def _check_ranges(config: Config) -> None:
+    for table, key, value in (
+        ("file-count", "max-files", config.max_files),
+        ("diff-size", "max-lines", config.max_lines),
+    ):
+        if value < 1:
+            raise ConfigError(f"{config.where(table, key)} must be at least 1, got {value}")
+
+
+def _int(values: Mapping[tuple[str, str], object], table: str, key: str) -> int:
+    value = values[table, key]
+    assert isinstance(value, int)
+    return value
+
+
+def _strings(values: Mapping[tuple[str, str], object], table: str, key: str) -> tuple[str, ...]:
+    value = values[table, key]
+    assert isinstance(value, list)
+    return tuple(value)
+
+
+def _compile_all(
+    values: Mapping[tuple[str, str], object], table: str, key: str, source: str | None
+) -> tuple[re.Pattern[str], ...]:
+    value = values[table, key]
+    patterns = value if isinstance(value, list) else [str(value)]
+    compiled = []
+    for pattern in patterns:
+        try:
+            compiled.append(re.compile(pattern))
+        except re.error as error:
+            where = f" in {source}" if source else ""
+            raise ConfigError(
+                f"'{table}.{key}'{where}: {pattern!r} is not a valid regular expression ({error})"
+            ) from None
+    return tuple(compiled)

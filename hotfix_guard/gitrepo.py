@@ -1,0 +1,327 @@
+"""The only module that talks to git. It runs the git binary's plumbing and returns model types.
+
+Processes are started with `os.posix_spawnp` rather than `subprocess`: importing
+`subprocess` costs more than a whole git call, and the hooks run on every commit.
+Arguments are always lists (never a shell), user-supplied refs come after
+`--end-of-options`, and names are read NUL-separated (`-z`) and decoded with
+`surrogateescape`, so odd bytes survive a round trip back to git.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+
+from hotfix_guard.errors import GitError, RepoError
+from hotfix_guard.model import Commit, FileChange
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+ZERO_SHA = "0" * 40
+_TRACE_ENV = "HOTFIX_GUARD_TRACE_GIT"
+
+
+class GitResult:
+    __slots__ = ("returncode", "stdout", "stderr")
+
+    def __init__(self, returncode: int, stdout: bytes, stderr: bytes):
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def text(self) -> str:
+        return decode(self.stdout)
+
+    def error_line(self) -> str:
+        lines = decode(self.stderr).strip().splitlines()
+        return lines[-1] if lines else f"exit code {self.returncode}"
+
+
+def decode(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
+
+
+def run_git(args: list[str], repo: str | None = None) -> GitResult:
+    """Run `git [-C repo] ARGS...` and collect its output; never raises for a non-zero exit."""
+    argv = ["git", *(["-C", repo] if repo else []), *args]
+    trace = os.environ.get(_TRACE_ENV)
+    if trace:
+        _append_trace(trace, argv)
+    try:
+        return _spawn(argv)
+    except FileNotFoundError:
+        raise RepoError("git is not installed or not on PATH") from None
+
+
+def _append_trace(path: str, argv: list[str]) -> None:
+    import json
+
+    with open(path, "a", encoding="utf-8", errors="surrogateescape") as handle:
+        handle.write(json.dumps(argv) + "\n")
+
+
+def _spawn(argv: list[str]) -> GitResult:
+    out_read, out_write = os.pipe()
+    err_read, err_write = os.pipe()
+    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0")
+    try:
+        pid = os.posix_spawnp(
+            argv[0],
+            [os.fsencode(arg) for arg in argv],
+            {os.fsencode(k): os.fsencode(v) for k, v in env.items()},
+            file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_DUP2, out_write, 1),
+                (os.POSIX_SPAWN_DUP2, err_write, 2),
+            ],
+        )
+    except BaseException:
+        for fd in (out_read, err_read):
+            os.close(fd)
+        raise
+    finally:
+        os.close(out_write)
+        os.close(err_write)
+    stdout, stderr = _read_both(out_read, err_read)
+    _, status = os.waitpid(pid, 0)
+    return GitResult(os.waitstatus_to_exitcode(status), stdout, stderr)
+
+
+def _read_both(out_fd: int, err_fd: int) -> tuple[bytes, bytes]:
+    """Drain both pipes together so that neither can fill up and stall git."""
+    chunks: dict[int, list[bytes]] = {out_fd: [], err_fd: []}
+    open_fds = [out_fd, err_fd]
+    try:
+        while open_fds:
+            readable, _, _ = select.select(open_fds, [], [])
+            for fd in readable:
+                chunk = os.read(fd, 1 << 16)
+                if chunk:
+                    chunks[fd].append(chunk)
+                else:
+                    open_fds.remove(fd)
+    finally:
+        os.close(out_fd)
+        os.close(err_fd)
+    return b"".join(chunks[out_fd]), b"".join(chunks[err_fd])
+
+
+def git_ok(args: list[str], repo: str | None = None) -> str:
+    """Stdout of a git command that must succeed; a failure becomes a one-line GitError."""
+    result = run_git(args, repo)
+    if result.returncode != 0:
+        raise GitError(f"git {args[0]} failed: {result.error_line()}")
+    return result.text()
+
+
+class RepoInfo:
+    """Where the repository is, and what HEAD (or the asked-for head) resolves to."""
+
+    __slots__ = ("top", "git_dir", "shallow", "head_sha")
+
+    def __init__(self, top: str, git_dir: str, shallow: bool, head_sha: str | None):
+        self.top = top
+        self.git_dir = git_dir
+        self.shallow = shallow
+        self.head_sha = head_sha
+
+
+def repo_info(repo: str | None, head: str = "HEAD") -> RepoInfo:
+    """One `rev-parse` for the work tree, git dir, shallowness and the head commit."""
+    if repo is not None and not os.path.isdir(repo):
+        raise RepoError(f"{repo!r} is not a directory")
+    result = run_git(
+        [
+            "rev-parse",
+            "--show-toplevel",
+            "--absolute-git-dir",
+            "--is-shallow-repository",
+            "--verify",
+            "-q",
+            "--end-of-options",
+            f"{head}^{{commit}}",
+        ],
+        repo,
+    )
+    lines = result.text().splitlines()
+    if len(lines) < 3:
+        where = repr(repo) if repo else "the current directory"
+        if b"not a git repository" in result.stderr:
+            raise RepoError(f"{where} is not in a git repository; run inside one or pass --repo PATH")
+        raise RepoError(f"cannot use the repository at {where}: {result.error_line()}")
+    head_sha = lines[3] if len(lines) > 3 and result.returncode == 0 else None
+    return RepoInfo(lines[0], lines[1], lines[2] == "true", head_sha)
+
+
+def is_shallow(repo: str | None) -> bool:
+    return run_git(["rev-parse", "--is-shallow-repository"], repo).text().strip() == "true"
+
+
+def head_branch(git_dir: str) -> str | None:
+    """The checked-out branch, read from HEAD itself; None when detached (or unreadable).
+
+    During a rebase HEAD is detached, but git records the branch being rebased.
+    """
+    for path in ("HEAD", "rebase-merge/head-name", "rebase-apply/head-name"):
+        try:
+            with open(os.path.join(git_dir, path), "rb") as handle:
+                content = decode(handle.read()).strip()
+        except OSError:
+            continue
+        content = content.removeprefix("ref: ")
+        if content.startswith("refs/heads/"):
+            return content[len("refs/heads/") :]
+    return None
+
+
+def find_git_dir(start: str) -> tuple[str, str] | None:
+    """(work tree top, git dir) found by looking for `.git` upwards, without starting git.
+
+    Returns None where only git itself can tell (GIT_DIR set, a bare repository, a `.git`
+    file that is not a plain `gitdir:` pointer): callers then ask git.
+    """
+    if "GIT_DIR" in os.environ or "GIT_WORK_TREE" in os.environ:
+        return None
+    directory = os.path.abspath(start)
+    while True:
+        dot_git = os.path.join(directory, ".git")
+        if os.path.isdir(dot_git):
+            return directory, dot_git
+        if os.path.isfile(dot_git):
+            pointed = _gitdir_pointer(dot_git)
+            return (directory, os.path.join(directory, pointed)) if pointed else None
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def _gitdir_pointer(dot_git_file: str) -> str | None:
+    try:
+        with open(dot_git_file, "rb") as handle:
+            content = decode(handle.read()).strip()
+    except OSError:
+        return None
+    return content[len("gitdir: ") :] if content.startswith("gitdir: ") else None
+
+
+def resolve_commit(ref: str, repo: str | None) -> str | None:
+    result = run_git(["rev-parse", "--verify", "-q", "--end-of-options", f"{ref}^{{commit}}"], repo)
+    return result.text().strip() if result.returncode == 0 else None
+
+
+def branch_of_ref(ref: str, repo: str | None) -> str | None:
+    """`hotfix/v1.2.4` when REF names a local branch, else None."""
+    result = run_git(["rev-parse", "--symbolic-full-name", "--end-of-options", ref], repo)
+    for line in result.text().splitlines():
+        if line.startswith("refs/heads/"):
+            return line[len("refs/heads/") :]
+    return None
+
+
+def nearest_tag(
+    head: str, glob: str, is_wanted: Callable[[str], bool], repo: str | None
+) -> str | None:
+    """The nearest tag matching GLOB reachable from HEAD for which `is_wanted(tag)` holds.
+
+    `git describe` does the walk; a match the glob lets through but `is_wanted` rejects
+    (`v1.2.3.4`, `v01.2.3`) is excluded and the walk asked again.
+    """
+    excluded: list[str] = ["*-*", "*+*"]  # pre-releases and build metadata are never releases
+    for _ in range(50):
+        args = ["describe", "--tags", "--abbrev=0", "--match", glob]
+        for pattern in excluded:
+            args += ["--exclude", pattern]
+        result = run_git([*args, head], repo)
+        if result.returncode != 0:
+            return None
+        tag = result.text().strip()
+        if is_wanted(tag):
+            return tag
+        excluded.append(_glob_escape(tag))
+    return None
+
+
+def _glob_escape(text: str) -> str:
+    return "".join(f"[{char}]" if char in "*?[\\" else char for char in text)
+
+
+def existing_refs(refs: list[str], repo: str | None) -> frozenset[str]:
+    """Which of these full ref names exist (one `for-each-ref`, however many refs)."""
+    if not refs:
+        return frozenset()
+    output = git_ok(["for-each-ref", "--format=%(refname)", *refs], repo)
+    return frozenset(refs) & frozenset(output.splitlines())
+
+
+def commits_between(base: str, head: str, repo: str | None) -> tuple[Commit, ...]:
+    """The commits of base..head, newest first, with their full messages."""
+    output = run_git(
+        [
+            "log",
+            "-z",
+            "--no-color",
+            "--no-show-signature",
+            "--encoding=UTF-8",
+            "--format=%H %P%n%B",
+            f"{base}..{head}",
+        ],
+        repo,
+    )
+    if output.returncode != 0:
+        raise GitError(f"git log failed: {output.error_line()}")
+    return tuple(_parse_commit(record) for record in output.stdout.split(b"\0") if record.strip())
+
+
+def _parse_commit(record: bytes) -> Commit:
+    header, _, body = record.partition(b"\n")
+    sha, *parents = header.decode("ascii").split()
+    try:
+        return Commit(sha, tuple(parents), body.decode("utf-8"))
+    except UnicodeDecodeError:
+        return Commit(sha, tuple(parents), body.decode("utf-8", "replace"), valid_utf8=False)
+
+
+def changed_files(base: str, head: str | None, repo: str | None) -> tuple[FileChange, ...]:
+    """Files changed from BASE to HEAD (or to the index when HEAD is None), git's numstat."""
+    args = ["diff", "--numstat", "-z", "-M", "--no-color", "--no-ext-diff", "--no-textconv"]
+    args += [base, head] if head is not None else ["--cached", base]
+    output = run_git([*args, "--"], repo)
+    if output.returncode != 0:
+        raise GitError(f"git diff failed: {output.error_line()}")
+    return parse_numstat(output.stdout)
+
+
+def parse_numstat(data: bytes) -> tuple[FileChange, ...]:
+    """Parse `git diff --numstat -z`: `A\\tD\\tPATH\\0`, or `A\\tD\\t\\0OLD\\0NEW\\0` for a rename."""
+    fields = data.split(b"\0")
+    files = []
+    index = 0
+    while index < len(fields) and fields[index]:
+        added, removed, path = fields[index].split(b"\t", 2)
+        index += 1
+        old_path = None
+        if not path:
+            old_path, path = decode(fields[index]), fields[index + 1]
+            index += 2
+        files.append(FileChange(decode(path), _count(added), _count(removed), old_path))
+    return tuple(files)
+
+
+def _count(field: bytes) -> int | None:
+    return None if field == b"-" else int(field)
+
+
+def commits_not_on(head: str, exclude: list[str], repo: str | None) -> frozenset[str]:
+    """Commits reachable from HEAD and from none of EXCLUDE."""
+    output = git_ok(["rev-list", head, "--not", *exclude, "--"], repo)
+    return frozenset(output.split())
+
+
+def is_ancestor(ancestor: str, descendant: str, repo: str | None) -> bool:
+    result = run_git(["merge-base", "--is-ancestor", ancestor, descendant], repo)
+    if result.returncode not in (0, 1):
+        raise GitError(f"git merge-base failed: {result.error_line()}")
+    return result.returncode == 0

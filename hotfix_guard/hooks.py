@@ -1,0 +1,127 @@
+"""Hook entry points: `hotfix-guard hook NAME [ARGS]`, as pre-commit runs them.
+
+This path avoids click and everything heavy: it runs on every commit. On a branch that is
+not a hotfix branch (nor a near miss such as `Hotfix/v1.2.4`) every hook passes silently.
+
+In a pre-commit run the change is the base release against the index (the committed
+change plus what is staged). In a pre-push run, which pre-commit announces with
+PRE_COMMIT_LOCAL_BRANCH / PRE_COMMIT_TO_REF, it is what is being pushed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from hotfix_guard.errors import EXIT_ERROR, EXIT_FAILED, EXIT_OK, HotfixGuardError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from hotfix_guard.config import Config
+    from hotfix_guard.model import Finding
+
+HOOKS = ("branch-name", "file-count", "diff-size", "commit-message", "scope", "validate")
+USAGE = "usage: hotfix-guard hook {" + ",".join(HOOKS) + "} [COMMIT_MSG_FILE]"
+
+
+def main(name: str, args: list[str]) -> int:
+    try:
+        return _run(name, args)
+    except HotfixGuardError as error:
+        _say(f"hotfix-guard: error: {error}\n")
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(name: str, args: list[str]) -> int:
+    if name not in HOOKS:
+        _say(f"hotfix-guard: error: unknown hook {name!r}; {USAGE}\n")
+        return EXIT_ERROR
+    top, git_dir = _locate()
+    pushed = _pushed_branch()
+    branch = pushed[0] if pushed else _current_branch(git_dir)
+    from hotfix_guard.branches import OTHER, classify
+    from hotfix_guard.config import load_config
+
+    config = load_config(top)
+    if branch is None or classify(branch, config) == OTHER:
+        return EXIT_OK
+    config.allow_large = os.environ.get("HOTFIX_GUARD_ALLOW_LARGE", "") in ("1", "true", "yes")
+    if name == "commit-message":
+        return _commit_message(args, git_dir, config)
+    head = pushed[1] if pushed else "HEAD"
+    return _change_hook(name, branch, head, staged=pushed is None, config=config)
+
+
+def _locate() -> tuple[str, str]:
+    from hotfix_guard import gitrepo
+
+    found = gitrepo.find_git_dir(os.getcwd())
+    if found is not None:
+        return found
+    info = gitrepo.repo_info(None)
+    return info.top, info.git_dir
+
+
+def _current_branch(git_dir: str) -> str | None:
+    from hotfix_guard.collect import ci_branch
+    from hotfix_guard.gitrepo import head_branch
+
+    return head_branch(git_dir) or ci_branch()
+
+
+def _pushed_branch() -> tuple[str, str] | None:
+    """(branch, commit) that pre-commit's pre-push stage is checking, or None outside a push."""
+    local = os.environ.get("PRE_COMMIT_LOCAL_BRANCH")
+    if not local:
+        return None
+    head = os.environ.get("PRE_COMMIT_TO_REF") or local
+    return local.removeprefix("refs/heads/"), head
+
+
+def _commit_message(args: list[str], git_dir: str, config: Config) -> int:
+    from hotfix_guard.checks.commit_message import check_message_file
+
+    if len(args) != 1:
+        _say(f"hotfix-guard: error: the commit-message hook takes the message file; {USAGE}\n")
+        return EXIT_ERROR
+    if os.path.exists(os.path.join(git_dir, "MERGE_HEAD")):
+        return EXIT_OK  # a merge commit: merges are not checked
+    try:
+        with open(args[0], "rb") as handle:
+            data = handle.read()
+    except OSError as error:
+        raise HotfixGuardError(f"cannot read the commit message file {args[0]!r}: {error.strerror}") from None
+    return _finish(check_message_file(data, config))
+
+
+def _change_hook(name: str, branch: str, head: str, staged: bool, config: Config) -> int:
+    from hotfix_guard.collect import Target, collect_change
+    from hotfix_guard.runner import checks_to_run, run_checks
+
+    enabled = checks_to_run(config)
+    wanted = enabled if name == "validate" else [name] if name in enabled else []
+    if not wanted:
+        return EXIT_OK
+    target = Target(staged=staged and name != "validate")
+    change = collect_change(target, head, branch, config, wanted)
+    return _finish(run_checks(change, config, only=wanted).findings)
+
+
+def _finish(findings: list[Finding]) -> int:
+    from hotfix_guard.model import ERROR, NOTE
+    from hotfix_guard.report import render_findings
+
+    shown = [finding for finding in findings if finding.severity != NOTE]
+    if shown:
+        colour = sys.stderr.isatty() and "NO_COLOR" not in os.environ
+        _say(render_findings(shown, colour))
+    return EXIT_FAILED if any(finding.severity == ERROR for finding in findings) else EXIT_OK
+
+
+def _say(text: str) -> None:
+    from hotfix_guard.report import write
+
+    write(text, sys.stderr)
+

@@ -1,0 +1,146 @@
+"""The plain data the checks work on: a hotfix change and the findings about it. No I/O.
+
+These are small slotted classes rather than dataclasses on purpose: the commit-msg hook
+runs on every commit, and importing `dataclasses` (it pulls in `inspect`) would cost that
+hook more time than the rest of its work together.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from hotfix_guard.versions import Version
+
+ERROR = "error"
+WARNING = "warning"
+NOTE = "note"  # reported, never fails a run (e.g. a limit the user accepted)
+
+
+class Record:
+    """Value semantics for slotted classes: equality, hashing and a readable repr."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def _values(self) -> Iterator[object]:
+        return (getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and tuple(self._values()) == tuple(other._values())  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._values()))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+
+class Finding(Record):
+    """One thing a check found: which check, how serious, what to do, and where."""
+
+    __slots__ = ("check", "message", "severity", "file")
+
+    def __init__(self, check: str, message: str, severity: str = ERROR, file: str | None = None):
+        self.check = check
+        self.message = message
+        self.severity = severity
+        self.file = file
+
+    def with_severity(self, severity: str) -> Finding:
+        return Finding(self.check, self.message, severity, self.file)
+
+
+class FileChange(Record):
+    """One file of the change, with git's own line counts (None for a binary file)."""
+
+    __slots__ = ("path", "old_path", "added", "removed")
+
+    def __init__(
+        self, path: str, added: int | None, removed: int | None, old_path: str | None = None
+    ):
+        self.path = path
+        self.old_path = old_path
+        self.added = added
+        self.removed = removed
+
+    @property
+    def binary(self) -> bool:
+        return self.added is None
+
+    @property
+    def lines(self) -> int:
+        return (self.added or 0) + (self.removed or 0)
+
+
+class Commit(Record):
+    """One commit of the change."""
+
+    __slots__ = ("sha", "parents", "message", "valid_utf8")
+
+    def __init__(self, sha: str, parents: tuple[str, ...], message: str, valid_utf8: bool = True):
+        self.sha = sha
+        self.parents = parents
+        self.message = message
+        self.valid_utf8 = valid_utf8
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+    @property
+    def short_sha(self) -> str:
+        return self.sha[:10]
+
+    @property
+    def subject(self) -> str:
+        return self.message.strip().split("\n", 1)[0] if self.message.strip() else ""
+
+
+class Change(Record):
+    """Everything between the base release and the head of a hotfix branch.
+
+    `base_version` is None when the base is not a release tag (a sha given with --base).
+    `development_commits` are the change's commits also reachable from the development
+    line; `existing_tags` are the release tags, among those the checks ask about, that
+    already exist.
+    """
+
+    __slots__ = (
+        "branch",
+        "base",
+        "base_version",
+        "head",
+        "base_is_ancestor",
+        "commits",
+        "files",
+        "development_commits",
+        "existing_tags",
+        "includes_staged",
+    )
+
+    def __init__(
+        self,
+        *,
+        branch: str | None,
+        base: str,
+        base_version: Version | None,
+        head: str,
+        base_is_ancestor: bool = True,
+        commits: tuple[Commit, ...] = (),
+        files: tuple[FileChange, ...] = (),
+        development_commits: frozenset[str] = frozenset(),
+        existing_tags: frozenset[str] = frozenset(),
+        includes_staged: bool = False,
+    ):
+        self.branch = branch
+        self.base = base
+        self.base_version = base_version
+        self.head = head
+        self.base_is_ancestor = base_is_ancestor
+        self.commits = commits
+        self.files = files
+        self.development_commits = development_commits
+        self.existing_tags = existing_tags
+        self.includes_staged = includes_staged

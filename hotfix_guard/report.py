@@ -1,0 +1,132 @@
+"""Findings → text, JSON or GitHub Actions workflow commands."""
+
+from __future__ import annotations
+
+import sys
+
+from hotfix_guard import __version__
+from hotfix_guard.model import ERROR, NOTE, WARNING
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO
+
+    from hotfix_guard.model import Finding
+    from hotfix_guard.runner import Report
+
+FORMATS = ("text", "json", "github")
+
+_COLOURS = {ERROR: "\033[31m", WARNING: "\033[33m", NOTE: "\033[36m", "passed": "\033[32m"}
+_RESET = "\033[0m"
+
+
+def write(text: str, stream: IO[str] | None = None) -> None:
+    """Write text that may hold undecodable names (surrogate escapes) without crashing."""
+    stream = stream or sys.stdout
+    data = text.encode("utf-8", "backslashreplace")
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        stream.flush()
+        buffer.write(data)
+        buffer.flush()
+    else:
+        stream.write(data.decode("utf-8"))
+
+
+def render(report: Report, form: str, colour: bool = False, strict: bool = False, title: str = "validate") -> str:
+    if form == "json":
+        return render_json(report, strict)
+    if form == "github":
+        return render_github(report, strict, title)
+    return render_text(report, colour, strict, title)
+
+
+def render_findings(findings: list[Finding], colour: bool = False) -> str:
+    return "".join(_finding_line(finding, colour) + "\n" for finding in findings)
+
+
+def _finding_line(finding: Finding, colour: bool) -> str:
+    label = _paint(f"{finding.severity:<7}", finding.severity, colour)
+    where = f"{finding.file}: " if finding.file else ""
+    return f"{label} [{finding.check}] {where}{_one_line(finding.message)}"
+
+
+def render_text(report: Report, colour: bool, strict: bool, title: str) -> str:
+    lines = [_finding_line(finding, colour) for finding in report.findings]
+    lines += [f"{'skipped':<7} [{r.check}] {r.reason}" for r in report.results if r.status == "skipped"]
+    lines.append(_summary(report, colour, strict, title))
+    return "\n".join(lines) + "\n"
+
+
+def _summary(report: Report, colour: bool, strict: bool, title: str) -> str:
+    change = report.change
+    errors, warnings = report.count(ERROR), report.count(WARNING)
+    outcome = "failed" if report.exit_code(strict) else "passed"
+    where = change.branch or change.head
+    base = f" since {change.base}" if change.base else ""
+    sizes = f" ({len(change.commits)} commits, {len(change.files)} files)" if change.base else ""
+    counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    painted = _paint(outcome, ERROR if errors or outcome == "failed" else "passed", colour)
+    return f"hotfix-guard {title} {painted}: {counts} on {where}{base}{sizes}"
+
+
+def _paint(text: str, key: str, colour: bool) -> str:
+    return f"{_COLOURS[key]}{text}{_RESET}" if colour and key in _COLOURS else text
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def render_json(report: Report, strict: bool) -> str:
+    import json
+
+    change = report.change
+    document = {
+        "tool": "hotfix-guard",
+        "version": __version__,
+        "branch": change.branch,
+        "base": change.base or None,
+        "base_version": str(change.base_version) if change.base_version else None,
+        "head": change.head,
+        "change": {
+            "commits": len(change.commits),
+            "files": len(change.files),
+            "lines": sum(file.lines for file in change.files),
+            "includes_staged": change.includes_staged,
+        },
+        "checks": [{"id": r.check, "status": r.status, "reason": r.reason or None} for r in report.results],
+        "findings": [
+            {"check": f.check, "severity": f.severity, "message": f.message, "file": f.file}
+            for f in report.findings
+        ],
+        "summary": {
+            "errors": report.count(ERROR),
+            "warnings": report.count(WARNING),
+            "notes": report.count(NOTE),
+            "strict": strict,
+            "exit_code": report.exit_code(strict),
+        },
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_github(report: Report, strict: bool, title: str) -> str:
+    """Workflow commands (`::error title=…::message`) that GitHub Actions turns into annotations."""
+    commands = {ERROR: "error", WARNING: "warning", NOTE: "notice"}
+    lines = []
+    for finding in report.findings:
+        properties = [f"title={_escape_property(f'hotfix-guard [{finding.check}]')}"]
+        if finding.file:
+            properties.insert(0, f"file={_escape_property(finding.file)}")
+        lines.append(f"::{commands[finding.severity]} {','.join(properties)}::{_escape_data(finding.message)}")
+    lines.append(_summary(report, False, strict, title))
+    return "\n".join(lines) + "\n"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")

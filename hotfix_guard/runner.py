@@ -1,0 +1,83 @@
+"""Run the enabled checks over a change and decide the outcome; no printing, no exiting."""
+
+from __future__ import annotations
+
+from hotfix_guard.checks import CHECKS
+from hotfix_guard.checks.focused_tests import SKIP_REASON
+from hotfix_guard.errors import EXIT_FAILED, EXIT_OK
+from hotfix_guard.model import ERROR, NOTE, WARNING, Change, Finding
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Collection
+
+    from hotfix_guard.config import Config
+
+PASSED, FAILED, WARNED, SKIPPED, OFF = "passed", "failed", "warning", "skipped", "off"
+
+
+class CheckResult:
+    __slots__ = ("check", "status", "reason")
+
+    def __init__(self, check: str, status: str, reason: str = ""):
+        self.check = check
+        self.status = status
+        self.reason = reason
+
+
+class Report:
+    """The outcome of one run: every check's status and every finding, in check order."""
+
+    def __init__(self, change: Change, results: list[CheckResult], findings: list[Finding]):
+        self.change = change
+        self.results = results
+        self.findings = findings
+
+    def count(self, severity: str) -> int:
+        return sum(1 for finding in self.findings if finding.severity == severity)
+
+    def exit_code(self, strict: bool = False) -> int:
+        if self.count(ERROR) or (strict and self.count(WARNING)):
+            return EXIT_FAILED
+        return EXIT_OK
+
+
+def checks_to_run(config: Config, skip: Collection[str] = ()) -> list[str]:
+    """Ids of the checks that are enabled, not skipped, and available."""
+    return [
+        check
+        for check, function in CHECKS.items()
+        if function is not None and check not in skip and config.severity[check] != OFF
+    ]
+
+
+def run_checks(
+    change: Change, config: Config, skip: Collection[str] = (), only: Collection[str] | None = None
+) -> Report:
+    """Run every registered check (or ONLY these) except SKIP, in registry order."""
+    results, findings = [], []
+    for check, function in CHECKS.items():
+        if only is not None and check not in only:
+            continue
+        if config.severity[check] == OFF:
+            results.append(CheckResult(check, OFF, "severity is off in config"))
+        elif check in skip:
+            results.append(CheckResult(check, SKIPPED, "skipped on request (--skip)"))
+        elif function is None:
+            results.append(CheckResult(check, SKIPPED, SKIP_REASON))
+        else:
+            found = [_stamp(finding, config.severity[check]) for finding in function(change, config)]
+            results.append(CheckResult(check, _status(found)))
+            findings.extend(found)
+    return Report(change, results, findings)
+
+
+def _stamp(finding: Finding, severity: str) -> Finding:
+    return finding if finding.severity == NOTE else finding.with_severity(severity)
+
+
+def _status(findings: list[Finding]) -> str:
+    severities = {finding.severity for finding in findings}
+    if ERROR in severities:
+        return FAILED
+    return WARNED if WARNING in severities else PASSED
