@@ -37,9 +37,28 @@ class Options:
         self.colour = colour
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP)
+class GuardedGroup(click.Group):
+    """The root group: a command's int result is the exit code; our errors exit 2 in one line."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            result = super().invoke(ctx)
+        except HotfixGuardError as error:
+            write(f"hotfix-guard: error: {error}\n", sys.stderr)
+            ctx.exit(error.exit_code)
+        if isinstance(result, int) and result:
+            ctx.exit(result)
+        return result
+
+
+@click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP)
 @click.option("--repo", metavar="PATH", help="Repository to check (default: the current directory).")
-@click.option("--config", "config_file", metavar="FILE", help="Config file (default: .hotfix-guard.toml, pyproject.toml, setup.cfg).")
+@click.option(
+    "--config",
+    "config_file",
+    metavar="FILE",
+    help="Config file (default: .hotfix-guard.toml, pyproject.toml, setup.cfg).",
+)
 @click.option("--format", "form", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format.")
 @click.option("--no-color", is_flag=True, help="No colour (also when NO_COLOR is set or output is not a terminal).")
 @click.version_option(__version__, prog_name="hotfix-guard")
@@ -56,19 +75,42 @@ def cli(ctx: click.Context, repo: str | None, config_file: str | None, form: str
 
 def change_options(function: Callable[..., int]) -> Callable[..., int]:
     """--base/--head/--branch: which change to check."""
-    function = click.option("--branch", metavar="NAME", help="Branch name to check (default: the checked-out branch, or the CI's GITHUB_HEAD_REF / GITHUB_REF_NAME / CI_COMMIT_REF_NAME on a detached HEAD).")(function)
+    function = click.option(
+        "--branch",
+        metavar="NAME",
+        help="Branch name to check (default: the checked-out branch, or the CI's GITHUB_HEAD_REF / GITHUB_REF_NAME / CI_COMMIT_REF_NAME on a detached HEAD).",
+    )(function)
     function = click.option("--head", metavar="REF", help="Head of the change (default: HEAD).")(function)
-    function = click.option("--base", metavar="REF", help="Base of the change (default: the nearest release tag reachable from the head).")(function)
+    function = click.option(
+        "--base", metavar="REF", help="Base of the change (default: the nearest release tag reachable from the head)."
+    )(function)
     return function
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
 @change_options
-@click.option("--skip", "skip", multiple=True, type=click.Choice(CHECK_IDS), metavar="ID", help=f"Skip a check (repeatable): {', '.join(CHECK_IDS)}.")
+@click.option(
+    "--skip",
+    "skip",
+    multiple=True,
+    type=click.Choice(CHECK_IDS),
+    metavar="ID",
+    help=f"Skip a check (repeatable): {', '.join(CHECK_IDS)}.",
+)
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
-@click.option("--allow-large", is_flag=True, help="Accept more changed files than the limit (also HOTFIX_GUARD_ALLOW_LARGE=1).")
+@click.option(
+    "--allow-large", is_flag=True, help="Accept more changed files than the limit (also HOTFIX_GUARD_ALLOW_LARGE=1)."
+)
 @click.pass_obj
-def validate(opts: Options, base: str | None, head: str | None, branch: str | None, skip: tuple[str, ...], strict: bool, allow_large: bool) -> int:
+def validate(
+    opts: Options,
+    base: str | None,
+    head: str | None,
+    branch: str | None,
+    skip: tuple[str, ...],
+    strict: bool,
+    allow_large: bool,
+) -> int:
     """Run every enabled check on the hotfix change, before release.
 
     Fails on a branch that is not a hotfix branch. When the file limit is exceeded in an
@@ -119,28 +161,53 @@ def check_branch_name(opts: Options, name: str | None, base: str | None) -> int:
 def _single_check(check_id: str, summary: str, staged_option: bool) -> None:
     @change_options
     @click.pass_obj
-    def command(opts: Options, base: str | None, head: str | None, branch: str | None, staged: bool = False, allow_large: bool = False) -> int:
+    def command(
+        opts: Options,
+        base: str | None,
+        head: str | None,
+        branch: str | None,
+        staged: bool = False,
+        allow_large: bool = False,
+    ) -> int:
         return _run_one(opts, check_id, Target(opts.repo, head, base, branch, staged), allow_large)
 
     command.__doc__ = summary
     if staged_option:
-        command = click.option("--staged", is_flag=True, help="Count what is staged too (base against the index), as the pre-commit hook does.")(command)
+        command = click.option(
+            "--staged",
+            is_flag=True,
+            help="Count what is staged too (base against the index), as the pre-commit hook does.",
+        )(command)
     if check_id == "file-count":
         command = click.option("--allow-large", is_flag=True, help="Accept more changed files than the limit.")(command)
     check.command(check_id, epilog=EXIT_CODES_HELP)(command)
 
 
-_single_check("file-count", "Check the number of changed files (renames count once; deletions and binaries count).", True)
+_single_check(
+    "file-count", "Check the number of changed files (renames count once; deletions and binaries count).", True
+)
 _single_check("diff-size", "Check lines added + removed in the whole change (git's numstat).", True)
 _single_check("scope", "Check the change starts at its base, is not empty and carries no development work.", False)
 
 
 @check.command("commit-message", epilog=EXIT_CODES_HELP)
-@click.option("--file", "message_file", type=click.Path(dir_okay=False, allow_dash=True), help="Check a commit message file (as the commit-msg hook does); - for stdin.")
+@click.option(
+    "--file",
+    "message_file",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Check a commit message file (as the commit-msg hook does); - for stdin.",
+)
 @click.option("--range", "commit_range", metavar="A..B", help="Check every non-merge commit in A..B.")
 @change_options
 @click.pass_obj
-def check_commit_message(opts: Options, message_file: str | None, commit_range: str | None, base: str | None, head: str | None, branch: str | None) -> int:
+def check_commit_message(
+    opts: Options,
+    message_file: str | None,
+    commit_range: str | None,
+    base: str | None,
+    head: str | None,
+    branch: str | None,
+) -> int:
     """Check commit messages carry HOTFIX and a conventional fix header.
 
     Default: every commit of the hotfix change (base..head).
@@ -184,7 +251,12 @@ def _run_one(opts: Options, check_id: str, target: Target, allow_large: bool = F
 
 
 def _prepare(
-    opts: Options, target: Target, checks: list[str] | None, skip: tuple[str, ...], allow_large: bool, require_hotfix: bool
+    opts: Options,
+    target: Target,
+    checks: list[str] | None,
+    skip: tuple[str, ...],
+    allow_large: bool,
+    require_hotfix: bool,
 ) -> tuple[Config, Change]:
     info = head_info(target)
     config = load_config(info.top, opts.config_file)
@@ -216,7 +288,9 @@ def _output(report: Report, opts: Options, strict: bool, title: str) -> int:
 
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True}, add_help_option=True)
-@click.argument("name", type=click.Choice(["branch-name", "file-count", "diff-size", "commit-message", "scope", "validate"]))
+@click.argument(
+    "name", type=click.Choice(["branch-name", "file-count", "diff-size", "commit-message", "scope", "validate"])
+)
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def hook(name: str, args: tuple[str, ...]) -> int:
     """Entry point for git hooks and pre-commit: hotfix-guard hook NAME [COMMIT_MSG_FILE].
@@ -238,9 +312,6 @@ def main(args: list[str] | None = None) -> int:
     except click.ClickException as error:
         error.show()
         return EXIT_ERROR
-    except HotfixGuardError as error:
-        write(f"hotfix-guard: error: {error}\n", sys.stderr)
-        return error.exit_code
     except KeyboardInterrupt:
         write("\nInterrupted.\n", sys.stderr)
         return 130

@@ -5,12 +5,10 @@ Only the facts the enabled checks need are asked of git, each once.
 
 from __future__ import annotations
 
-import os
-
 from hotfix_guard import gitrepo
 from hotfix_guard.branches import branch_version
 from hotfix_guard.errors import RepoError
-from hotfix_guard.model import Change
+from hotfix_guard.model import Change, FileChange
 from hotfix_guard.versions import parse_release_tag, release_tag_glob
 
 TYPE_CHECKING = False
@@ -19,9 +17,6 @@ if TYPE_CHECKING:
 
     from hotfix_guard.config import Config
     from hotfix_guard.versions import Version
-
-# Where CI systems say which branch a detached checkout is building, most specific first.
-CI_BRANCH_VARIABLES = ("GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME")
 
 NEEDS_FILES = {"file-count", "diff-size"}
 NEEDS_COMMITS = {"commit-message", "scope"}
@@ -59,16 +54,7 @@ def resolve_branch(target: Target, git_dir: str) -> str | None:
         named = gitrepo.head_branch(git_dir)
         if named is not None:
             return named
-    return ci_branch()
-
-
-def ci_branch() -> str | None:
-    """The branch a CI system says it is building (its checkouts have a detached HEAD)."""
-    for variable in CI_BRANCH_VARIABLES:
-        value = os.environ.get(variable, "").strip()
-        if value:
-            return value.removeprefix("refs/heads/")
-    return None
+    return gitrepo.ci_branch()
 
 
 def head_info(target: Target) -> gitrepo.RepoInfo:
@@ -96,7 +82,7 @@ def collect_change(target: Target, head: str, branch: str | None, config: Config
     existing = gitrepo.existing_refs(wanted_refs, repo)
 
     commits = gitrepo.commits_between(base_rev, head, repo) if set(checks) & NEEDS_COMMITS else ()
-    files = ()
+    files: tuple[FileChange, ...] = ()
     if set(checks) & NEEDS_FILES:
         files = gitrepo.changed_files(base_rev, None if target.staged else head, repo)
     development: frozenset[str] = frozenset()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 
 from hotfix_guard.errors import ConfigError
 
@@ -85,10 +86,7 @@ def default_config() -> Config:
 
 def load_config(top: str, explicit: str | None = None) -> Config:
     """The config for the repository whose work tree is `top`."""
-    if explicit is not None:
-        found = _read_explicit(explicit)
-    else:
-        found = _find_in(top)
+    found = _read_explicit(explicit) if explicit is not None else _find_in(top)
     if found is None:
         return default_config()
     raw, source = found
@@ -117,11 +115,7 @@ def _find_in(top: str) -> tuple[dict[str, object], str] | None:
             continue
         if name == ".hotfix-guard.toml":
             return _parse_toml(text, path), path
-        table = (
-            _tool_table(_parse_toml(text, path), path)
-            if name == "pyproject.toml"
-            else _parse_setup_cfg(text, path)
-        )
+        table = _tool_table(_parse_toml(text, path), path) if name == "pyproject.toml" else _parse_setup_cfg(text, path)
         if table is not None:
             return table, path
     return None
@@ -140,12 +134,13 @@ def _read_text(path: str) -> str | None:
 
 
 def _parse_toml(text: str, path: str) -> dict[str, object]:
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ImportError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
+    else:
+        import tomli as tomllib
     try:
-        return tomllib.loads(text)
+        document: dict[str, object] = tomllib.loads(text)
+        return document
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
 
@@ -210,9 +205,7 @@ def _coerce(table: str, key: str, value: object, source: str) -> object:
         ok = isinstance(value, str)
     if not ok:
         wanted = {bool: "true or false", int: "a whole number", list: "a list of strings"}
-        raise ConfigError(
-            f"{name!r} in {source} must be {wanted.get(type(default), 'a string')}, got {value!r}"
-        )
+        raise ConfigError(f"{name!r} in {source} must be {wanted.get(type(default), 'a string')}, got {value!r}")
     if key == "severity" and value not in SEVERITIES:
         raise ConfigError(f"{name!r} in {source} must be one of {', '.join(SEVERITIES)}, got {value!r}")
     return value

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 ZERO_SHA = "0" * 40
 _TRACE_ENV = "HOTFIX_GUARD_TRACE_GIT"
+# Where CI systems say which branch a detached checkout is building, most specific first.
+CI_BRANCH_VARIABLES = ("GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME")
 
 
 class GitResult:
@@ -176,6 +178,15 @@ def head_branch(git_dir: str) -> str | None:
     return None
 
 
+def ci_branch() -> str | None:
+    """The branch a CI system says it is building (its checkouts have a detached HEAD)."""
+    for variable in CI_BRANCH_VARIABLES:
+        value = os.environ.get(variable, "").strip()
+        if value:
+            return value.removeprefix("refs/heads/")
+    return None
+
+
 def find_git_dir(start: str) -> tuple[str, str] | None:
     """(work tree top, git dir) found by looking for `.git` upwards, without starting git.
 
@@ -221,9 +232,7 @@ def branch_of_ref(ref: str, repo: str | None) -> str | None:
     return None
 
 
-def nearest_tag(
-    head: str, glob: str, is_wanted: Callable[[str], bool], repo: str | None
-) -> str | None:
+def nearest_tag(head: str, glob: str, is_wanted: Callable[[str], bool], repo: str | None) -> str | None:
     """The nearest tag matching GLOB reachable from HEAD for which `is_wanted(tag)` holds.
 
     `git describe` does the walk; a match the glob lets through but `is_wanted` rejects

@@ -65,8 +65,7 @@ def _locate() -> tuple[str, str]:
 
 
 def _current_branch(git_dir: str) -> str | None:
-    from hotfix_guard.collect import ci_branch
-    from hotfix_guard.gitrepo import head_branch
+    from hotfix_guard.gitrepo import ci_branch, head_branch
 
     return head_branch(git_dir) or ci_branch()
 
@@ -111,10 +110,11 @@ def _change_hook(name: str, branch: str, head: str, staged: bool, config: Config
 
 def _finish(findings: list[Finding]) -> int:
     from hotfix_guard.model import ERROR, NOTE
-    from hotfix_guard.report import render_findings
 
     shown = [finding for finding in findings if finding.severity != NOTE]
     if shown:
+        from hotfix_guard.report import render_findings
+
         colour = sys.stderr.isatty() and "NO_COLOR" not in os.environ
         _say(render_findings(shown, colour))
     return EXIT_FAILED if any(finding.severity == ERROR for finding in findings) else EXIT_OK
@@ -124,4 +124,3 @@ def _say(text: str) -> None:
     from hotfix_guard.report import write
 
     write(text, sys.stderr)
-

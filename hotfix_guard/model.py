@@ -27,7 +27,7 @@ class Record:
         return (getattr(self, name) for name in self.__slots__)
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and tuple(self._values()) == tuple(other._values())  # type: ignore[attr-defined]
+        return type(other) is type(self) and tuple(self._values()) == tuple(other._values())  # type: ignore[attr-defined,unused-ignore]
 
     def __hash__(self) -> int:
         return hash(tuple(self._values()))
@@ -57,9 +57,7 @@ class FileChange(Record):
 
     __slots__ = ("path", "old_path", "added", "removed")
 
-    def __init__(
-        self, path: str, added: int | None, removed: int | None, old_path: str | None = None
-    ):
+    def __init__(self, path: str, added: int | None, removed: int | None, old_path: str | None = None):
         self.path = path
         self.old_path = old_path
         self.added = added

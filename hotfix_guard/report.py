@@ -97,8 +97,7 @@ def render_json(report: Report, strict: bool) -> str:
         },
         "checks": [{"id": r.check, "status": r.status, "reason": r.reason or None} for r in report.results],
         "findings": [
-            {"check": f.check, "severity": f.severity, "message": f.message, "file": f.file}
-            for f in report.findings
+            {"check": f.check, "severity": f.severity, "message": f.message, "file": f.file} for f in report.findings
         ],
         "summary": {
             "errors": report.count(ERROR),

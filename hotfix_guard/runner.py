@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from hotfix_guard.checks import CHECKS
-from hotfix_guard.checks.focused_tests import SKIP_REASON
+from hotfix_guard.checks import branch_name, commit_message, diff_size, file_count, focused_tests, scope
 from hotfix_guard.errors import EXIT_FAILED, EXIT_OK
 from hotfix_guard.model import ERROR, NOTE, WARNING, Change, Finding
 
@@ -12,6 +11,21 @@ if TYPE_CHECKING:
     from collections.abc import Collection
 
     from hotfix_guard.config import Config
+
+    from collections.abc import Callable
+
+    CheckFunction = Callable[[Change, Config], list[Finding]]
+
+# The checks by id, in the order they run and report. focused-tests is registered so its
+# id is stable in config and output; it is delivered by its own issue (None: skipped).
+CHECKS: dict[str, CheckFunction | None] = {
+    branch_name.ID: branch_name.check,
+    file_count.ID: file_count.check,
+    diff_size.ID: diff_size.check,
+    commit_message.ID: commit_message.check,
+    scope.ID: scope.check,
+    focused_tests.ID: None,
+}
 
 PASSED, FAILED, WARNED, SKIPPED, OFF = "passed", "failed", "warning", "skipped", "off"
 
@@ -64,7 +78,7 @@ def run_checks(
         elif check in skip:
             results.append(CheckResult(check, SKIPPED, "skipped on request (--skip)"))
         elif function is None:
-            results.append(CheckResult(check, SKIPPED, SKIP_REASON))
+            results.append(CheckResult(check, SKIPPED, focused_tests.SKIP_REASON))
         else:
             found = [_stamp(finding, config.severity[check]) for finding in function(change, config)]
             results.append(CheckResult(check, _status(found)))

@@ -35,7 +35,9 @@ def _version_findings(name: str, change: Change, config: Config) -> list[Finding
     if version is None:
         return []
     if change.base_version is None:
-        return [Finding(ID, f"base {change.base} is not a release tag, so the version of {name!r} was not checked", NOTE)]
+        return [
+            Finding(ID, f"base {change.base} is not a release tag, so the version of {name!r} was not checked", NOTE)
+        ]
     expected = change.base_version.next_patch()
     findings = []
     if version != expected:
@@ -48,7 +50,9 @@ def _version_findings(name: str, change: Change, config: Config) -> list[Finding
         )
     tag = version.tag(config.tag_prefix)
     if tag in change.existing_tags:
-        findings.append(Finding(ID, f"tag {tag} already exists: version {version} is released; a hotfix needs a new version"))
+        findings.append(
+            Finding(ID, f"tag {tag} already exists: version {version} is released; a hotfix needs a new version")
+        )
     return findings
 
 

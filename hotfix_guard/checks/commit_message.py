@@ -19,14 +19,13 @@ EXAMPLE = "fix(scope): HOTFIX - what it fixes"
 
 
 def check(change: Change, config: Config) -> list[Finding]:
-    findings = []
+    findings: list[Finding] = []
     for commit in change.commits:
         if commit.is_merge:
             continue
         problems = message_problems(commit.message, config, commit.valid_utf8)
         findings.extend(
-            Finding(ID, f"commit {commit.short_sha} {_quote(commit.subject)}: {problem}")
-            for problem in problems
+            Finding(ID, f"commit {commit.short_sha} {_quote(commit.subject)}: {problem}") for problem in problems
         )
     return findings
 

@@ -19,7 +19,9 @@ def check(change: Change, config: Config) -> list[Finding]:
         findings.append(Finding(ID, f"not counted (excluded by config): {_names(excluded)}", NOTE))
     if len(counted) > config.max_files and config.allow_large:
         findings.append(
-            Finding(ID, f"{len(counted)} files changed, over the limit of {config.max_files}: accepted (allow-large)", NOTE)
+            Finding(
+                ID, f"{len(counted)} files changed, over the limit of {config.max_files}: accepted (allow-large)", NOTE
+            )
         )
     elif len(counted) > config.max_files:
         findings.append(
@@ -40,7 +42,8 @@ def split_excluded(
         return list(files), []
     from fnmatch import fnmatchcase
 
-    counted, excluded = [], []
+    counted: list[FileChange] = []
+    excluded: list[FileChange] = []
     for file in files:
         is_excluded = any(fnmatchcase(file.path, pattern) for pattern in patterns)
         (excluded if is_excluded else counted).append(file)

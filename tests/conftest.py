@@ -1,0 +1,114 @@
+"""Real git repositories under tmp_path, with a fixed identity and an isolated git config."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from hotfix_guard.cli import cli
+
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "Hotfix Tester",
+    "GIT_AUTHOR_EMAIL": "tester@example.com",
+    "GIT_COMMITTER_NAME": "Hotfix Tester",
+    "GIT_COMMITTER_EMAIL": "tester@example.com",
+    "GIT_AUTHOR_DATE": "2026-01-02T03:04:05+00:00",
+    "GIT_COMMITTER_DATE": "2026-01-02T03:04:05+00:00",
+}
+CI_VARIABLES = ("GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME", "HOTFIX_GUARD_ALLOW_LARGE", "NO_COLOR")
+GOOD_MESSAGE = "fix(auth): HOTFIX - stop token bypass"
+
+
+@pytest.fixture(autouse=True)
+def git_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test sees the same git: no user or system config, a pinned identity and dates."""
+    home = tmp_path_factory.mktemp("home")
+    (home / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+    for name, value in IDENTITY.items():
+        monkeypatch.setenv(name, value)
+    for name in (*CI_VARIABLES, "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    for name in [name for name in os.environ if name.startswith("PRE_COMMIT")]:
+        monkeypatch.delenv(name)
+
+
+class GitRepo:
+    """A repository driven through the real git binary."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def git(self, *args: str, check: bool = True) -> str:
+        result = subprocess.run(["git", *args], cwd=self.path, capture_output=True, text=True)
+        if check and result.returncode != 0:
+            raise AssertionError(f"git {' '.join(args)} failed: {result.stderr}")
+        return result.stdout
+
+    def write(self, name: str, content: str | bytes = "x\n") -> Path:
+        path = self.path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+        return path
+
+    def commit(self, message: str = GOOD_MESSAGE, **files: str) -> str:
+        """Write FILES (name=content; use `__` for `/` in names) and commit everything."""
+        for name, content in files.items():
+            self.write(name.replace("__", "/"), content)
+        self.git("add", "-A")
+        self.git("commit", "-q", "--allow-empty", "-m", message)
+        return self.git("rev-parse", "HEAD").strip()
+
+    def tag(self, name: str, ref: str = "HEAD") -> None:
+        self.git("tag", name, ref)
+
+    def switch(self, branch: str, start: str | None = None) -> None:
+        self.git("switch", "-q", *(["-c", branch, start] if start else ["-c", branch]))
+
+    def checkout(self, ref: str) -> None:
+        self.git("checkout", "-q", ref)
+
+    def refs(self) -> str:
+        """Every ref and what it points at, to assert that nothing moved."""
+        return self.git("for-each-ref", "--format=%(refname) %(objectname)")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitRepo:
+    """An empty repository on branch main."""
+    path = tmp_path / "repo"
+    path.mkdir()
+    git_repo = GitRepo(path)
+    git_repo.git("init", "-q", "-b", "main")
+    return git_repo
+
+
+@pytest.fixture
+def released(repo: GitRepo) -> GitRepo:
+    """main with release v1.2.3 tagged, checked out on main."""
+    repo.commit("feat: first release", **{"app.py": "print('hello')\n", "README.md": "app\n"})
+    repo.tag("v1.2.3")
+    return repo
+
+
+@pytest.fixture
+def hotfix(released: GitRepo) -> GitRepo:
+    """hotfix/v1.2.4 from v1.2.3 with one good commit changing one file."""
+    released.switch("hotfix/v1.2.4", "v1.2.3")
+    released.commit(GOOD_MESSAGE, **{"app.py": "print('fixed')\n"})
+    return released
+
+
+def run_cli(repo: GitRepo | Path, *args: str, input: str | None = None) -> Result:
+    """`hotfix-guard --repo REPO ARGS...` through click's test runner."""
+    path = repo.path if isinstance(repo, GitRepo) else repo
+    return CliRunner().invoke(cli, ["--repo", str(path), *args], input=input, catch_exceptions=False)

@@ -1,0 +1,140 @@
+"""`hotfix-guard hook NAME` as pre-commit runs it: a real process, in a real repository."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import GOOD_MESSAGE, GitRepo
+
+
+def hook(repo: GitRepo, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "hotfix_guard", "hook", *args]
+    return subprocess.run(command, cwd=repo.path, capture_output=True, text=True, env={**os.environ, **env})
+
+
+def message_file(repo: GitRepo, text: str) -> str:
+    return str(repo.write(".git/COMMIT_EDITMSG", text))
+
+
+def test_commit_message_passes_and_blocks(hotfix: GitRepo) -> None:
+    assert hook(hotfix, "commit-message", message_file(hotfix, GOOD_MESSAGE + "\n")).returncode == 0
+    blocked = hook(hotfix, "commit-message", message_file(hotfix, "quick fix\n"))
+    assert blocked.returncode == 1
+    assert blocked.stderr.startswith("error   [commit-message] missing the hotfix token")
+
+
+def test_commit_message_ignores_comments_and_below_scissors(hotfix: GitRepo) -> None:
+    text = "fix: HOTFIX - x\n# comment\n# ------------------------ >8 ------------------------\ndiff --git garbage\n"
+    assert hook(hotfix, "commit-message", message_file(hotfix, text)).returncode == 0
+    only_comments = hook(hotfix, "commit-message", message_file(hotfix, "# fix: HOTFIX\n"))
+    assert only_comments.returncode == 1 and "empty commit message" in only_comments.stderr
+
+
+def test_every_hook_passes_silently_off_hotfix_branches(released: GitRepo) -> None:
+    for name in ("branch-name", "file-count", "diff-size", "validate"):
+        result = hook(released, name)
+        assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert hook(released, "commit-message", message_file(released, "wip\n")).returncode == 0
+
+
+def test_merge_commit_message_is_skipped(hotfix: GitRepo) -> None:
+    hotfix.write(".git/MERGE_HEAD", hotfix.git("rev-parse", "HEAD"))
+    assert hook(hotfix, "commit-message", message_file(hotfix, "Merge branch 'x'\n")).returncode == 0
+
+
+def test_branch_name_hook_blocks_near_miss_with_the_right_name(hotfix: GitRepo) -> None:
+    hotfix.git("branch", "-m", "hotfix-v1.2.4")
+    result = hook(hotfix, "branch-name")
+    assert result.returncode == 1
+    assert "rename it: git branch -m hotfix/v1.2.4" in result.stderr
+
+
+def test_file_count_hook_counts_committed_plus_staged(hotfix: GitRepo) -> None:
+    for index in range(4):
+        hotfix.write(f"s{index}.txt")
+    hotfix.git("add", "-A")
+    assert hook(hotfix, "file-count").returncode == 0
+    hotfix.write("s4.txt")
+    hotfix.git("add", "-A")
+    blocked = hook(hotfix, "file-count")
+    assert blocked.returncode == 1 and "6 files changed, the limit is 5" in blocked.stderr
+    assert hook(hotfix, "file-count", HOTFIX_GUARD_ALLOW_LARGE="1").returncode == 0
+
+
+def test_diff_size_hook_warns_without_blocking(hotfix: GitRepo) -> None:
+    hotfix.write("big.txt", "line\n" * 250)
+    hotfix.git("add", "-A")
+    result = hook(hotfix, "diff-size")
+    assert result.returncode == 0 and result.stderr.startswith("warning [diff-size] 252 lines changed")
+
+
+def test_pre_push_checks_the_pushed_branch_not_the_checkout(hotfix: GitRepo) -> None:
+    hotfix.switch("hotfix/v1.3.0", "v1.2.3")
+    hotfix.commit()
+    pushed = hotfix.git("rev-parse", "hotfix/v1.3.0").strip()
+    hotfix.checkout("main")
+    env = {"PRE_COMMIT_LOCAL_BRANCH": "refs/heads/hotfix/v1.3.0", "PRE_COMMIT_TO_REF": pushed}
+    result = hook(hotfix, "validate", **env)
+    assert result.returncode == 1 and "'hotfix/v1.3.0' does not follow its base v1.2.3" in result.stderr
+
+
+def test_validate_hook_on_manual_stage(hotfix: GitRepo) -> None:
+    assert hook(hotfix, "validate").returncode == 0
+    hotfix.commit("no token here")
+    assert hook(hotfix, "validate").returncode == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nope"], "'nope' is not one of 'branch-name'"),
+        (["commit-message"], "takes the message file"),
+        (["commit-message", "/no/such/file"], "cannot read the commit message file"),
+    ],
+)
+def test_bad_hook_usage_is_exit_2(hotfix: GitRepo, args: list[str], message: str) -> None:
+    result = hook(hotfix, *args)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_hook_outside_a_repository(tmp_path: object) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "hotfix_guard", "hook", "branch-name"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.returncode == 2 and "not in a git repository" in result.stderr
+
+
+def test_hook_during_rebase_uses_the_branch_being_rebased(hotfix: GitRepo) -> None:
+    hotfix.git("checkout", "-q", "--detach")
+    assert hook(hotfix, "commit-message", message_file(hotfix, "nope\n")).returncode == 0  # detached: out of scope
+    hotfix.write(".git/rebase-merge/head-name", "refs/heads/hotfix/v1.2.4\n")
+    assert hook(hotfix, "commit-message", message_file(hotfix, "nope\n")).returncode == 1
+
+
+def test_interactive_prompt_accepts_a_large_hotfix(hotfix: GitRepo) -> None:
+    import pty
+
+    hotfix.commit(GOOD_MESSAGE, **{f"f{index}.txt": "x" for index in range(6)})
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: validate on a terminal
+        os.chdir(hotfix.path)
+        os.execv(sys.executable, [sys.executable, "-m", "hotfix_guard", "--no-color", "validate"])
+    output = b""
+    while b"[y/N]" not in output:
+        output += os.read(fd, 1024)
+    os.write(fd, b"y\n")
+    while True:
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    _, status = os.waitpid(pid, 0)
+    assert b"Continue with hotfix? [y/N]" in output
+    assert os.waitstatus_to_exitcode(status) == 0 and b"accepted (allow-large)" in output
