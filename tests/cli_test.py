@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import GOOD_MESSAGE, GitRepo, run_cli
 
 
@@ -104,7 +103,10 @@ def test_skip_and_strict(hotfix: GitRepo) -> None:
     assert run_cli(hotfix, "validate", "--skip", "commit-message").exit_code == 0
     strict = run_cli(hotfix, "validate", "--skip", "commit-message", "--strict")
     assert strict.exit_code == 1
-    assert "warning [diff-size] 302 lines changed (added + removed), the threshold is 200; most in: 'big.txt' (300)" in strict.stdout
+    assert (
+        "warning [diff-size] 302 lines changed (added + removed), the threshold is 200; most in: 'big.txt' (300)"
+        in strict.stdout
+    )
 
 
 def many_files(repo: GitRepo, count: int) -> None:
@@ -114,11 +116,17 @@ def many_files(repo: GitRepo, count: int) -> None:
 def test_file_limit_blocks_then_allow_large_accepts(hotfix: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
     many_files(hotfix, 6)
     blocked = run_cli(hotfix, "validate")
-    assert blocked.exit_code == 1 and "error   [file-count] 7 files changed, the limit is 5: app.py, f0.txt" in blocked.stdout
+    assert (
+        blocked.exit_code == 1
+        and "error   [file-count] 7 files changed, the limit is 5: app.py, f0.txt" in blocked.stdout
+    )
     assert run_cli(hotfix, "validate", "--allow-large").exit_code == 0
     monkeypatch.setenv("HOTFIX_GUARD_ALLOW_LARGE", "1")
     accepted = run_cli(hotfix, "validate")
-    assert accepted.exit_code == 0 and "note    [file-count] 7 files changed, over the limit of 5: accepted" in accepted.stdout
+    assert (
+        accepted.exit_code == 0
+        and "note    [file-count] 7 files changed, over the limit of 5: accepted" in accepted.stdout
+    )
 
 
 def test_odd_file_names_are_counted_once_each(hotfix: GitRepo) -> None:
@@ -145,9 +153,16 @@ def commit_raw_message(repo: GitRepo, message: bytes) -> None:
     tree, parent = repo.git("rev-parse", "HEAD^{tree}", "HEAD").split()
     person = b"Hotfix Tester <tester@example.com> 1767323045 +0000"
     raw = b"tree %s\nparent %s\nauthor %s\ncommitter %s\n\n" % (tree.encode(), parent.encode(), person, person)
-    sha = subprocess.run(
-        ["git", "hash-object", "-t", "commit", "-w", "--stdin"], input=raw + message, cwd=repo.path, capture_output=True
-    ).stdout.decode().strip()
+    sha = (
+        subprocess.run(
+            ["git", "hash-object", "-t", "commit", "-w", "--stdin"],
+            input=raw + message,
+            cwd=repo.path,
+            capture_output=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
     repo.git("update-ref", "HEAD", sha)
 
 
@@ -172,7 +187,10 @@ def test_near_miss_branch_is_validated_and_gets_the_right_name(hotfix: GitRepo) 
     hotfix.git("branch", "-m", "Hotfix/v1.2.4")
     result = run_cli(hotfix, "validate")
     assert result.exit_code == 1
-    assert "'Hotfix/v1.2.4' looks like a hotfix branch but is misspelt; rename it: git branch -m hotfix/v1.2.4" in result.stdout
+    assert (
+        "'Hotfix/v1.2.4' looks like a hotfix branch but is misspelt; rename it: git branch -m hotfix/v1.2.4"
+        in result.stdout
+    )
 
 
 def test_version_branch_whose_tag_exists(hotfix: GitRepo) -> None:
@@ -188,7 +206,9 @@ def test_scope_flags_development_work_merged_into_the_hotfix(hotfix: GitRepo) ->
     hotfix.git("merge", "-q", "--no-ff", "--no-edit", "develop")
     result = run_cli(hotfix, "check", "scope")
     assert result.exit_code == 1
-    assert "1 commits come from develop, not from v1.2.3" in result.stdout and "'feat: unreleased work'" in result.stdout
+    assert (
+        "1 commits come from develop, not from v1.2.3" in result.stdout and "'feat: unreleased work'" in result.stdout
+    )
 
 
 def test_scope_empty_change_fails(released: GitRepo) -> None:
@@ -240,5 +260,7 @@ def test_no_color_when_not_a_terminal(hotfix: GitRepo) -> None:
 
 
 def test_python_dash_m_and_help() -> None:
-    result = subprocess.run([sys.executable, "-m", "hotfix_guard", "validate", "--help"], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "hotfix_guard", "validate", "--help"], capture_output=True, text=True
+    )
     assert result.returncode == 0 and "--allow-large" in result.stdout and "Exit codes: 0" in result.stdout

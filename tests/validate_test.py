@@ -17,5 +17,9 @@ def test_json_document_names_base_head_checks_and_summary(hotfix: GitRepo) -> No
     document = json.loads(run_cli(hotfix, "--format", "json", "validate").stdout)
     assert (document["base"], document["branch"]) == ("v1.2.3", "hotfix/v1.2.4")
     assert [c["id"] for c in document["checks"]][:2] == ["branch-name", "file-count"]
-    assert {"id": "focused-tests", "status": "skipped", "reason": "not available in this version of hotfix-guard yet"} in document["checks"]
+    assert {
+        "id": "focused-tests",
+        "status": "skipped",
+        "reason": "not available in this version of hotfix-guard yet",
+    } in document["checks"]
     assert document["summary"] == {"errors": 0, "warnings": 0, "notes": 0, "strict": False, "exit_code": 0}
