@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from hotfix_guard.model import Finding
 
 HOOKS = ("branch-name", "file-count", "diff-size", "commit-message", "scope", "validate")
-USAGE = "usage: hotfix-guard hook {" + ",".join(HOOKS) + "} [COMMIT_MSG_FILE]"
+USAGE = "usage: hotfix-guard hook {" + ",".join(HOOKS) + "} [--config FILE] [COMMIT_MSG_FILE]"
 
 
 def main(name: str, args: list[str]) -> int:
@@ -38,13 +38,14 @@ def _run(name: str, args: list[str]) -> int:
     if name not in HOOKS:
         _say(f"hotfix-guard: error: unknown hook {name!r}; {USAGE}\n")
         return EXIT_ERROR
+    config_file, args = _split_config_option(args)
     top, git_dir = _locate()
     pushed = _pushed_branch()
     branch = pushed[0] if pushed else _current_branch(git_dir)
     from hotfix_guard.branches import OTHER, classify
     from hotfix_guard.config import load_config
 
-    config = load_config(top)
+    config = load_config(top, config_file)
     if branch is None or classify(branch, config) == OTHER:
         return EXIT_OK
     config.allow_large = os.environ.get("HOTFIX_GUARD_ALLOW_LARGE", "") in ("1", "true", "yes")
@@ -52,6 +53,17 @@ def _run(name: str, args: list[str]) -> int:
         return _commit_message(args, git_dir, config)
     head = pushed[1] if pushed else "HEAD"
     return _change_hook(name, branch, head, staged=pushed is None, config=config)
+
+
+def _split_config_option(args: list[str]) -> tuple[str | None, list[str]]:
+    """`--config FILE` (from `args:` in .pre-commit-config.yaml) and the remaining arguments."""
+    if args[:1] == ["--config"]:
+        if len(args) < 2:
+            raise HotfixGuardError(f"--config needs a file; {USAGE}")
+        return args[1], args[2:]
+    if args and args[0].startswith("--config="):
+        return args[0][len("--config=") :], args[1:]
+    return None, args
 
 
 def _locate() -> tuple[str, str]:

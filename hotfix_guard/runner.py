@@ -8,11 +8,9 @@ from hotfix_guard.model import ERROR, NOTE, WARNING, Change, Finding
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Callable, Collection
 
     from hotfix_guard.config import Config
-
-    from collections.abc import Callable
 
     CheckFunction = Callable[[Change, Config], list[Finding]]
 

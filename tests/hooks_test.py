@@ -45,6 +45,14 @@ def test_merge_commit_message_is_skipped(hotfix: GitRepo) -> None:
     assert hook(hotfix, "commit-message", message_file(hotfix, "Merge branch 'x'\n")).returncode == 0
 
 
+def test_config_option_from_pre_commit_args(hotfix: GitRepo) -> None:
+    config = hotfix.write("ci/guard.toml", "[commit-message]\ntoken = 'URGENT'\nconventional = false\n")
+    for args in (["--config", str(config)], [f"--config={config}"]):
+        assert hook(hotfix, "commit-message", *args, message_file(hotfix, "URGENT: patch\n")).returncode == 0
+        assert hook(hotfix, "commit-message", *args, message_file(hotfix, GOOD_MESSAGE)).returncode == 1
+    assert hook(hotfix, "branch-name", "--config").returncode == 2
+
+
 def test_branch_name_hook_blocks_near_miss_with_the_right_name(hotfix: GitRepo) -> None:
     hotfix.git("branch", "-m", "hotfix-v1.2.4")
     result = hook(hotfix, "branch-name")
