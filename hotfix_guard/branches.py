@@ -32,12 +32,18 @@ def matching_pattern(name: str, config: Config) -> re.Match[str] | None:
     return None
 
 
-def branch_version(name: str, config: Config) -> Version | None:
-    """The version a `hotfix/vX.Y.Z` branch promises (a pattern's `version` group), if any."""
+def version_text(name: str, config: Config) -> str | None:
+    """What a `hotfix/vX.Y.Z` branch promises as its version (a pattern's `version` group)."""
     match = matching_pattern(name, config)
-    if match is None or "version" not in match.re.groupindex or match.group("version") is None:
+    if match is None or "version" not in match.re.groupindex:
         return None
-    return parse_version(match.group("version"))
+    return match.group("version")
+
+
+def branch_version(name: str, config: Config) -> Version | None:
+    """The release version a `hotfix/vX.Y.Z` branch promises, if it names a valid one."""
+    text = version_text(name, config)
+    return parse_version(text) if text is not None else None
 
 
 def suggest(name: str, config: Config, expected: Version | None = None) -> str | None:

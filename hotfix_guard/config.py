@@ -163,37 +163,39 @@ def _parse_setup_cfg(text: str, path: str) -> dict[str, object] | None:
         parser.read_string(text, source=path)
     except configparser.Error as error:
         raise ConfigError(f"{path}: invalid INI: {' '.join(str(error).split())}") from None
-    if not parser.has_section("hotfix-guard"):
+    ours = [s for s in parser.sections() if s == "hotfix-guard" or s.startswith("hotfix-guard.")]
+    if not ours:
         return None
-    table: dict[str, object] = dict(parser.items("hotfix-guard"))
-    for section in parser.sections():
+    table: dict[str, object] = dict(parser.items("hotfix-guard")) if "hotfix-guard" in ours else {}
+    for section in ours:
         if section.startswith("hotfix-guard."):
             table[section[len("hotfix-guard.") :]] = dict(parser.items(section))
     return table
 
 
 def _build(raw: dict[str, object], source: str) -> Config:
+    from_text = source.endswith((".cfg", ".ini"))
     values = dict(DEFAULTS)
     for key, value in raw.items():
         if isinstance(value, dict):
             if key not in CHECK_IDS:
                 raise ConfigError(f"unknown table [{key}] in {source} (checks: {', '.join(CHECK_IDS)})")
             for sub_key, sub_value in value.items():
-                values[key, sub_key] = _coerce(key, sub_key, sub_value, source)
+                values[key, sub_key] = _coerce(key, sub_key, sub_value, source, from_text)
         else:
-            values["", key] = _coerce("", key, value, source)
+            values["", key] = _coerce("", key, value, source, from_text)
     config = Config(values, source)
     _check_ranges(config)
     return config
 
 
-def _coerce(table: str, key: str, value: object, source: str) -> object:
+def _coerce(table: str, key: str, value: object, source: str, from_text: bool) -> object:
     name = f"{table}.{key}" if table else key
     if (table, key) not in DEFAULTS:
         known = ", ".join(k for t, k in DEFAULTS if t == table)
         raise ConfigError(f"unknown key {name!r} in {source} (known here: {known})")
     default = DEFAULTS[table, key]
-    if isinstance(value, str) and not isinstance(default, str):
+    if from_text and isinstance(value, str) and not isinstance(default, str):
         value = _from_ini_text(value, default)
     if isinstance(default, bool):
         ok = isinstance(value, bool)

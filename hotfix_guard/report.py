@@ -47,7 +47,7 @@ def render_findings(findings: list[Finding], colour: bool = False) -> str:
 
 def _finding_line(finding: Finding, colour: bool) -> str:
     label = _paint(f"{finding.severity:<7}", finding.severity, colour)
-    where = f"{finding.file}: " if finding.file else ""
+    where = f"{_one_line(finding.file)}: " if finding.file else ""
     return f"{label} [{finding.check}] {where}{_one_line(finding.message)}"
 
 
@@ -64,10 +64,14 @@ def _summary(report: Report, colour: bool, strict: bool, title: str) -> str:
     outcome = "failed" if report.exit_code(strict) else "passed"
     where = change.branch or change.head
     base = f" since {change.base}" if change.base else ""
-    sizes = f" ({len(change.commits)} commits, {len(change.files)} files)" if change.base else ""
-    counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    sizes = f" ({_plural(len(change.commits), 'commit')}, {_plural(len(change.files), 'file')})" if change.base else ""
+    counts = f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
     painted = _paint(outcome, ERROR if errors or outcome == "failed" else "passed", colour)
     return f"hotfix-guard {title} {painted}: {counts} on {where}{base}{sizes}"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' * (count != 1)}"
 
 
 def _paint(text: str, key: str, colour: bool) -> str:

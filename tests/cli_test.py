@@ -207,7 +207,7 @@ def test_scope_flags_development_work_merged_into_the_hotfix(hotfix: GitRepo) ->
     result = run_cli(hotfix, "check", "scope")
     assert result.exit_code == 1
     assert (
-        "1 commits come from develop, not from v1.2.3" in result.stdout and "'feat: unreleased work'" in result.stdout
+        "1 commit comes from develop, not from v1.2.3" in result.stdout and "'feat: unreleased work'" in result.stdout
     )
 
 

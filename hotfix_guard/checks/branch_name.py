@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from hotfix_guard.branches import NEAR_MISS, OTHER, branch_version, classify, matching_pattern, suggest
+from hotfix_guard.branches import NEAR_MISS, OTHER, classify, matching_pattern, suggest, version_text
 from hotfix_guard.model import NOTE, Change, Finding
 from hotfix_guard.refnames import is_valid_branch_name
-from hotfix_guard.versions import Version
+from hotfix_guard.versions import Version, parse_version
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -26,14 +26,19 @@ def check(change: Change, config: Config) -> list[Finding]:
     if classify(name, config) == NEAR_MISS:
         return [Finding(ID, f"{name!r} looks like a hotfix branch but is misspelt{_hint(name, config, expected)}")]
     if matching_pattern(name, config) is None:
-        return [Finding(ID, f"{name!r} is not an accepted hotfix name ({FORMS}){_hint(name, config, expected)}")]
+        forms = _forms(config)
+        return [Finding(ID, f"{name!r} is not an accepted hotfix name ({forms}){_hint(name, config, expected)}")]
     return _version_findings(name, change, config)
 
 
 def _version_findings(name: str, change: Change, config: Config) -> list[Finding]:
-    version = branch_version(name, config)
-    if version is None:
+    text = version_text(name, config)
+    if text is None:
         return []
+    version = parse_version(text)
+    if version is None:
+        hint = _hint(name, config, change.base_version.next_patch() if change.base_version else None)
+        return [Finding(ID, f"{name!r}: {text!r} is not a release version (MAJOR.MINOR.PATCH, no leading zeros){hint}")]
     if change.base_version is None:
         return [
             Finding(ID, f"base {change.base} is not a release tag, so the version of {name!r} was not checked", NOTE)
@@ -58,4 +63,14 @@ def _version_findings(name: str, change: Change, config: Config) -> list[Finding
 
 def _hint(name: str, config: Config, expected: Version | None) -> str:
     suggestion = suggest(name, config, expected)
-    return f"; rename it: git branch -m {suggestion}" if suggestion else f"; use {FORMS}"
+    return f"; rename it: git branch -m {suggestion}" if suggestion else f"; use {_forms(config)}"
+
+
+def _forms(config: Config) -> str:
+    """The accepted forms in words for the default patterns, else the configured patterns."""
+    from hotfix_guard.config import DEFAULT_BRANCH_PATTERNS
+
+    patterns = tuple(pattern.pattern for pattern in config.branch_patterns)
+    if patterns == DEFAULT_BRANCH_PATTERNS:
+        return FORMS
+    return "a name matching " + " or ".join(repr(pattern) for pattern in patterns)

@@ -52,17 +52,26 @@ def clean_message(text: str) -> str:
 
 
 def message_problems(message: str, config: Config, valid_utf8: bool = True) -> list[str]:
+    example = _example(config)
     if not message.strip():
-        return [f"empty commit message; write one such as {EXAMPLE!r}"]
+        return [f"empty commit message; write what the hotfix fixes{example}"]
     problems = []
     if not valid_utf8:
         problems.append("message is not valid UTF-8; re-save it as UTF-8")
     if not config.message_token.search(message):
-        problems.append(f"missing the hotfix token /{config.message_token.pattern}/; e.g. {EXAMPLE!r}")
+        problems.append(f"missing the hotfix token /{config.message_token.pattern}/{example}")
     if config.conventional and not _is_conventional(header_of(message), config.message_types):
         types = ", ".join((*config.message_types, "revert"))
-        problems.append(f"header must be 'type(scope): subject' with type {types}; e.g. {EXAMPLE!r}")
+        problems.append(f"header must be 'type(scope): subject' with type {types}{example}")
     return problems
+
+
+def _example(config: Config) -> str:
+    """A model message, when the default rules are in force (a custom token has no model)."""
+    from hotfix_guard.config import DEFAULTS
+
+    default_rules = config.message_token.pattern == DEFAULTS["commit-message", "token"]
+    return f"; e.g. {EXAMPLE!r}" if default_rules and "fix" in config.message_types else ""
 
 
 def header_of(message: str) -> str:

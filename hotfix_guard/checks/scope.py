@@ -30,7 +30,8 @@ def check(change: Change, config: Config) -> list[Finding]:
     return [
         Finding(
             ID,
-            f"{len(leaked)} commits come from {config.develop_branch}, not from {change.base}: "
+            f"{len(leaked)} commit{'s come' if len(leaked) != 1 else ' comes'} from {config.develop_branch}, "
+            f"not from {change.base}: "
             f"{listed}{more}; rebuild the hotfix from {change.base} with only the fix",
         )
     ]
