@@ -40,13 +40,14 @@ def _run(name: str, args: list[str]) -> int:
         return EXIT_ERROR
     config_file, args = _split_config_option(args)
     top, git_dir = _locate()
-    pushed = _pushed_branch()
-    branch = pushed[0] if pushed else _current_branch(git_dir)
+    pushed = _pushed_refs()
     from hotfix_guard.branches import OTHER, classify
     from hotfix_guard.config import load_config
 
     config = load_config(top, config_file)
-    if branch is None or classify(branch, config) == OTHER:
+    names = pushed[0] if pushed else [_current_branch(git_dir)]
+    branch = next((n for n in names if n is not None and classify(n, config) != OTHER), None)
+    if branch is None:
         return EXIT_OK
     config.allow_large = os.environ.get("HOTFIX_GUARD_ALLOW_LARGE", "") in ("1", "true", "yes")
     if name == "commit-message":
@@ -82,13 +83,18 @@ def _current_branch(git_dir: str) -> str | None:
     return head_branch(git_dir) or ci_branch()
 
 
-def _pushed_branch() -> tuple[str, str] | None:
-    """(branch, commit) that pre-commit's pre-push stage is checking, or None outside a push."""
+def _pushed_refs() -> tuple[list[str | None], str] | None:
+    """(branch names, commit) that pre-commit's pre-push stage is checking; None outside a push.
+
+    The remote branch comes first: `git push origin HEAD:hotfix/v1.2.4` (or `fix-x:hotfix/…`)
+    creates a hotfix branch from a local ref that is not one, and must not slip through.
+    """
     local = os.environ.get("PRE_COMMIT_LOCAL_BRANCH")
     if not local:
         return None
-    head = os.environ.get("PRE_COMMIT_TO_REF") or local
-    return local.removeprefix("refs/heads/"), head
+    remote = os.environ.get("PRE_COMMIT_REMOTE_BRANCH", "")
+    names = [ref[len("refs/heads/") :] if ref.startswith("refs/heads/") else None for ref in (remote, local)]
+    return names, os.environ.get("PRE_COMMIT_TO_REF") or local
 
 
 def _commit_message(args: list[str], git_dir: str, config: Config) -> int:

@@ -89,6 +89,15 @@ def test_pre_push_checks_the_pushed_branch_not_the_checkout(hotfix: GitRepo) -> 
     assert result.returncode == 1 and "'hotfix/v1.3.0' does not follow its base v1.2.3" in result.stderr
 
 
+def test_pre_push_of_a_detached_head_to_a_hotfix_branch_is_checked(hotfix: GitRepo) -> None:
+    hotfix.commit("no token here")
+    pushed = hotfix.git("rev-parse", "HEAD").strip()
+    hotfix.checkout(pushed)
+    env = {"PRE_COMMIT_LOCAL_BRANCH": "HEAD", "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/hotfix/v1.2.4"}
+    result = hook(hotfix, "validate", **env, PRE_COMMIT_TO_REF=pushed)
+    assert result.returncode == 1 and "'no token here': missing the hotfix token" in result.stderr
+
+
 def test_validate_hook_on_manual_stage(hotfix: GitRepo) -> None:
     assert hook(hotfix, "validate").returncode == 0
     hotfix.commit("no token here")

@@ -1,0 +1,252 @@
+"""Every hook of .pre-commit-hooks.yaml, in every stage it declares, through the real `pre-commit try-repo`.
+
+try-repo builds the hook environment (a virtualenv with hotfix-guard pip-installed) in a store
+of its own that it deletes afterwards (pre_commit/commands/try_repo.py: `Store(tempdir)`), so
+PRE_COMMIT_HOME cannot share it between runs: each run pays for one install. What the runs
+can share is a clean snapshot of this checkout (so that try-repo never makes a shadow commit,
+and sees new files that are not tracked yet) and virtualenv's seed-wheel cache.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import GOOD_MESSAGE, IDENTITY, GitRepo
+
+CHECKOUT = Path(__file__).parents[1]
+NOT_SHIPPED = shutil.ignore_patterns(
+    ".git", "tests", "__pycache__", "*.egg-info", "build", "dist", ".venv", ".*_cache", ".hypothesis"
+)
+REMOTE_URL = "https://example.com/app.git"
+STRICT_SIZE = '[diff-size]\nseverity = "error"\nmax-lines = 10\n'
+VERDICT = {0: "Passed", 1: "Failed"}
+
+
+class TryRepo:
+    """`pre-commit try-repo <snapshot of this checkout> HOOK OPTIONS...`, run in a test repository."""
+
+    def __init__(self, source: Path, shared_env: dict[str, str]):
+        self.source = source
+        self.shared_env = shared_env
+
+    def __call__(self, repo: GitRepo, hook: str, *options: str) -> subprocess.CompletedProcess[str]:
+        # conftest's git_environment has already dropped PRE_COMMIT_*, GIT_DIR and friends and the CI variables.
+        env = dict(os.environ, **self.shared_env)
+        env.pop("SKIP", None)  # pre-commit would skip the hooks it names
+        command = [sys.executable, "-m", "pre_commit", "try-repo", "--color=never", str(self.source), hook, *options]
+        return subprocess.run(
+            command,
+            cwd=repo.path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=600,
+        )
+
+
+@pytest.fixture(scope="session")
+def try_repo(tmp_path_factory: pytest.TempPathFactory) -> TryRepo:
+    """try-repo of a one-commit snapshot of this checkout's work tree, made once per session."""
+    source = tmp_path_factory.mktemp("hook-source") / "hotfix-guard"
+    shutil.copytree(CHECKOUT, source, ignore=NOT_SHIPPED)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {**IDENTITY, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}.items():
+            patch.setenv(name, value)
+        for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+            patch.delenv(name, raising=False)
+        snapshot = GitRepo(source)
+        snapshot.git("init", "-q")
+        snapshot.commit("hotfix-guard under test")
+    shared_env = {
+        "VIRTUALENV_OVERRIDE_APP_DATA": str(tmp_path_factory.mktemp("virtualenv-app-data")),
+        # pip: downloads and built wheels shared across the runs, no version check against the index
+        "PIP_CACHE_DIR": str(tmp_path_factory.mktemp("pip-cache")),
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    }
+    return TryRepo(source, {**shared_env, **_user_pip_config()})
+
+
+def _user_pip_config() -> dict[str, str]:
+    """The developer's pip config (index, certificates), which the tests' isolated HOME would hide from pip."""
+    if "PIP_CONFIG_FILE" in os.environ:
+        return {}
+    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    for path in (config_home / "pip" / "pip.conf", Path.home() / ".pip" / "pip.conf"):
+        if path.is_file():
+            return {"PIP_CONFIG_FILE": str(path)}
+    return {}
+
+
+def assert_outcome(result: subprocess.CompletedProcess[str], code: int, text: str) -> None:
+    """The run exits with CODE, the hook's status line says Passed or Failed to match, and TEXT is shown."""
+    verdicts = re.findall(r"^.+?\.{3,}(Passed|Failed|Skipped)$", result.stdout, re.MULTILINE)
+    assert (result.returncode, verdicts) == (code, [VERDICT[code]]), result.stdout
+    assert text in result.stdout, result.stdout
+
+
+def pushing(repo: GitRepo, branch: str) -> list[str]:
+    """The options pre-commit's pre-push hook passes for `git push origin BRANCH` of a new branch from v1.2.3."""
+    return [
+        "--hook-stage=pre-push",
+        f"--from-ref={repo.git('rev-parse', 'v1.2.3^{commit}').strip()}",
+        f"--to-ref={repo.git('rev-parse', f'refs/heads/{branch}').strip()}",
+        f"--local-branch=refs/heads/{branch}",
+        f"--remote-branch=refs/heads/{branch}",
+        "--remote-name=origin",
+        f"--remote-url={REMOTE_URL}",
+    ]
+
+
+def add_files(repo: GitRepo, count: int, lines: int = 1) -> None:
+    """Stage COUNT new files of LINES lines each."""
+    for number in range(count):
+        repo.write(f"extra{number}.py", "x = 1\n" * lines)
+    repo.git("add", "-A")
+
+
+@pytest.fixture
+def strict_size(repo: GitRepo) -> GitRepo:
+    """hotfix/v1.2.4 (one 2-line fix) of a release whose config makes diff-size an error above 10 lines."""
+    repo.commit("feat: first release", **{".hotfix-guard.toml": STRICT_SIZE, "app.py": "print('hello')\n"})
+    repo.tag("v1.2.3")
+    repo.switch("hotfix/v1.2.4", "v1.2.3")
+    repo.commit(GOOD_MESSAGE, **{"app.py": "print('fixed')\n"})
+    return repo
+
+
+@pytest.mark.parametrize(
+    ("branch", "code", "text"),
+    [
+        ("hotfix/v1.2.4", 0, "Passed"),
+        ("hotfix/v1.2.5", 1, "'hotfix/v1.2.5' does not follow its base v1.2.3: the next patch is v1.2.4"),
+    ],
+    ids=["next-patch", "wrong-version"],
+)
+def test_branch_name_before_commit(released: GitRepo, try_repo: TryRepo, branch: str, code: int, text: str) -> None:
+    released.switch(branch, "v1.2.3")
+    assert_outcome(try_repo(released, "hotfix-branch-name", "--hook-stage=pre-commit"), code, text)
+
+
+@pytest.mark.parametrize(
+    ("branch", "code", "text"),
+    [
+        ("hotfix/v1.2.4", 0, "Passed"),
+        (
+            "Hotfix/v1.2.4",
+            1,
+            "'Hotfix/v1.2.4' looks like a hotfix branch but is misspelt; rename it: git branch -m hotfix/v1.2.4",
+        ),
+    ],
+    ids=["hotfix-branch", "near-miss"],
+)
+def test_branch_name_on_push_checks_the_pushed_branch(
+    released: GitRepo, try_repo: TryRepo, branch: str, code: int, text: str
+) -> None:
+    released.switch(branch, "v1.2.3")
+    released.commit(GOOD_MESSAGE, **{"app.py": "print('fixed')\n"})
+    released.checkout("main")  # not a hotfix branch: only the pushed branch can block
+    assert_outcome(try_repo(released, "hotfix-branch-name", *pushing(released, branch)), code, text)
+
+
+@pytest.mark.parametrize(
+    ("staged", "code", "text"),
+    [(4, 0, "Passed"), (5, 1, "6 files changed, the limit is 5")],
+    ids=["five-files", "six-files"],
+)
+def test_file_count_before_commit_counts_staged_files(
+    hotfix: GitRepo, try_repo: TryRepo, staged: int, code: int, text: str
+) -> None:
+    add_files(hotfix, staged)
+    assert_outcome(try_repo(hotfix, "hotfix-file-count", "--hook-stage=pre-commit"), code, text)
+
+
+@pytest.mark.parametrize(
+    ("committed", "staged", "code", "text"),
+    [(0, 5, 0, "Passed"), (5, 0, 1, "6 files changed, the limit is 5")],
+    ids=["staged-files-are-not-pushed", "six-files-pushed"],
+)
+def test_file_count_on_push_counts_pushed_files(
+    hotfix: GitRepo, try_repo: TryRepo, committed: int, staged: int, code: int, text: str
+) -> None:
+    if committed:
+        add_files(hotfix, committed)
+        hotfix.commit(GOOD_MESSAGE)
+    add_files(hotfix, staged)
+    assert_outcome(try_repo(hotfix, "hotfix-file-count", *pushing(hotfix, "hotfix/v1.2.4")), code, text)
+
+
+@pytest.mark.parametrize(
+    ("lines", "code", "text"),
+    [(8, 0, "Passed"), (9, 1, "11 lines changed (added + removed), the threshold is 10")],
+    ids=["ten-lines", "eleven-lines"],
+)
+def test_diff_size_before_commit_counts_staged_lines(
+    strict_size: GitRepo, try_repo: TryRepo, lines: int, code: int, text: str
+) -> None:
+    add_files(strict_size, 1, lines)
+    assert_outcome(try_repo(strict_size, "hotfix-diff-size", "--hook-stage=pre-commit"), code, text)
+
+
+@pytest.mark.parametrize(
+    ("lines", "code", "text"),
+    [(8, 0, "Passed"), (9, 1, "11 lines changed (added + removed), the threshold is 10")],
+    ids=["ten-lines", "eleven-lines"],
+)
+def test_diff_size_on_push_counts_pushed_lines(
+    strict_size: GitRepo, try_repo: TryRepo, lines: int, code: int, text: str
+) -> None:
+    add_files(strict_size, 1, lines)
+    strict_size.commit(GOOD_MESSAGE)
+    assert_outcome(try_repo(strict_size, "hotfix-diff-size", *pushing(strict_size, "hotfix/v1.2.4")), code, text)
+
+
+@pytest.mark.parametrize(
+    ("branch", "message", "code", "text"),
+    [
+        ("hotfix/v1.2.4", GOOD_MESSAGE, 0, "Passed"),
+        ("hotfix/v1.2.4", "update stuff", 1, "missing the hotfix token"),
+        ("main", "update stuff", 0, "Passed"),
+    ],
+    ids=["good-message", "bad-message", "bad-message-outside-hotfix"],
+)
+def test_commit_message(released: GitRepo, try_repo: TryRepo, branch: str, message: str, code: int, text: str) -> None:
+    if branch != "main":
+        released.switch(branch, "v1.2.3")
+    released.write(".git/COMMIT_EDITMSG", message + "\n")
+    result = try_repo(
+        released, "hotfix-commit-message", "--hook-stage=commit-msg", "--commit-msg-filename=.git/COMMIT_EDITMSG"
+    )
+    assert_outcome(result, code, text)
+
+
+@pytest.mark.parametrize(
+    ("message", "code", "text"),
+    [(GOOD_MESSAGE, 0, "Passed"), ("update stuff", 1, "'update stuff': missing the hotfix token")],
+    ids=["good-message", "bad-message"],
+)
+def test_validate_on_push(released: GitRepo, try_repo: TryRepo, message: str, code: int, text: str) -> None:
+    released.switch("hotfix/v1.2.4", "v1.2.3")
+    released.commit(message, **{"app.py": "print('fixed')\n"})
+    assert_outcome(try_repo(released, "hotfix-validate", *pushing(released, "hotfix/v1.2.4")), code, text)
+
+
+@pytest.mark.parametrize(
+    ("commits", "code", "text"),
+    [
+        (1, 0, "Passed"),
+        (0, 1, "[scope] empty change: no commits between v1.2.3 and hotfix/v1.2.4; commit the fix first"),
+    ],
+    ids=["one-fix", "empty-change"],
+)
+def test_validate_manual_checks_head(released: GitRepo, try_repo: TryRepo, commits: int, code: int, text: str) -> None:
+    released.switch("hotfix/v1.2.4", "v1.2.3")
+    for _ in range(commits):
+        released.commit(GOOD_MESSAGE, **{"app.py": "print('fixed')\n"})
+    assert_outcome(try_repo(released, "hotfix-validate", "--hook-stage=manual"), code, text)
