@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import re
 
-from hotfix_guard.refnames import is_valid_branch_name
-from hotfix_guard.versions import Version, parse_version
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from hotfix_guard.config import Config
+    from hotfix_guard.versions import Version
 
 HOTFIX = "hotfix"  # starts with the configured prefix (valid name or not)
 NEAR_MISS = "near-miss"  # meant to be a hotfix branch, spelled otherwise: `Hotfix/v1.2.4`
 OTHER = "other"  # out of scope: every hook passes silently
 
-_VERSION_LIKE = re.compile(r"[vV]?([0-9]+\.[0-9]+\.[0-9]+)")
+_VERSION_LIKE = r"[vV]?([0-9]+\.[0-9]+\.[0-9]+)"
 
 
 def classify(name: str, config: Config) -> str:
@@ -42,19 +40,24 @@ def version_text(name: str, config: Config) -> str | None:
 
 def branch_version(name: str, config: Config) -> Version | None:
     """The release version a `hotfix/vX.Y.Z` branch promises, if it names a valid one."""
+    from hotfix_guard.versions import parse_version
+
     text = version_text(name, config)
     return parse_version(text) if text is not None else None
 
 
 def suggest(name: str, config: Config, expected: Version | None = None) -> str | None:
     """A correct name for a near miss or a malformed hotfix branch, when one can be derived."""
+    from hotfix_guard.refnames import is_valid_branch_name
+    from hotfix_guard.versions import parse_version
+
     if name.startswith(config.branch_prefix):
         rest: str | None = name[len(config.branch_prefix) :]
     else:
         rest = _near_miss_rest(name, config)
     if not rest:
         return None
-    version_like = _VERSION_LIKE.fullmatch(rest)
+    version_like = re.fullmatch(_VERSION_LIKE, rest)
     if version_like:
         version = expected or parse_version(version_like.group(1))
         tail = f"{config.tag_prefix}{version}" if version else ""

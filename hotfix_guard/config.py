@@ -64,16 +64,36 @@ class Config:
         self.develop_branch = str(values["", "develop-branch"])
         self.remote = str(values["", "remote"])
         self.severity = {check: str(values[check, "severity"]) for check in CHECK_IDS}
-        self.branch_patterns = _compile_all(values, "branch-name", "patterns", source)
+        self._values = values
+        self._branch_patterns: tuple[re.Pattern[str], ...] | None = None
+        self._message_token: re.Pattern[str] | None = None
         self.max_files = _int(values, "file-count", "max-files")
         self.file_count_exclude = _strings(values, "file-count", "exclude")
         self.max_lines = _int(values, "diff-size", "max-lines")
         self.diff_size_exclude = _strings(values, "diff-size", "exclude")
-        self.message_token = _compile_all(values, "commit-message", "token", source)[0]
         self.conventional = bool(values["commit-message", "conventional"])
         self.message_types = _strings(values, "commit-message", "types")
         # Set per run (--allow-large, HOTFIX_GUARD_ALLOW_LARGE=1, or the interactive prompt).
         self.allow_large = False
+
+    # Compiled on first use: a commit-msg hook has no use for the branch patterns, and
+    # compiling them would cost it more than its check. A config file's patterns are
+    # compiled as it is loaded, so that a bad one is reported at once.
+    @property
+    def branch_patterns(self) -> tuple[re.Pattern[str], ...]:
+        if self._branch_patterns is None:
+            self._branch_patterns = _compile_all(self._values, "branch-name", "patterns", self.source)
+        return self._branch_patterns
+
+    @property
+    def message_token(self) -> re.Pattern[str]:
+        if self._message_token is None:
+            self._message_token = _compile_all(self._values, "commit-message", "token", self.source)[0]
+        return self._message_token
+
+    def compile_patterns(self) -> None:
+        """Compile the regular expressions now, so that a bad one is reported as the file loads."""
+        _ = self.branch_patterns, self.message_token
 
     def where(self, table: str, key: str) -> str:
         name = f"{table}.{key}" if table else key
@@ -186,6 +206,7 @@ def _build(raw: dict[str, object], source: str) -> Config:
             values["", key] = _coerce("", key, value, source, from_text)
     config = Config(values, source)
     _check_ranges(config)
+    config.compile_patterns()
     return config
 
 

@@ -10,7 +10,6 @@ Arguments are always lists (never a shell), user-supplied refs come after
 from __future__ import annotations
 
 import os
-import select
 
 from hotfix_guard.errors import GitError, RepoError
 from hotfix_guard.model import Commit, FileChange
@@ -93,6 +92,8 @@ def _spawn(argv: list[str]) -> GitResult:
 
 def _read_both(out_fd: int, err_fd: int) -> tuple[bytes, bytes]:
     """Drain both pipes together so that neither can fill up and stall git."""
+    import select
+
     chunks: dict[int, list[bytes]] = {out_fd: [], err_fd: []}
     open_fds = [out_fd, err_fd]
     try:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from hotfix_guard.model import Change, Finding
 
 TYPE_CHECKING = False
@@ -13,8 +11,7 @@ if TYPE_CHECKING:
 ID = "commit-message"
 
 SCISSORS = "------------------------ >8 ------------------------"
-_HEADER = re.compile(r"(?P<type>[A-Za-z]+)(?:\([^()\n]*\))?!?: \S")
-_AUTOSQUASH = re.compile(r"(?:fixup|squash|amend)! ")
+_AUTOSQUASH = ("fixup! ", "squash! ", "amend! ")
 EXAMPLE = "fix(scope): HOTFIX - what it fixes"
 
 
@@ -79,12 +76,26 @@ def header_of(message: str) -> str:
 
 
 def _is_conventional(header: str, types: tuple[str, ...]) -> bool:
-    while _AUTOSQUASH.match(header):
+    while header.startswith(_AUTOSQUASH):
         header = header[header.index("! ") + 2 :]
     if header.startswith('Revert "'):
         return True
-    match = _HEADER.match(header)
-    return match is not None and match.group("type") in (*types, "revert")
+    return conventional_type(header) in (*types, "revert")
+
+
+# Parsed by hand rather than with a regular expression: compiling one would cost the
+# commit-msg hook, which runs on every commit, more than the whole check.
+def conventional_type(header: str) -> str | None:
+    """The type of a conventional header `type(scope)!: subject`, or None if it is not one."""
+    kind, colon, subject = header.partition(": ")
+    if not colon or not subject[:1].strip():
+        return None
+    kind = kind.removesuffix("!")
+    if kind.endswith(")"):
+        kind, paren, scope = kind[:-1].partition("(")
+        if not paren or "(" in scope or ")" in scope:
+            return None
+    return kind if kind.isascii() and kind.isalpha() else None
 
 
 def _quote(subject: str) -> str:
