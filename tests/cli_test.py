@@ -264,3 +264,18 @@ def test_python_dash_m_and_help() -> None:
         [sys.executable, "-m", "hotfix_guard", "validate", "--help"], capture_output=True, text=True
     )
     assert result.returncode == 0 and "--allow-large" in result.stdout and "Exit codes: 0" in result.stdout
+
+
+def test_excluded_files_are_not_counted_and_are_reported(hotfix: GitRepo) -> None:
+    hotfix.write(".hotfix-guard.toml", '[file-count]\nexclude = ["*.lock"]\n[diff-size]\nexclude = ["*.lock"]\n')
+    hotfix.commit(GOOD_MESSAGE, **{f"f{index}.lock": "pinned\n" * 300 for index in range(6)})
+    result = run_cli(hotfix, "validate", "--strict")
+    assert result.exit_code == 0, result.stdout
+    assert "note    [file-count] not counted (excluded by config): f0.lock, f1.lock" in result.stdout
+    assert "note    [diff-size] not counted (excluded by config): 'f0.lock'" in result.stdout
+
+
+def test_branch_names_that_look_like_options(released: GitRepo) -> None:
+    assert run_cli(released, "check", "branch-name", "--", "-rf").exit_code == 0  # not a hotfix branch: out of scope
+    result = run_cli(released, "validate", "--branch=--help")
+    assert result.exit_code == 2 and "'--help' is not a hotfix branch" in result.stderr

@@ -129,28 +129,3 @@ def test_hook_during_rebase_uses_the_branch_being_rebased(hotfix: GitRepo) -> No
     assert hook(hotfix, "commit-message", message_file(hotfix, "nope\n")).returncode == 0  # detached: out of scope
     hotfix.write(".git/rebase-merge/head-name", "refs/heads/hotfix/v1.2.4\n")
     assert hook(hotfix, "commit-message", message_file(hotfix, "nope\n")).returncode == 1
-
-
-def test_interactive_prompt_accepts_a_large_hotfix(hotfix: GitRepo) -> None:
-    import pty
-
-    hotfix.commit(GOOD_MESSAGE, **{f"f{index}.txt": "x" for index in range(6)})
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: validate on a terminal
-        os.chdir(hotfix.path)
-        os.execv(sys.executable, [sys.executable, "-m", "hotfix_guard", "--no-color", "validate"])
-    output = b""
-    while b"[y/N]" not in output:
-        output += os.read(fd, 1024)
-    os.write(fd, b"y\n")
-    while True:
-        try:
-            chunk = os.read(fd, 1024)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
-    _, status = os.waitpid(pid, 0)
-    assert b"Continue with hotfix? [y/N]" in output
-    assert os.waitstatus_to_exitcode(status) == 0 and b"accepted (allow-large)" in output
