@@ -59,7 +59,8 @@ def suggest(name: str, config: Config, expected: Version | None = None) -> str |
         return None
     version_like = re.fullmatch(_VERSION_LIKE, rest)
     if version_like:
-        version = expected or parse_version(version_like.group(1))
+        parts = (int(part) for part in version_like.group(1).split("."))  # v01.2.4 → 1.2.4
+        version = expected or parse_version(".".join(str(part) for part in parts))
         tail = f"{config.tag_prefix}{version}" if version else ""
     else:
         tail = re.sub(r"[^a-z0-9]+", "-", rest.lower()).strip("-")

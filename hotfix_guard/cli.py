@@ -10,8 +10,9 @@ import click
 from hotfix_guard import __version__
 from hotfix_guard.branches import OTHER, classify
 from hotfix_guard.collect import Target, collect_change, head_info, resolve_branch
-from hotfix_guard.config import CHECK_IDS, load_config
+from hotfix_guard.config import CHECK_IDS, allow_large_from_environment, load_config
 from hotfix_guard.errors import EXIT_ERROR, EXIT_FAILED, EXIT_OK, HotfixGuardError, RepoError
+from hotfix_guard.hooks import HOOKS
 from hotfix_guard.report import FORMATS, render, write
 from hotfix_guard.runner import FAILED, Report, checks_to_run, run_checks
 
@@ -46,12 +47,27 @@ class GuardedGroup(click.Group):
         except HotfixGuardError as error:
             write(f"hotfix-guard: error: {error}\n", sys.stderr)
             ctx.exit(error.exit_code)
+        except click.ClickException as error:
+            ctx.exit(show_click_error(error))
         if isinstance(result, int) and result:
             ctx.exit(result)
         return result
 
 
-@click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP)
+def show_click_error(error: click.ClickException) -> int:
+    """A usage error in one line, like every other error (bare `hotfix-guard` shows the help)."""
+    if isinstance(error, click.exceptions.NoArgsIsHelpError):
+        error.show()
+        return EXIT_ERROR
+    context = getattr(error, "ctx", None)
+    hint = f" (see '{context.command_path} --help')" if context is not None else ""
+    write(f"hotfix-guard: error: {' '.join(error.format_message().split())}{hint}\n", sys.stderr)
+    return EXIT_ERROR
+
+
+@click.group(
+    "hotfix-guard", cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP
+)
 @click.option("--repo", metavar="PATH", help="Repository to check (default: the current directory).")
 @click.option(
     "--config",
@@ -194,7 +210,7 @@ _single_check("scope", "Check the change starts at its base, is not empty and ca
 @click.option(
     "--file",
     "message_file",
-    type=click.Path(dir_okay=False, allow_dash=True),
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
     help="Check a commit message file (as the commit-msg hook does); - for stdin.",
 )
 @click.option("--range", "commit_range", metavar="A..B", help="Check every non-merge commit in A..B.")
@@ -231,16 +247,20 @@ def _split_range(commit_range: str) -> tuple[str, str]:
 def _check_message_file(opts: Options, path: str) -> int:
     from hotfix_guard import gitrepo
     from hotfix_guard.checks.commit_message import check_message_file
-    from hotfix_guard.model import Change
-    from hotfix_guard.runner import CheckResult, _status
+    from hotfix_guard.model import Change, with_check_severity
+    from hotfix_guard.runner import OFF, CheckResult, status_of
 
     with click.open_file(path, "rb") as handle:
         data = handle.read()
     found = gitrepo.find_git_dir(opts.repo or os.getcwd())
     config = load_config(found[0] if found else (opts.repo or os.getcwd()), opts.config_file)
-    findings = [f.with_severity(config.severity["commit-message"]) for f in check_message_file(data, config)]
+    severity = config.severity["commit-message"]
     change = Change(branch=None, base="", base_version=None, head=path)
-    report = Report(change, [CheckResult("commit-message", _status(findings))], findings)
+    if severity == OFF:
+        report = Report(change, [CheckResult("commit-message", OFF, "severity is off in config")], [])
+    else:
+        findings = with_check_severity(check_message_file(data, config), severity)
+        report = Report(change, [CheckResult("commit-message", status_of(findings))], findings)
     return _output(report, opts, False, "check commit-message")
 
 
@@ -260,8 +280,10 @@ def _prepare(
 ) -> tuple[Config, Change]:
     info = head_info(target)
     config = load_config(info.top, opts.config_file)
-    config.allow_large = allow_large or os.environ.get("HOTFIX_GUARD_ALLOW_LARGE", "") in ("1", "true", "yes")
+    config.allow_large = allow_large or allow_large_from_environment()
     branch = resolve_branch(target, info.git_dir)
+    if branch is None and (require_hotfix or "branch-name" in (checks or ())):
+        raise RepoError(_unknown_branch_message(target))
     if require_hotfix:
         _require_hotfix_branch(branch, config)
     enabled = checks if checks is not None else checks_to_run(config, skip)
@@ -269,13 +291,17 @@ def _prepare(
     return config, collect_change(target, info.head_sha, branch, config, enabled)
 
 
+def _unknown_branch_message(target: Target) -> str:
+    if target.head is not None:
+        return f"--head {target.head!r} does not name a branch; pass --branch NAME"
+    return (
+        "HEAD is detached and no CI branch variable (GITHUB_HEAD_REF, GITHUB_REF_NAME, "
+        "CI_COMMIT_REF_NAME) is set; pass --branch NAME"
+    )
+
+
 def _require_hotfix_branch(branch: str | None, config: Config) -> None:
-    if branch is None:
-        raise RepoError(
-            "HEAD is detached and no CI branch variable (GITHUB_HEAD_REF, GITHUB_REF_NAME, "
-            "CI_COMMIT_REF_NAME) is set; pass --branch NAME"
-        )
-    if classify(branch, config) == OTHER:
+    if branch is None or classify(branch, config) == OTHER:
         raise RepoError(
             f"{branch!r} is not a hotfix branch; validate checks a {config.branch_prefix}... branch "
             "before release (check one out, or pass --branch NAME)"
@@ -288,11 +314,10 @@ def _output(report: Report, opts: Options, strict: bool, title: str) -> int:
 
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True}, add_help_option=True)
-@click.argument(
-    "name", type=click.Choice(["branch-name", "file-count", "diff-size", "commit-message", "scope", "validate"])
-)
+@click.argument("name", type=click.Choice(HOOKS))
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def hook(name: str, args: tuple[str, ...]) -> int:
+@click.pass_obj
+def hook(opts: Options, name: str, args: tuple[str, ...]) -> int:
     """Entry point for git hooks and pre-commit: hotfix-guard hook NAME [COMMIT_MSG_FILE].
 
     Passes silently on branches that are not hotfix branches. pre-commit stage: the change
@@ -300,7 +325,12 @@ def hook(name: str, args: tuple[str, ...]) -> int:
     """
     from hotfix_guard.hooks import main as run_hook
 
-    return run_hook(name, list(args))
+    if opts.repo is not None:
+        if not os.path.isdir(opts.repo):
+            raise RepoError(f"{opts.repo!r} is not a directory")
+        os.chdir(opts.repo)  # a hook works where git runs it: in the work tree
+    config = ["--config", opts.config_file] if opts.config_file is not None else []
+    return run_hook(name, [*config, *args])
 
 
 def main(args: list[str] | None = None) -> int:
@@ -310,8 +340,7 @@ def main(args: list[str] | None = None) -> int:
         write("\nAborted.\n", sys.stderr)
         return EXIT_FAILED
     except click.ClickException as error:
-        error.show()
-        return EXIT_ERROR
+        return show_click_error(error)
     except KeyboardInterrupt:
         write("\nInterrupted.\n", sys.stderr)
         return 130

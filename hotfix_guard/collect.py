@@ -8,8 +8,8 @@ from __future__ import annotations
 from hotfix_guard import gitrepo
 from hotfix_guard.branches import branch_version
 from hotfix_guard.errors import RepoError
-from hotfix_guard.model import Change, FileChange
-from hotfix_guard.versions import parse_release_tag, release_tag_glob
+from hotfix_guard.model import Change, Commit, FileChange
+from hotfix_guard.versions import non_release_globs, parse_release_tag, release_tag_glob
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -76,23 +76,32 @@ def collect_change(target: Target, head: str, branch: str | None, config: Config
 
     base_name, base_rev, base_version = _resolve_base(target, head, config)
     develop_refs = [f"refs/heads/{config.develop_branch}", f"refs/remotes/{config.remote}/{config.develop_branch}"]
-    wanted_refs = develop_refs if "scope" in checks else []
+    wanted_refs = list(develop_refs) if "scope" in checks else []
     if version is not None:
         wanted_refs.append(f"refs/tags/{version.tag(config.tag_prefix)}")
     existing = gitrepo.existing_refs(wanted_refs, repo)
 
-    commits = gitrepo.commits_between(base_rev, head, repo) if set(checks) & NEEDS_COMMITS else ()
+    collected = set()
+    commits: tuple[Commit, ...] = ()
+    if set(checks) & NEEDS_COMMITS:
+        commits = gitrepo.commits_between(base_rev, head, repo)
+        collected.add("commits")
     files: tuple[FileChange, ...] = ()
     if set(checks) & NEEDS_FILES:
         files = gitrepo.changed_files(base_rev, None if target.staged else head, repo)
+        collected.add("files")
     development: frozenset[str] = frozenset()
     found_develop = [ref for ref in develop_refs if ref in existing]
-    if found_develop and commits:
-        outside = gitrepo.commits_not_on(head, [base_rev, *found_develop], repo)
-        development = frozenset(c.sha for c in commits) - outside
+    if found_develop and commits and "scope" in checks:
+        development = frozenset(c.sha for c in commits) & gitrepo.first_parent_line(found_develop, base_rev, repo)
     is_ancestor = True
     if target.base is not None and "scope" in checks:
         is_ancestor = gitrepo.is_ancestor(base_rev, head, repo)
+        if not is_ancestor and gitrepo.is_shallow(repo):
+            raise RepoError(
+                f"cannot tell whether {base_name} is an ancestor of the head in this shallow clone; "
+                "fetch the history (git fetch --unshallow, or --deepen N)"
+            )
     return Change(
         branch=branch,
         base=base_name,
@@ -104,6 +113,7 @@ def collect_change(target: Target, head: str, branch: str | None, config: Config
         development_commits=development,
         existing_tags=frozenset(ref[len("refs/tags/") :] for ref in existing if ref.startswith("refs/tags/")),
         includes_staged=target.staged,
+        collected=frozenset(collected),
     )
 
 
@@ -120,13 +130,15 @@ def _resolve_base(target: Target, head: str, config: Config) -> tuple[str, str, 
             shallow = gitrepo.is_shallow(target.repo)
             hint = " (this is a shallow clone: git fetch --tags --unshallow)" if shallow else ""
             raise RepoError(f"base {target.base!r} is not a commit in this repository{hint}")
-        version = parse_release_tag(target.base, prefix)
-        if version is not None and not gitrepo.existing_refs([f"refs/tags/{target.base}"], target.repo):
+        name = target.base.removeprefix("refs/tags/")
+        version = parse_release_tag(name, prefix)
+        if version is not None and not gitrepo.existing_refs([f"refs/tags/{name}"], target.repo):
             version = None
-        return target.base, sha, version
+        return name if version is not None else target.base, sha, version
     tag = gitrepo.nearest_tag(
         head,
         release_tag_glob(prefix),
+        non_release_globs(prefix),
         lambda name: parse_release_tag(name, prefix) is not None,
         target.repo,
     )

@@ -100,6 +100,11 @@ class Config:
         return f"{name!r} in {self.source}" if self.source else f"{name!r}"
 
 
+def allow_large_from_environment() -> bool:
+    """HOTFIX_GUARD_ALLOW_LARGE=1 (or true, yes): the user accepts a hotfix over the file limit."""
+    return os.environ.get("HOTFIX_GUARD_ALLOW_LARGE", "").strip().lower() in ("1", "true", "yes")
+
+
 def default_config() -> Config:
     return Config(DEFAULTS)
 
@@ -117,12 +122,17 @@ def _read_explicit(path: str) -> tuple[dict[str, object], str]:
     text = _read_text(path)
     if text is None:
         raise ConfigError(f"config file {path!r} does not exist or cannot be read")
-    name = os.path.basename(path)
-    if name == "pyproject.toml":
-        return _tool_table(_parse_toml(text, path), path) or {}, path
-    if path.endswith((".cfg", ".ini")):
-        return _parse_setup_cfg(text, path) or {}, path
-    return _parse_toml(text, path), path
+    if os.path.basename(path) == "pyproject.toml":
+        table = _tool_table(_parse_toml(text, path), path)
+        missing = "[tool.hotfix-guard]"
+    elif path.endswith((".cfg", ".ini")):
+        table = _parse_setup_cfg(text, path)
+        missing = "[hotfix-guard]"
+    else:
+        return _parse_toml(text, path), path
+    if table is None:
+        raise ConfigError(f"config file {path!r} has no {missing} section")
+    return table, path
 
 
 def _find_in(top: str) -> tuple[dict[str, object], str] | None:
@@ -231,7 +241,22 @@ def _coerce(table: str, key: str, value: object, source: str, from_text: bool) -
         raise ConfigError(f"{name!r} in {source} must be {wanted.get(type(default), 'a string')}, got {value!r}")
     if key == "severity" and value not in SEVERITIES:
         raise ConfigError(f"{name!r} in {source} must be one of {', '.join(SEVERITIES)}, got {value!r}")
+    if table == "" and isinstance(value, str):
+        _check_name(name, value, source)
     return value
+
+
+def _check_name(name: str, value: str, source: str) -> None:
+    """Prefixes and branch names end up in git refs and commands: no control characters, and
+    the ones that name refs must be usable as such."""
+    from hotfix_guard.refnames import is_valid_branch_name
+
+    if not value.isprintable():
+        raise ConfigError(f"{name!r} in {source} must not hold control characters, got {value!r}")
+    if name == "branch-prefix" and not value:
+        raise ConfigError(f"{name!r} in {source} must not be empty: every branch would be a hotfix branch")
+    if name in ("develop-branch", "remote") and not is_valid_branch_name(value):
+        raise ConfigError(f"{name!r} in {source} is not a valid git name, got {value!r}")
 
 
 def _from_ini_text(text: str, default: object) -> object:
@@ -247,7 +272,10 @@ def _from_ini_text(text: str, default: object) -> object:
     if isinstance(default, int):
         return int(stripped) if re.fullmatch(r"[0-9]+", stripped) else text
     if isinstance(default, list):
-        return [item.strip() for item in re.split(r"[\n,]", stripped) if item.strip()]
+        # One item a line; a single line may list items separated by commas. (Commas in a
+        # multi-line list stay: a pattern such as [0-9]{1,3} holds one.)
+        separator = "\n" if "\n" in stripped else ","
+        return [item.strip() for item in stripped.split(separator) if item.strip()]
     return text
 
 

@@ -13,12 +13,12 @@ import os
 
 from hotfix_guard.errors import GitError, RepoError
 from hotfix_guard.model import Commit, FileChange
+from hotfix_guard.versions import glob_escape
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-ZERO_SHA = "0" * 40
 _TRACE_ENV = "HOTFIX_GUARD_TRACE_GIT"
 # Where CI systems say which branch a detached checkout is building, most specific first.
 CI_BRANCH_VARIABLES = ("GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME")
@@ -50,20 +50,33 @@ def run_git(args: list[str], repo: str | None = None) -> GitResult:
     trace = os.environ.get(_TRACE_ENV)
     if trace:
         _append_trace(trace, argv)
+    if any("\0" in arg for arg in argv):
+        raise RepoError(f"cannot pass a NUL character to git: {next(a for a in argv if chr(0) in a)!r}")
     try:
         return _spawn(argv)
     except FileNotFoundError:
         raise RepoError("git is not installed or not on PATH") from None
+    except OSError as error:
+        raise RepoError(f"cannot run git: {error.strerror or error}") from None
 
 
 def _append_trace(path: str, argv: list[str]) -> None:
     import json
 
-    with open(path, "a", encoding="utf-8", errors="surrogateescape") as handle:
-        handle.write(json.dumps(argv) + "\n")
+    try:
+        with open(path, "a", encoding="utf-8", errors="surrogateescape") as handle:
+            handle.write(json.dumps(argv) + "\n")
+    except OSError as error:
+        raise RepoError(f"cannot write the git trace {_TRACE_ENV}={path!r}: {error.strerror}") from None
 
 
 def _spawn(argv: list[str]) -> GitResult:
+    import signal
+
+    # A parent that ignores SIGCHLD would have the kernel reap git before we can read
+    # its exit status; restore the default, as subprocess does for the child's signals.
+    if signal.getsignal(signal.SIGCHLD) == signal.SIG_IGN:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     out_read, out_write = os.pipe()
     err_read, err_write = os.pipe()
     env = dict(os.environ, GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0")
@@ -77,6 +90,7 @@ def _spawn(argv: list[str]) -> GitResult:
                 (os.POSIX_SPAWN_DUP2, out_write, 1),
                 (os.POSIX_SPAWN_DUP2, err_write, 2),
             ],
+            setsigdef=(signal.SIGPIPE, signal.SIGXFSZ),  # Python ignores these; git must not
         )
     except BaseException:
         for fd in (out_read, err_read):
@@ -85,8 +99,10 @@ def _spawn(argv: list[str]) -> GitResult:
     finally:
         os.close(out_write)
         os.close(err_write)
-    stdout, stderr = _read_both(out_read, err_read)
-    _, status = os.waitpid(pid, 0)
+    try:
+        stdout, stderr = _read_both(out_read, err_read)
+    finally:
+        _, status = os.waitpid(pid, 0)  # never leave a zombie, even when interrupted
     return GitResult(os.waitstatus_to_exitcode(status), stdout, stderr)
 
 
@@ -174,9 +190,17 @@ def head_branch(git_dir: str) -> str | None:
         except OSError:
             continue
         content = content.removeprefix("ref: ")
+        if content == "refs/heads/.invalid":  # reftable: HEAD is a stub, only git knows
+            return _symbolic_head(git_dir)
         if content.startswith("refs/heads/"):
             return content[len("refs/heads/") :]
     return None
+
+
+def _symbolic_head(git_dir: str) -> str | None:
+    result = run_git(["--git-dir", git_dir, "symbolic-ref", "-q", "HEAD"])
+    ref = result.text().strip()
+    return ref[len("refs/heads/") :] if result.returncode == 0 and ref.startswith("refs/heads/") else None
 
 
 def ci_branch() -> str | None:
@@ -233,15 +257,17 @@ def branch_of_ref(ref: str, repo: str | None) -> str | None:
     return None
 
 
-def nearest_tag(head: str, glob: str, is_wanted: Callable[[str], bool], repo: str | None) -> str | None:
-    """The nearest tag matching GLOB reachable from HEAD for which `is_wanted(tag)` holds.
+def nearest_tag(
+    head: str, match: str, exclude: list[str], is_wanted: Callable[[str], bool], repo: str | None
+) -> str | None:
+    """The nearest tag reachable from HEAD that matches MATCH, none of EXCLUDE, and `is_wanted`.
 
-    `git describe` does the walk; a match the glob lets through but `is_wanted` rejects
-    (`v1.2.3.4`, `v01.2.3`) is excluded and the walk asked again.
+    `git describe` does the walk with globs; a tag the globs let through but `is_wanted`
+    rejects is excluded by name and the walk asked again (rarely: the globs are close).
     """
-    excluded: list[str] = ["*-*", "*+*"]  # pre-releases and build metadata are never releases
+    excluded = list(exclude)
     for _ in range(50):
-        args = ["describe", "--tags", "--abbrev=0", "--match", glob]
+        args = ["describe", "--tags", "--abbrev=0", "--match", match]
         for pattern in excluded:
             args += ["--exclude", pattern]
         result = run_git([*args, head], repo)
@@ -250,12 +276,8 @@ def nearest_tag(head: str, glob: str, is_wanted: Callable[[str], bool], repo: st
         tag = result.text().strip()
         if is_wanted(tag):
             return tag
-        excluded.append(_glob_escape(tag))
+        excluded.append(glob_escape(tag))
     return None
-
-
-def _glob_escape(text: str) -> str:
-    return "".join(f"[{char}]" if char in "*?[\\" else char for char in text)
 
 
 def existing_refs(refs: list[str], repo: str | None) -> frozenset[str]:
@@ -296,7 +318,7 @@ def _parse_commit(record: bytes) -> Commit:
 
 def changed_files(base: str, head: str | None, repo: str | None) -> tuple[FileChange, ...]:
     """Files changed from BASE to HEAD (or to the index when HEAD is None), git's numstat."""
-    args = ["diff", "--numstat", "-z", "-M", "--no-color", "--no-ext-diff", "--no-textconv"]
+    args = ["diff", "--numstat", "-z", "-M", "--no-relative", "--no-color", "--no-ext-diff", "--no-textconv"]
     args += [base, head] if head is not None else ["--cached", base]
     output = run_git([*args, "--"], repo)
     if output.returncode != 0:
@@ -324,9 +346,13 @@ def _count(field: bytes) -> int | None:
     return None if field == b"-" else int(field)
 
 
-def commits_not_on(head: str, exclude: list[str], repo: str | None) -> frozenset[str]:
-    """Commits reachable from HEAD and from none of EXCLUDE."""
-    output = git_ok(["rev-list", head, "--not", *exclude, "--"], repo)
+def first_parent_line(refs: list[str], since: str, repo: str | None) -> frozenset[str]:
+    """Commits made on the line of REFS since SINCE, following first parents only.
+
+    First parents are the line's own commits; a branch merged into it (a hotfix merged
+    back with --no-ff) arrives through second parents and is not counted as its work.
+    """
+    output = git_ok(["rev-list", "--first-parent", *refs, "--not", since, "--"], repo)
     return frozenset(output.split())
 
 

@@ -42,14 +42,14 @@ def _run(name: str, args: list[str]) -> int:
     top, git_dir = _locate()
     pushed = _pushed_refs()
     from hotfix_guard.branches import OTHER, classify
-    from hotfix_guard.config import load_config
+    from hotfix_guard.config import allow_large_from_environment, load_config
 
     config = load_config(top, config_file)
     names = pushed[0] if pushed else [_current_branch(git_dir)]
     branch = next((n for n in names if n is not None and classify(n, config) != OTHER), None)
     if branch is None:
         return EXIT_OK
-    config.allow_large = os.environ.get("HOTFIX_GUARD_ALLOW_LARGE", "") in ("1", "true", "yes")
+    config.allow_large = allow_large_from_environment()
     if name == "commit-message":
         return _commit_message(args, git_dir, config)
     head = pushed[1] if pushed else "HEAD"
@@ -99,7 +99,11 @@ def _pushed_refs() -> tuple[list[str | None], str] | None:
 
 def _commit_message(args: list[str], git_dir: str, config: Config) -> int:
     from hotfix_guard.checks.commit_message import check_message_file
+    from hotfix_guard.model import with_check_severity
 
+    severity = config.severity["commit-message"]
+    if severity == "off":
+        return EXIT_OK
     if len(args) != 1:
         _say(f"hotfix-guard: error: the commit-message hook takes the message file; {USAGE}\n")
         return EXIT_ERROR
@@ -110,7 +114,7 @@ def _commit_message(args: list[str], git_dir: str, config: Config) -> int:
             data = handle.read()
     except OSError as error:
         raise HotfixGuardError(f"cannot read the commit message file {args[0]!r}: {error.strerror}") from None
-    return _finish(check_message_file(data, config))
+    return _finish(with_check_severity(check_message_file(data, config), severity))
 
 
 def _change_hook(name: str, branch: str, head: str, staged: bool, config: Config) -> int:

@@ -52,6 +52,11 @@ class Finding(Record):
         return Finding(self.check, self.message, severity, self.file)
 
 
+def with_check_severity(findings: list[Finding], severity: str) -> list[Finding]:
+    """Findings at their check's configured severity; notes stay notes."""
+    return [finding if finding.severity == NOTE else finding.with_severity(severity) for finding in findings]
+
+
 class FileChange(Record):
     """One file of the change, with git's own line counts (None for a binary file)."""
 
@@ -100,9 +105,9 @@ class Change(Record):
     """Everything between the base release and the head of a hotfix branch.
 
     `base_version` is None when the base is not a release tag (a sha given with --base).
-    `development_commits` are the change's commits also reachable from the development
-    line; `existing_tags` are the release tags, among those the checks ask about, that
-    already exist.
+    `development_commits` are the change's commits made on the development line (its
+    first-parent history since the base); `existing_tags` are the release tags, among
+    those the checks ask about, that already exist.
     """
 
     __slots__ = (
@@ -116,6 +121,7 @@ class Change(Record):
         "development_commits",
         "existing_tags",
         "includes_staged",
+        "collected",
     )
 
     def __init__(
@@ -131,6 +137,7 @@ class Change(Record):
         development_commits: frozenset[str] = frozenset(),
         existing_tags: frozenset[str] = frozenset(),
         includes_staged: bool = False,
+        collected: frozenset[str] = frozenset(),
     ):
         self.branch = branch
         self.base = base
@@ -142,3 +149,4 @@ class Change(Record):
         self.development_commits = development_commits
         self.existing_tags = existing_tags
         self.includes_staged = includes_staged
+        self.collected = collected  # which of "commits", "files" were asked of git

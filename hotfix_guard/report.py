@@ -64,7 +64,12 @@ def _summary(report: Report, colour: bool, strict: bool, title: str) -> str:
     outcome = "failed" if report.exit_code(strict) else "passed"
     where = change.branch or change.head
     base = f" since {change.base}" if change.base else ""
-    sizes = f" ({_plural(len(change.commits), 'commit')}, {_plural(len(change.files), 'file')})" if change.base else ""
+    sizes = ", ".join(
+        _plural(len(items), noun)
+        for items, noun, name in ((change.commits, "commit", "commits"), (change.files, "file", "files"))
+        if name in change.collected
+    )
+    sizes = f" ({sizes})" if sizes else ""
     counts = f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
     painted = _paint(outcome, ERROR if errors or outcome == "failed" else "passed", colour)
     return f"hotfix-guard {title} {painted}: {counts} on {where}{base}{sizes}"
@@ -93,10 +98,10 @@ def render_json(report: Report, strict: bool) -> str:
         "base": change.base or None,
         "base_version": str(change.base_version) if change.base_version else None,
         "head": change.head,
-        "change": {
-            "commits": len(change.commits),
-            "files": len(change.files),
-            "lines": sum(file.lines for file in change.files),
+        "change": {  # null: not asked of git, because no check that ran needed it
+            "commits": len(change.commits) if "commits" in change.collected else None,
+            "files": len(change.files) if "files" in change.collected else None,
+            "lines": sum(file.lines for file in change.files) if "files" in change.collected else None,
             "includes_staged": change.includes_staged,
         },
         "checks": [{"id": r.check, "status": r.status, "reason": r.reason or None} for r in report.results],
@@ -122,7 +127,8 @@ def render_github(report: Report, strict: bool, title: str) -> str:
         properties = [f"title={_escape_property(f'hotfix-guard [{finding.check}]')}"]
         if finding.file:
             properties.insert(0, f"file={_escape_property(finding.file)}")
-        lines.append(f"::{commands[finding.severity]} {','.join(properties)}::{_escape_data(finding.message)}")
+        command = commands.get(finding.severity, "notice")
+        lines.append(f"::{command} {','.join(properties)}::{_escape_data(finding.message)}")
     lines.append(_summary(report, False, strict, title))
     return "\n".join(lines) + "\n"
 

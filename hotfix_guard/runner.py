@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hotfix_guard.checks import branch_name, commit_message, diff_size, file_count, focused_tests, scope
 from hotfix_guard.errors import EXIT_FAILED, EXIT_OK
-from hotfix_guard.model import ERROR, NOTE, WARNING, Change, Finding
+from hotfix_guard.model import ERROR, WARNING, Change, Finding, with_check_severity
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -78,17 +78,13 @@ def run_checks(
         elif function is None:
             results.append(CheckResult(check, SKIPPED, focused_tests.SKIP_REASON))
         else:
-            found = [_stamp(finding, config.severity[check]) for finding in function(change, config)]
-            results.append(CheckResult(check, _status(found)))
+            found = with_check_severity(function(change, config), config.severity[check])
+            results.append(CheckResult(check, status_of(found)))
             findings.extend(found)
     return Report(change, results, findings)
 
 
-def _stamp(finding: Finding, severity: str) -> Finding:
-    return finding if finding.severity == NOTE else finding.with_severity(severity)
-
-
-def _status(findings: list[Finding]) -> str:
+def status_of(findings: list[Finding]) -> str:
     severities = {finding.severity for finding in findings}
     if ERROR in severities:
         return FAILED

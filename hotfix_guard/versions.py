@@ -54,7 +54,19 @@ def parse_release_tag(tag: str, prefix: str) -> Version | None:
     return parse_version(tag[len(prefix) :])
 
 
+def glob_escape(text: str) -> str:
+    """TEXT as a glob (git's wildmatch) that matches only itself."""
+    return "".join(f"[{char}]" if char in "*?[\\" else char for char in text)
+
+
 def release_tag_glob(prefix: str) -> str:
     """A glob for `git describe --match` that every release tag matches (a superset)."""
-    escaped = "".join(f"[{char}]" if char in "*?[\\" else char for char in prefix)
-    return f"{escaped}[0-9]*.[0-9]*.[0-9]*"
+    return f"{glob_escape(prefix)}[0-9]*.[0-9]*.[0-9]*"
+
+
+def non_release_globs(prefix: str) -> list[str]:
+    """Globs for `git describe --exclude` that no release tag matches: after the prefix, a
+    character other than a digit or a dot (pre-releases, build metadata), a fourth part,
+    or a leading zero."""
+    escaped = glob_escape(prefix)
+    return [f"{escaped}*[!0-9.]*", f"{escaped}*.*.*.*", f"{escaped}0[0-9]*", f"{escaped}*.0[0-9]*"]

@@ -279,3 +279,106 @@ def test_branch_names_that_look_like_options(released: GitRepo) -> None:
     assert run_cli(released, "check", "branch-name", "--", "-rf").exit_code == 0  # not a hotfix branch: out of scope
     result = run_cli(released, "validate", "--branch=--help")
     assert result.exit_code == 2 and "'--help' is not a hotfix branch" in result.stderr
+
+
+def test_scope_ignores_the_hotfix_own_version_tag(hotfix: GitRepo) -> None:
+    hotfix.checkout("main")
+    hotfix.git("merge", "-q", "--no-ff", "--no-edit", "hotfix/v1.2.4")
+    hotfix.tag("v1.2.4")  # as finishing the hotfix does, on the merge into main
+    hotfix.checkout("hotfix/v1.2.4")
+    result = run_cli(hotfix, "validate")
+    assert "tag v1.2.4 already exists" in result.stdout
+    assert "[scope]" not in result.stdout
+
+
+def test_scope_passes_after_the_hotfix_was_merged_back_into_develop(hotfix: GitRepo) -> None:
+    hotfix.switch("develop", "main")
+    hotfix.commit("feat: unreleased work", **{"feature.py": "new"})
+    hotfix.git("merge", "-q", "--no-ff", "--no-edit", "hotfix/v1.2.4")
+    hotfix.checkout("hotfix/v1.2.4")
+    assert run_cli(hotfix, "check", "scope").exit_code == 0
+
+
+def test_custom_tag_prefix_with_a_dash(repo: GitRepo) -> None:
+    repo.commit("init", **{".hotfix-guard.toml": 'tag-prefix = "release-"\n', "a.txt": "a"})
+    repo.tag("release-1.2.3")
+    repo.tag("release-1.3.0-rc.1")
+    repo.switch("hotfix/critical-fix")
+    repo.commit()
+    result = run_cli(repo, "--format", "json", "validate")
+    assert json.loads(result.stdout)["base"] == "release-1.2.3", result.output
+
+
+def test_base_found_past_many_tags_that_only_look_like_releases(released: GitRepo) -> None:
+    for index in range(60):
+        released.commit(f"chore: {index}")
+        released.tag(f"v1.2.3.{index}")
+    released.switch("hotfix/x")
+    released.commit()
+    assert json.loads(run_cli(released, "--format", "json", "validate").stdout)["base"] == "v1.2.3"
+
+
+def test_diff_relative_config_does_not_hide_files(hotfix: GitRepo) -> None:
+    many_files(hotfix, 6)
+    (hotfix.path / "sub").mkdir()
+    hotfix.git("config", "diff.relative", "true")
+    result = run_cli(hotfix.path / "sub", "check", "file-count")
+    assert result.exit_code == 1 and "7 files changed" in result.stdout
+
+
+def test_base_given_as_full_tag_ref_is_a_release(hotfix: GitRepo) -> None:
+    assert run_cli(hotfix, "validate", "--base", "refs/tags/v1.2.3").exit_code == 0
+
+
+def test_shallow_clone_with_base_tag_but_no_history(hotfix: GitRepo, tmp_path: Path) -> None:
+    hotfix.commit(GOOD_MESSAGE, **{"b.py": "b"})
+    clone = tmp_path / "shallow"
+    url = f"file://{hotfix.path}"
+    subprocess.run(["git", "clone", "-q", "--depth=1", "--no-tags", "-b", "hotfix/v1.2.4", url, str(clone)], check=True)
+    subprocess.run(["git", "-C", str(clone), "fetch", "-q", "--depth=1", "origin", "tag", "v1.2.3"], check=True)
+    assert_one_line_error(run_cli(clone, "validate", "--base", "v1.2.3"), "shallow clone", "git fetch --unshallow")
+
+
+def test_check_branch_name_on_detached_head_needs_a_name(hotfix: GitRepo) -> None:
+    hotfix.checkout("HEAD~0^{commit}")
+    assert_one_line_error(run_cli(hotfix, "check", "branch-name"), "HEAD is detached")
+
+
+def test_head_given_as_a_commit_needs_a_branch_name(hotfix: GitRepo) -> None:
+    sha = hotfix.git("rev-parse", "HEAD").strip()
+    assert_one_line_error(run_cli(hotfix, "validate", "--head", sha), f"--head '{sha}' does not name a branch")
+    assert run_cli(hotfix, "validate", "--head", sha, "--branch", "hotfix/v1.2.4").exit_code == 0
+
+
+def test_usage_errors_are_one_line(hotfix: GitRepo) -> None:
+    assert_one_line_error(
+        run_cli(hotfix, "validate", "--bogus"), "No such option '--bogus'", "(see 'hotfix-guard validate --help')"
+    )
+    missing = run_cli(hotfix, "check", "commit-message", "--file", "/no/such/file")
+    assert_one_line_error(missing, "'/no/such/file' does not exist")
+
+
+def test_message_file_with_commit_message_off(hotfix: GitRepo) -> None:
+    hotfix.write(".hotfix-guard.toml", '[commit-message]\nseverity = "off"\n')
+    message = hotfix.write("MSG", "bad\n")
+    result = run_cli(hotfix, "--format", "github", "check", "commit-message", "--file", str(message))
+    assert result.exit_code == 0 and "::" not in result.stdout
+
+
+def test_git_trace_file_that_cannot_be_written(hotfix: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOTFIX_GUARD_TRACE_GIT", "/no/such/dir/trace")
+    assert_one_line_error(run_cli(hotfix, "validate"), "cannot write the git trace")
+
+
+def test_inherited_ignored_sigchld_does_not_break_git_calls(hotfix: GitRepo) -> None:
+    code = "import signal, sys; signal.signal(signal.SIGCHLD, signal.SIG_IGN); from hotfix_guard.entry import main; sys.exit(main(['validate']))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=hotfix.path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_hook_command_honours_global_repo_and_config(hotfix: GitRepo) -> None:
+    config = hotfix.write("guard.toml", "[file-count]\nmax-files = 1\n")
+    hotfix.write("s.txt")
+    hotfix.git("add", "s.txt")
+    result = run_cli(hotfix, "--config", str(config), "hook", "file-count")
+    assert result.exit_code == 1 and "the limit is 1" in result.stderr

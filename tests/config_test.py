@@ -232,3 +232,35 @@ def test_malformed_config_fails_the_cli_in_one_line(hotfix: GitRepo) -> None:
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.startswith(f"hotfix-guard: error: {hotfix.path / '.hotfix-guard.toml'}: invalid TOML: ")
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_setup_cfg_multiline_list_keeps_commas_inside_patterns(tmp_path: Path) -> None:
+    (tmp_path / "setup.cfg").write_text(
+        "[hotfix-guard.branch-name]\npatterns =\n    ^hotfix/v(?P<version>[0-9]{1,3}\\.[0-9]+\\.[0-9]+)$\n    ^hotfix/x$\n"
+    )
+    patterns = [p.pattern for p in load_config(str(tmp_path)).branch_patterns]
+    assert patterns == ["^hotfix/v(?P<version>[0-9]{1,3}\\.[0-9]+\\.[0-9]+)$", "^hotfix/x$"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('branch-prefix = ""\n', "'branch-prefix' in {path} must not be empty"),
+        ('tag-prefix = "v\\u0000"\n', "'tag-prefix' in {path} must not hold control characters"),
+        ('develop-branch = "a..b"\n', "'develop-branch' in {path} is not a valid git name"),
+    ],
+)
+def test_top_level_names_are_checked(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / ".hotfix-guard.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as raised:
+        load_config(str(tmp_path))
+    assert message.format(path=path) in str(raised.value)
+
+
+@pytest.mark.parametrize(("name", "text"), [("pyproject.toml", "[tool.black]\n"), ("other.cfg", "[metadata]\n")])
+def test_explicit_config_without_our_section_is_an_error(tmp_path: Path, name: str, text: str) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=r"has no .*hotfix-guard.* section"):
+        load_config(str(tmp_path), str(path))

@@ -129,3 +129,11 @@ def test_hook_during_rebase_uses_the_branch_being_rebased(hotfix: GitRepo) -> No
     assert hook(hotfix, "commit-message", message_file(hotfix, "nope\n")).returncode == 0  # detached: out of scope
     hotfix.write(".git/rebase-merge/head-name", "refs/heads/hotfix/v1.2.4\n")
     assert hook(hotfix, "commit-message", message_file(hotfix, "nope\n")).returncode == 1
+
+
+@pytest.mark.parametrize(("severity", "code"), [("off", 0), ("warning", 0), ("error", 1)])
+def test_commit_message_hook_follows_configured_severity(hotfix: GitRepo, severity: str, code: int) -> None:
+    hotfix.write(".hotfix-guard.toml", f'[commit-message]\nseverity = "{severity}"\n')
+    result = hook(hotfix, "commit-message", message_file(hotfix, "bad\n"))
+    assert result.returncode == code
+    assert result.stderr.startswith(f"{severity:<7} [commit-message]") or (severity == "off" and not result.stderr)

@@ -24,7 +24,8 @@ def report(*findings: Finding) -> Report:
     """The checks run over a one-commit change whose branch skips a version; extra FINDINGS appended."""
     commit = Commit("a" * 40, ("b" * 40,), "fix: HOTFIX x")
     change = Change(branch="hotfix/v1.3.0", base="v1.2.3", base_version=Version(1, 2, 3), head="0123456789ab",
-                    commits=(commit,), files=(FileChange("app.py", 3, 1),))  # fmt: skip
+                    commits=(commit,), files=(FileChange("app.py", 3, 1),),
+                    collected=frozenset({"commits", "files"}))  # fmt: skip
     result = run_checks(change, default_config())
     result.findings.extend(findings)
     return result
@@ -64,6 +65,12 @@ def test_json_describes_the_change() -> None:
     assert (document["branch"], document["base"], document["base_version"], document["head"]) == (
         "hotfix/v1.3.0", "v1.2.3", "1.2.3", "0123456789ab")  # fmt: skip
     assert document["change"] == {"commits": 1, "files": 1, "lines": 4, "includes_staged": False}
+
+
+def test_json_says_null_for_what_was_not_collected() -> None:
+    change = Change(branch="hotfix/x", base="v1.2.3", base_version=Version(1, 2, 3), head="h")
+    document = json.loads(render_json(Report(change, [], []), False))
+    assert document["change"] == {"commits": None, "files": None, "lines": None, "includes_staged": False}
 
 
 def test_json_strict_counts_warnings_as_failure() -> None:
