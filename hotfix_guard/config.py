@@ -33,6 +33,7 @@ DEFAULT_BRANCH_PATTERNS = (
 DEFAULTS: dict[tuple[str, str], object] = {
     ("", "tag-prefix"): "v",
     ("", "branch-prefix"): "hotfix/",
+    ("", "main-branch"): "main",
     ("", "develop-branch"): "develop",
     ("", "remote"): "origin",
     ("branch-name", "severity"): "error",
@@ -61,6 +62,7 @@ class Config:
         self.source = source
         self.tag_prefix = str(values["", "tag-prefix"])
         self.branch_prefix = str(values["", "branch-prefix"])
+        self.main_branch = str(values["", "main-branch"])
         self.develop_branch = str(values["", "develop-branch"])
         self.remote = str(values["", "remote"])
         self.severity = {check: str(values[check, "severity"]) for check in CHECK_IDS}
@@ -255,7 +257,7 @@ def _check_name(name: str, value: str, source: str) -> None:
         raise ConfigError(f"{name!r} in {source} must not hold control characters, got {value!r}")
     if name == "branch-prefix" and not value:
         raise ConfigError(f"{name!r} in {source} must not be empty: every branch would be a hotfix branch")
-    if name in ("develop-branch", "remote") and not is_valid_branch_name(value):
+    if name in ("main-branch", "develop-branch", "remote") and not is_valid_branch_name(value):
         raise ConfigError(f"{name!r} in {source} is not a valid git name, got {value!r}")
 
 

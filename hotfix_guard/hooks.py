@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 
-from hotfix_guard.errors import EXIT_ERROR, EXIT_FAILED, EXIT_OK, HotfixGuardError
+from hotfix_guard.errors import EXIT_ERROR, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, HotfixGuardError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ def main(name: str, args: list[str]) -> int:
         _say(f"hotfix-guard: error: {error}\n")
         return error.exit_code
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def _run(name: str, args: list[str]) -> int:

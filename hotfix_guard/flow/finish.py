@@ -1,0 +1,433 @@
+"""`hotfix-guard finish`: merge the hotfix into main, tag it, merge it back, delete it.
+
+Everything is checked before the first change. Each step is journaled inside the git
+directory; a merge conflict stops with the merge in progress (`--continue` carries on,
+`--abort` undoes everything), and any other failure undoes everything at once.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from hotfix_guard import gitrepo
+from hotfix_guard.branches import HOTFIX, branch_version, classify
+from hotfix_guard.collect import Target, collect_change
+from hotfix_guard.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, GitError, RepoError
+from hotfix_guard.flow.common import (
+    Repo,
+    Runner,
+    Snapshot,
+    read_json,
+    record_name,
+    require_clean,
+    say,
+    say_error,
+    write_json,
+)
+from hotfix_guard.runner import checks_to_run, run_checks
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from hotfix_guard.config import Config
+    from hotfix_guard.model import Change
+
+JOURNAL = "finish.json"
+
+
+class Conflict(Exception):
+    """A merge stopped on conflicts; the journal keeps the place."""
+
+
+class Plan:
+    """What finish will do, decided entirely before anything changes."""
+
+    def __init__(self, data: dict[str, object]):
+        self.data = data
+
+    def text(self, key: str) -> str:
+        value = self.data[key]
+        assert isinstance(value, str)
+        return value
+
+    def optional(self, key: str) -> str | None:
+        value = self.data.get(key)
+        assert value is None or isinstance(value, str)
+        return value
+
+    @property
+    def steps(self) -> list[str]:
+        steps = self.data["steps"]
+        assert isinstance(steps, list)
+        return [str(step) for step in steps]
+
+    @property
+    def done(self) -> list[str]:
+        done = self.data.setdefault("done", [])
+        assert isinstance(done, list)
+        return done
+
+
+def finish(
+    repo: Repo,
+    config: Config,
+    *,
+    action: str,
+    branch: str | None,
+    develop: str | None,
+    skip_develop: bool,
+    tag: str | None,
+    skip_tag: bool,
+    keep: bool,
+    push: bool,
+    verify: bool,
+    dry_run: bool,
+) -> int:
+    if action == "abort":
+        return abort(repo)
+    if action == "continue":
+        return resume(repo)
+    if read_json(repo.state_path(JOURNAL)) is not None:
+        raise RepoError("a finish is already in progress; run finish --continue, or finish --abort to undo it")
+    plan = make_plan(repo, config, branch, develop, skip_develop, tag, skip_tag, keep, push, verify)
+    if plan.data.get("already_finished"):
+        say(f"{plan.text('branch')} is already finished: {plan.text('tag')} is its merge into {plan.text('main')}")
+        return EXIT_OK
+    if dry_run:
+        return show_plan(repo, plan)
+    return execute(repo, plan)
+
+
+def make_plan(
+    repo: Repo,
+    config: Config,
+    branch: str | None,
+    develop: str | None,
+    skip_develop: bool,
+    tag: str | None,
+    skip_tag: bool,
+    keep: bool,
+    push: bool,
+    verify: bool,
+) -> Plan:
+    require_clean(repo)
+    main = config.main_branch
+    finished = _finished_record(repo, branch or repo.current_branch(), main)
+    if finished is not None:
+        return Plan({"already_finished": True, **finished})
+    branch = branch or repo.current_branch()
+    if branch is None:
+        raise RepoError("HEAD is detached; name the hotfix branch: hotfix-guard finish hotfix/v1.2.4")
+    if classify(branch, config) != HOTFIX:
+        raise RepoError(f"{branch!r} is not a hotfix branch; name one: hotfix-guard finish hotfix/v1.2.4")
+    head = repo.sha(f"refs/heads/{branch}")
+    if head is None:
+        raise RepoError(f"there is no branch {branch!r}")
+    if repo.sha(f"refs/heads/{main}") is None:
+        raise RepoError(f"there is no branch {main!r} to merge into; set main-branch in the config")
+    checks = checks_to_run(config) if verify else []
+    change = collect_change(Target(repo.top, f"refs/heads/{branch}"), head, branch, config, [*checks, "commit-message"])
+    tag_name = None if skip_tag else (tag or _release_tag(branch, change, config))
+    already = tag_name is not None and _tag_is_this_merge(repo, tag_name, head, main)
+    if not already:
+        _verify(change, config, verify)
+    backmerge = None if skip_develop else (develop or config.develop_branch)
+    if backmerge is not None and repo.sha(f"refs/heads/{backmerge}") is None:
+        if develop is not None:
+            raise RepoError(f"there is no branch {develop!r} to merge back into")
+        backmerge = None
+    for target in (main, backmerge):
+        if target is not None:
+            _require_up_to_date(repo, target, config.remote)
+    if backmerge is not None and gitrepo.is_ancestor(head, f"refs/heads/{backmerge}", repo.top):
+        backmerge = None  # merged back already: a re-run
+    steps = ["merge-main", "tag", "merge-develop", "delete", "push"]
+    steps = [
+        step
+        for step, wanted in zip(steps, (not already, tag_name and not already, backmerge, not keep, push), strict=True)
+        if wanted
+    ]
+    if already and not set(steps) - {"push"}:
+        return Plan({"already_finished": True, "branch": branch, "tag": tag_name, "main": main})
+    return Plan(
+        {
+            "branch": branch,
+            "head": head,
+            "main": main,
+            "develop": backmerge,
+            "tag": tag_name,
+            "remote": config.remote,
+            "message": f"Merge {branch} - {_first_subject(change)}",
+            "verified": verify,
+            "steps": steps,
+        }
+    )
+
+
+def _finished_record(repo: Repo, branch: str | None, main: str) -> dict[str, object] | None:
+    """The record of a completed finish this re-run repeats: of BRANCH once it is deleted, or,
+    on main itself, of the hotfix whose merge main still ends with."""
+    import glob
+
+    if branch is not None and branch != main:
+        if repo.sha(f"refs/heads/{branch}") is not None:
+            return None
+        paths = [repo.state_path("finished", record_name(branch))]
+    else:
+        paths = glob.glob(os.path.join(glob.escape(repo.state_path("finished")), "*.json"))
+    for path in paths:
+        record = read_json(path) or {}
+        merge, tag = record.get("merge"), record.get("tag")
+        tag_holds = tag is None or repo.sha(f"refs/tags/{tag}^{{commit}}") == merge
+        on_main = branch != main or repo.sha(f"refs/heads/{main}") == merge
+        if merge and tag_holds and on_main:
+            return record
+    return None
+
+
+def _verify(change: Change, config: Config, verify: bool) -> None:
+    if not verify:
+        say("validate skipped (--no-verify)")
+        return
+    report = run_checks(change, config)
+    if report.exit_code():
+        from hotfix_guard.report import render_findings, write
+
+        write(render_findings(report.findings), sys.stderr)
+        raise RepoError(
+            f"{change.branch} does not pass validate (above); nothing was changed. Fix it, or pass --no-verify"
+        )
+
+
+def _release_tag(branch: str, change: Change, config: Config) -> str:
+    version = branch_version(branch, config)
+    if version is None and change.base_version is not None:
+        version = change.base_version.next_patch()
+    if version is None:
+        raise RepoError(f"cannot tell which version {branch} releases; pass --tag NAME")
+    return version.tag(config.tag_prefix)
+
+
+def _first_subject(change: Change) -> str:
+    own = [commit for commit in change.commits if not commit.is_merge]
+    return own[-1].subject if own else "hotfix"
+
+
+def _require_up_to_date(repo: Repo, branch: str, remote: str) -> None:
+    tracking = f"refs/remotes/{remote}/{branch}"
+    if repo.sha(tracking) is None:
+        return
+    if not gitrepo.is_ancestor(tracking, f"refs/heads/{branch}", repo.top):
+        raise RepoError(
+            f"{branch} is behind {remote}/{branch}; update it first (git switch {branch} && git pull --ff-only)"
+        )
+
+
+def _tag_is_this_merge(repo: Repo, tag: str, head: str, main: str) -> bool:
+    """True when TAG already marks this hotfix's merge into main (a re-run); an error when it
+    marks anything else."""
+    tagged = repo.sha(f"refs/tags/{tag}^{{commit}}")
+    if tagged is None:
+        return False
+    parents = repo.git("rev-list", "--no-walk", "--parents", tagged).split()[1:]
+    if len(parents) == 2 and parents[1] == head and gitrepo.is_ancestor(tagged, f"refs/heads/{main}", repo.top):
+        return True
+    raise RepoError(f"tag {tag} already exists on another commit ({tagged[:10]}); pass --tag NAME for a new version")
+
+
+def show_plan(repo: Repo, plan: Plan) -> int:
+    runner = Runner(repo, dry_run=True)
+    for step in plan.steps:
+        for command in _commands(plan, step):
+            runner.run(*command)
+    return EXIT_OK
+
+
+def _commands(plan: Plan, step: str) -> list[list[str]]:
+    branch, main, develop, tag = plan.text("branch"), plan.text("main"), plan.optional("develop"), plan.optional("tag")
+    hotfix_ref = f"refs/heads/{branch}"
+    if step == "merge-main":
+        return [["switch", "-q", main], ["merge", "--no-ff", "--no-edit", "-m", plan.text("message"), hotfix_ref]]
+    if step == "tag":
+        assert tag is not None
+        return [["tag", "-a", "-m", f"Release {tag} ({branch})", tag, f"refs/heads/{main}"]]
+    if step == "merge-develop":
+        assert develop is not None
+        message = f"Merge {branch} into {develop}"
+        return [
+            ["switch", "-q", develop],
+            ["merge", "--no-ff", "--no-edit", "-m", message, hotfix_ref],
+            ["switch", "-q", main],
+        ]
+    if step == "delete":
+        return [["switch", "-q", main], ["branch", "-d", branch]]
+    refs = [
+        f"refs/heads/{main}",
+        *([f"refs/heads/{develop}"] if develop else []),
+        *([f"refs/tags/{tag}"] if tag else []),
+    ]
+    return [["push", "--atomic", plan.text("remote"), *(f"{ref}:{ref}" for ref in refs)]]
+
+
+def execute(repo: Repo, plan: Plan) -> int:
+    refs = [f"refs/heads/{plan.text('main')}", f"refs/heads/{plan.text('branch')}"]
+    refs += [f"refs/heads/{plan.optional('develop')}"] if plan.optional("develop") else []
+    refs += [f"refs/tags/{plan.optional('tag')}"] if plan.optional("tag") else []
+    plan.data["before"] = Snapshot.take(repo, refs).to_json()
+    _save(repo, plan)
+    return _carry_on(repo, plan)
+
+
+def _carry_on(repo: Repo, plan: Plan) -> int:
+    step = ""
+    try:
+        for step in plan.steps:
+            if step in plan.done or step == "push":
+                continue
+            _run_step(repo, plan, step)
+            plan.done.append(step)
+            _record_expected(repo, plan)
+            _save(repo, plan)
+            say(f"done: {_describe(plan, step)}")
+    except Conflict:
+        _save(repo, plan)
+        say_error(
+            f"{_describe(plan, step)}: merge conflict. Resolve the conflicts, stage the files (git add), then run "
+            "hotfix-guard finish --continue; or hotfix-guard finish --abort to put everything back"
+        )
+        return EXIT_FAILED
+    except (GitError, RepoError, KeyboardInterrupt) as error:
+        return _undo(repo, plan, step, error)
+    _complete(repo, plan)
+    return _push(repo, plan) if "push" in plan.steps else EXIT_OK
+
+
+def _run_step(repo: Repo, plan: Plan, step: str) -> None:
+    for command in _commands(plan, step):
+        if command[0] != "merge":
+            repo.git(*command)
+            continue
+        result = gitrepo.run_git(command, repo.top)
+        if result.returncode != 0:
+            if os.path.exists(os.path.join(repo.git_dir, "MERGE_HEAD")) and _unmerged(repo):
+                raise Conflict()
+            raise GitError(f"git merge failed: {result.error_line()}")
+
+
+def _unmerged(repo: Repo) -> list[str]:
+    return [name for name in repo.git("diff", "--name-only", "-z", "--diff-filter=U").split("\0") if name]
+
+
+def _describe(plan: Plan, step: str) -> str:
+    branch = plan.text("branch")
+    return {
+        "merge-main": f"merge {branch} into {plan.text('main')}",
+        "tag": f"tag {plan.optional('tag')}",
+        "merge-develop": f"merge {branch} back into {plan.optional('develop')}",
+        "delete": f"delete {branch}",
+        "push": "push",
+    }[step]
+
+
+def _record_expected(repo: Repo, plan: Plan) -> None:
+    before = Snapshot.from_json(plan.data["before"])  # type: ignore[arg-type]
+    plan.data["expected"] = {ref: repo.sha(ref) for ref in before.refs}
+
+
+def _save(repo: Repo, plan: Plan) -> None:
+    write_json(repo.state_path(JOURNAL), plan.data)
+
+
+def _undo(repo: Repo, plan: Plan, step: str, error: BaseException) -> int:
+    before = Snapshot.from_json(plan.data["before"])  # type: ignore[arg-type]
+    before.restore(repo)
+    os.remove(repo.state_path(JOURNAL))
+    what = "interrupted" if isinstance(error, KeyboardInterrupt) else f"failed: {error}"
+    say_error(
+        f"{_describe(plan, step)} {what}. Every ref, the index and the work tree are back as before finish "
+        "started. Fix the cause and run finish again (or --no-verify, --tag NAME, --no-develop as fits)."
+    )
+    return EXIT_INTERRUPTED if isinstance(error, KeyboardInterrupt) else EXIT_FAILED
+
+
+def _complete(repo: Repo, plan: Plan) -> None:
+    record = {key: plan.data.get(key) for key in ("branch", "head", "main", "develop", "tag", "verified")}
+    record["merge"] = repo.sha(f"refs/heads/{plan.text('main')}")
+    write_json(repo.state_path("finished", record_name(plan.text("branch"))), record)
+    os.remove(repo.state_path(JOURNAL))
+    say(
+        f"finished {plan.text('branch')}: on {plan.text('main')}"
+        + (f", tagged {plan.optional('tag')}" if plan.optional("tag") else "")
+    )
+
+
+def _push(repo: Repo, plan: Plan) -> int:
+    command = _commands(plan, "push")[0]
+    result = gitrepo.run_git(command, repo.top)
+    if result.returncode != 0:
+        say_error(
+            f"the push was rejected ({result.error_line()}); nothing was pushed (--atomic), the local result is "
+            f"complete. Retry with: git {' '.join(command)}"
+        )
+        return EXIT_FAILED
+    say(f"pushed {' '.join(command[3:])} to {plan.text('remote')}")
+    remote_branch = f"refs/remotes/{plan.text('remote')}/{plan.text('branch')}"
+    if repo.sha(remote_branch) is not None:
+        deleted = gitrepo.run_git(
+            ["push", plan.text("remote"), "--delete", f"refs/heads/{plan.text('branch')}"], repo.top
+        )
+        if deleted.returncode != 0:
+            say_error(f"could not delete the remote branch ({deleted.error_line()}); the release itself is pushed")
+            return EXIT_FAILED
+    return EXIT_OK
+
+
+def _load(repo: Repo) -> Plan:
+    data = read_json(repo.state_path(JOURNAL))
+    if data is None:
+        raise RepoError("no finish is in progress")
+    plan = Plan(data)
+    stale = _stale(repo, plan)
+    if stale:
+        raise RepoError(
+            f"the finish journal no longer matches the repository ({'; '.join(stale)}); nothing was changed. "
+            f"Put things right by hand, then remove {repo.state_path(JOURNAL)}"
+        )
+    return plan
+
+
+def _stale(repo: Repo, plan: Plan) -> list[str]:
+    expected = plan.data.get("expected") or Snapshot.from_json(plan.data["before"]).refs  # type: ignore[arg-type]
+    assert isinstance(expected, dict)
+    problems = Snapshot(dict(expected), "").differences(repo)
+    if not os.path.exists(os.path.join(repo.git_dir, "MERGE_HEAD")):
+        problems.append("no merge is in progress (was it aborted with git merge --abort?)")
+    return problems
+
+
+def resume(repo: Repo) -> int:
+    plan = _load(repo)
+    unmerged = _unmerged(repo)
+    if unmerged:
+        raise RepoError(
+            f"still unmerged: {', '.join(unmerged[:5])}; resolve and git add them, then run finish --continue"
+        )
+    step = next(step for step in plan.steps if step not in plan.done)
+    try:
+        repo.git("-c", "core.editor=true", "commit", "--no-edit", "-q")
+        if step == "merge-develop":
+            repo.git("switch", "-q", plan.text("main"))
+    except (GitError, KeyboardInterrupt) as error:
+        return _undo(repo, plan, step, error)
+    plan.done.append(step)
+    _record_expected(repo, plan)
+    say(f"done: {_describe(plan, step)}")
+    return _carry_on(repo, plan)
+
+
+def abort(repo: Repo) -> int:
+    plan = _load(repo)
+    Snapshot.from_json(plan.data["before"]).restore(repo)  # type: ignore[arg-type]
+    os.remove(repo.state_path(JOURNAL))
+    say(f"finish of {plan.text('branch')} aborted: every ref and the checkout are back as before it started")
+    return EXIT_OK
