@@ -11,7 +11,7 @@ from hotfix_guard import __version__
 from hotfix_guard.branches import OTHER, classify
 from hotfix_guard.collect import Target, collect_change, head_info, resolve_branch
 from hotfix_guard.config import CHECK_IDS, allow_large_from_environment, load_config
-from hotfix_guard.errors import EXIT_ERROR, EXIT_FAILED, EXIT_OK, HotfixGuardError, RepoError
+from hotfix_guard.errors import EXIT_ERROR, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, HotfixGuardError, RepoError
 from hotfix_guard.hooks import HOOKS
 from hotfix_guard.report import FORMATS, render, write
 from hotfix_guard.runner import FAILED, Report, checks_to_run, run_checks
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from hotfix_guard.config import Config
+    from hotfix_guard.flow.common import Repo
     from hotfix_guard.model import Change
 
 EXIT_CODES_HELP = """\b
@@ -333,6 +334,120 @@ def hook(opts: Options, name: str, args: tuple[str, ...]) -> int:
     return run_hook(name, [*config, *args])
 
 
+def _flow_config(opts: Options) -> tuple[Repo, Config]:
+    from hotfix_guard.flow.common import Repo
+
+    repo = Repo(opts.repo)
+    return repo, load_config(repo.top, opts.config_file)
+
+
+@cli.command(epilog="Example: hotfix-guard start    (on v1.2.3 → creates hotfix/v1.2.4)\n\n" + EXIT_CODES_HELP)
+@click.argument("name", required=False)
+@click.option("--from", "from_tag", metavar="TAG", help="Base release (default: the highest release tag).")
+@click.option("--security", is_flag=True, help="Name it hotfix/security-YYYY-NNN (next free number this year).")
+@click.option("--timestamp", is_flag=True, help="Name it hotfix/vYYYYMMDD_HHMM.")
+@click.option("--push", is_flag=True, help="Push the new branch with upstream tracking to the remote.")
+@click.option("--dry-run", is_flag=True, help="Print the git commands, change nothing.")
+@click.pass_obj
+def start(
+    opts: Options, name: str | None, from_tag: str | None, security: bool, timestamp: bool, push: bool, dry_run: bool
+) -> int:
+    """Create and check out a hotfix branch at the latest release tag.
+
+    Default name hotfix/vX.Y.(Z+1) from the highest release vX.Y.Z; NAME gives
+    hotfix/NAME (kebab-case). Refuses on a dirty tree, an existing branch or tag.
+    """
+    from hotfix_guard.flow.start import start as run_start
+
+    if sum(bool(choice) for choice in (name, security, timestamp)) > 1:
+        raise click.UsageError("give at most one of NAME, --security and --timestamp")
+    repo, config = _flow_config(opts)
+    return run_start(
+        repo, config, name=name, from_tag=from_tag, security=security, timestamp=timestamp, push=push, dry_run=dry_run
+    )
+
+
+@cli.command(epilog="Example: hotfix-guard finish --push    (on hotfix/v1.2.4)\n\n" + EXIT_CODES_HELP)
+@click.argument("branch", required=False)
+@click.option("--no-develop", is_flag=True, help="Do not merge back into the development branch.")
+@click.option("--backmerge-to", metavar="BRANCH", help="Merge back into BRANCH instead of develop (e.g. release/1.3).")
+@click.option("--no-tag", is_flag=True, help="Do not tag the release.")
+@click.option(
+    "--tag", "tag_name", metavar="NAME", help="Tag name (default: the branch version, or the base's next patch)."
+)
+@click.option("--keep", is_flag=True, help="Keep the hotfix branch.")
+@click.option(
+    "--push", is_flag=True, help="Push main, develop and the new tag atomically; then delete the remote branch."
+)
+@click.option("--no-verify", is_flag=True, help="Skip validate (printed and recorded).")
+@click.option("--dry-run", is_flag=True, help="Print the git commands, change nothing.")
+@click.option(
+    "--continue", "resume", is_flag=True, help="Carry on after resolving a merge conflict (stage the files first)."
+)
+@click.option("--abort", is_flag=True, help="Put every ref and the checkout back as before finish started.")
+@click.pass_obj
+def finish(
+    opts: Options,
+    branch: str | None,
+    no_develop: bool,
+    backmerge_to: str | None,
+    no_tag: bool,
+    tag_name: str | None,
+    keep: bool,
+    push: bool,
+    no_verify: bool,
+    dry_run: bool,
+    resume: bool,
+    abort: bool,
+) -> int:
+    """Merge the hotfix into main (--no-ff), tag it, merge it back into develop, delete it.
+
+    On a conflict it stops with the merge in progress: resolve, stage, then
+    `finish --continue`, or `finish --abort` to undo everything. Any other failure
+    undoes everything by itself.
+    """
+    from hotfix_guard.flow.finish import finish as run_finish
+
+    if resume and abort:
+        raise click.UsageError("give --continue or --abort, not both")
+    repo, config = _flow_config(opts)
+    action = "continue" if resume else "abort" if abort else "run"
+    return run_finish(
+        repo,
+        config,
+        action=action,
+        branch=branch,
+        develop=None if no_develop else backmerge_to,
+        skip_develop=no_develop,
+        tag=None if no_tag else tag_name,
+        skip_tag=no_tag,
+        keep=keep,
+        push=push,
+        verify=not no_verify,
+        dry_run=dry_run,
+    )
+
+
+@cli.command(epilog="Example: hotfix-guard rollback    (v1.2.4 is bad → v1.2.5 restores v1.2.3)\n\n" + EXIT_CODES_HELP)
+@click.option(
+    "--to", "to_tag", metavar="TAG", help="Release whose tree to restore (default: the one before the latest)."
+)
+@click.option("--tag", "tag_name", metavar="NAME", help="Tag for the rollback (default: the next patch of the latest).")
+@click.option("--push", is_flag=True, help="Push main and the new tag atomically.")
+@click.option("--dry-run", is_flag=True, help="Print the git commands, change nothing.")
+@click.pass_obj
+def rollback(opts: Options, to_tag: str | None, tag_name: str | None, push: bool, dry_run: bool) -> int:
+    """Undo a bad release without rewriting history.
+
+    One new commit on main whose tree is exactly an earlier release's, tagged as the
+    next patch. Never force-pushes, never moves or deletes a tag.
+    """
+    from hotfix_guard.flow.rollback import rollback as run_rollback
+
+    repo, config = _flow_config(opts)
+    return run_rollback(repo, config, to_tag=to_tag, tag=tag_name, push=push, dry_run=dry_run)
+
+
 def main(args: list[str] | None = None) -> int:
     try:
         result = cli.main(args=args, prog_name="hotfix-guard", standalone_mode=False)
@@ -343,5 +458,5 @@ def main(args: list[str] | None = None) -> int:
         return show_click_error(error)
     except KeyboardInterrupt:
         write("\nInterrupted.\n", sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     return result if isinstance(result, int) else EXIT_OK
