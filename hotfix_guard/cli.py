@@ -24,6 +24,11 @@ if TYPE_CHECKING:
     from hotfix_guard.flow.common import Repo
     from hotfix_guard.model import Change
 
+FLOW_EXIT_CODES_HELP = """\b
+Exit codes: 0 done, 1 a step failed (everything was put back), a merge conflict
+stopped it, or the push was rejected, 2 a precondition failed (nothing changed),
+130 interrupted (everything was put back)."""
+
 EXIT_CODES_HELP = """\b
 Exit codes: 0 no errors (warnings allowed unless --strict), 1 a check failed,
 2 usage, config or repository error."""
@@ -341,10 +346,10 @@ def _flow_config(opts: Options) -> tuple[Repo, Config]:
     return repo, load_config(repo.top, opts.config_file)
 
 
-@cli.command(epilog="Example: hotfix-guard start    (on v1.2.3 → creates hotfix/v1.2.4)\n\n" + EXIT_CODES_HELP)
+@cli.command(epilog="Example: hotfix-guard start    (on v1.2.3 → creates hotfix/v1.2.4)\n\n" + FLOW_EXIT_CODES_HELP)
 @click.argument("name", required=False)
 @click.option("--from", "from_tag", metavar="TAG", help="Base release (default: the highest release tag).")
-@click.option("--security", is_flag=True, help="Name it hotfix/security-YYYY-NNN (next free number this year).")
+@click.option("--security", is_flag=True, help="Name it hotfix/security-YYYY-NNN (next number not yet used this year).")
 @click.option("--timestamp", is_flag=True, help="Name it hotfix/vYYYYMMDD_HHMM.")
 @click.option("--push", is_flag=True, help="Push the new branch with upstream tracking to the remote.")
 @click.option("--dry-run", is_flag=True, help="Print the git commands, change nothing.")
@@ -367,7 +372,7 @@ def start(
     )
 
 
-@cli.command(epilog="Example: hotfix-guard finish --push    (on hotfix/v1.2.4)\n\n" + EXIT_CODES_HELP)
+@cli.command(epilog="Example: hotfix-guard finish --push    (on hotfix/v1.2.4)\n\n" + FLOW_EXIT_CODES_HELP)
 @click.argument("branch", required=False)
 @click.option("--no-develop", is_flag=True, help="Do not merge back into the development branch.")
 @click.option("--backmerge-to", metavar="BRANCH", help="Merge back into BRANCH instead of develop (e.g. release/1.3).")
@@ -428,7 +433,7 @@ def finish(
     )
 
 
-@cli.command(epilog="Example: hotfix-guard rollback    (v1.2.4 is bad → v1.2.5 restores v1.2.3)\n\n" + EXIT_CODES_HELP)
+@cli.command(epilog="Example: hotfix-guard rollback    (v1.2.4 is bad → v1.2.5 restores v1.2.3)\n\n" + FLOW_EXIT_CODES_HELP)
 @click.option(
     "--to", "to_tag", metavar="TAG", help="Release whose tree to restore (default: the one before the latest)."
 )
