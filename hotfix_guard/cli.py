@@ -433,7 +433,9 @@ def finish(
     )
 
 
-@cli.command(epilog="Example: hotfix-guard rollback    (v1.2.4 is bad → v1.2.5 restores v1.2.3)\n\n" + FLOW_EXIT_CODES_HELP)
+@cli.command(
+    epilog="Example: hotfix-guard rollback    (v1.2.4 is bad → v1.2.5 restores v1.2.3)\n\n" + FLOW_EXIT_CODES_HELP
+)
 @click.option(
     "--to", "to_tag", metavar="TAG", help="Release whose tree to restore (default: the one before the latest)."
 )

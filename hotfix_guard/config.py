@@ -36,6 +36,7 @@ DEFAULTS: dict[tuple[str, str], object] = {
     ("", "main-branch"): "main",
     ("", "develop-branch"): "develop",
     ("", "remote"): "origin",
+    ("", "version-files"): [],
     ("branch-name", "severity"): "error",
     ("branch-name", "patterns"): list(DEFAULT_BRANCH_PATTERNS),
     ("file-count", "severity"): "error",
@@ -65,6 +66,7 @@ class Config:
         self.main_branch = str(values["", "main-branch"])
         self.develop_branch = str(values["", "develop-branch"])
         self.remote = str(values["", "remote"])
+        self.version_files = _strings(values, "", "version-files")
         self.severity = {check: str(values[check, "severity"]) for check in CHECK_IDS}
         self._values = values
         self._branch_patterns: tuple[re.Pattern[str], ...] | None = None

@@ -28,6 +28,7 @@ from hotfix_guard.flow.common import (
     say_error,
     write_json,
 )
+from hotfix_guard.flow.version_files import plan_bumps
 from hotfix_guard.gitrepo import GitResult, decode
 from hotfix_guard.model import ERROR, Change
 from hotfix_guard.versions import Version, parse_release_tag
@@ -62,9 +63,10 @@ def start(
     require_startable(repo, config, branch, version, tag)
     if push:
         require_remote(repo, config.remote)
+    bumps = plan_bumps(repo, config.version_files, tag, version, version.next_patch())
     record = start_record(repo, branch, tag, base_sha, moment, name, from_tag, security, timestamp, push)
     runner = Runner(repo, dry_run)
-    create_branch(repo, runner, branch, tag, record)
+    create_branch(repo, runner, branch, tag, record, bumps, version.next_patch())
     if dry_run:
         if push:
             runner.run(*push_args(config.remote, branch))
@@ -253,16 +255,32 @@ def who(repo: Repo) -> str:
     return f"{name} <{email}>" if name or email else "unknown"
 
 
-def create_branch(repo: Repo, runner: Runner, branch: str, tag: str, record: dict[str, object]) -> None:
-    """Create and check out BRANCH at TAG and write the record, or leave everything as it was."""
+def create_branch(
+    repo: Repo,
+    runner: Runner,
+    branch: str,
+    tag: str,
+    record: dict[str, object],
+    bumps: list[tuple[str, str]],
+    version: Version,
+) -> None:
+    """Create and check out BRANCH at TAG, bump the version files in a commit of their own,
+    and write the record; or leave everything as it was."""
     path = repo.state_path("starts", record_name(branch))
     if runner.dry_run:
         runner.run("switch", "-c", branch, "--end-of-options", f"refs/tags/{tag}^{{commit}}")
+        commit_bumps(repo, runner, bumps, version)
         say(f"would write {path}:\n{json.dumps(record, indent=2)}")
         return
     snapshot = Snapshot.take(repo, [f"refs/heads/{branch}"])
     try:
         runner.run("switch", "-c", branch, "--end-of-options", f"refs/tags/{tag}^{{commit}}")
+        if bumps:
+            try:
+                commit_bumps(repo, runner, bumps, version)
+            except GitError as error:
+                put_back(repo, snapshot, branch)
+                raise RepoError(f"the version bump could not be committed ({error}); nothing changed") from None
         write_json(path, record)
     except GitError:
         raise  # git switch refused: it changed nothing
@@ -275,6 +293,21 @@ def create_branch(repo: Repo, runner: Runner, branch: str, tag: str, record: dic
     except BaseException:
         put_back(repo, snapshot, branch)
         raise
+
+
+def commit_bumps(repo: Repo, runner: Runner, bumps: list[tuple[str, str]], version: Version) -> None:
+    """Write the bumped version files and commit them, alone, on the new branch."""
+    if not bumps:
+        return
+    paths = [path for path, _ in bumps]
+    for path, content in bumps:
+        if runner.dry_run:
+            say(f"would set the version in {path} to {version}")
+            continue
+        with open(os.path.join(repo.top, path), "w", encoding="utf-8", newline="") as handle:
+            handle.write(content)
+    runner.run("add", "--", *paths)
+    runner.run("commit", "-q", "-m", f"fix(release): HOTFIX - set version {version}", "--", *paths)
 
 
 def put_back(repo: Repo, snapshot: Snapshot, branch: str) -> None:
