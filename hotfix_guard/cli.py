@@ -415,6 +415,8 @@ def finish(
 
     if resume and abort:
         raise click.UsageError("give --continue or --abort, not both")
+    if (resume or abort) and dry_run:
+        raise click.UsageError("--dry-run plans a new finish; it does not go with --continue or --abort")
     repo, config = _flow_config(opts)
     action = "continue" if resume else "abort" if abort else "run"
     return run_finish(

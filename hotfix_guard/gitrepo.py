@@ -36,7 +36,12 @@ class GitResult:
         return decode(self.stdout)
 
     def error_line(self) -> str:
-        lines = decode(self.stderr).strip().splitlines()
+        """The line of git's complaint that says what went wrong (not a trailing hint)."""
+        lines = [line.strip() for line in decode(self.stderr).strip().splitlines() if line.strip()]
+        for prefixes in (("! [",), ("fatal:", "error:")):  # a push's refusal says more than its summary
+            reasons = [line for line in lines if line.startswith(prefixes)]
+            if reasons:
+                return reasons[-1]
         return lines[-1] if lines else f"exit code {self.returncode}"
 
 
@@ -131,7 +136,8 @@ def git_ok(args: list[str], repo: str | None = None) -> str:
     """Stdout of a git command that must succeed; a failure becomes a one-line GitError."""
     result = run_git(args, repo)
     if result.returncode != 0:
-        raise GitError(f"git {args[0]} failed: {result.error_line()}")
+        command = next((arg for arg in args if not arg.startswith("-") and "=" not in arg), "")
+        raise GitError(f"git {command} failed: {result.error_line()}")
     return result.text()
 
 

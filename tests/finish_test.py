@@ -63,7 +63,10 @@ def test_dry_run_prints_and_changes_nothing(flow: GitRepo) -> None:
     result = run_cli(flow, "finish", "--dry-run")
     assert result.exit_code == 0
     assert "would run: git merge --no-ff --no-edit -m 'Merge hotfix/v1.2.4 - " in result.stdout
-    assert "would run: git tag -a -m 'Release v1.2.4 (hotfix/v1.2.4)' v1.2.4 refs/heads/main" in result.stdout
+    assert (
+        "would run: git tag -a -m 'Release v1.2.4 (hotfix/v1.2.4)' --end-of-options v1.2.4 refs/heads/main"
+        in result.stdout
+    )
     assert state(flow) == before
 
 
@@ -171,7 +174,7 @@ def test_ctrl_c_between_steps_restores_everything(flow: GitRepo) -> None:
     command = [sys.executable, "-m", "hotfix_guard", "finish"]
     result = subprocess.run(command, cwd=flow.path, capture_output=True, text=True)
     assert result.returncode == 130, result.stderr
-    assert "tag v1.2.4 interrupted" in result.stderr
+    assert "tag v1.2.4 was interrupted" in result.stderr
     hook.unlink()
     assert state(flow) == before
 
@@ -205,7 +208,9 @@ def test_rejected_push_keeps_the_local_result_and_says_how_to_retry(flow: GitRep
     (origin / "hooks" / "pre-receive").chmod(0o755)
     result = run_cli(flow, "finish", "--push")
     assert result.exit_code == 1 and "the push was rejected" in result.stderr
-    assert "Retry with: git push --atomic origin refs/heads/main:refs/heads/main" in result.stderr
+    assert (
+        "[remote rejected]" in result.stderr and "Retry with: hotfix-guard finish hotfix/v1.2.4 --push" in result.stderr
+    )
     assert flow.git("rev-parse", "v1.2.4^{commit}") == flow.git("rev-parse", "main")
 
 
@@ -233,3 +238,110 @@ def test_backmerge_to_another_branch(flow: GitRepo) -> None:
     develop = flow.git("rev-parse", "develop")
     assert run_cli(flow, "finish", "--backmerge-to", "release/1.3").exit_code == 0
     assert len(parents(flow, "release/1.3")) == 2 and flow.git("rev-parse", "develop") == develop
+
+
+def test_hotfix_branch_behind_its_remote_is_refused(flow: GitRepo, tmp_path: Path) -> None:
+    """A colleague pushed to the hotfix branch: finishing now would drop their commit."""
+    bare_origin(flow, tmp_path)
+    flow.git("update-ref", "refs/remotes/origin/hotfix/v1.2.4", flow.commit(GOOD_MESSAGE, **{"theirs.py": "x"}))
+    flow.git("reset", "-q", "--hard", "HEAD~1")
+    before = state(flow)
+    result = run_cli(flow, "finish", "--push")
+    assert result.exit_code == 2 and "hotfix/v1.2.4 is behind origin/hotfix/v1.2.4" in result.stderr
+    assert state(flow) == before
+
+
+def test_started_with_push_then_finished_with_push(flow: GitRepo, tmp_path: Path) -> None:
+    origin = bare_origin(flow, tmp_path)
+    flow.git("branch", "--set-upstream-to=origin/hotfix/v1.2.4")
+    flow.commit(GOOD_MESSAGE, **{"more.py": "x"})  # not pushed: the upstream lacks it
+    result = run_cli(flow, "finish", "--push")
+    assert result.exit_code == 0, result.output
+    heads = subprocess.run(
+        ["git", "-C", str(origin), "for-each-ref", "--format=%(refname)", "refs/heads"], capture_output=True, text=True
+    )
+    assert heads.stdout.split() == ["refs/heads/develop", "refs/heads/main"]
+
+
+def test_keep_with_push_keeps_the_remote_branch(flow: GitRepo, tmp_path: Path) -> None:
+    origin = bare_origin(flow, tmp_path)
+    assert run_cli(flow, "finish", "--push", "--keep").exit_code == 0
+    heads = subprocess.run(["git", "-C", str(origin), "branch", "--list"], capture_output=True, text=True).stdout
+    assert "hotfix/v1.2.4" in heads
+
+
+def test_rerun_with_push_after_a_rejected_push_pushes(flow: GitRepo, tmp_path: Path) -> None:
+    origin = bare_origin(flow, tmp_path)
+    hook = origin / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\nexit 1\n")
+    hook.chmod(0o755)
+    assert run_cli(flow, "finish", "--push").exit_code == 1
+    hook.unlink()
+    assert run_cli(flow, "finish", "hotfix/v1.2.4", "--push").exit_code == 0
+    tags = subprocess.run(["git", "-C", str(origin), "tag"], capture_output=True, text=True).stdout
+    assert tags.split() == ["v1.2.3", "v1.2.4"]
+
+
+def test_continue_keeps_the_resolution_when_the_commit_is_refused(flow: GitRepo) -> None:
+    conflict_on(flow, "develop")
+    run_cli(flow, "finish")
+    flow.write("VERSION", "resolved\n")
+    flow.git("add", "VERSION")
+    hook = flow.write(".git/hooks/pre-commit", "#!/bin/sh\necho 'lint failed' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    result = run_cli(flow, "finish", "--continue")
+    assert result.exit_code == 2 and "your resolution is kept" in result.stderr
+    assert flow.git("show", ":VERSION") == "resolved\n" and (flow.path / ".git" / "MERGE_HEAD").exists()
+    hook.unlink()
+    assert run_cli(flow, "finish", "--continue").exit_code == 0
+
+
+def test_abort_keeps_unrelated_edits_in_a_stash(flow: GitRepo) -> None:
+    conflict_on(flow, "develop")
+    run_cli(flow, "finish")
+    flow.write("README.md", "edited while the merge was stopped\n")
+    result = run_cli(flow, "finish", "--abort")
+    assert result.exit_code == 0 and "saved as a stash" in result.stdout
+    assert "edited while the merge was stopped" in flow.git("stash", "show", "-p")
+
+
+def test_abort_after_a_plain_git_merge_abort(flow: GitRepo) -> None:
+    conflict_on(flow, "develop")
+    before = state(flow)
+    run_cli(flow, "finish")
+    flow.git("merge", "--abort")
+    assert run_cli(flow, "finish", "--abort").exit_code == 0
+    assert state(flow) == before
+
+
+def test_damaged_journal_is_reported(flow: GitRepo) -> None:
+    flow.write(".git/hotfix-guard/finish.json", "{}")
+    result = run_cli(flow, "finish", "--abort")
+    assert result.exit_code == 2 and "the finish journal" in result.stderr and "is damaged" in result.stderr
+
+
+def test_maintenance_line_is_not_merged_into_main(flow: GitRepo) -> None:
+    flow.checkout("main")
+    flow.commit("feat: 1.3", **{"new.py": "x"})
+    flow.tag("v1.3.0")
+    flow.checkout("hotfix/v1.2.4")
+    before = state(flow)
+    result = run_cli(flow, "finish")
+    assert result.exit_code == 2 and "starts from v1.2.3, but v1.3.0 is newer" in result.stderr
+    assert state(flow) == before
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--tag=-f"], "'-f' is not a valid tag name"),
+        (["--tag", "bad..name"], "'bad..name' is not a valid tag name"),
+        (["--push"], "there is no remote 'origin'"),
+        (["--abort", "--dry-run"], "does not go with --continue or --abort"),
+    ],
+)
+def test_bad_options_are_refused_before_anything_changes(flow: GitRepo, args: list[str], message: str) -> None:
+    before = state(flow)
+    result = run_cli(flow, "finish", *args)
+    assert result.exit_code == 2 and message in result.stderr
+    assert state(flow) == before

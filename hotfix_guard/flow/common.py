@@ -111,24 +111,44 @@ class Snapshot:
     def restore(self, repo: Repo) -> None:
         """Put every ref, HEAD, the index and the work tree back as they were taken.
 
-        Safe to reset hard: every flow command starts from a clean tree, so the only
-        changes in it are the command's own.
+        Every flow command starts from a clean tree, so the tree holds only the command's
+        own changes, except where the user edited files during a stopped merge: those
+        are kept in a stash before the reset, so nothing is lost. Each ref is restored
+        even when another fails; what could not be is raised with the commands to finish.
         """
         if os.path.exists(os.path.join(repo.git_dir, "MERGE_HEAD")):
             repo.try_git("merge", "--abort")
+        _stash_changes(repo)
+        left: list[str] = []
         for ref, sha in self.refs.items():
             current = repo.sha(ref)
             if current == sha:
                 continue
             if sha is None:
-                repo.git("update-ref", "-d", ref, current or "")
+                result = repo.try_git("update-ref", "-d", ref, current or "")
             else:
-                repo.git("update-ref", "-m", "hotfix-guard: restore", ref, sha, *([current] if current else []))
+                result = repo.try_git(
+                    "update-ref", "-m", "hotfix-guard: restore", ref, sha, *([current] if current else [])
+                )
+            if result.returncode != 0:
+                left.append(f"git update-ref -d {ref}" if sha is None else f"git update-ref {ref} {sha}")
         if self.head.startswith("refs/heads/"):
-            repo.git("symbolic-ref", "HEAD", self.head)
+            moved = repo.try_git("symbolic-ref", "HEAD", self.head)
         else:
-            repo.git("update-ref", "--no-deref", "HEAD", self.head)
-        repo.git("reset", "-q", "--hard")
+            moved = repo.try_git("update-ref", "--no-deref", "HEAD", self.head)
+        reset = repo.try_git("reset", "-q", "--hard")
+        if moved.returncode != 0 or reset.returncode != 0:
+            left.append(f"git switch --force {self.head.removeprefix('refs/heads/')}")
+        if left:
+            raise RepoError(f"could not put everything back; finish by hand: {' && '.join(left)}")
+
+    def manual_commands(self) -> str:
+        """Shell commands that restore this snapshot, for when the tool cannot."""
+        commands = [
+            f"git update-ref -d {ref}" if sha is None else f"git update-ref {ref} {sha}"
+            for ref, sha in self.refs.items()
+        ]
+        return " && ".join([*commands, f"git switch --force {self.head.removeprefix('refs/heads/')}"])
 
     def differences(self, repo: Repo) -> list[str]:
         """Refs that no longer point where they did, in words."""
@@ -137,6 +157,14 @@ class Snapshot:
             for ref, sha in self.refs.items()
             if repo.sha(ref) != sha
         ]
+
+
+def _stash_changes(repo: Repo) -> None:
+    """Keep uncommitted edits to tracked files as a stash entry, and say so."""
+    stash = repo.try_git("stash", "create", "hotfix-guard: changes found while putting things back").text().strip()
+    if stash:
+        repo.git("stash", "store", "-m", "hotfix-guard: changes found while putting things back", stash)
+        say(f"your uncommitted changes were saved as a stash: git stash apply {stash[:10]}")
 
 
 class Runner:

@@ -91,7 +91,9 @@ def finish(
         raise RepoError("a finish is already in progress; run finish --continue, or finish --abort to undo it")
     plan = make_plan(repo, config, branch, develop, skip_develop, tag, skip_tag, keep, push, verify)
     if plan.data.get("already_finished"):
-        say(f"{plan.text('branch')} is already finished: {plan.text('tag')} is its merge into {plan.text('main')}")
+        say(f"{plan.text('branch')} is already finished: {plan.optional('tag')} is its merge into {plan.text('main')}")
+        if push and not dry_run:
+            return _push(repo, plan)  # a push that was rejected last time
         return EXIT_OK
     if dry_run:
         return show_plan(repo, plan)
@@ -114,7 +116,7 @@ def make_plan(
     main = config.main_branch
     finished = _finished_record(repo, branch or repo.current_branch(), main)
     if finished is not None:
-        return Plan({"already_finished": True, **finished})
+        return Plan({"already_finished": True, "remote": config.remote, "keep": keep, "push": push, **finished})
     branch = branch or repo.current_branch()
     if branch is None:
         raise RepoError("HEAD is detached; name the hotfix branch: hotfix-guard finish hotfix/v1.2.4")
@@ -125,20 +127,26 @@ def make_plan(
         raise RepoError(f"there is no branch {branch!r}")
     if repo.sha(f"refs/heads/{main}") is None:
         raise RepoError(f"there is no branch {main!r} to merge into; set main-branch in the config")
+    if tag is not None:
+        require_tag_name(tag)
+    if push and repo.try_git("config", "--get", f"remote.{config.remote}.url").returncode != 0:
+        raise RepoError(f"there is no remote {config.remote!r} to push to; add it or set remote in the config")
     checks = checks_to_run(config) if verify else []
     change = collect_change(Target(repo.top, f"refs/heads/{branch}"), head, branch, config, [*checks, "commit-message"])
     tag_name = None if skip_tag else (tag or _release_tag(branch, change, config))
     already = tag_name is not None and _tag_is_this_merge(repo, tag_name, head, main)
     if not already:
+        _require_latest_line(repo, config, change)
         _verify(change, config, verify)
     backmerge = None if skip_develop else (develop or config.develop_branch)
     if backmerge is not None and repo.sha(f"refs/heads/{backmerge}") is None:
         if develop is not None:
             raise RepoError(f"there is no branch {develop!r} to merge back into")
         backmerge = None
-    for target in (main, backmerge):
+    for target in (main, backmerge, branch):
         if target is not None:
             _require_up_to_date(repo, target, config.remote)
+    _require_not_checked_out_elsewhere(repo, [main, backmerge, branch])
     if backmerge is not None and gitrepo.is_ancestor(head, f"refs/heads/{backmerge}", repo.top):
         backmerge = None  # merged back already: a re-run
     steps = ["merge-main", "tag", "merge-develop", "delete", "push"]
@@ -159,6 +167,7 @@ def make_plan(
             "remote": config.remote,
             "message": f"Merge {branch} - {_first_subject(change)}",
             "verified": verify,
+            "keep": keep,
             "steps": steps,
         }
     )
@@ -185,6 +194,40 @@ def _finished_record(repo: Repo, branch: str | None, main: str) -> dict[str, obj
     return None
 
 
+def require_tag_name(tag: str) -> None:
+    from hotfix_guard.refnames import is_valid_refname
+
+    if tag.startswith("-") or not is_valid_refname(f"refs/tags/{tag}"):
+        raise RepoError(f"{tag!r} is not a valid tag name; pass --tag like v1.2.4")
+
+
+def _require_latest_line(repo: Repo, config: Config, change: Change) -> None:
+    """A hotfix of an older line (from --from) must not be merged into main: its tag would
+    name main's newer code."""
+    from hotfix_guard.flow.common import latest_release
+
+    latest, latest_tag = latest_release(repo, config.tag_prefix)
+    if change.base_version is not None and change.base_version < latest:
+        raise RepoError(
+            f"{change.branch} starts from {change.base}, but {latest_tag} is newer: merging it into "
+            f"{config.main_branch} would release {config.main_branch}'s code. Finish it on its maintenance "
+            "branch instead (set main-branch for that line with --config)"
+        )
+
+
+def _require_not_checked_out_elsewhere(repo: Repo, branches: list[str | None]) -> None:
+    listing = repo.git("worktree", "list", "--porcelain", "-z").split("\0")
+    here, elsewhere = "", []
+    for field in listing:
+        if field.startswith("worktree "):
+            here = field[len("worktree ") :]
+        elif field.startswith("branch refs/heads/") and os.path.realpath(here) != os.path.realpath(repo.top):
+            elsewhere.append(field[len("branch refs/heads/") :])
+    busy = [branch for branch in branches if branch is not None and branch in elsewhere]
+    if busy:
+        raise RepoError(f"{', '.join(busy)} is checked out in another worktree; switch it away there first")
+
+
 def _verify(change: Change, config: Config, verify: bool) -> None:
     if not verify:
         say("validate skipped (--no-verify)")
@@ -209,7 +252,10 @@ def _release_tag(branch: str, change: Change, config: Config) -> str:
 
 
 def _first_subject(change: Change) -> str:
-    own = [commit for commit in change.commits if not commit.is_merge]
+    """The first fix's subject, passing over start's version bump."""
+    own = [
+        c for c in change.commits if not c.is_merge and not c.subject.startswith("fix(release): HOTFIX - set version")
+    ]
     return own[-1].subject if own else "hotfix"
 
 
@@ -250,7 +296,7 @@ def _commands(plan: Plan, step: str) -> list[list[str]]:
         return [["switch", "-q", main], ["merge", "--no-ff", "--no-edit", "-m", plan.text("message"), hotfix_ref]]
     if step == "tag":
         assert tag is not None
-        return [["tag", "-a", "-m", f"Release {tag} ({branch})", tag, f"refs/heads/{main}"]]
+        return [["tag", "-a", "-m", f"Release {tag} ({branch})", "--end-of-options", tag, f"refs/heads/{main}"]]
     if step == "merge-develop":
         assert develop is not None
         message = f"Merge {branch} into {develop}"
@@ -260,7 +306,9 @@ def _commands(plan: Plan, step: str) -> list[list[str]]:
             ["switch", "-q", main],
         ]
     if step == "delete":
-        return [["switch", "-q", main], ["branch", "-d", branch]]
+        # A branch with an upstream is only "merged" for -d once pushed; it is merged into
+        # main, which is what matters here, so drop the upstream and delete it safely.
+        return [["branch", "--unset-upstream", branch], ["branch", "-d", branch]]
     refs = [
         f"refs/heads/{main}",
         *([f"refs/heads/{develop}"] if develop else []),
@@ -304,6 +352,9 @@ def _carry_on(repo: Repo, plan: Plan) -> int:
 
 def _run_step(repo: Repo, plan: Plan, step: str) -> None:
     for command in _commands(plan, step):
+        if command[:2] == ["branch", "--unset-upstream"]:
+            repo.try_git(*command)  # fails, harmlessly, when there is no upstream
+            continue
         if command[0] != "merge":
             repo.git(*command)
             continue
@@ -311,7 +362,7 @@ def _run_step(repo: Repo, plan: Plan, step: str) -> None:
         if result.returncode != 0:
             if os.path.exists(os.path.join(repo.git_dir, "MERGE_HEAD")) and _unmerged(repo):
                 raise Conflict()
-            raise GitError(f"git merge failed: {result.error_line()}")
+            raise GitError(f"git merge failed: {' | '.join(gitrepo.decode(result.stderr).split(chr(10))[:3]).strip()}")
 
 
 def _unmerged(repo: Repo) -> list[str]:
@@ -330,8 +381,7 @@ def _describe(plan: Plan, step: str) -> str:
 
 
 def _record_expected(repo: Repo, plan: Plan) -> None:
-    before = Snapshot.from_json(plan.data["before"])  # type: ignore[arg-type]
-    plan.data["expected"] = {ref: repo.sha(ref) for ref in before.refs}
+    plan.data["expected"] = {ref: repo.sha(ref) for ref in _before(plan).refs}
 
 
 def _save(repo: Repo, plan: Plan) -> None:
@@ -339,15 +389,26 @@ def _save(repo: Repo, plan: Plan) -> None:
 
 
 def _undo(repo: Repo, plan: Plan, step: str, error: BaseException) -> int:
-    before = Snapshot.from_json(plan.data["before"])  # type: ignore[arg-type]
-    before.restore(repo)
+    what = "was interrupted" if isinstance(error, KeyboardInterrupt) else f"failed: {error}"
+    try:
+        _before(plan).restore(repo)
+    except RepoError as restore_error:
+        say_error(
+            f"{_describe(plan, step)} {what}. Then {restore_error}; the journal stays: {repo.state_path(JOURNAL)}"
+        )
+        return EXIT_FAILED
     os.remove(repo.state_path(JOURNAL))
-    what = "interrupted" if isinstance(error, KeyboardInterrupt) else f"failed: {error}"
     say_error(
         f"{_describe(plan, step)} {what}. Every ref, the index and the work tree are back as before finish "
         "started. Fix the cause and run finish again (or --no-verify, --tag NAME, --no-develop as fits)."
     )
     return EXIT_INTERRUPTED if isinstance(error, KeyboardInterrupt) else EXIT_FAILED
+
+
+def _before(plan: Plan) -> Snapshot:
+    before = plan.data.get("before")
+    assert isinstance(before, dict)
+    return Snapshot.from_json(before)
 
 
 def _complete(repo: Repo, plan: Plan) -> None:
@@ -367,67 +428,102 @@ def _push(repo: Repo, plan: Plan) -> int:
     if result.returncode != 0:
         say_error(
             f"the push was rejected ({result.error_line()}); nothing was pushed (--atomic), the local result is "
-            f"complete. Retry with: git {' '.join(command)}"
+            f"complete. Retry with: hotfix-guard finish {plan.text('branch')} --push"
         )
         return EXIT_FAILED
-    say(f"pushed {' '.join(command[3:])} to {plan.text('remote')}")
-    remote_branch = f"refs/remotes/{plan.text('remote')}/{plan.text('branch')}"
-    if repo.sha(remote_branch) is not None:
-        deleted = gitrepo.run_git(
-            ["push", plan.text("remote"), "--delete", f"refs/heads/{plan.text('branch')}"], repo.top
-        )
-        if deleted.returncode != 0:
-            say_error(f"could not delete the remote branch ({deleted.error_line()}); the release itself is pushed")
-            return EXIT_FAILED
+    say(f"pushed {' '.join(ref.partition(':')[0] for ref in command[3:])} to {plan.text('remote')}")
+    if plan.data.get("keep"):
+        return EXIT_OK
+    delete = _remote_delete(repo, plan)
+    if delete is None:
+        return EXIT_OK
+    deleted = gitrepo.run_git(delete, repo.top)
+    if deleted.returncode != 0:
+        say_error(f"could not delete the remote branch ({deleted.error_line()}); the release itself is pushed")
+        return EXIT_FAILED
     return EXIT_OK
 
 
-def _load(repo: Repo) -> Plan:
-    data = read_json(repo.state_path(JOURNAL))
+def _remote_delete(repo: Repo, plan: Plan) -> list[str] | None:
+    """Delete the remote hotfix branch, but only while it still holds what we last fetched,
+    all of it merged (a lease, not a force: a colleague's later push is never deleted)."""
+    remote, branch = plan.text("remote"), plan.text("branch")
+    seen = repo.sha(f"refs/remotes/{remote}/{branch}")
+    if seen is None:
+        return None
+    if not gitrepo.is_ancestor(seen, plan.text("head"), repo.top):
+        say_error(f"{remote}/{branch} has commits that are not in the release; it was not deleted")
+        return None
+    return ["push", f"--force-with-lease=refs/heads/{branch}:{seen}", remote, f":refs/heads/{branch}"]
+
+
+# The refs each step moves: while a step is under way (or was cut off), only these may
+# differ from the journal's record of where the finished steps left things.
+STEP_REFS = {"merge-main": "main", "tag": "tag", "merge-develop": "develop", "delete": "branch"}
+
+
+def _load(repo: Repo, resuming: bool) -> Plan:
+    path = repo.state_path(JOURNAL)
+    data = read_json(path)
     if data is None:
         raise RepoError("no finish is in progress")
+    if not all(key in data for key in ("before", "steps", "branch", "main")):
+        raise RepoError(f"the finish journal {path} is damaged; put things right by hand, then remove it")
     plan = Plan(data)
-    stale = _stale(repo, plan)
+    stale = _stale(repo, plan, resuming)
     if stale:
         raise RepoError(
             f"the finish journal no longer matches the repository ({'; '.join(stale)}); nothing was changed. "
-            f"Put things right by hand, then remove {repo.state_path(JOURNAL)}"
+            f"To put everything back by hand: {_before(plan).manual_commands()}; then remove {path}"
         )
     return plan
 
 
-def _stale(repo: Repo, plan: Plan) -> list[str]:
-    expected = plan.data.get("expected") or Snapshot.from_json(plan.data["before"]).refs  # type: ignore[arg-type]
+def _stale(repo: Repo, plan: Plan, resuming: bool) -> list[str]:
+    expected = plan.data.get("expected") or _before(plan).refs
     assert isinstance(expected, dict)
+    if not resuming:
+        step = next((step for step in plan.steps if step not in plan.done), "")
+        key = STEP_REFS.get(step)
+        name = plan.optional(key) if key else None
+        moving = {f"refs/tags/{name}" if key == "tag" else f"refs/heads/{name}"} if name else set()
+        expected = {ref: sha for ref, sha in expected.items() if ref not in moving}
     problems = Snapshot(dict(expected), "").differences(repo)
-    if not os.path.exists(os.path.join(repo.git_dir, "MERGE_HEAD")):
-        problems.append("no merge is in progress (was it aborted with git merge --abort?)")
+    if resuming and not os.path.exists(os.path.join(repo.git_dir, "MERGE_HEAD")):
+        problems.append("no merge is in progress (was it aborted with git merge --abort?); run finish --abort")
     return problems
 
 
 def resume(repo: Repo) -> int:
-    plan = _load(repo)
+    plan = _load(repo, resuming=True)
     unmerged = _unmerged(repo)
     if unmerged:
         raise RepoError(
             f"still unmerged: {', '.join(unmerged[:5])}; resolve and git add them, then run finish --continue"
         )
     step = next(step for step in plan.steps if step not in plan.done)
+    commit = repo.try_git("-c", "core.editor=true", "commit", "--no-edit", "--cleanup=strip", "-q")
+    if commit.returncode != 0:
+        # Keep the user's resolution and the journal: this is theirs to fix, not ours to undo.
+        raise RepoError(
+            f"the merge could not be committed ({commit.error_line()}); your resolution is kept. "
+            "Fix that, then run finish --continue again (or finish --abort)"
+        )
+    say(f"done: {_describe(plan, step)}")
+    plan.done.append(step)
     try:
-        repo.git("-c", "core.editor=true", "commit", "--no-edit", "-q")
         if step == "merge-develop":
             repo.git("switch", "-q", plan.text("main"))
     except (GitError, KeyboardInterrupt) as error:
         return _undo(repo, plan, step, error)
-    plan.done.append(step)
     _record_expected(repo, plan)
-    say(f"done: {_describe(plan, step)}")
+    _save(repo, plan)
     return _carry_on(repo, plan)
 
 
 def abort(repo: Repo) -> int:
-    plan = _load(repo)
-    Snapshot.from_json(plan.data["before"]).restore(repo)  # type: ignore[arg-type]
+    plan = _load(repo, resuming=False)
+    _before(plan).restore(repo)
     os.remove(repo.state_path(JOURNAL))
     say(f"finish of {plan.text('branch')} aborted: every ref and the checkout are back as before it started")
     return EXIT_OK
