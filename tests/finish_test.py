@@ -345,3 +345,20 @@ def test_bad_options_are_refused_before_anything_changes(flow: GitRepo, args: li
     result = run_cli(flow, "finish", *args)
     assert result.exit_code == 2 and message in result.stderr
     assert state(flow) == before
+
+
+def test_start_commit_validate_finish_end_to_end(released: GitRepo) -> None:
+    released.switch("develop")
+    released.commit("feat: unreleased", **{"feature.py": "new\n"})
+    released.checkout("main")
+    assert run_cli(released, "start").exit_code == 0
+    released.commit(GOOD_MESSAGE, **{"app.py": "print('fixed')\n"})
+    assert run_cli(released, "validate").exit_code == 0
+    assert run_cli(released, "finish").exit_code == 0
+    for branch, subject in (
+        ("main", f"Merge hotfix/v1.2.4 - {GOOD_MESSAGE}"),
+        ("develop", "Merge hotfix/v1.2.4 into develop"),
+    ):
+        graph = released.git("log", "--graph", "--format=%s", branch)
+        assert graph.startswith(f"*   {subject}\n|\\"), graph  # a merge commit: --no-ff
+    assert released.git("describe", "--tags", "main").strip() == "v1.2.4"
