@@ -29,7 +29,6 @@ from hotfix_guard.flow.common import (
     write_json,
 )
 from hotfix_guard.flow.version_files import plan_bumps
-from hotfix_guard.gitrepo import GitResult, decode
 from hotfix_guard.model import ERROR, Change
 from hotfix_guard.versions import Version, parse_release_tag
 
@@ -330,22 +329,12 @@ def push_branch(repo: Repo, remote: str, branch: str) -> int:
     result = repo.try_git(*args)
     if result.returncode != 0:
         say_error(
-            f"error: pushing {branch} to {remote} failed ({push_error(result)}); the branch is created and "
+            f"error: pushing {branch} to {remote} failed ({result.error_line()}); the branch is created and "
             f"checked out here, but not on {remote}; retry: git {shlex.join(args)}"
         )
         return EXIT_FAILED
     say(f"Pushed it to {remote}, tracking {remote}/{branch}.")
     return EXIT_OK
-
-
-def push_error(result: GitResult) -> str:
-    """The line of git's complaint that says why: a rejected ref, else the fatal error, else the last line."""
-    lines = [line.strip() for line in decode(result.stderr).splitlines() if line.strip()]
-    for marker in ("! [", "fatal:"):
-        for line in lines:
-            if line.startswith(marker):
-                return line
-    return result.error_line()
 
 
 def next_steps(config: Config) -> str:
