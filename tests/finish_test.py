@@ -263,6 +263,15 @@ def test_started_with_push_then_finished_with_push(flow: GitRepo, tmp_path: Path
     assert heads.stdout.split() == ["refs/heads/develop", "refs/heads/main"]
 
 
+def test_dry_run_with_push_shows_the_push_and_the_remote_delete(flow: GitRepo, tmp_path: Path) -> None:
+    bare_origin(flow, tmp_path)
+    before = state(flow)
+    result = run_cli(flow, "finish", "--push", "--dry-run")
+    assert "would run: git push --atomic origin refs/heads/main:refs/heads/main" in result.stdout
+    assert "would run: git push --force-with-lease=refs/heads/hotfix/v1.2.4:" in result.stdout
+    assert state(flow) == before
+
+
 def test_keep_with_push_keeps_the_remote_branch(flow: GitRepo, tmp_path: Path) -> None:
     origin = bare_origin(flow, tmp_path)
     assert run_cli(flow, "finish", "--push", "--keep").exit_code == 0

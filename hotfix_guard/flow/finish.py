@@ -286,6 +286,9 @@ def show_plan(repo: Repo, plan: Plan) -> int:
     for step in plan.steps:
         for command in _commands(plan, step):
             runner.run(*command)
+    delete = _remote_delete(repo, plan) if "push" in plan.steps and not plan.data.get("keep") else None
+    if delete is not None:
+        runner.run(*delete)
     return EXIT_OK
 
 
