@@ -35,6 +35,13 @@ class GitResult:
     def text(self) -> str:
         return decode(self.stdout)
 
+    def push_refusal(self) -> str:
+        """Why a push failed: git's per-ref lines (`! [remote rejected] ...`) and the remote's words."""
+        lines = [line.strip() for line in decode(self.stderr).splitlines()]
+        refused = [line for line in lines if line.startswith("! ")]
+        remote_said = [line for line in lines if line.startswith("remote:")][:3]
+        return "; ".join(refused + remote_said) or self.error_line()
+
     def error_line(self) -> str:
         """The line of git's complaint that says what went wrong (not a trailing hint)."""
         lines = [line.strip() for line in decode(self.stderr).strip().splitlines() if line.strip()]

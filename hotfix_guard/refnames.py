@@ -21,6 +21,11 @@ def _is_valid_component(component: str) -> bool:
     return bool(component) and not component.startswith(".") and not component.endswith(".lock")
 
 
+def is_valid_tag_name(name: str) -> bool:
+    """True when NAME can be a tag and cannot be read as an option."""
+    return not name.startswith("-") and is_valid_refname(f"refs/tags/{name}")
+
+
 def is_valid_branch_name(name: str) -> bool:
     """True when git would let you create a branch of this name (`check-ref-format --branch`)."""
     return not name.startswith("-") and name != "HEAD" and is_valid_refname(f"refs/heads/{name}")

@@ -63,6 +63,13 @@ def require_clean(repo: Repo) -> None:
         )
 
 
+def require_remote(repo: Repo, remote: str) -> None:
+    if repo.try_git("remote", "get-url", "--end-of-options", remote).returncode != 0:
+        raise RepoError(
+            f"there is no remote {remote!r} to push to; add it (git remote add {remote} URL) or drop --push"
+        )
+
+
 def operation_in_progress(repo: Repo) -> str | None:
     for name, operation in IN_PROGRESS.items():
         if os.path.exists(os.path.join(repo.git_dir, name)):
@@ -119,7 +126,7 @@ class Snapshot:
         if os.path.exists(os.path.join(repo.git_dir, "MERGE_HEAD")):
             repo.try_git("merge", "--abort")
         _stash_changes(repo)
-        left: list[str] = []
+        failed = False
         for ref, sha in self.refs.items():
             current = repo.sha(ref)
             if current == sha:
@@ -131,24 +138,28 @@ class Snapshot:
                     "update-ref", "-m", "hotfix-guard: restore", ref, sha, *([current] if current else [])
                 )
             if result.returncode != 0:
-                left.append(f"git update-ref -d {ref}" if sha is None else f"git update-ref {ref} {sha}")
+                failed = True
         if self.head.startswith("refs/heads/"):
             moved = repo.try_git("symbolic-ref", "HEAD", self.head)
         else:
             moved = repo.try_git("update-ref", "--no-deref", "HEAD", self.head)
         reset = repo.try_git("reset", "-q", "--hard")
         if moved.returncode != 0 or reset.returncode != 0:
-            left.append(f"git switch --force {self.head.removeprefix('refs/heads/')}")
-        if left:
-            raise RepoError(f"could not put everything back; finish by hand: {' && '.join(left)}")
+            failed = True
+        if failed:
+            raise RepoError(f"could not put everything back; finish by hand: {' && '.join(self.manual_commands())}")
 
-    def manual_commands(self) -> str:
+    def manual_commands(self) -> list[str]:
         """Shell commands that restore this snapshot, for when the tool cannot."""
         commands = [
-            f"git update-ref -d {ref}" if sha is None else f"git update-ref {ref} {sha}"
+            shlex.join(["git", "update-ref", "-d", ref] if sha is None else ["git", "update-ref", ref, sha])
             for ref, sha in self.refs.items()
         ]
-        return " && ".join([*commands, f"git switch --force {self.head.removeprefix('refs/heads/')}"])
+        if self.head.startswith("refs/heads/"):
+            commands.append(shlex.join(["git", "switch", "-f", self.head.removeprefix("refs/heads/")]))
+        else:
+            commands.append(shlex.join(["git", "switch", "-f", "--detach", self.head]))
+        return commands
 
     def differences(self, repo: Repo) -> list[str]:
         """Refs that no longer point where they did, in words."""

@@ -21,6 +21,7 @@ from hotfix_guard.flow.common import (
     read_json,
     record_name,
     require_clean,
+    require_remote,
     say,
     say_error,
     write_json,
@@ -129,8 +130,8 @@ def make_plan(
         raise RepoError(f"there is no branch {main!r} to merge into; set main-branch in the config")
     if tag is not None:
         require_tag_name(tag)
-    if push and repo.try_git("config", "--get", f"remote.{config.remote}.url").returncode != 0:
-        raise RepoError(f"there is no remote {config.remote!r} to push to; add it or set remote in the config")
+    if push:
+        require_remote(repo, config.remote)
     checks = checks_to_run(config) if verify else []
     change = collect_change(Target(repo.top, f"refs/heads/{branch}"), head, branch, config, [*checks, "commit-message"])
     tag_name = None if skip_tag else (tag or _release_tag(branch, change, config))
@@ -195,9 +196,9 @@ def _finished_record(repo: Repo, branch: str | None, main: str) -> dict[str, obj
 
 
 def require_tag_name(tag: str) -> None:
-    from hotfix_guard.refnames import is_valid_refname
+    from hotfix_guard.refnames import is_valid_tag_name
 
-    if tag.startswith("-") or not is_valid_refname(f"refs/tags/{tag}"):
+    if not is_valid_tag_name(tag):
         raise RepoError(f"{tag!r} is not a valid tag name; pass --tag like v1.2.4")
 
 
@@ -430,7 +431,7 @@ def _push(repo: Repo, plan: Plan) -> int:
     result = gitrepo.run_git(command, repo.top)
     if result.returncode != 0:
         say_error(
-            f"the push was rejected ({result.error_line()}); nothing was pushed (--atomic), the local result is "
+            f"the push was rejected ({result.push_refusal()}); nothing was pushed (--atomic), the local result is "
             f"complete. Retry with: hotfix-guard finish {plan.text('branch')} --push"
         )
         return EXIT_FAILED
@@ -477,7 +478,7 @@ def _load(repo: Repo, resuming: bool) -> Plan:
     if stale:
         raise RepoError(
             f"the finish journal no longer matches the repository ({'; '.join(stale)}); nothing was changed. "
-            f"To put everything back by hand: {_before(plan).manual_commands()}; then remove {path}"
+            f"To put everything back by hand: {' && '.join(_before(plan).manual_commands())}; then remove {path}"
         )
     return plan
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 import shlex
 
 from hotfix_guard.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, RepoError
-from hotfix_guard.flow.common import Repo, Runner, Snapshot, release_tags, require_clean, say, say_error
-from hotfix_guard.gitrepo import GitResult, decode
-from hotfix_guard.refnames import is_valid_refname
+from hotfix_guard.flow.common import Repo, Runner, Snapshot, release_tags, require_clean, require_remote, say, say_error
+from hotfix_guard.refnames import is_valid_tag_name
 from hotfix_guard.versions import Version, parse_release_tag
 
 TYPE_CHECKING = False
@@ -101,10 +100,8 @@ def make_plan(repo: Repo, config: Config, to_tag: str | None, tag: str | None, p
     if repo.sha(f"refs/heads/{main}^{{tree}}") == repo.sha(f"refs/tags/{target}^{{tree}}"):
         raise RepoError(f"{main} already has exactly the tree of {target}; there is nothing to roll back")
     require_up_to_date(repo, main, main_sha, config.remote)
-    if push and repo.try_git("remote", "get-url", config.remote).returncode != 0:
-        raise RepoError(
-            f"no remote {config.remote!r} to push to; add it (git remote add {config.remote} URL) or drop --push"
-        )
+    if push:
+        require_remote(repo, config.remote)
     undone = repo.git("log", "--no-merges", "--no-show-signature", "--format=%h %s", f"refs/tags/{target}..{main_sha}")
     switch = repo.current_branch() != main
     return Plan(main, main_sha, switch, latest, target, tag, undone.splitlines(), config.remote, push)
@@ -138,7 +135,7 @@ def choose_tag(repo: Repo, latest: Version, tag: str | None, prefix: str) -> str
     """The rollback's tag: --tag, or the next patch of the latest release. Never one that exists."""
     default = latest.next_patch().tag(prefix)
     name = default if tag is None else tag
-    if name.startswith("-") or not is_valid_refname(f"refs/tags/{name}"):
+    if not is_valid_tag_name(name):
         raise RepoError(f"--tag {name!r} is not a valid tag name; use a release tag such as {default}")
     version = parse_release_tag(name, prefix)
     if version is not None and not latest < version:
@@ -221,19 +218,7 @@ def undo(repo: Repo, snapshot: Snapshot, plan: Plan, step: str, error: BaseExcep
         )
         return
     say_error(f"error: rollback failed at step '{step}' ({cause}), and could not be fully undone: {'; '.join(left)}")
-    say_error(f"error: put it back by hand: {'; '.join(manual_restore(snapshot))}")
-
-
-def manual_restore(snapshot: Snapshot) -> list[str]:
-    commands = [
-        shlex.join(["git", "update-ref", "-d", ref] if sha is None else ["git", "update-ref", ref, sha])
-        for ref, sha in snapshot.refs.items()
-    ]
-    if snapshot.head.startswith("refs/heads/"):
-        commands.append(shlex.join(["git", "switch", "-f", snapshot.head.removeprefix("refs/heads/")]))
-    else:
-        commands.append(shlex.join(["git", "switch", "-f", "--detach", snapshot.head]))
-    return commands
+    say_error(f"error: put it back by hand: {'; '.join(snapshot.manual_commands())}")
 
 
 def report_done(plan: Plan, commit: str) -> None:
@@ -262,18 +247,9 @@ def push_rollback(repo: Repo, plan: Plan) -> int:
         return EXIT_FAILED
     if result.returncode != 0:
         say_error(
-            f"error: the push to {plan.remote} failed ({push_refusal(result)}); nothing was pushed: the rollback "
+            f"error: the push to {plan.remote} failed ({result.push_refusal()}); nothing was pushed: the rollback "
             f"is complete locally, but {what} are not on {plan.remote}; fix the cause and retry: {plan.push_command()}"
         )
         return EXIT_FAILED
     say(f"pushed {what} to {plan.remote}")
     return EXIT_OK
-
-
-def push_refusal(result: GitResult) -> str:
-    """Why a push failed, from git's per-ref lines (`! [remote rejected] ...`) and the remote's words."""
-    lines = [line.strip() for line in decode(result.stderr).splitlines()]
-    refused = [line for line in lines if line.startswith("! ")]
-    remote_said = [line for line in lines if line.startswith("remote:")][:3]
-    reasons = refused + remote_said
-    return "; ".join(reasons) or result.error_line()

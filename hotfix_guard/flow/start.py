@@ -24,6 +24,7 @@ from hotfix_guard.flow.common import (
     record_name,
     release_tags,
     require_clean,
+    require_remote,
     say,
     say_error,
     write_json,
@@ -202,13 +203,6 @@ def newest_of_line(repo: Repo, config: Config, base: Version) -> str:
     return line[-1]
 
 
-def require_remote(repo: Repo, remote: str) -> None:
-    if repo.try_git("remote", "get-url", "--end-of-options", remote).returncode != 0:
-        raise RepoError(
-            f"there is no remote {remote!r} to push to; add it (git remote add {remote} URL) or drop --push"
-        )
-
-
 def start_record(
     repo: Repo,
     branch: str,
@@ -329,7 +323,7 @@ def push_branch(repo: Repo, remote: str, branch: str) -> int:
     result = repo.try_git(*args)
     if result.returncode != 0:
         say_error(
-            f"error: pushing {branch} to {remote} failed ({result.error_line()}); the branch is created and "
+            f"error: pushing {branch} to {remote} failed ({result.push_refusal()}); the branch is created and "
             f"checked out here, but not on {remote}; retry: git {shlex.join(args)}"
         )
         return EXIT_FAILED
