@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
     from hotfix_guard.config import Config
     from hotfix_guard.flow.common import Repo
+    from hotfix_guard.focus.focused import Outcome as FocusOutcome
+    from hotfix_guard.focus.select import Context as FocusContext
     from hotfix_guard.model import Change
 
 FLOW_EXIT_CODES_HELP = """\b
@@ -319,6 +321,116 @@ def _output(report: Report, opts: Options, strict: bool, title: str) -> int:
     return report.exit_code(strict)
 
 
+TESTS_HELP_EPILOG = """\b
+Examples:
+  hotfix-guard tests                   select and run the focused tests of this hotfix
+  hotfix-guard tests --list --explain  show what would run, and why
+  hotfix-guard tests --build-map       once per release: map which test runs which line
+
+\b
+Exit codes: 0 the selected tests passed (or --list / --build-map done), 1 a selected
+test failed, pytest could not collect them, ran none, or the run timed out, 2 usage,
+config or repository error (or pytest could not start), 130 interrupted."""
+
+
+@cli.command("tests", epilog=TESTS_HELP_EPILOG)
+@click.option(
+    "--base", metavar="REF", help="Base of the change (default: the nearest release tag reachable from the head)."
+)
+@click.option("--head", metavar="REF", help="Head of the change (default: HEAD).")
+@click.option(
+    "--list",
+    "list_only",
+    is_flag=True,
+    help="Print the selected test ids (or whole test files), one a line; run nothing.",
+)
+@click.option("--explain", is_flag=True, help="With --list: a '# reason' line before each group.")
+@click.option(
+    "--build-map",
+    is_flag=True,
+    help="Run the whole suite on the base under coverage and store which test runs which line.",
+)
+@click.option(
+    "--python", metavar="PATH", help="The project's Python (default: [focused-tests] python, else python on PATH)."
+)
+@click.option(
+    "--timeout",
+    type=click.IntRange(min=1),
+    metavar="SECONDS",
+    help="Kill the test run after this long (default: [focused-tests] timeout, 900).",
+)
+@click.pass_obj
+def tests(
+    opts: Options,
+    base: str | None,
+    head: str | None,
+    list_only: bool,
+    explain: bool,
+    build_map: bool,
+    python: str | None,
+    timeout: int | None,
+) -> int:
+    """Select and run the focused tests: critical set, changed tests, and what the change reaches.
+
+    Without a map, impacted tests come from the import graph; `--build-map` (run once on
+    the base release) lets the selection follow the changed lines instead. Files that
+    cannot be traced (conftest.py, pytest or packaging config, data files) select the
+    whole suite, and the reason is printed.
+    """
+    from hotfix_guard.focus import show
+    from hotfix_guard.focus.focused import build_map as build_test_map
+    from hotfix_guard.focus.focused import run_focused, run_selection
+    from hotfix_guard.focus.select import select
+
+    if explain and not list_only:
+        raise click.UsageError("--explain goes with --list")
+    context = _focus_context(opts, base, head)
+    if build_map:
+        built = build_test_map(context, python)
+        write(
+            f"test map of {context.base_sha[:12]}: {built.tests} tests over {built.files} files, stored in {built.path}\n",
+            sys.stderr,
+        )
+        if not list_only:
+            return EXIT_OK
+    if list_only:
+        write(show.listing(select(context), explain))
+        return EXIT_OK
+    if opts.form == "json":
+        import json
+
+        outcome = run_focused(context, output=2, python=python, timeout=timeout)
+        write(json.dumps(outcome.as_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        selection = select(context)
+        write(show.header(selection))
+        outcome = run_selection(context, selection, output=1, python=python, timeout=timeout)
+        write(show.footer(outcome))
+    return _focused_exit(outcome)
+
+
+def _focus_context(opts: Options, base: str | None, head: str | None) -> FocusContext:
+    from hotfix_guard import gitrepo
+    from hotfix_guard.collect import resolve_base
+    from hotfix_guard.focus.select import Context
+
+    target = Target(opts.repo, head, base)
+    info = head_info(target)
+    config = load_config(info.top, opts.config_file)
+    assert info.head_sha is not None
+    _name, base_rev, _version = resolve_base(target, info.head_sha, config)
+    base_sha = gitrepo.resolve_commit(base_rev, opts.repo)
+    assert base_sha is not None
+    return Context(info.top, info.git_dir, base_sha, info.head_sha, config)
+
+
+def _focused_exit(outcome: FocusOutcome) -> int:
+    result = outcome.result
+    if result is None or result.outcome == "passed":
+        return EXIT_OK
+    return EXIT_ERROR if result.outcome == "error" else EXIT_FAILED
+
+
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True}, add_help_option=True)
 @click.argument("name", type=click.Choice(HOOKS))
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
@@ -460,7 +572,10 @@ def rollback(opts: Options, to_tag: str | None, tag_name: str | None, push: bool
 def main(args: list[str] | None = None) -> int:
     try:
         result = cli.main(args=args, prog_name="hotfix-guard", standalone_mode=False)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as abort:
+        if isinstance(abort.__cause__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+            write("\nInterrupted.\n", sys.stderr)
+            return EXIT_INTERRUPTED
         write("\nAborted.\n", sys.stderr)
         return EXIT_FAILED
     except click.ClickException as error:

@@ -16,10 +16,12 @@ if TYPE_CHECKING:
     from collections.abc import Collection
 
     from hotfix_guard.config import Config
+    from hotfix_guard.focus.focused import Outcome
     from hotfix_guard.versions import Version
 
 NEEDS_FILES = {"file-count", "diff-size"}
 NEEDS_COMMITS = {"commit-message", "scope"}
+FOCUSED_TESTS = "focused-tests"
 
 
 class Target:
@@ -70,11 +72,11 @@ def collect_change(target: Target, head: str, branch: str | None, config: Config
     """The change from the base release to HEAD (a commit name), as far as CHECKS need it."""
     repo = target.repo
     version = branch_version(branch, config) if branch and "branch-name" in checks else None
-    needs_base = bool(version) or bool(set(checks) & (NEEDS_FILES | NEEDS_COMMITS))
+    needs_base = bool(version) or bool(set(checks) & (NEEDS_FILES | NEEDS_COMMITS | {FOCUSED_TESTS}))
     if not needs_base:
         return Change(branch=branch, base="", base_version=None, head=_head_label(target, branch))
 
-    base_name, base_rev, base_version = _resolve_base(target, head, config)
+    base_name, base_rev, base_version = resolve_base(target, head, config)
     develop_refs = [f"refs/heads/{config.develop_branch}", f"refs/remotes/{config.remote}/{config.develop_branch}"]
     wanted_refs = list(develop_refs) if "scope" in checks else []
     if version is not None:
@@ -102,6 +104,7 @@ def collect_change(target: Target, head: str, branch: str | None, config: Config
                 f"cannot tell whether {base_name} is an ancestor of the head in this shallow clone; "
                 "fetch the history (git fetch --unshallow, or --deepen N)"
             )
+    focus = _focused_tests(target.repo, base_rev, head, config) if FOCUSED_TESTS in checks else None
     return Change(
         branch=branch,
         base=base_name,
@@ -114,14 +117,26 @@ def collect_change(target: Target, head: str, branch: str | None, config: Config
         existing_tags=frozenset(ref[len("refs/tags/") :] for ref in existing if ref.startswith("refs/tags/")),
         includes_staged=target.staged,
         collected=frozenset(collected),
+        focus=focus,
     )
+
+
+def _focused_tests(repo: str | None, base_rev: str, head: str, config: Config) -> Outcome:
+    """Select and run the focused tests; their output goes to stderr, beside the report."""
+    from hotfix_guard.focus.focused import run_focused
+    from hotfix_guard.focus.select import Context
+
+    info = gitrepo.repo_info(repo)
+    base_sha = gitrepo.resolve_commit(base_rev, repo)
+    assert base_sha is not None  # resolve_base checked it
+    return run_focused(Context(info.top, info.git_dir, base_sha, head, config), output=2)
 
 
 def _head_label(target: Target, branch: str | None) -> str:
     return target.head or branch or "HEAD"
 
 
-def _resolve_base(target: Target, head: str, config: Config) -> tuple[str, str, Version | None]:
+def resolve_base(target: Target, head: str, config: Config) -> tuple[str, str, Version | None]:
     """(name to show, revision to give git, release version or None) of the base."""
     prefix = config.tag_prefix
     if target.base is not None:

@@ -29,6 +29,20 @@ DEFAULT_BRANCH_PATTERNS = (
     r"^hotfix/[a-z0-9]+(-[a-z0-9]+)*$",
 )
 
+# Changed files that no test can read: documentation outside the test directories.
+DEFAULT_TEST_IGNORE = (
+    "*.md",
+    "*.rst",
+    "docs/*",
+    "doc/*",
+    "LICENSE*",
+    "AUTHORS*",
+    "CHANGES*",
+    "CHANGELOG*",
+    "HISTORY*",
+    ".github/*",
+)
+
 # (table, key) -> default; the default's type is the key's type. Table "" is the top level.
 DEFAULTS: dict[tuple[str, str], object] = {
     ("", "tag-prefix"): "v",
@@ -51,6 +65,13 @@ DEFAULTS: dict[tuple[str, str], object] = {
     ("commit-message", "types"): ["fix"],
     ("scope", "severity"): "error",
     ("focused-tests", "severity"): "error",
+    ("focused-tests", "pattern"): "critical|security|auth",
+    ("focused-tests", "markers"): [],
+    ("focused-tests", "python"): "",
+    ("focused-tests", "pytest-args"): [],
+    ("focused-tests", "test-command"): "",
+    ("focused-tests", "timeout"): 900,
+    ("focused-tests", "ignore"): list(DEFAULT_TEST_IGNORE),
 }
 
 _FILE_NAMES = (".hotfix-guard.toml", "pyproject.toml", "setup.cfg")
@@ -77,6 +98,13 @@ class Config:
         self.diff_size_exclude = _strings(values, "diff-size", "exclude")
         self.conventional = bool(values["commit-message", "conventional"])
         self.message_types = _strings(values, "commit-message", "types")
+        self.test_markers = frozenset(_strings(values, "focused-tests", "markers"))
+        self.test_python = str(values["focused-tests", "python"])
+        self.pytest_args = _strings(values, "focused-tests", "pytest-args")
+        self.test_command = str(values["focused-tests", "test-command"])
+        self.test_timeout = _int(values, "focused-tests", "timeout")
+        self.test_ignore = _strings(values, "focused-tests", "ignore")
+        self._critical_pattern: re.Pattern[str] | None = None
         # Set per run (--allow-large, HOTFIX_GUARD_ALLOW_LARGE=1, or the interactive prompt).
         self.allow_large = False
 
@@ -95,9 +123,17 @@ class Config:
             self._message_token = _compile_all(self._values, "commit-message", "token", self.source)[0]
         return self._message_token
 
+    @property
+    def critical_pattern(self) -> re.Pattern[str]:
+        """The critical set's test-id pattern, matched case-insensitively."""
+        if self._critical_pattern is None:
+            pattern = _compile_all(self._values, "focused-tests", "pattern", self.source)[0].pattern
+            self._critical_pattern = re.compile(pattern, re.IGNORECASE)
+        return self._critical_pattern
+
     def compile_patterns(self) -> None:
         """Compile the regular expressions now, so that a bad one is reported as the file loads."""
-        _ = self.branch_patterns, self.message_token
+        _ = self.branch_patterns, self.message_token, self.critical_pattern
 
     def where(self, table: str, key: str) -> str:
         name = f"{table}.{key}" if table else key
@@ -287,6 +323,7 @@ def _check_ranges(config: Config) -> None:
     for table, key, value in (
         ("file-count", "max-files", config.max_files),
         ("diff-size", "max-lines", config.max_lines),
+        ("focused-tests", "timeout", config.test_timeout),
     ):
         if value < 1:
             raise ConfigError(f"{config.where(table, key)} must be at least 1, got {value}")

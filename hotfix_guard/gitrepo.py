@@ -374,3 +374,105 @@ def is_ancestor(ancestor: str, descendant: str, repo: str | None) -> bool:
     if result.returncode not in (0, 1):
         raise GitError(f"git merge-base failed: {result.error_line()}")
     return result.returncode == 0
+
+
+# Statuses of `git diff --name-status`: A added, D deleted, M modified, R renamed, C copied, T type.
+def changed_paths(base: str, head: str, repo: str | None) -> tuple[tuple[str, str, str | None], ...]:
+    """(status letter, path, old path of a rename or None) for each file changed from BASE to HEAD."""
+    args = ["diff", "--name-status", "-z", "-M", "--no-relative", "--no-color", "--no-ext-diff", base, head, "--"]
+    output = run_git(args, repo)
+    if output.returncode != 0:
+        raise GitError(f"git diff failed: {output.error_line()}")
+    fields = output.stdout.split(b"\0")
+    paths: list[tuple[str, str, str | None]] = []
+    index = 0
+    while index < len(fields) and fields[index]:
+        status = decode(fields[index])[:1]
+        if status in ("R", "C"):
+            old, new = decode(fields[index + 1]), decode(fields[index + 2])
+            paths.append((status, new, old))
+            index += 3
+        else:
+            paths.append((status, decode(fields[index + 1]), None))
+            index += 2
+    return tuple(paths)
+
+
+class LineChanges:
+    """Which lines of one file a change touches: base-side lines, head-side lines, and the
+    removed/added line pairs (for telling a version bump from a real edit)."""
+
+    __slots__ = ("base_lines", "head_lines", "removed", "added")
+
+    def __init__(self) -> None:
+        self.base_lines: set[int] = set()
+        self.head_lines: set[int] = set()
+        self.removed: list[str] = []
+        self.added: list[str] = []
+
+
+def line_changes(base: str, head: str, paths: list[str], repo: str | None) -> LineChanges:
+    """The lines of PATHS (a file, or a rename's old and new path) changed from BASE to HEAD.
+
+    A pure insertion touches no base line; it counts as touching the base lines on either
+    side of it, since code there is what runs around the new lines.
+    """
+    from unidiff.errors import UnidiffParseError
+    from unidiff.patch import PatchSet
+
+    args = ["diff", "-U0", "-M", "--no-relative", "--no-color", "--no-ext-diff", "--no-textconv"]
+    output = run_git([*args, base, head, "--", *paths], repo)
+    if output.returncode != 0:
+        raise GitError(f"git diff failed: {output.error_line()}")
+    changes = LineChanges()
+    try:
+        patch = PatchSet(decode(output.stdout).splitlines(keepends=True))
+    except UnidiffParseError as error:
+        raise GitError(f"cannot read the diff of {paths[-1]!r}: {error}") from None
+    for patched in patch:
+        for hunk in patched:
+            if hunk.source_length:
+                changes.base_lines.update(range(hunk.source_start, hunk.source_start + hunk.source_length))
+            else:
+                changes.base_lines.update((hunk.source_start, hunk.source_start + 1))
+            changes.head_lines.update(range(hunk.target_start, hunk.target_start + max(hunk.target_length, 1)))
+            for line in hunk:
+                if line.is_removed:
+                    changes.removed.append(line.value)
+                elif line.is_added:
+                    changes.added.append(line.value)
+    return changes
+
+
+def tracked_files(repo: str | None) -> list[str]:
+    """The files git tracks in the work tree, relative to its top (run from the top)."""
+    output = run_git(["ls-files", "-z", "--full-name"], repo)
+    if output.returncode != 0:
+        raise GitError(f"git ls-files failed: {output.error_line()}")
+    return [decode(name) for name in output.stdout.split(b"\0") if name]
+
+
+def file_at(rev: str, path: str, repo: str | None) -> bytes | None:
+    """The content of PATH at commit REV, or None when it has no such file."""
+    result = run_git(["cat-file", "blob", f"{rev}:{path}"], repo)
+    return result.stdout if result.returncode == 0 else None
+
+
+def tree_of(rev: str, repo: str | None) -> str | None:
+    result = run_git(["rev-parse", "--verify", "-q", "--end-of-options", f"{rev}^{{tree}}"], repo)
+    return result.text().strip() if result.returncode == 0 else None
+
+
+def work_tree_is_clean(repo: str | None) -> bool:
+    """No staged, unstaged or untracked-but-not-ignored changes."""
+    return not git_ok(["status", "--porcelain", "-z", "--untracked-files=normal"], repo)
+
+
+def add_temporary_worktree(path: str, rev: str, repo: str | None) -> None:
+    git_ok(["worktree", "add", "--detach", "--quiet", path, rev], repo)
+
+
+def remove_temporary_worktree(path: str, repo: str | None) -> None:
+    # --force: the tree is ours, and a test run leaves untracked caches in it.
+    run_git(["worktree", "remove", "--force", path], repo)
+    run_git(["worktree", "prune"], repo)

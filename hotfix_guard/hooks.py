@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from hotfix_guard.config import Config
     from hotfix_guard.model import Finding
 
-HOOKS = ("branch-name", "file-count", "diff-size", "commit-message", "scope", "validate")
+HOOKS = ("branch-name", "file-count", "diff-size", "commit-message", "scope", "focused-tests", "validate")
 USAGE = "usage: hotfix-guard hook {" + ",".join(HOOKS) + "} [--config FILE] [COMMIT_MSG_FILE]"
 
 

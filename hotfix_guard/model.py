@@ -11,6 +11,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from hotfix_guard.focus.focused import Outcome
     from hotfix_guard.versions import Version
 
 ERROR = "error"
@@ -122,6 +123,7 @@ class Change(Record):
         "existing_tags",
         "includes_staged",
         "collected",
+        "focus",
     )
 
     def __init__(
@@ -138,6 +140,7 @@ class Change(Record):
         existing_tags: frozenset[str] = frozenset(),
         includes_staged: bool = False,
         collected: frozenset[str] = frozenset(),
+        focus: Outcome | None = None,
     ):
         self.branch = branch
         self.base = base
@@ -150,3 +153,4 @@ class Change(Record):
         self.existing_tags = existing_tags
         self.includes_staged = includes_staged
         self.collected = collected  # which of "commits", "files" were asked of git
+        self.focus = focus  # the focused tests' selection and run, when that check is enabled

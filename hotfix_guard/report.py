@@ -104,6 +104,7 @@ def render_json(report: Report, strict: bool) -> str:
             "lines": sum(file.lines for file in change.files) if "files" in change.collected else None,
             "includes_staged": change.includes_staged,
         },
+        "focused_tests": change.focus.as_dict() if change.focus is not None else None,
         "checks": [{"id": r.check, "status": r.status, "reason": r.reason or None} for r in report.results],
         "findings": [
             {"check": f.check, "severity": f.severity, "message": f.message, "file": f.file} for f in report.findings

@@ -14,16 +14,17 @@ if TYPE_CHECKING:
 
     CheckFunction = Callable[[Change, Config], list[Finding]]
 
-# The checks by id, in the order they run and report. focused-tests is registered so its
-# id is stable in config and output; it is delivered by its own issue (None: skipped).
-CHECKS: dict[str, CheckFunction | None] = {
+# The checks by id, in the order they run and report.
+CHECKS: dict[str, CheckFunction] = {
     branch_name.ID: branch_name.check,
     file_count.ID: file_count.check,
     diff_size.ID: diff_size.check,
     commit_message.ID: commit_message.check,
     scope.ID: scope.check,
-    focused_tests.ID: None,
+    focused_tests.ID: focused_tests.check,
 }
+# Checks that can find nothing to do in a change, and say why.
+SKIP_REASONS: dict[str, Callable[[Change], str | None]] = {focused_tests.ID: focused_tests.skip_reason}
 
 PASSED, FAILED, WARNED, SKIPPED, OFF = "passed", "failed", "warning", "skipped", "off"
 
@@ -55,12 +56,8 @@ class Report:
 
 
 def checks_to_run(config: Config, skip: Collection[str] = ()) -> list[str]:
-    """Ids of the checks that are enabled, not skipped, and available."""
-    return [
-        check
-        for check, function in CHECKS.items()
-        if function is not None and check not in skip and config.severity[check] != OFF
-    ]
+    """Ids of the checks that are enabled and not skipped."""
+    return [check for check in CHECKS if check not in skip and config.severity[check] != OFF]
 
 
 def run_checks(
@@ -75,8 +72,8 @@ def run_checks(
             results.append(CheckResult(check, OFF, "severity is off in config"))
         elif check in skip:
             results.append(CheckResult(check, SKIPPED, "skipped on request (--skip)"))
-        elif function is None:
-            results.append(CheckResult(check, SKIPPED, focused_tests.SKIP_REASON))
+        elif check in SKIP_REASONS and SKIP_REASONS[check](change):
+            results.append(CheckResult(check, SKIPPED, SKIP_REASONS[check](change) or ""))
         else:
             found = with_check_severity(function(change, config), config.severity[check])
             results.append(CheckResult(check, status_of(found)))

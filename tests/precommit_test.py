@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import GOOD_MESSAGE, IDENTITY, GitRepo
+from shop_project import fix, make_shop
 
 CHECKOUT = Path(__file__).parents[1]
 NOT_SHIPPED = shutil.ignore_patterns(
@@ -91,11 +92,11 @@ def assert_outcome(result: subprocess.CompletedProcess[str], code: int, text: st
     assert text in result.stdout, result.stdout
 
 
-def pushing(repo: GitRepo, branch: str) -> list[str]:
-    """The options pre-commit's pre-push hook passes for `git push origin BRANCH` of a new branch from v1.2.3."""
+def pushing(repo: GitRepo, branch: str, base: str = "v1.2.3") -> list[str]:
+    """The options pre-commit's pre-push hook passes for `git push origin BRANCH` of a new branch from BASE."""
     return [
         "--hook-stage=pre-push",
-        f"--from-ref={repo.git('rev-parse', 'v1.2.3^{commit}').strip()}",
+        f"--from-ref={repo.git('rev-parse', f'{base}^{{commit}}').strip()}",
         f"--to-ref={repo.git('rev-parse', f'refs/heads/{branch}').strip()}",
         f"--local-branch=refs/heads/{branch}",
         f"--remote-branch=refs/heads/{branch}",
@@ -250,3 +251,15 @@ def test_validate_manual_checks_head(released: GitRepo, try_repo: TryRepo, commi
     for _ in range(commits):
         released.commit(GOOD_MESSAGE, **{"app.py": "print('fixed')\n"})
     assert_outcome(try_repo(released, "hotfix-validate", "--hook-stage=manual"), code, text)
+
+
+@pytest.mark.parametrize(
+    ("new_total", "code", "text"),
+    [("round(amount * (1 + TAX), 2) or 0", 0, "Passed"), ("round(amount * TAX, 2)", 1, "[focused-tests] ran 6 of 7 tests")],
+    ids=["fix-keeps-tests-green", "fix-breaks-a-test"],
+)
+def test_focused_tests_on_push(repo: GitRepo, try_repo: TryRepo, new_total: str, code: int, text: str) -> None:
+    make_shop(repo)  # its config names this interpreter, which has pytest, as the project's Python
+    fix(repo, "src/shop/pricing.py", "round(amount * (1 + TAX), 2)", new_total)
+    result = try_repo(repo, "hotfix-focused-tests", *pushing(repo, "hotfix/v1.0.1", base="v1.0.0"))
+    assert_outcome(result, code, text)

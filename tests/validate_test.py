@@ -20,6 +20,6 @@ def test_json_document_names_base_head_checks_and_summary(hotfix: GitRepo) -> No
     assert {
         "id": "focused-tests",
         "status": "skipped",
-        "reason": "not available in this version of hotfix-guard yet",
+        "reason": "no tests found (no test_*.py or *_test.py files; for other runners set [focused-tests] test-command)",
     } in document["checks"]
     assert document["summary"] == {"errors": 0, "warnings": 0, "notes": 0, "strict": False, "exit_code": 0}

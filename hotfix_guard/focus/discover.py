@@ -1,0 +1,187 @@
+"""The test suite as files and test ids, found from the tracked files without running pytest."""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import fnmatch
+import os
+import re
+
+PYTHON_TEST_FILES = ("test_*.py", "*_test.py")
+# Files no test module names but every test may depend on.
+SUITE_WIDE_FILES = ("conftest.py", "setup.cfg", "pyproject.toml", "tox.ini", "pytest.ini", "setup.py", "noxfile.py")
+_TEST_DEF = re.compile(rb"^[ \t]*(?:async[ \t]+)?def[ \t]+test", re.MULTILINE)
+
+
+class PytestOptions:
+    """What of the project's pytest configuration decides which files are tests."""
+
+    __slots__ = ("testpaths", "python_files")
+
+    def __init__(self, testpaths: tuple[str, ...] = (), python_files: tuple[str, ...] = PYTHON_TEST_FILES):
+        self.testpaths = testpaths
+        self.python_files = python_files
+
+
+def read_pytest_options(top: str) -> PytestOptions:
+    """testpaths and python_files from the first pytest config file, the way pytest finds it."""
+    for name, section in (
+        ("pytest.ini", "pytest"),
+        ("pyproject.toml", None),
+        ("tox.ini", "pytest"),
+        ("setup.cfg", "tool:pytest"),
+    ):
+        path = os.path.join(top, name)
+        if not os.path.isfile(path):
+            continue
+        values = _toml_options(path) if section is None else _ini_options(path, section)
+        if values is not None:
+            testpaths = tuple(values.get("testpaths", ()))
+            python_files = tuple(values.get("python_files", ())) or PYTHON_TEST_FILES
+            return PytestOptions(testpaths, python_files)
+    return PytestOptions()
+
+
+def _ini_options(path: str, section: str) -> dict[str, list[str]] | None:
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError):
+        return None
+    if not parser.has_section(section):
+        return None
+    return {
+        key: parser.get(section, key).split()
+        for key in ("testpaths", "python_files")
+        if parser.has_option(section, key)
+    }
+
+
+def _toml_options(path: str) -> dict[str, list[str]] | None:
+    import tomllib
+
+    try:
+        with open(path, "rb") as handle:
+            tool = tomllib.load(handle).get("tool", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    pytest_table = tool.get("pytest", {}) if isinstance(tool, dict) else {}
+    options = pytest_table.get("ini_options") if isinstance(pytest_table, dict) else None
+    if not isinstance(options, dict):
+        return None
+    values = {}
+    for key in ("testpaths", "python_files"):
+        value = options.get(key)
+        if isinstance(value, str):
+            values[key] = value.split()
+        elif isinstance(value, list):
+            values[key] = [str(item) for item in value]
+    return values
+
+
+class Suite:
+    """The project's test files and conftest files, repo-relative."""
+
+    __slots__ = ("top", "files", "conftests", "options")
+
+    def __init__(self, top: str, files: tuple[str, ...], conftests: tuple[str, ...], options: PytestOptions):
+        self.top = top
+        self.files = files
+        self.conftests = conftests
+        self.options = options
+
+    def is_test_file(self, path: str) -> bool:
+        return is_test_file(path, self.options)
+
+    def count_tests(self, path: str) -> int:
+        """Test functions defined in PATH (a cheap count: parametrized cases count once)."""
+        return len(_TEST_DEF.findall(read_bytes(self.top, path)))
+
+    def conftests_of(self, path: str) -> list[str]:
+        """The conftest.py files pytest loads for the tests in PATH."""
+        return [c for c in self.conftests if _is_under(path, os.path.dirname(c))]
+
+
+def find_suite(top: str, tracked: list[str]) -> Suite:
+    options = read_pytest_options(top)
+    roots = [os.path.normpath(p) for p in options.testpaths]
+    files = [p for p in tracked if is_test_file(p, options) and (not roots or any(_is_under(p, r) for r in roots))]
+    conftests = [p for p in tracked if os.path.basename(p) == "conftest.py"]
+    return Suite(top, tuple(sorted(files)), tuple(sorted(conftests)), options)
+
+
+def is_test_file(path: str, options: PytestOptions) -> bool:
+    name = os.path.basename(path)
+    return name.endswith(".py") and any(fnmatch.fnmatch(name, pattern) for pattern in options.python_files)
+
+
+def _is_under(path: str, directory: str) -> bool:
+    return directory in ("", ".") or path.startswith(directory.rstrip("/") + "/")
+
+
+def read_bytes(top: str, path: str) -> bytes:
+    try:
+        with open(os.path.join(top, path), "rb") as handle:
+            return handle.read()
+    except OSError:
+        return b""
+
+
+def test_ids(top: str, path: str) -> list[tuple[str, frozenset[str]]]:
+    """(pytest node id without parameters, marker names) of each test function in PATH."""
+    try:
+        tree = ast.parse(read_bytes(top, path), filename=path)
+    except (SyntaxError, ValueError):
+        return []
+    found: list[tuple[str, frozenset[str]]] = []
+    _collect(tree.body, path, _module_markers(tree), found)
+    return found
+
+
+def _collect(
+    body: list[ast.stmt], prefix: str, markers: frozenset[str], found: list[tuple[str, frozenset[str]]]
+) -> None:
+    for node in body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
+            found.append((f"{prefix}::{node.name}", markers | _markers(node.decorator_list)))
+        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+            _collect(node.body, f"{prefix}::{node.name}", markers | _markers(node.decorator_list), found)
+
+
+def _module_markers(tree: ast.Module) -> frozenset[str]:
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets):
+            values = node.value.elts if isinstance(node.value, (ast.List, ast.Tuple)) else [node.value]
+            return _markers(values)
+    return frozenset()
+
+
+def _markers(expressions: list[ast.expr]) -> frozenset[str]:
+    """Names of `pytest.mark.NAME` / `mark.NAME` (called or not) among EXPRESSIONS."""
+    names = set()
+    for expression in expressions:
+        target = expression.func if isinstance(expression, ast.Call) else expression
+        if isinstance(target, ast.Attribute) and _is_mark(target.value):
+            names.add(target.attr)
+    return frozenset(names)
+
+
+def _is_mark(node: ast.expr) -> bool:
+    return (isinstance(node, ast.Name) and node.id == "mark") or (
+        isinstance(node, ast.Attribute) and node.attr == "mark"
+    )
+
+
+def critical_tests(suite: Suite, pattern: re.Pattern[str], markers: frozenset[str]) -> list[str]:
+    """Ids of the tests whose id matches PATTERN or that carry one of MARKERS.
+
+    A file's text is searched first, so only files that could hold a match are parsed.
+    """
+    found = []
+    for path in suite.files:
+        text = read_bytes(suite.top, path).decode("utf-8", "replace")
+        if not pattern.search(path) and not pattern.search(text) and not any(m in text for m in markers):
+            continue
+        found += [test for test, marks in test_ids(suite.top, path) if pattern.search(test) or marks & markers]
+    return found

@@ -1,0 +1,109 @@
+"""Select and run the focused tests of a change; build the coverage map of a base."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+from hotfix_guard import gitrepo
+from hotfix_guard.errors import HotfixGuardError
+from hotfix_guard.focus import run, testmap
+from hotfix_guard.focus.select import Context, Selection, select
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    pass
+
+
+class Outcome:
+    """A selection and, when it was run, how the run went."""
+
+    __slots__ = ("selection", "result")
+
+    def __init__(self, selection: Selection, result: run.RunResult | None):
+        self.selection = selection
+        self.result = result
+
+    def as_dict(self) -> dict[str, object]:
+        """The facts for the JSON report (the incident review lists the selected ids)."""
+        selection, result = self.selection, self.result
+        return {
+            "selected": selection.node_ids(),
+            "selected_count": selection.count(),
+            "total": selection.total,
+            "whole_suite": selection.whole_suite,
+            "groups": [{"kind": g.kind, "reason": g.reason, "tests": g.tests} for g in selection.groups],
+            "notes": selection.notes,
+            "ignored": selection.ignored,
+            "map": selection.map.path if selection.map is not None else None,
+            "selection_seconds": round(selection.seconds, 3),
+            "outcome": result.outcome if result else None,
+            "summary": result.summary if result else None,
+            "exit_status": result.exit_status if result else None,
+            "run_seconds": round(result.seconds, 3) if result else None,
+            "passed": result.passed if result else None,
+            "failed": result.failed if result else None,
+            "command": result.command if result else None,
+        }
+
+
+def run_focused(context: Context, output: int, python: str | None = None, timeout: int | None = None) -> Outcome:
+    """Select the focused tests of the change and run them; the run's output goes to OUTPUT."""
+    return run_selection(context, select(context), output, python, timeout)
+
+
+def run_selection(
+    context: Context, selection: Selection, output: int, python: str | None = None, timeout: int | None = None
+) -> Outcome:
+    config = context.config
+    if not config.test_command and not selection.suite.files:
+        return Outcome(selection, None)
+    timeout = timeout or config.test_timeout
+    if config.test_command:
+        result = run.run_command(
+            context.top, config.test_command, selection.pattern, selection.changed_tests, timeout, output
+        )
+    else:
+        command = run.pytest_command(run.find_python(python or config.test_python), config.pytest_args)
+        node_ids = [] if selection.whole_suite else selection.node_ids()
+        result = run.run_pytest(context.top, command, node_ids, timeout, output)
+    return Outcome(selection, result)
+
+
+def build_map(context: Context, python: str | None = None) -> testmap.BuildResult:
+    """Build the map of the base: in place when the work tree is a clean checkout of the
+    base, otherwise in a temporary worktree of it, so the user's files are never touched."""
+    config = context.config
+    if config.test_command:
+        raise HotfixGuardError("a test map needs pytest: it cannot be built when [focused-tests] test-command is set")
+    interpreter = run.find_python(python or config.test_python)
+    _require_coverage(interpreter)
+    command = run.pytest_command(interpreter, config.pytest_args)
+    env = dict(os.environ)
+    if _is_clean_checkout_of(context.base_sha, context.top):
+        return testmap.build(context.top, context.git_dir, context.base_sha, command, env)
+    parent = tempfile.mkdtemp(prefix="hotfix-guard-base-")
+    tree = os.path.join(parent, "tree")
+    try:
+        gitrepo.add_temporary_worktree(tree, context.base_sha, context.top)
+        return testmap.build(tree, context.git_dir, context.base_sha, command, env)
+    finally:
+        gitrepo.remove_temporary_worktree(tree, context.top)
+        import shutil
+
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+def _is_clean_checkout_of(base_sha: str, top: str) -> bool:
+    return gitrepo.tree_of("HEAD", top) == gitrepo.tree_of(base_sha, top) and gitrepo.work_tree_is_clean(top)
+
+
+def _require_coverage(python: str) -> None:
+    import subprocess
+
+    probe = subprocess.run([python, "-c", "import coverage, pytest"], capture_output=True, stdin=subprocess.DEVNULL)
+    if probe.returncode != 0:
+        raise HotfixGuardError(
+            f"building a test map needs pytest and coverage.py in {python}: "
+            f"{python} -m pip install pytest coverage (or set [focused-tests] python)"
+        )

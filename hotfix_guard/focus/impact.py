@@ -1,0 +1,234 @@
+"""Which tests run the changed lines, according to the coverage map of the base.
+
+A changed line inside a function body is run by the tests the map saw run it. Code that
+runs at import time (module and class statements, decorators, default arguments, a
+function's header) ran before any test, so no test "covers" it; its effect reaches the
+tests through the names it binds. Those are followed: the tests that run any line
+mentioning a bound name (`X`, `obj.X`, `"X"`) — and, where such a line is itself
+import-time code, the names that line binds, and so on. A changed def or class header
+also selects the tests that run its body. A statement that binds nothing (a call at
+module level) selects every test that ran any line of its file.
+"""
+
+from __future__ import annotations
+
+import ast
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from hotfix_guard.focus.testmap import TestMap
+
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+class Location:
+    """Where a line sits: the innermost function whose body holds it (None at import-time
+    level), the innermost statement holding it, and the def/class whose header holds it."""
+
+    __slots__ = ("function", "statement", "header_of")
+
+    def __init__(self) -> None:
+        self.function: ast.FunctionDef | ast.AsyncFunctionDef | None = None
+        self.statement: ast.stmt | None = None
+        self.header_of: ast.stmt | None = None
+
+
+def locate(tree: ast.Module, line: int) -> Location:
+    location = Location()
+    node: ast.AST = tree
+    while True:
+        inner = next((s for block in _blocks(node) for s in block if _start(s) <= line <= _end(s)), None)
+        if inner is None:
+            return location
+        if isinstance(inner, _DEFINITIONS) and line < _start(inner.body[0]):
+            location.statement = inner
+            if location.function is None:
+                location.header_of = inner
+            return location
+        if isinstance(inner, _FUNCTIONS):
+            location.function, location.statement = inner, None
+        else:
+            location.statement = inner
+        node = inner
+
+
+def _blocks(node: ast.AST) -> list[list[ast.stmt]]:
+    blocks = [getattr(node, f) for f in ("body", "orelse", "finalbody") if isinstance(getattr(node, f, None), list)]
+    blocks += [handler.body for handler in getattr(node, "handlers", ())]
+    blocks += [case.body for case in getattr(node, "cases", ())]
+    return [block for block in blocks if block and isinstance(block[0], ast.stmt)]
+
+
+def _start(node: ast.stmt) -> int:
+    decorators: list[ast.expr] = getattr(node, "decorator_list", [])
+    return min([node.lineno, *(d.lineno for d in decorators)])
+
+
+def _end(node: ast.stmt) -> int:
+    return node.end_lineno or node.lineno
+
+
+def _span(node: ast.stmt) -> range:
+    return range(_start(node), _end(node) + 1)
+
+
+def _own_lines(node: ast.stmt) -> range:
+    """A compound statement's header lines (`if cond:`); a simple statement's every line."""
+    blocks = _blocks(node)
+    if not blocks:
+        return _span(node)
+    return range(_start(node), min(_start(block[0]) for block in blocks))
+
+
+def _body_span(node: ast.stmt) -> range:
+    body = node.body  # type: ignore[attr-defined]
+    return range(_start(body[0]), _end(body[-1]) + 1)
+
+
+def bound_names(statement: ast.stmt) -> set[str]:
+    """The names an import-time statement binds (not counting function bodies)."""
+    names: set[str] = set()
+    stack: list[ast.AST] = [statement]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _DEFINITIONS):
+            names.add(node.name)
+            if isinstance(node, _FUNCTIONS):
+                continue
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            names.add(node.attr)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+        stack.extend(ast.iter_child_nodes(node))
+    return names
+
+
+class SourceIndex:
+    """Syntax trees and name references of the map's Python files, read on demand."""
+
+    def __init__(self, read: Callable[[str], bytes | None]):
+        self._read = read
+        self._texts: dict[str, bytes] = {}
+        self._trees: dict[str, ast.Module | None] = {}
+        self._references: dict[str, dict[str, set[int]]] = {}
+
+    def text(self, path: str) -> bytes:
+        if path not in self._texts:
+            self._texts[path] = self._read(path) or b""
+        return self._texts[path]
+
+    def tree(self, path: str) -> ast.Module | None:
+        if path not in self._trees:
+            try:
+                self._trees[path] = ast.parse(self.text(path), filename=path)
+            except (SyntaxError, ValueError):
+                self._trees[path] = None
+        return self._trees[path]
+
+    def references(self, path: str, name: str) -> set[int]:
+        """Lines of PATH that mention NAME as a name, an attribute, an imported name or a string."""
+        if name.encode() not in self.text(path):
+            return set()
+        if path not in self._references:
+            self._references[path] = _reference_index(self.tree(path))
+        return self._references[path].get(name, set())
+
+
+def _reference_index(tree: ast.Module | None) -> dict[str, set[int]]:
+    index: dict[str, set[int]] = {}
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, ast.Name):
+            name = node.id
+        elif isinstance(node, ast.Attribute):
+            name = node.attr
+        elif isinstance(node, ast.alias):
+            name = node.name.rpartition(".")[2]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.isidentifier():
+            name = node.value
+        else:
+            continue
+        index.setdefault(name, set()).add(node.lineno)
+    return index
+
+
+class Impact:
+    """The tests of a map that a change's lines reach."""
+
+    def __init__(self, testmap: TestMap, sources: SourceIndex):
+        self.map = testmap
+        self.sources = sources
+        self.bits = 0
+        self.whole_files: set[str] = set()
+        self._names: set[str] = set()
+        self._followed: set[str] = set()
+
+    def add_lines(self, path: str, lines: set[int]) -> None:
+        tree = self.sources.tree(path)
+        if tree is None:
+            self.whole_files.add(path)
+            return
+        for line in sorted(lines):
+            self._add_line(path, tree, line)
+        self._follow_names()
+
+    def _add_line(self, path: str, tree: ast.Module, line: int) -> None:
+        location = locate(tree, line)
+        if location.function is not None:
+            self._add_runtime_line(path, location, location.function)
+        elif isinstance(location.header_of, _FUNCTIONS):
+            # Defaults, decorators and the signature act when the function is called, and
+            # the tests that called it ran its body; one that never ran is followed by name.
+            bits = self.map.tests_running(path, _body_span(location.header_of))
+            self.bits |= bits
+            if not bits:
+                self._names.add(location.header_of.name)
+        elif isinstance(location.header_of, ast.ClassDef):
+            # Bases and decorators reach every use of the class, not only its own lines.
+            self.bits |= self.map.tests_running(path, _span(location.header_of))
+            self._names.add(location.header_of.name)
+        elif location.statement is not None:
+            names = bound_names(location.statement)
+            if names:
+                self._names |= names
+            else:
+                self.whole_files.add(path)
+
+    def _add_runtime_line(
+        self, path: str, location: Location, function: ast.FunctionDef | ast.AsyncFunctionDef
+    ) -> None:
+        # The statement itself, then the whole compound statement, then the function's body:
+        # coverage records a multi-line statement on one of its lines, and `else:` on none.
+        statement = location.statement
+        candidates = [_own_lines(statement), _span(statement)] if statement is not None else []
+        bits = 0
+        for lines in [*candidates, _body_span(function)]:
+            bits = self.map.tests_running(path, lines)
+            if bits:
+                break
+        self.bits |= bits
+        if not bits or self.map.ran_outside_tests(path, candidates[0] if candidates else _body_span(function)):
+            self._names.add(function.name)  # it also runs at import time: follow who uses it then
+
+    def _follow_names(self) -> None:
+        paths = [p for p in self.map.paths() if p.endswith(".py")]
+        while self._names:
+            name = self._names.pop()
+            if name in self._followed:
+                continue
+            self._followed.add(name)
+            for path in paths:
+                lines = self.sources.references(path, name)
+                tree = self.sources.tree(path) if lines else None
+                for line in sorted(lines) if tree is not None else ():
+                    self._add_line(path, tree, line)  # type: ignore[arg-type]
+
+    def whole_file_bits(self) -> int:
+        bits = 0
+        for path in self.whole_files:
+            bits |= self.map.tests_running(path, self.map.covered_lines(path))
+        return bits

@@ -1,0 +1,279 @@
+"""The focused selection for a change: the union of
+
+1. the critical set: tests whose id matches the configured pattern, or that carry a
+   configured marker;
+2. changed tests: every test in a test file the change adds or modifies;
+3. impacted tests: with a coverage map of the base, the tests that ran the changed lines
+   (see `impact`); without one, every test module that imports a changed module,
+   directly or transitively (its conftest.py files' imports count);
+4. the whole suite, with the reason, when a change cannot be mapped (conftest.py,
+   packaging and pytest config, data and other non-Python files) or nothing was selected.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import time
+
+from hotfix_guard import gitrepo
+from hotfix_guard.focus import discover, testmap
+from hotfix_guard.focus.impact import Impact, SourceIndex
+from hotfix_guard.focus.imports import ImportGraph
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from hotfix_guard.config import Config
+
+CRITICAL, CHANGED, IMPACTED = "critical", "changed", "impacted"
+_VERSION_TEXT = re.compile(r"[0-9]+(?:\.[0-9]+)+")
+
+
+class Group:
+    """Tests selected for one reason: node ids, or file paths (every test in the file)."""
+
+    __slots__ = ("kind", "reason", "tests")
+
+    def __init__(self, kind: str, reason: str, tests: list[str]):
+        self.kind = kind
+        self.reason = reason
+        self.tests = tests
+
+
+class Selection:
+    __slots__ = (
+        "groups",
+        "whole_suite",
+        "notes",
+        "ignored",
+        "suite",
+        "map",
+        "total",
+        "seconds",
+        "pattern",
+        "changed_tests",
+    )
+
+    def __init__(self, suite: discover.Suite, test_map: testmap.TestMap | None, pattern: str):
+        self.suite = suite
+        self.map = test_map
+        self.pattern = pattern
+        self.groups: list[Group] = []
+        self.whole_suite: list[str] = []  # why the whole suite runs; empty when it does not
+        self.notes: list[str] = []
+        self.ignored: list[str] = []
+        self.changed_tests: list[str] = []
+        self.total = 0
+        self.seconds = 0.0
+
+    def node_ids(self) -> list[str]:
+        """What to give pytest: whole files first, then the ids no selected file holds."""
+        if self.whole_suite:
+            return list(self.suite.files)
+        files = sorted({t for g in self.groups for t in g.tests if "::" not in t})
+        ids = sorted({t for g in self.groups for t in g.tests if "::" in t and t.split("::")[0] not in files})
+        return files + ids
+
+    def count(self) -> int:
+        """How many tests the selection runs (test functions when counted without a map)."""
+        if self.whole_suite:
+            return self.total
+        selected = self.node_ids()
+        if self.map is not None:
+            in_map = set(self.map.tests_under(selected))
+            unmapped = [t for t in selected if "::" not in t and not any(m.startswith(t + "::") for m in in_map)]
+            return len(in_map) + sum(self.suite.count_tests(t) for t in unmapped)
+        files = [t for t in selected if "::" not in t]
+        return sum(self.suite.count_tests(t) for t in files) + len(selected) - len(files)
+
+
+class Context:
+    """The repository facts a selection needs."""
+
+    __slots__ = ("top", "git_dir", "base_sha", "head", "config")
+
+    def __init__(self, top: str, git_dir: str, base_sha: str, head: str, config: Config):
+        self.top = top
+        self.git_dir = git_dir
+        self.base_sha = base_sha
+        self.head = head
+        self.config = config
+
+
+def select(context: Context) -> Selection:
+    started = time.perf_counter()
+    config = context.config
+    tracked = gitrepo.tracked_files(context.top)
+    suite = discover.find_suite(context.top, tracked)
+    test_map = testmap.load(context.git_dir, context.base_sha)
+    selection = Selection(suite, test_map, config.critical_pattern.pattern)
+    changed = gitrepo.changed_paths(context.base_sha, context.head, context.top)
+    sources = _sort_changes(context, changed, selection)
+    if not config.test_command:
+        _add_critical(selection, config)
+        _add_impacted(context, sources, [f for f in tracked if f.endswith(".py")], selection)
+        if not selection.whole_suite and not selection.node_ids():
+            selection.whole_suite.append("nothing was selected, and an empty selection is never a pass")
+    selection.total = len(test_map.tests) if test_map is not None else sum(suite.count_tests(f) for f in suite.files)
+    selection.seconds = time.perf_counter() - started
+    return selection
+
+
+def _sort_changes(
+    context: Context, changed: tuple[tuple[str, str, str | None], ...], selection: Selection
+) -> list[tuple[str, str, str | None]]:
+    """File each changed path under a group, the whole suite, or ignored; return the Python sources."""
+    config = context.config
+    suite = selection.suite
+    sources = []
+    beside_tests = _test_directories(suite)
+    for status, path, old_path in changed:
+        name = os.path.basename(path)
+        if _is_test_file(path, suite, config):
+            if status != "D":
+                selection.changed_tests.append(path)
+        elif name == "conftest.py" or (old_path and os.path.basename(old_path) == "conftest.py"):
+            _add_conftest(path, selection)
+        elif path in config.version_files and _is_version_bump(context, path, old_path):
+            selection.ignored.append(f"{path} (only its version changed)")
+        elif name in discover.SUITE_WIDE_FILES and "/" not in path:
+            selection.whole_suite.append(f"{path} changed: packaging and test configuration reach every test")
+        elif not _is_beside(path, beside_tests) and any(
+            fnmatch.fnmatch(path, p) or fnmatch.fnmatch(name, p) for p in config.test_ignore
+        ):
+            selection.ignored.append(f"{path} (matches [focused-tests] ignore)")
+        elif path.endswith(".py") and not config.test_command:
+            sources.append((status, path, old_path))
+        elif not config.test_command:
+            selection.whole_suite.append(
+                f"{path} changed: not Python, so no test can be traced to it (a data, fixture or build file the tests may read)"
+            )
+    if selection.changed_tests:
+        selection.groups.append(Group(CHANGED, "test files the change adds or modifies", list(selection.changed_tests)))
+    return sources
+
+
+def _is_test_file(path: str, suite: discover.Suite, config: Config) -> bool:
+    if config.test_command:
+        name = os.path.basename(path)
+        return (
+            any(fnmatch.fnmatch(name, p) for p in (*suite.options.python_files, "*.test.*", "*.spec.*"))
+            or "/__tests__/" in f"/{path}"
+        )
+    return suite.is_test_file(path)
+
+
+def _test_directories(suite: discover.Suite) -> set[str]:
+    return {os.path.dirname(f) for f in suite.files} | {os.path.normpath(p) for p in suite.options.testpaths}
+
+
+def _is_beside(path: str, directories: set[str]) -> bool:
+    """Whether PATH sits in (or below) a directory holding tests: a data file they may read."""
+    directory = os.path.dirname(path)
+    return any(directory == d or (d and directory.startswith(d + "/")) for d in directories)
+
+
+def _add_conftest(path: str, selection: Selection) -> None:
+    directory = os.path.dirname(path)
+    below = [f for f in selection.suite.files if not directory or f.startswith(directory + "/")]
+    if len(below) == len(selection.suite.files):
+        selection.whole_suite.append(f"{path} changed: its fixtures and hooks reach every test")
+    elif below:
+        selection.groups.append(
+            Group(IMPACTED, f"{path} changed: its fixtures and hooks reach every test below it", below)
+        )
+
+
+def _is_version_bump(context: Context, path: str, old_path: str | None) -> bool:
+    """Whether the change to PATH only rewrites version numbers (the bump `start` makes)."""
+    lines = gitrepo.line_changes(context.base_sha, context.head, [p for p in (old_path, path) if p], context.top)
+    if not lines.removed or len(lines.removed) != len(lines.added):
+        return False
+    return all(
+        _VERSION_TEXT.sub("", a) == _VERSION_TEXT.sub("", b) for a, b in zip(lines.removed, lines.added, strict=True)
+    )
+
+
+def _add_critical(selection: Selection, config: Config) -> None:
+    found = discover.critical_tests(selection.suite, config.critical_pattern, config.test_markers)
+    if found:
+        markers = f" or marked {', '.join(sorted(config.test_markers))}" if config.test_markers else ""
+        reason = f"critical set: test ids matching {config.critical_pattern.pattern!r}{markers}"
+        selection.groups.append(Group(CRITICAL, reason, found))
+
+
+def _add_impacted(
+    context: Context, sources: list[tuple[str, str, str | None]], python_files: list[str], selection: Selection
+) -> None:
+    if not sources:
+        return
+    test_map = selection.map
+    unmapped = sources
+    if test_map is not None:
+        unmapped = _add_from_map(context, sources, test_map, selection)
+    elif selection.suite.files:
+        selection.notes.append(
+            "no test map for this base: impacted tests come from the import graph; "
+            "`hotfix-guard tests --build-map` sharpens the selection"
+        )
+    if unmapped:
+        _add_from_imports(context, unmapped, selection)
+
+
+def _add_from_map(
+    context: Context, sources: list[tuple[str, str, str | None]], test_map: testmap.TestMap, selection: Selection
+) -> list[tuple[str, str, str | None]]:
+    """Select through the map; return the changes it cannot speak for (files new since the base, or never run)."""
+    base_paths = {old or path for status, path, old in sources}
+
+    def read(path: str) -> bytes | None:
+        if path in base_paths:
+            return gitrepo.file_at(context.base_sha, path, context.top)
+        return discover.read_bytes(context.top, path)
+
+    impact = Impact(test_map, SourceIndex(read))
+    unmapped = []
+    for status, path, old_path in sources:
+        base_path = old_path or path
+        if status == "A" or not test_map.knows(base_path):
+            unmapped.append((status, path, old_path))
+            continue
+        lines = gitrepo.line_changes(context.base_sha, context.head, [p for p in (old_path, path) if p], context.top)
+        before = impact.bits
+        impact.add_lines(base_path, lines.base_lines)
+        if impact.bits == before and base_path not in impact.whole_files:
+            selection.notes.append(
+                f"{base_path}: the changed lines reach no test directly; followed the names they bind"
+            )
+    bits = impact.bits | impact.whole_file_bits()
+    for path in sorted(impact.whole_files):
+        selection.notes.append(f"{path}: a changed statement binds no name; every test that ran this file is selected")
+    chosen = test_map.selected(bits)
+    if "" in chosen:
+        selection.whole_suite.append("the changed code runs in a session-wide fixture, which every test shares")
+    elif chosen:
+        selection.groups.append(
+            Group(IMPACTED, f"tests that ran the changed lines (coverage map of {context.base_sha[:12]})", chosen)
+        )
+    elif not unmapped:
+        selection.whole_suite.append("no test in the coverage map runs the changed code")
+    return unmapped
+
+
+def _add_from_imports(context: Context, sources: list[tuple[str, str, str | None]], selection: Selection) -> None:
+    suite = selection.suite
+    tracked_python = [f for f in gitrepo.tracked_files(context.top) if f.endswith(".py")]
+    deleted = [old or path for status, path, old in sources if status == "D" or old]
+    graph = ImportGraph(context.top, tracked_python, deleted)
+    targets = {old or path for status, path, old in sources} | {path for status, path, old in sources}
+    chosen = [t for t in suite.files if graph.reaches([t, *suite.conftests_of(t)], targets)]
+    shown = ", ".join(sorted({p for s, p, o in sources})[:3])
+    if chosen:
+        selection.groups.append(
+            Group(
+                IMPACTED, f"test modules that import {shown} (directly, transitively, or through conftest.py)", chosen
+            )
+        )
+    else:
+        selection.whole_suite.append(f"no test module imports {shown}, so no test can be traced to it")
