@@ -273,9 +273,20 @@ class Sandbox:
         import subprocess
 
         argv = [sys.executable, "-m", "hotfix_guard", "--repo", self.app, "--no-color", *args]
-        return subprocess.run(
-            argv, env=self.env, capture_output=True, text=True, errors="replace", timeout=COMMAND_TIMEOUT, check=False
-        )
+        try:
+            return subprocess.run(
+                argv,
+                env=self.env,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=COMMAND_TIMEOUT,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise StepFailed(f"hotfix-guard {args[0]} did not finish within {COMMAND_TIMEOUT} s") from None
+        except OSError as error:
+            raise StepFailed(f"cannot run {sys.executable}: {error.strerror or error}") from None
 
 
 def sandbox_env(root: str) -> dict[str, str]:

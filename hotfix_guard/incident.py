@@ -183,7 +183,10 @@ def _default(repo: Repo, config: Config) -> Incident:
         return _from_branch(repo, config, current)
     releases = release_tags(repo, config.tag_prefix)
     if releases and _tag_merge(repo, releases[-1][1]) is not None:
-        return _from_tag(repo, config, releases[-1][1])
+        try:
+            return _from_tag(repo, config, releases[-1][1])
+        except RepoError:
+            pass  # a merge, but not of a hotfix branch: ask for a name, as below
     raise RepoError(
         f"{current or 'HEAD'!r} is not a hotfix branch and the latest release is not a hotfix; name one: "
         f"a branch ({config.branch_prefix}{config.tag_prefix}1.2.4) or a release tag ({config.tag_prefix}1.2.4)"
@@ -307,7 +310,7 @@ def commit_facts(repo: Repo, base: str, head: str) -> list[CommitFact]:
     output = repo.git("log", "-z", "--reverse", "--format=%H%x1f%P%x1f%cI%x1f%s", f"{base}..{head}", "--")
     facts = []
     for record in output.split("\0"):
-        fields = record.strip("\n").split("\x1f")
+        fields = record.strip("\n").split("\x1f", 3)
         if len(fields) != 4:
             continue
         sha, parents, when, subject = fields

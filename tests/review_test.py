@@ -196,4 +196,19 @@ def test_bad_input_is_one_line_error(hotfix: GitRepo, args: list[str], fragment:
 
 def test_on_main_with_a_plain_release_asks_for_a_name(released: GitRepo) -> None:
     result = run_cli(released, "review")
-    assert result.exit_code == 2 and "'main' is not a hotfix branch and the latest release is not a hotfix" in result.stderr
+    assert (
+        result.exit_code == 2
+        and "'main' is not a hotfix branch and the latest release is not a hotfix" in result.stderr
+    )
+
+
+def test_latest_release_that_merges_another_branch_asks_for_a_name(released: GitRepo) -> None:
+    released.switch("release/1.3")
+    released.commit("feat: 1.3", **{"new.py": "x\n"})
+    released.checkout("main")
+    released.git("merge", "-q", "--no-ff", "-m", "Merge branch 'release/1.3'", "release/1.3")
+    released.tag("v1.3.0")
+    result = run_cli(released, "review")
+    assert result.exit_code == 2 and "the latest release is not a hotfix; name one" in result.stderr
+    named = run_cli(released, "review", "v1.3.0")
+    assert named.exit_code == 2 and "its merge does not name a hotfix/... branch" in named.stderr
