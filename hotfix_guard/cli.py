@@ -11,10 +11,12 @@ from hotfix_guard import __version__
 from hotfix_guard.branches import OTHER, classify
 from hotfix_guard.collect import Target, collect_change, head_info, resolve_branch
 from hotfix_guard.config import CHECK_IDS, allow_large_from_environment, load_config
+from hotfix_guard.drill import NAMES as DRILL_SCENARIOS
 from hotfix_guard.errors import EXIT_ERROR, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, HotfixGuardError, RepoError
 from hotfix_guard.hooks import HOOKS
 from hotfix_guard.report import FORMATS, render, write
 from hotfix_guard.runner import FAILED, Report, checks_to_run, run_checks
+from hotfix_guard.severity import NAMES as SEVERITY_NAMES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -458,16 +460,33 @@ def _flow_config(opts: Options) -> tuple[Repo, Config]:
     return repo, load_config(repo.top, opts.config_file)
 
 
-@cli.command(epilog="Example: hotfix-guard start    (on v1.2.3 → creates hotfix/v1.2.4)\n\n" + FLOW_EXIT_CODES_HELP)
+@cli.command(
+    epilog="Example: hotfix-guard start --severity critical --summary 'Login accepts empty tokens'"
+    "    (on v1.2.3 → creates hotfix/v1.2.4)\n\n" + FLOW_EXIT_CODES_HELP
+)
 @click.argument("name", required=False)
 @click.option("--from", "from_tag", metavar="TAG", help="Base release (default: the highest release tag).")
 @click.option("--security", is_flag=True, help="Name it hotfix/security-YYYY-NNN (next number not yet used this year).")
 @click.option("--timestamp", is_flag=True, help="Name it hotfix/vYYYYMMDD_HHMM.")
 @click.option("--push", is_flag=True, help="Push the new branch with upstream tracking to the remote.")
+@click.option(
+    "--severity",
+    type=click.Choice(SEVERITY_NAMES),
+    help="critical (15-30 min), high (30-60 min) or medium (1-4 h): recorded; status and review measure against it.",
+)
+@click.option("--summary", metavar="TEXT", help="One line on what is broken, recorded for status, review and notify.")
 @click.option("--dry-run", is_flag=True, help="Print the git commands, change nothing.")
 @click.pass_obj
 def start(
-    opts: Options, name: str | None, from_tag: str | None, security: bool, timestamp: bool, push: bool, dry_run: bool
+    opts: Options,
+    name: str | None,
+    from_tag: str | None,
+    security: bool,
+    timestamp: bool,
+    push: bool,
+    severity: str | None,
+    summary: str | None,
+    dry_run: bool,
 ) -> int:
     """Create and check out a hotfix branch at the latest release tag.
 
@@ -480,7 +499,16 @@ def start(
         raise click.UsageError("give at most one of NAME, --security and --timestamp")
     repo, config = _flow_config(opts)
     return run_start(
-        repo, config, name=name, from_tag=from_tag, security=security, timestamp=timestamp, push=push, dry_run=dry_run
+        repo,
+        config,
+        name=name,
+        from_tag=from_tag,
+        security=security,
+        timestamp=timestamp,
+        push=push,
+        dry_run=dry_run,
+        severity=severity,
+        summary=summary,
     )
 
 
@@ -567,6 +595,115 @@ def rollback(opts: Options, to_tag: str | None, tag_name: str | None, push: bool
 
     repo, config = _flow_config(opts)
     return run_rollback(repo, config, to_tag=to_tag, tag=tag_name, push=push, dry_run=dry_run)
+
+
+REPORT_EXIT_CODES_HELP = """\b
+Exit codes: 0 done, 2 usage, config or repository error (an unknown branch or
+tag, one that is not a hotfix, a file that cannot be read or written)."""
+
+
+@cli.command(epilog="Example: hotfix-guard status --format json > triage.json\n\n" + REPORT_EXIT_CODES_HELP)
+@click.option(
+    "--format",
+    "status_format",
+    type=click.Choice(("text", "json")),
+    help="Output format (default: the global --format, text unless json).",
+)
+@click.pass_obj
+def status(opts: Options, status_format: str | None) -> int:
+    """Triage at a glance: production version, main since it, the hotfix you are on, open hotfixes.
+
+    On a hotfix branch: its base, the change so far, each check's result, and the time
+    since start against its severity's budget.
+    """
+    from hotfix_guard import status as triage
+
+    repo, config = _flow_config(opts)
+    facts = triage.gather(repo, config)
+    form = status_format or ("json" if opts.form == "json" else "text")
+    write(triage.render_json(facts) if form == "json" else triage.render_text(facts))
+    return EXIT_OK
+
+
+@cli.command(
+    epilog="Example: hotfix-guard review v1.2.4 --output docs/incidents/v1.2.4.md\n\n" + REPORT_EXIT_CODES_HELP
+)
+@click.argument("name", metavar="[BRANCH|TAG]", required=False)
+@click.option("--output", "-o", metavar="FILE", help="Write the review to FILE; an existing file is refused.")
+@click.option("--force", is_flag=True, help="With --output: overwrite FILE if it exists.")
+@click.pass_obj
+def review(opts: Options, name: str | None, output: str | None, force: bool) -> int:
+    """Write a post-incident review in Markdown, filled from the repository.
+
+    BRANCH is a hotfix branch (finished or in progress), TAG a hotfix's release tag;
+    default: the checked-out hotfix branch, else the latest release if it is a hotfix.
+    Timeline table and Mermaid gantt chart against the severity budget, the change and
+    its checks, sections marked TO BE WRITTEN, and the documentation checklist.
+    """
+    from hotfix_guard.incident import find_incident
+    from hotfix_guard.review import render, write_review
+
+    if force and output is None:
+        raise click.UsageError("--force goes with --output FILE")
+    repo, config = _flow_config(opts)
+    text = render(find_incident(repo, config, name), config)
+    if output is None:
+        write(text)
+    else:
+        write_review(text, output, force)
+        write(f"wrote the review to {output}\n")
+    return EXIT_OK
+
+
+@cli.command(epilog="Example: hotfix-guard notify --users v1.2.4\n\n" + REPORT_EXIT_CODES_HELP)
+@click.argument("name", metavar="[BRANCH|TAG]", required=False)
+@click.option("--team", is_flag=True, help="The team notification, while the hotfix is under way.")
+@click.option("--users", is_flag=True, help="The notice for users, after the release.")
+@click.pass_obj
+def notify(opts: Options, name: str | None, team: bool, users: bool) -> int:
+    """Print the message a release manager sends: to the team (--team) or to users (--users).
+
+    Filled from the repository and the start record; what it cannot know is a visible
+    <fill in: ...> placeholder. [notify] install-command sets how users update;
+    team-template and users-template name files that replace the built-in templates.
+    """
+    from hotfix_guard.incident import find_incident
+    from hotfix_guard.notify import message
+
+    if team == users:
+        raise click.UsageError("give one of --team and --users")
+    repo, config = _flow_config(opts)
+    incident = find_incident(repo, config, name)
+    write(message("team" if team else "users", incident, config, repo.top))
+    return EXIT_OK
+
+
+DRILL_EXIT_CODES_HELP = """\b
+Exit codes: 0 the drill passed, 1 a step did not go as the procedure expects,
+2 the sandbox could not be set up, 130 interrupted (the sandbox is removed in
+every case, unless --keep)."""
+
+
+@cli.command(epilog="Example: hotfix-guard drill --scenario data-corruption --keep\n\n" + DRILL_EXIT_CODES_HELP)
+@click.option(
+    "--scenario",
+    type=click.Choice(DRILL_SCENARIOS),
+    default=DRILL_SCENARIOS[0],
+    show_default=True,
+    help="The fault that shipped in the sandbox's release.",
+)
+@click.option("--keep", is_flag=True, help="Keep the sandbox and print its path.")
+def drill(scenario: str, keep: bool) -> int:
+    """Rehearse a hotfix in a throw-away repository, with the real commands.
+
+    Builds a small application with tests, released as v1.0.0 with the scenario's
+    fault, then runs status, start --severity, a commit the HOTFIX guard rejects, the
+    fix, validate, finish --push and review, timing each against the severity budget,
+    and prints a scorecard. Never touches the current directory or its repository.
+    """
+    from hotfix_guard.drill import drill as run_drill
+
+    return run_drill(scenario, keep)
 
 
 def main(args: list[str] | None = None) -> int:

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 CHECK_IDS = ("branch-name", "file-count", "diff-size", "commit-message", "scope", "focused-tests")
 SEVERITIES = ("error", "warning", "off")
+# Tables that are not checks: settings of one command, named by it.
+COMMAND_TABLES = ("notify",)
 
 DEFAULT_BRANCH_PATTERNS = (
     r"^hotfix/v(?P<version>[0-9]+\.[0-9]+\.[0-9]+)$",
@@ -72,6 +74,9 @@ DEFAULTS: dict[tuple[str, str], object] = {
     ("focused-tests", "test-command"): "",
     ("focused-tests", "timeout"): 900,
     ("focused-tests", "ignore"): list(DEFAULT_TEST_IGNORE),
+    ("notify", "install-command"): "",  # e.g. "pip install -U NAME"; empty: a visible placeholder
+    ("notify", "team-template"): "",  # a file (relative to the repository top) replacing the built-in template
+    ("notify", "users-template"): "",
 }
 
 _FILE_NAMES = (".hotfix-guard.toml", "pyproject.toml", "setup.cfg")
@@ -105,6 +110,11 @@ class Config:
         self.test_timeout = _int(values, "focused-tests", "timeout")
         self.test_ignore = _strings(values, "focused-tests", "ignore")
         self._critical_pattern: re.Pattern[str] | None = None
+        self.install_command = str(values["notify", "install-command"])
+        self.notify_templates = {
+            "team": str(values["notify", "team-template"]),
+            "users": str(values["notify", "users-template"]),
+        }
         # Set per run (--allow-large, HOTFIX_GUARD_ALLOW_LARGE=1, or the interactive prompt).
         self.allow_large = False
 
@@ -248,8 +258,10 @@ def _build(raw: dict[str, object], source: str) -> Config:
     values = dict(DEFAULTS)
     for key, value in raw.items():
         if isinstance(value, dict):
-            if key not in CHECK_IDS:
-                raise ConfigError(f"unknown table [{key}] in {source} (checks: {', '.join(CHECK_IDS)})")
+            if key not in CHECK_IDS and key not in COMMAND_TABLES:
+                raise ConfigError(
+                    f"unknown table [{key}] in {source} (checks: {', '.join(CHECK_IDS)}; commands: {', '.join(COMMAND_TABLES)})"
+                )
             for sub_key, sub_value in value.items():
                 values[key, sub_key] = _coerce(key, sub_key, sub_value, source, from_text)
         else:

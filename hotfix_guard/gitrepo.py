@@ -17,7 +17,7 @@ from hotfix_guard.versions import glob_escape
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
 _TRACE_ENV = "HOTFIX_GUARD_TRACE_GIT"
 # Where CI systems say which branch a detached checkout is building, most specific first.
@@ -56,8 +56,12 @@ def decode(data: bytes) -> str:
     return data.decode("utf-8", "surrogateescape")
 
 
-def run_git(args: list[str], repo: str | None = None) -> GitResult:
-    """Run `git [-C repo] ARGS...` and collect its output; never raises for a non-zero exit."""
+def run_git(args: list[str], repo: str | None = None, env: Mapping[str, str] | None = None) -> GitResult:
+    """Run `git [-C repo] ARGS...` and collect its output; never raises for a non-zero exit.
+
+    ENV, when given, replaces this process's environment for git (the drill's sandbox has
+    its own identity and config).
+    """
     argv = ["git", *(["-C", repo] if repo else []), *args]
     trace = os.environ.get(_TRACE_ENV)
     if trace:
@@ -65,7 +69,7 @@ def run_git(args: list[str], repo: str | None = None) -> GitResult:
     if any("\0" in arg for arg in argv):
         raise RepoError(f"cannot pass a NUL character to git: {next(a for a in argv if chr(0) in a)!r}")
     try:
-        return _spawn(argv)
+        return _spawn(argv, os.environ if env is None else env)
     except FileNotFoundError:
         raise RepoError("git is not installed or not on PATH") from None
     except OSError as error:
@@ -82,7 +86,7 @@ def _append_trace(path: str, argv: list[str]) -> None:
         raise RepoError(f"cannot write the git trace {_TRACE_ENV}={path!r}: {error.strerror}") from None
 
 
-def _spawn(argv: list[str]) -> GitResult:
+def _spawn(argv: list[str], base_env: Mapping[str, str]) -> GitResult:
     import signal
 
     # A parent that ignores SIGCHLD would have the kernel reap git before we can read
@@ -91,7 +95,7 @@ def _spawn(argv: list[str]) -> GitResult:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     out_read, out_write = os.pipe()
     err_read, err_write = os.pipe()
-    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0")
+    env = dict(base_env, GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0")
     try:
         pid = os.posix_spawnp(
             argv[0],

@@ -262,3 +262,34 @@ def test_interrupt_after_creating_the_branch_puts_everything_back(
     with pytest.raises(KeyboardInterrupt):
         start_at(released, datetime(2026, 1, 2, tzinfo=timezone.utc))
     assert state(released) == before
+
+
+def test_severity_and_summary_are_recorded(released: GitRepo) -> None:
+    result = run_cli(released, "start", "--severity", "high", "--summary", "Checkout fails for EUR")
+    assert result.exit_code == 0, result.output
+    assert (
+        "Severity high (major functionality broken): budget 30-60 min to the release tag; "
+        "approval: release manager + lead developer." in result.stdout
+    )
+    record = json.loads((released.path / RECORD).read_text())
+    assert (record["severity"], record["summary"]) == ("high", "Checkout fails for EUR")
+    assert record["command"] == "hotfix-guard start --severity high --summary 'Checkout fails for EUR'"
+
+
+def test_without_severity_the_record_has_none(released: GitRepo) -> None:
+    assert run_cli(released, "start").exit_code == 0
+    record = json.loads((released.path / RECORD).read_text())
+    assert "severity" not in record and "summary" not in record
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--severity", "urgent"], "'urgent' is not one of 'critical', 'high', 'medium'"),
+        (["--summary", "two\nlines"], "--summary must be one line of text"),
+        (["--summary", "   "], "--summary must be one line of text"),
+        (["--summary", "x" * 201], "--summary is 201 characters; keep it to 200"),
+    ],
+)
+def test_bad_severity_or_summary_is_refused(released: GitRepo, args: list[str], fragment: str) -> None:
+    assert_refused(released, args, fragment)

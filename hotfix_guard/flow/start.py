@@ -31,6 +31,7 @@ from hotfix_guard.flow.common import (
 )
 from hotfix_guard.flow.version_files import plan_bumps
 from hotfix_guard.model import ERROR, Change
+from hotfix_guard.severity import LEVELS
 from hotfix_guard.versions import Version, parse_release_tag
 
 TYPE_CHECKING = False
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 
 KEBAB_CASE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*", re.ASCII)
 _IDENT_DATE = re.compile(r" [0-9]+ [+-][0-9]{4}$")
+MAX_SUMMARY = 200
 
 
 def start(
@@ -52,10 +54,13 @@ def start(
     push: bool,
     dry_run: bool,
     now: datetime | None = None,
+    severity: str | None = None,
+    summary: str | None = None,
 ) -> int:
     moment = utc(now or datetime.now(timezone.utc))
     if name is not None:
         require_kebab_case(name, config)
+    incident = incident_fields(severity, summary)
     require_clean(repo)
     version, tag = base_release(repo, config, from_tag)
     base_sha = repo.git("rev-parse", "--verify", "--end-of-options", f"refs/tags/{tag}^{{commit}}").strip()
@@ -64,7 +69,7 @@ def start(
     if push:
         require_remote(repo, config.remote)
     bumps = plan_bumps(repo, config.version_files, tag, version, version.next_patch())
-    record = start_record(repo, branch, tag, base_sha, moment, name, from_tag, security, timestamp, push)
+    record = start_record(repo, branch, tag, base_sha, moment, name, from_tag, security, timestamp, push, incident)
     runner = Runner(repo, dry_run)
     create_branch(repo, runner, branch, tag, record, bumps, version.next_patch())
     if dry_run:
@@ -73,6 +78,11 @@ def start(
         say("dry run: nothing was changed")
         return EXIT_OK
     say(f"Created {branch} at {tag} ({base_sha[:10]}) and checked it out.")
+    if severity is not None:
+        budget = LEVELS[severity]
+        say(
+            f"Severity {severity} ({budget.meaning}): budget {budget.budget} to the release tag; approval: {budget.approval}."
+        )
     status = push_branch(repo, config.remote, branch) if push else EXIT_OK
     say(next_steps(config))
     return status
@@ -81,6 +91,23 @@ def start(
 def utc(moment: datetime) -> datetime:
     """MOMENT in UTC; a naive datetime is taken to be UTC already."""
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def incident_fields(severity: str | None, summary: str | None) -> dict[str, str]:
+    """The severity and summary for the record, refused before anything changes when unusable."""
+    fields = {}
+    if severity is not None:
+        if severity not in LEVELS:
+            raise RepoError(f"unknown severity {severity!r}; use one of: {', '.join(LEVELS)}")
+        fields["severity"] = severity
+    if summary is not None:
+        text = summary.strip()
+        if not text or not text.isprintable():
+            raise RepoError("--summary must be one line of text, e.g. --summary 'Login accepts empty tokens'")
+        if len(text) > MAX_SUMMARY:
+            raise RepoError(f"--summary is {len(text)} characters; keep it to {MAX_SUMMARY} (details go in the review)")
+        fields["summary"] = text
+    return fields
 
 
 def require_kebab_case(name: str, config: Config) -> None:
@@ -214,14 +241,18 @@ def start_record(
     security: bool,
     timestamp: bool,
     push: bool,
+    incident: dict[str, str] | None = None,
 ) -> dict[str, object]:
-    """When and where the hotfix started, for the incident timeline."""
+    """When and where the hotfix started, and how severe it is, for the incident timeline."""
+    incident = incident or {}
     options = [
         *([name] if name else []),
         *(["--from", from_tag] if from_tag else []),
         *(["--security"] if security else []),
         *(["--timestamp"] if timestamp else []),
         *(["--push"] if push else []),
+        *(["--severity", incident["severity"]] if "severity" in incident else []),
+        *(["--summary", incident["summary"]] if "summary" in incident else []),
     ]
     record: dict[str, object] = {
         "branch": branch,
@@ -230,6 +261,7 @@ def start_record(
         "started_at": moment.isoformat(timespec="seconds").replace("+00:00", "Z"),
         "who": who(repo),
         "command": shlex.join(["hotfix-guard", "start", *options]),
+        **incident,
     }
     # Records left by earlier branches of this name (deleted since) stay in the timeline.
     previous = read_json(repo.state_path("starts", record_name(branch)))

@@ -1,0 +1,509 @@
+"""`hotfix-guard drill`: rehearse the hotfix procedure in a throw-away repository.
+
+The drill builds a sandbox in a new temporary folder: a small Python application with its
+pytest tests, released as v1.0.0 with a scenario's fault in it, a develop branch ahead of
+the release, a bare `origin`, and the commit-msg hook installed. Then it walks through the
+procedure with the real commands, each run as `python -m hotfix_guard` in a process of its
+own: status, start --severity, a commit without HOTFIX that the hook rejects, the fix
+with a proper message, validate, finish --push and review. It prints each step, its result
+and its time against the severity's budget, and a scorecard.
+
+It never touches the current directory or its repository: every git process gets the
+sandbox's own identity and a config of its own (no system or global config, so no global
+hooks), and is pointed at the sandbox explicitly. The sandbox is removed at the end, also
+on failure or Ctrl-C, unless --keep.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+import time
+
+from hotfix_guard import gitrepo
+from hotfix_guard.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, RepoError
+from hotfix_guard.model import Record
+from hotfix_guard.report import write
+from hotfix_guard.severity import LEVELS, format_duration
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import subprocess
+
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "Drill Release Manager",
+    "GIT_AUTHOR_EMAIL": "drill@hotfix-guard.invalid",
+    "GIT_COMMITTER_NAME": "Drill Release Manager",
+    "GIT_COMMITTER_EMAIL": "drill@hotfix-guard.invalid",
+}
+# Variables that would point git or hotfix-guard somewhere else than the sandbox.
+_FOREIGN_PREFIXES = ("GIT_", "HOTFIX_GUARD_", "PRE_COMMIT")
+_FOREIGN_NAMES = frozenset(gitrepo.CI_BRANCH_VARIABLES)
+GIT_CONFIG = "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n[commit]\n\tgpgSign = false\n"
+COMMAND_TIMEOUT = 120  # seconds; a drill step that takes longer is stuck
+RELEASE = "v1.0.0"
+HOTFIX_BRANCH = "hotfix/v1.0.1"
+HOTFIX_TAG = "v1.0.1"
+
+APP = {
+    "README.md": "# shop\n\nA tiny shop service, used by `hotfix-guard drill`.\n",
+    "requirements.txt": "requests==2.31.0\n",
+    "app/__init__.py": '"""The shop service."""\n',
+    "app/auth.py": '''\
+"""Who may call the API."""
+
+import hmac
+
+TOKENS = {"alice": "s3cret-token-alice"}
+
+
+def is_authorised(user: str, token: str) -> bool:
+    expected = TOKENS.get(user)
+    return expected is not None and hmac.compare_digest(expected, token)
+''',
+    "app/storage.py": '''\
+"""Orders, one JSON object a line."""
+
+import json
+
+
+def append(path, record):
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record) + "\\n")
+
+
+def load(path):
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+''',
+    "app/pricing.py": '''\
+"""Prices in other currencies."""
+
+import functools
+
+CALLS = {"rates": 0}
+
+
+def exchange_rates():
+    """Slow: asks the rates service."""
+    CALLS["rates"] += 1
+    return {"EUR": 1.0, "USD": 1.1}
+
+
+@functools.lru_cache(maxsize=None)
+def cached_rates():
+    return exchange_rates()
+
+
+def price(amount, currency):
+    return round(amount * cached_rates()[currency], 2)
+''',
+    "tests/test_auth.py": """\
+from app.auth import is_authorised
+
+
+def test_right_token_is_accepted():
+    assert is_authorised("alice", "s3cret-token-alice")
+
+
+def test_wrong_token_is_refused():
+    assert not is_authorised("alice", "guess")
+""",
+    "tests/test_storage.py": """\
+from app.storage import append, load
+
+
+def test_a_saved_order_loads(tmp_path):
+    append(tmp_path / "orders.jsonl", {"id": 1})
+    assert load(tmp_path / "orders.jsonl") == [{"id": 1}]
+""",
+    "tests/test_pricing.py": """\
+from app.pricing import price
+
+
+def test_price_in_dollars():
+    assert price(10, "USD") == 11.0
+""",
+    "tests/test_dependencies.py": """\
+from pathlib import Path
+
+
+def pins():
+    lines = Path(__file__).parent.parent.joinpath("requirements.txt").read_text().splitlines()
+    return dict(line.split("==") for line in lines if "==" in line)
+
+
+def test_every_dependency_is_pinned():
+    assert pins()
+""",
+}
+
+
+class Scenario(Record):
+    """A fault that shipped in v1.0.0, and the hotfix that removes it."""
+
+    __slots__ = ("name", "severity", "summary", "fault_message", "fault", "fix_message", "fix", "test_file", "test")
+
+    def __init__(
+        self,
+        name: str,
+        severity: str,
+        summary: str,
+        fault_message: str,
+        fault: dict[str, str],
+        fix_message: str,
+        test_file: str,
+        test: str,
+    ):
+        self.name = name
+        self.severity = severity
+        self.summary = summary
+        self.fault_message = fault_message
+        self.fault = fault  # files as released with the fault
+        self.fix_message = fix_message
+        self.fix = {path: APP[path] for path in fault}  # the fix restores them
+        self.test_file = test_file
+        self.test = test  # the regression test the fix adds
+
+
+SCENARIOS = {
+    scenario.name: scenario
+    for scenario in (
+        Scenario(
+            "auth-bypass",
+            "critical",
+            "The API accepts requests without a token",
+            "feat(auth): let health checks through without a token",
+            {
+                "app/auth.py": APP["app/auth.py"].replace(
+                    "    expected = TOKENS.get(user)\n",
+                    "    expected = TOKENS.get(user)\n    if not token:  # health checks send none\n        return True\n",
+                )
+            },
+            "fix(auth): HOTFIX - refuse requests without a token",
+            "tests/test_auth.py",
+            '\n\ndef test_missing_token_is_refused():\n    assert not is_authorised("alice", "")\n',
+        ),
+        Scenario(
+            "data-corruption",
+            "high",
+            "Saving an order overwrites every earlier order",
+            "refactor(storage): open the orders file once per write",
+            {"app/storage.py": APP["app/storage.py"].replace('open(path, "a"', 'open(path, "w"')},
+            "fix(storage): HOTFIX - append orders instead of overwriting the file",
+            "tests/test_storage.py",
+            '\n\ndef test_orders_are_kept(tmp_path):\n    append(tmp_path / "o.jsonl", {"id": 1})\n'
+            '    append(tmp_path / "o.jsonl", {"id": 2})\n    assert len(load(tmp_path / "o.jsonl")) == 2\n',
+        ),
+        Scenario(
+            "perf-regression",
+            "medium",
+            "Checkout is slow: every price asks the rates service again",
+            "refactor(pricing): read the rates directly",
+            {"app/pricing.py": APP["app/pricing.py"].replace("* cached_rates()[", "* exchange_rates()[")},
+            "fix(pricing): HOTFIX - cache the exchange rates again",
+            "tests/test_pricing.py",
+            "\n\ndef test_rates_are_fetched_once():\n    from app.pricing import CALLS, cached_rates\n\n"
+            '    cached_rates.cache_clear()\n    before = CALLS["rates"]\n    for _ in range(100):\n'
+            '        price(1, "EUR")\n    assert CALLS["rates"] - before == 1\n',
+        ),
+        Scenario(
+            "dependency-vuln",
+            "high",
+            "requests 2.19.0 leaks credentials on redirects (CVE-2018-18074)",
+            "chore(deps): pin requests to the version the proxy was tested with",
+            {"requirements.txt": "requests==2.19.0\n"},
+            "fix(deps): HOTFIX - upgrade requests past CVE-2018-18074",
+            "tests/test_dependencies.py",
+            '\n\ndef test_no_known_vulnerable_pin():\n    fixed_in = {"requests": (2, 20, 0)}  # CVE-2018-18074\n'
+            "    for name, version in pins().items():\n"
+            '        assert tuple(int(part) for part in version.split(".")) >= fixed_in.get(name, (0,))\n',
+        ),
+    )
+}
+NAMES = tuple(SCENARIOS)
+
+
+class Step(Record):
+    """One step of the drill and how it went."""
+
+    __slots__ = ("title", "ok", "seconds", "note")
+
+    def __init__(self, title: str, ok: bool, seconds: float, note: str = ""):
+        self.title = title
+        self.ok = ok
+        self.seconds = seconds
+        self.note = note
+
+
+class StepFailed(Exception):
+    """A step did not end as the procedure expects; the drill stops there."""
+
+
+class Sandbox:
+    """The throw-away folder: the application's repository, its origin, and a git config."""
+
+    def __init__(self, root: str):
+        self.root = root
+        self.app = os.path.join(root, "shop")
+        self.origin = os.path.join(root, "origin.git")
+        self.review = os.path.join(root, "review.md")
+        self.env = sandbox_env(root)
+
+    def git(self, *args: str, repo: str | None = None) -> gitrepo.GitResult:
+        return gitrepo.run_git(list(args), repo or self.app, self.env)
+
+    def git_ok(self, *args: str, repo: str | None = None) -> str:
+        result = self.git(*args, repo=repo)
+        if result.returncode != 0:
+            raise RepoError(f"setting up the drill failed: git {args[0]}: {result.error_line()}")
+        return result.text()
+
+    def write(self, files: dict[str, str]) -> None:
+        for name, content in files.items():
+            write_file(os.path.join(self.app, name), content)
+
+    def commit(self, message: str) -> None:
+        self.git_ok("add", "-A")
+        self.git_ok("commit", "-q", "--no-verify", "-m", message)
+
+    def hotfix_guard(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """The real command, in a process of its own, pointed at the sandbox."""
+        import subprocess
+
+        argv = [sys.executable, "-m", "hotfix_guard", "--repo", self.app, "--no-color", *args]
+        try:
+            return subprocess.run(
+                argv,
+                env=self.env,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=COMMAND_TIMEOUT,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise StepFailed(f"hotfix-guard {args[0]} did not finish within {COMMAND_TIMEOUT} s") from None
+        except OSError as error:
+            raise StepFailed(f"cannot run {sys.executable}: {error.strerror or error}") from None
+
+
+def sandbox_env(root: str) -> dict[str, str]:
+    """This process's environment without anything that points git elsewhere, plus the
+    sandbox's identity and its own git config (no system config, no global hooks)."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(_FOREIGN_PREFIXES) and name not in _FOREIGN_NAMES
+    }
+    config = os.path.join(root, "gitconfig")
+    env.update(IDENTITY, GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=config, NO_COLOR="1")
+    return env
+
+
+def build(sandbox: Sandbox, scenario: Scenario) -> None:
+    """v1.0.0 released with the fault in it, develop ahead of it, pushed to a bare origin."""
+    write_file(os.path.join(sandbox.root, "gitconfig"), GIT_CONFIG)
+    sandbox.git_ok("init", "-q", "--bare", sandbox.origin, repo=sandbox.root)
+    sandbox.git_ok("init", "-q", "-b", "main", sandbox.app, repo=sandbox.root)
+    sandbox.write(APP)
+    sandbox.commit("feat: the shop service and its tests")
+    sandbox.write(scenario.fault)
+    sandbox.commit(scenario.fault_message)
+    sandbox.git_ok("tag", "-a", "-m", f"Release {RELEASE}", RELEASE)
+    sandbox.git_ok("switch", "-q", "-c", "develop")
+    sandbox.write({"app/reports.py": '"""Sales reports: not released yet."""\n'})
+    sandbox.commit("feat(reports): sales reports")
+    sandbox.git_ok("switch", "-q", "main")
+    sandbox.git_ok("remote", "add", "origin", sandbox.origin)
+    sandbox.git_ok("push", "-q", "origin", "main", "develop", RELEASE)
+    sandbox.git_ok("fetch", "-q", "origin")
+    install_commit_msg_hook(sandbox)
+
+
+def install_commit_msg_hook(sandbox: Sandbox) -> None:
+    """The guard the drill shows firing: the commit-msg hook, as a team would install it."""
+    hooks = sandbox.git_ok("rev-parse", "--git-path", "hooks").strip()
+    path = os.path.join(sandbox.app, hooks, "commit-msg")
+    command = shlex.join([sys.executable, "-m", "hotfix_guard", "hook", "commit-message"])
+    write_file(path, f'#!/bin/sh\nexec {command} "$1"\n')
+    os.chmod(path, 0o755)
+
+
+def write_file(path: str, content: str) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(content)
+
+
+class Drill:
+    """Runs the steps in order, timing each, and stops at the first that goes wrong."""
+
+    def __init__(self, sandbox: Sandbox, scenario: Scenario):
+        self.sandbox = sandbox
+        self.scenario = scenario
+        self.severity = LEVELS[scenario.severity]
+        self.steps: list[Step] = []
+        self.clock: float | None = None  # when start ran: the budget's clock
+
+    def plan(self) -> list[tuple[str, str]]:
+        scenario = self.scenario
+        start = shlex.join(["start", "--severity", scenario.severity, "--summary", scenario.summary])
+        return [
+            ("triage", "hotfix-guard status"),
+            ("start", f"hotfix-guard {start}"),
+            ("fix", f"edit {', '.join([*scenario.fix, scenario.test_file])} (the fix and its regression test)"),
+            ("guard", "git commit -m 'quick fix'  (no HOTFIX: the commit-msg hook must reject it)"),
+            ("commit", f"git commit -m {shlex.quote(scenario.fix_message)}"),
+            ("validate", "hotfix-guard validate"),
+            ("finish", "hotfix-guard finish --push"),
+            ("review", f"hotfix-guard review {HOTFIX_TAG} --output {self.sandbox.review}"),
+        ]
+
+    def run(self) -> bool:
+        plan = self.plan()
+        for number, (key, shown) in enumerate(plan, 1):
+            say(f"[{number}/{len(plan)}] {key}: {shown}")
+            began = time.monotonic()
+            if key == "start":
+                self.clock = began
+            try:
+                note = getattr(self, f"step_{key}")()
+            except StepFailed as failure:
+                self.record(key, False, began, str(failure))
+                return False
+            self.record(key, True, began, note)
+        return True
+
+    def record(self, key: str, ok: bool, began: float, note: str) -> None:
+        now = time.monotonic()
+        step = Step(key, ok, now - began, note)
+        self.steps.append(step)
+        budget = f"; {self.elapsed_text(now)}" if self.clock is not None else ""
+        say(f"      {'ok' if ok else 'FAILED'} in {seconds_text(step.seconds)}{budget}" + (f": {note}" if note else ""))
+
+    def elapsed_text(self, now: float) -> str:
+        assert self.clock is not None
+        elapsed = now - self.clock
+        within = "over" if self.severity.over_budget(elapsed) else "within"
+        return f"{seconds_text(elapsed)} since start, {within} the {self.severity.budget} budget"
+
+    def command(self, *args: str, expect: int = 0, show: int = 8) -> str:
+        result = self.sandbox.hotfix_guard(*args)
+        output = (result.stdout + result.stderr).rstrip("\n")
+        lines = output.splitlines()
+        for line in lines[:show]:
+            say(f"      | {line}")
+        if len(lines) > show:
+            say(f"      | ... {len(lines) - show} more lines")
+        if result.returncode != expect:
+            last = lines[-1] if lines else "no output"
+            raise StepFailed(f"exit code {result.returncode}, expected {expect}: {last}")
+        return output
+
+    def step_triage(self) -> str:
+        output = self.command("status")
+        if f"Production: {RELEASE}" not in output:
+            raise StepFailed(f"status did not show {RELEASE} in production")
+        return f"{RELEASE} is in production"
+
+    def step_start(self) -> str:
+        self.command("start", "--severity", self.scenario.severity, "--summary", self.scenario.summary)
+        return f"on {HOTFIX_BRANCH}, severity {self.scenario.severity} (budget {self.severity.budget})"
+
+    def step_fix(self) -> str:
+        self.sandbox.write(self.scenario.fix)
+        with open(os.path.join(self.sandbox.app, self.scenario.test_file), "a", encoding="utf-8") as handle:
+            handle.write(self.scenario.test)
+        self.sandbox.git_ok("add", "-A")
+        return f"{len(self.scenario.fix) + 1} files staged"
+
+    def step_guard(self) -> str:
+        result = self.sandbox.git("commit", "-q", "-m", "quick fix")
+        said = " ".join(result.text().split() + gitrepo.decode(result.stderr).split())
+        if result.returncode == 0:
+            raise StepFailed("the commit without HOTFIX was accepted: the guard did not fire")
+        if "HOTFIX" not in said:
+            raise StepFailed(f"the commit failed for another reason: {result.error_line()}")
+        for line in gitrepo.decode(result.stderr).strip().splitlines()[:3]:
+            say(f"      | {line}")
+        return "the commit without HOTFIX was rejected, as it should be"
+
+    def step_commit(self) -> str:
+        result = self.sandbox.git("commit", "-q", "-m", self.scenario.fix_message)
+        if result.returncode != 0:
+            raise StepFailed(f"the fix could not be committed: {result.error_line()}")
+        return "the commit-msg hook accepted it"
+
+    def step_validate(self) -> str:
+        self.command("validate")
+        return "every check passed"
+
+    def step_finish(self) -> str:
+        self.command("finish", "--push")
+        return f"merged into main (--no-ff), tagged {HOTFIX_TAG}, merged back into develop, pushed"
+
+    def step_review(self) -> str:
+        self.command("review", HOTFIX_TAG, "--output", self.sandbox.review)
+        with open(self.sandbox.review, encoding="utf-8") as handle:
+            text = handle.read()
+        duration = next((line for line in text.splitlines() if line.startswith("| Duration |")), "")
+        if not duration:
+            raise StepFailed("the review has no duration")
+        say(f"      | {duration}")
+        return f"{text.count(chr(10))} lines of Markdown"
+
+    def scorecard(self) -> str:
+        passed = len(self.steps) == len(self.plan()) and all(step.ok for step in self.steps)
+        lines = ["", f"Scorecard: {self.scenario.name} (severity {self.severity.name}, budget {self.severity.budget})"]
+        for step in self.steps:
+            lines.append(f"  {'ok    ' if step.ok else 'FAILED'}  {step.title:<9} {seconds_text(step.seconds):>8}")
+        for key, _ in self.plan()[len(self.steps) :]:
+            lines.append(f"  {'-':<6}  {key:<9} {'not run':>8}")
+        guard = any(step.title == "guard" and step.ok for step in self.steps)
+        lines.append(f"  guard fired: {'yes, a commit without HOTFIX was rejected' if guard else 'no'}")
+        if passed:
+            total = sum(step.seconds for step in self.steps[1:])
+            lines.append(f"  start to review: {seconds_text(total)}, {self.severity.verdict(total)}")
+        lines.append(
+            f"  result: {'PASSED' if passed else 'FAILED'} ({sum(s.ok for s in self.steps)}/{len(self.plan())} steps)"
+        )
+        return "\n".join(lines)
+
+
+def seconds_text(seconds: float) -> str:
+    return f"{seconds:.1f} s" if seconds < 60 else format_duration(seconds)
+
+
+def say(text: str) -> None:
+    write(text + "\n")
+
+
+def drill(scenario_name: str, keep: bool) -> int:
+    """Run the drill for SCENARIO_NAME in a new sandbox; 0 when every step went as it should."""
+    import shutil
+    import tempfile
+
+    scenario = SCENARIOS[scenario_name]
+    root = tempfile.mkdtemp(prefix="hotfix-guard-drill-")
+    try:
+        sandbox = Sandbox(root)
+        severity = LEVELS[scenario.severity]
+        say(f"hotfix-guard drill: {scenario.name}: {scenario.summary}")
+        say(f"Severity {severity.name} ({severity.meaning}): budget {severity.budget}, approval: {severity.approval}")
+        say(f"Sandbox: {root} ({'kept' if keep else 'removed at the end'}); your repository is not touched.")
+        build(sandbox, scenario)
+        say(f"Released {RELEASE} with the fault in it ({scenario.fault_message}); develop is one commit ahead.\n")
+        run = Drill(sandbox, scenario)
+        passed = run.run()
+        say(run.scorecard())
+    except KeyboardInterrupt:
+        say(f"\nInterrupted; {'the sandbox is kept' if keep else 'removing the sandbox'}.")
+        return EXIT_INTERRUPTED
+    finally:
+        if keep:
+            say(f"\nThe sandbox is kept: {root}  (its repository: {os.path.join(root, 'shop')})")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+    return EXIT_OK if passed else EXIT_FAILED

@@ -1,0 +1,220 @@
+"""`hotfix-guard status`: triage at a glance, from the repository alone.
+
+What is in production (the highest release tag, and when it was tagged), what main holds
+since then, where you are, how the hotfix you are on stands against its checks and its
+severity's time budget, and which hotfix branches are still open here or on the remote.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from hotfix_guard.branches import HOTFIX, classify
+from hotfix_guard.errors import HotfixGuardError
+from hotfix_guard.flow.common import release_tags
+from hotfix_guard.incident import find_incident, tag_time
+from hotfix_guard.model import ERROR, WARNING
+from hotfix_guard.severity import format_duration
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from hotfix_guard.config import Config
+    from hotfix_guard.flow.common import Repo
+    from hotfix_guard.incident import Incident
+
+MAX_LISTED = 10  # commits on main listed one a line; the rest are counted
+
+
+def gather(repo: Repo, config: Config, now: datetime | None = None) -> dict[str, object]:
+    """Every fact status shows, as plain data (what --format json prints)."""
+    moment = now or datetime.now(timezone.utc)
+    releases = release_tags(repo, config.tag_prefix)
+    production = None
+    if releases:
+        version, tag = releases[-1]
+        tagged = tag_time(repo, tag)
+        production = {"tag": tag, "version": str(version), "tagged_at": _iso(tagged)}
+    current = repo.current_branch()
+    is_hotfix = current is not None and classify(current, config) == HOTFIX
+    hotfix = _hotfix(repo, config, current, moment) if is_hotfix and current is not None else None
+    return {
+        "production": production,
+        "main": _main_since(repo, config, production["tag"] if production else None),
+        "current_branch": {
+            "name": current,
+            "hotfix": is_hotfix,
+            "base": hotfix.get("base") if hotfix else None,
+        },
+        "hotfix": hotfix,
+        "open_hotfix_branches": _open_branches(repo, config),
+        "now": _iso(moment),
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z") if moment else None
+
+
+def _main_since(repo: Repo, config: Config, tag: str | None) -> dict[str, object]:
+    main = config.main_branch
+    if repo.sha(f"refs/heads/{main}") is None:
+        return {"branch": main, "exists": False, "commits_since_release": None, "commits": []}
+    since = [f"refs/tags/{tag}..refs/heads/{main}"] if tag else [f"refs/heads/{main}"]
+    count = int(repo.git("rev-list", "--count", *since, "--").strip())
+    lines = repo.git("log", f"-{MAX_LISTED}", "--format=%h%x1f%s", *since, "--").splitlines()
+    commits = [{"sha": sha, "subject": subject} for sha, _, subject in (line.partition("\x1f") for line in lines)]
+    return {"branch": main, "exists": True, "commits_since_release": count, "commits": commits}
+
+
+def _hotfix(repo: Repo, config: Config, branch: str, now: datetime) -> dict[str, object]:
+    try:
+        incident = find_incident(repo, config, branch)
+    except HotfixGuardError as error:
+        return {"branch": branch, "base": None, "error": str(error)}
+    return _hotfix_facts(incident, now)
+
+
+def _hotfix_facts(incident: Incident, now: datetime) -> dict[str, object]:
+    change, report = incident.change, incident.report
+    assert change is not None and report is not None
+    severity = incident.severity
+    elapsed = incident.duration(now) if incident.started_at is not None else None
+    return {
+        "branch": incident.branch,
+        "base": incident.base,
+        "state": incident.state,
+        "change": {
+            "files": len(change.files),
+            "lines": sum(file.lines for file in change.files),
+            "commits": len(change.commits),
+        },
+        "checks": [
+            {
+                "id": result.check,
+                "status": result.status,
+                "reason": result.reason or None,
+                "findings": [f.message for f in report.findings if f.check == result.check],
+            }
+            for result in report.results
+        ],
+        "errors": report.count(ERROR),
+        "warnings": report.count(WARNING),
+        "severity": severity.name if severity else None,
+        "summary": incident.summary,
+        "started_at": _iso(incident.started_at),
+        "elapsed_seconds": int(elapsed) if elapsed is not None else None,
+        "budget_minutes": [severity.min_minutes, severity.max_minutes] if severity else None,
+        "over_budget": severity.over_budget(elapsed) if severity and elapsed is not None else None,
+    }
+
+
+def _open_branches(repo: Repo, config: Config) -> list[dict[str, object]]:
+    """Hotfix branches, local or on the remote, whose head is not merged into main yet."""
+    main = f"refs/heads/{config.main_branch}"
+    merged_filter = [f"--no-merged={main}"] if repo.sha(main) is not None else []
+    output = repo.git("for-each-ref", "--format=%(refname)", *merged_filter, "refs/heads/", "refs/remotes/")
+    found: dict[str, list[str]] = {}
+    remote_prefix = f"refs/remotes/{config.remote}/"
+    for ref in output.splitlines():
+        if ref.startswith("refs/heads/"):
+            name, where = ref[len("refs/heads/") :], "local"
+        elif ref.startswith(remote_prefix):
+            name, where = ref[len(remote_prefix) :], config.remote
+        else:
+            continue
+        if name != "HEAD" and classify(name, config) == HOTFIX:
+            found.setdefault(name, []).append(where)
+    return [{"branch": name, "where": where} for name, where in sorted(found.items())]
+
+
+def render_json(facts: dict[str, object]) -> str:
+    return json.dumps(facts, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_text(facts: dict[str, object]) -> str:
+    lines = [*_production_lines(facts), *_main_lines(facts), *_current_lines(facts)]
+    lines += _open_lines(facts)
+    return "\n".join(lines) + "\n"
+
+
+def _production_lines(facts: dict[str, object]) -> list[str]:
+    production = facts["production"]
+    if not isinstance(production, dict):
+        return ["Production: no release tag yet"]
+    return [f"Production: {production['tag']} (tagged {_readable(production['tagged_at'])})"]
+
+
+def _main_lines(facts: dict[str, object]) -> list[str]:
+    main = facts["main"]
+    assert isinstance(main, dict)
+    if not main["exists"]:
+        return [f"Main: there is no branch {main['branch']!r} (set main-branch in the config)"]
+    count = main["commits_since_release"]
+    assert isinstance(count, int) and isinstance(main["commits"], list)
+    since = "since the release" if facts["production"] else "in all"
+    lines = [f"Main ({main['branch']}): {_plural(count, 'commit')} {since}" + (":" if count else "")]
+    lines += [f"  {commit['sha']} {commit['subject']}" for commit in main["commits"]]
+    if count > len(main["commits"]):
+        lines.append(f"  and {count - len(main['commits'])} more")
+    return lines
+
+
+def _current_lines(facts: dict[str, object]) -> list[str]:
+    current = facts["current_branch"]
+    assert isinstance(current, dict)
+    if current["name"] is None:
+        return ["Current branch: none (detached HEAD)"]
+    if not current["hotfix"]:
+        return [f"Current branch: {current['name']} (not a hotfix branch)"]
+    hotfix = facts["hotfix"]
+    assert isinstance(hotfix, dict)
+    if "error" in hotfix:
+        return [f"Current branch: {current['name']} (hotfix branch; {hotfix['error']})"]
+    lines = [f"Current branch: {current['name']} (hotfix branch, base {hotfix['base']}, {hotfix['state']})"]
+    change = hotfix["change"]
+    assert isinstance(change, dict)
+    counts = ", ".join(_plural(change[key], key.rstrip("s")) for key in ("files", "lines", "commits"))
+    lines.append(f"  Change: {counts}")
+    lines += _severity_lines(hotfix)
+    assert isinstance(hotfix["checks"], list)
+    for check in hotfix["checks"]:
+        reason = f" {check['reason']}" if check["reason"] else ""
+        lines.append(f"  {check['status']:<8} [{check['id']}]{reason}")
+        lines += [f"           {finding}" for finding in check["findings"]]
+    return lines
+
+
+def _plural(count: object, noun: str) -> str:
+    return f"{count} {noun}{'s' * (count != 1)}"
+
+
+def _severity_lines(hotfix: dict[str, object]) -> list[str]:
+    from hotfix_guard.severity import level
+
+    lines = [f"  Summary: {hotfix['summary']}"] if hotfix["summary"] else []
+    severity = level(hotfix["severity"])
+    elapsed = hotfix["elapsed_seconds"]
+    started = f"started {_readable(hotfix['started_at'])}" if hotfix["started_at"] else "no start record"
+    if severity is None:
+        lines.append(f"  Severity: not recorded ({started}; record it with start --severity LEVEL)")
+    elif isinstance(elapsed, int):
+        lines.append(
+            f"  Severity: {severity.name} ({severity.meaning}; approval: {severity.approval}); {started}, "
+            f"elapsed {format_duration(elapsed)}: {severity.verdict(elapsed)}"
+        )
+    return lines
+
+
+def _open_lines(facts: dict[str, object]) -> list[str]:
+    branches = facts["open_hotfix_branches"]
+    assert isinstance(branches, list)
+    if not branches:
+        return ["Open hotfix branches: none"]
+    return ["Open hotfix branches (not merged into main):"] + [
+        f"  {entry['branch']} ({', '.join(entry['where'])})" for entry in branches
+    ]
+
+
+def _readable(iso: object) -> str:
+    return str(iso).replace("T", " ").replace("Z", " UTC") if iso else "at an unknown time"

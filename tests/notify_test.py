@@ -1,0 +1,133 @@
+"""`hotfix-guard notify` for both audiences: values from the repository filled in, the
+rest visible placeholders, templates from files named in config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import GitRepo, run_cli
+from incidents import FIX, LOG, finished, in_progress
+
+
+def config(repo: GitRepo, text: str) -> None:
+    """Config that lives outside the work tree, so the hotfix's change stays as it is."""
+    repo.write(".git/guard.toml", text)
+
+
+def notify(repo: GitRepo, *args: str) -> str:
+    options = ["--config", str(repo.path / ".git/guard.toml")] if (repo.path / ".git/guard.toml").exists() else []
+    result = run_cli(repo, *options, "notify", *args)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_team_message_while_in_progress(released: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    shas = in_progress(released, monkeypatch)
+    assert notify(released, "--team").splitlines() == [
+        "Subject: [HOTFIX CRITICAL] Login accepts empty tokens",
+        "",
+        "Team, a hotfix is under way.",
+        "",
+        "Issue: Login accepts empty tokens",
+        "Severity: critical: complete service failure (budget 15-30 min; approval: release manager)",
+        "Impact: <fill in: impact>",
+        "Timeline: started 2026-01-02 10:00 UTC; ETA 2026-01-02 10:30 UTC at the latest (critical: 15-30 min from the start)",
+        "Version: 1.2.3 → 1.2.4",
+        "",
+        "Details:",
+        "- hotfix/v1.2.4 from v1.2.3 (in progress)",
+        "- 2 commits, 2 files, 4 lines changed:",
+        f"  - {shas['first'][:10]} {FIX}",
+        f"  - {shas['second'][:10]} {LOG}",
+        "",
+        "Next steps:",
+        "1. Approval of the fix on hotfix/v1.2.4: release manager",
+        "2. hotfix-guard validate",
+        "3. hotfix-guard finish --push",
+        "4. Tell users once released: hotfix-guard notify --users v1.2.4",
+    ]
+
+
+def test_users_notice_after_release_with_configured_install_command(
+    released: GitRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    finished(released, monkeypatch, tmp_path)
+    config(released, '[notify]\ninstall-command = "pip install -U shop"\n')
+    assert notify(released, "--users", "v1.2.4").splitlines() == [
+        "Subject: Fixed in 1.2.4: Login accepts empty tokens",
+        "",
+        "What happened: Login accepts empty tokens",
+        "Affected versions: < 1.2.4 (every version before 1.2.4)",
+        "Fixed in: 1.2.4 (released 2026-01-02 10:20 UTC)",
+        "How to update: pip install -U shop",
+    ]
+
+
+def test_team_message_after_release_says_released_and_what_next(
+    released: GitRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    finished(released, monkeypatch, tmp_path)
+    text = notify(released, "--team", "hotfix/v1.2.4")
+    assert "Timeline: started 2026-01-02 10:00 UTC; released 2026-01-02 10:20 UTC\n" in text
+    assert "2. Tell users: hotfix-guard notify --users v1.2.4\n" in text
+
+
+def test_unknown_values_are_visible_placeholders(hotfix: GitRepo) -> None:
+    users = notify(hotfix, "--users")
+    assert "What happened: <fill in: what happened>\n" in users
+    assert "Fixed in: 1.2.4 (not released yet)\n" in users
+    assert "How to update: <fill in: how to update, e.g. pip install -U NAME>\n" in users
+    team = notify(hotfix, "--team")
+    assert "Subject: [HOTFIX <fill in: severity>] <fill in: issue summary>\n" in team
+    assert "; ETA <fill in: ETA>\n" in team
+
+
+def test_template_file_named_in_config_replaces_the_built_in(hotfix: GitRepo) -> None:
+    hotfix.write(".git/users.txt", "$new_version is out ($$0): $install_command\n")
+    config(hotfix, '[notify]\ninstall-command = "npm install -g shop@latest"\nusers-template = ".git/users.txt"\n')
+    assert notify(hotfix, "--users") == "1.2.4 is out ($0): npm install -g shop@latest\n"
+
+
+@pytest.mark.parametrize(
+    ("template", "fragment"),
+    [
+        (
+            None,
+            "names '.git/missing.txt', which cannot be read (No such file or directory); create it or remove the key",
+        ),
+        ("Hello $nobody\n", "uses $nobody, which notify does not fill; use: $branch,"),
+        ("Costs 5$\n", "has a misplaced $"),
+        (b"\xff\xfe\n", "which is not valid UTF-8"),
+    ],
+)
+def test_bad_template_is_a_one_line_error(hotfix: GitRepo, template: str | bytes | None, fragment: str) -> None:
+    name = ".git/missing.txt" if template is None else ".git/team.txt"
+    if template is not None:
+        hotfix.write(name, template)
+    config(hotfix, f'[notify]\nteam-template = "{name}"\n')
+    result = run_cli(hotfix, "--config", str(hotfix.path / ".git/guard.toml"), "notify", "--team")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("hotfix-guard: error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert "'notify.team-template' in " in result.stderr and fragment in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        ([], "give one of --team and --users"),
+        (["--team", "--users"], "give one of --team and --users"),
+        (["--team", "nope"], "'nope' is neither a branch nor a tag here"),
+        (["--users", "v1.2.3"], "v1.2.3 is not a hotfix release"),
+    ],
+)
+def test_bad_input_is_a_one_line_error(hotfix: GitRepo, args: list[str], fragment: str) -> None:
+    result = run_cli(hotfix, "notify", *args)
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1 and fragment in result.stderr, result.output
+
+
+def test_unknown_notify_key_is_a_config_error(hotfix: GitRepo) -> None:
+    config(hotfix, '[notify]\ninstall = "pip"\n')
+    result = run_cli(hotfix, "--config", str(hotfix.path / ".git/guard.toml"), "notify", "--users")
+    assert result.exit_code == 2
+    assert "unknown key 'notify.install'" in result.stderr and "install-command" in result.stderr
