@@ -307,7 +307,7 @@ def build(sandbox: Sandbox, scenario: Scenario) -> None:
     write_file(os.path.join(sandbox.root, "gitconfig"), GIT_CONFIG)
     sandbox.git_ok("init", "-q", "--bare", sandbox.origin, repo=sandbox.root)
     sandbox.git_ok("init", "-q", "-b", "main", sandbox.app, repo=sandbox.root)
-    sandbox.write(APP)
+    sandbox.write({**APP, ".hotfix-guard.toml": drill_config()})
     sandbox.commit("feat: the shop service and its tests")
     sandbox.write(scenario.fault)
     sandbox.commit(scenario.fault_message)
@@ -320,6 +320,21 @@ def build(sandbox: Sandbox, scenario: Scenario) -> None:
     sandbox.git_ok("push", "-q", "origin", "main", "develop", RELEASE)
     sandbox.git_ok("fetch", "-q", "origin")
     install_commit_msg_hook(sandbox)
+
+
+def has_pytest() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("pytest") is not None
+
+
+def drill_config() -> str:
+    """The sandbox's config: its tests run with this Python; without pytest, focused tests are off."""
+    if has_pytest():
+        import json
+
+        return f"[focused-tests]\npython = {json.dumps(sys.executable)}\n"
+    return '[focused-tests]\nseverity = "off"  # pytest is not installed beside hotfix-guard\n'
 
 
 def install_commit_msg_hook(sandbox: Sandbox) -> None:
@@ -437,8 +452,11 @@ class Drill:
         return "the commit-msg hook accepted it"
 
     def step_validate(self) -> str:
-        self.command("validate")
-        return "every check passed"
+        output = self.command("validate")
+        if not has_pytest():
+            return "every check passed; focused tests were off (pip install pytest to include them)"
+        ran = next((line.split("] ", 1)[1] for line in output.splitlines() if "[focused-tests]" in line), "")
+        return f"every check passed; focused tests: {ran}" if ran else "every check passed"
 
     def step_finish(self) -> str:
         self.command("finish", "--push")

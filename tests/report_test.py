@@ -16,7 +16,7 @@ from hotfix_guard.versions import Version
 BRANCH_ERROR = (
     "'hotfix/v1.3.0' does not follow its base v1.2.3: the next patch is v1.2.4; rename it: git branch -m hotfix/v1.2.4"
 )
-SKIPPED = "skipped [focused-tests] the focused tests were not selected for this change"
+SKIPPED = "skipped [focused-tests] not run here (hotfix-guard tests runs them)"
 SUMMARY = "hotfix-guard validate failed: 1 error, 0 warnings on hotfix/v1.3.0 since v1.2.3 (1 commit, 1 file)"
 
 

@@ -106,7 +106,7 @@ def test_change_section_lists_files_lines_commits_and_checks(
         "| diff-size | passed |  |",
         "| commit-message | passed |  |",
         "| scope | passed |  |",
-        "| focused-tests | skipped | not available in this version of hotfix-guard yet |",
+        "| focused-tests | skipped | not run here (hotfix-guard tests runs them) |",
     ]
 
 

@@ -92,7 +92,7 @@ def test_on_a_hotfix_branch_shows_change_checks_and_budget(released: GitRepo, mo
         "elapsed 25 min: within budget, 5 min left (critical: 15-30 min)",
     ]
     assert "  passed   [commit-message]" in lines
-    assert "  skipped  [focused-tests] not available in this version of hotfix-guard yet" in lines
+    assert "  skipped  [focused-tests] not run here (hotfix-guard tests runs them)" in lines
 
 
 def test_over_budget_is_said(released: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,7 +19,7 @@ def skip_reason(change: Change) -> str | None:
     """Why the check has nothing to run (the project has no tests hotfix-guard can find)."""
     focus = change.focus
     if focus is None:
-        return "the focused tests were not selected for this change"
+        return "not run here (hotfix-guard tests runs them)"
     if focus.result is None:
         return "no tests found (no test_*.py or *_test.py files; for other runners set [focused-tests] test-command)"
     return None
