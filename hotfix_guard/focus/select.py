@@ -108,6 +108,8 @@ def select(context: Context) -> Selection:
     suite = discover.find_suite(context.top, tracked)
     test_map = testmap.load(context.git_dir, context.base_sha)
     selection = Selection(suite, test_map, config.critical_pattern.pattern)
+    if not suite.files and not config.test_command:
+        return selection  # no tests to select from: the check says so
     changed = gitrepo.changed_paths(context.base_sha, context.head, context.top)
     sources = _sort_changes(context, changed, selection)
     if not config.test_command:
