@@ -134,7 +134,7 @@ def _hooks(diagnosis: Diagnosis, where: HooksDir) -> None:
     if any(found in (OURS, OURS_OUTDATED) for found in owners.values()) or any(
         found == OTHER and "hotfix-guard" in _head(where.hook(t)) for t, found in owners.items()
     ):
-        _command_on_path(diagnosis)
+        _command_on_path(diagnosis, where.top)
     elif framework:
         rev = _framework_rev(where.top)
         pinned = f" (rev: {rev})" if rev else ""
@@ -189,13 +189,16 @@ def _head(path: str) -> str:
         return ""
 
 
-def _command_on_path(diagnosis: Diagnosis) -> None:
-    """The shims call `hotfix-guard` from PATH (else `python3 -m hotfix_guard`): which version is that?"""
+def _command_on_path(diagnosis: Diagnosis, top: str) -> None:
+    """The shims call `hotfix-guard` from PATH (else `python3 -m hotfix_guard`): which version is that?
+
+    Asked from the top of the work tree, where git runs hooks (python -c imports from there).
+    """
     here = os.path.dirname(os.path.abspath(sys.executable))
     ours_on_path = f'export PATH="{here}:$PATH"' if os.path.exists(os.path.join(here, "hotfix-guard")) else None
     found = shutil.which("hotfix-guard")
     if found is None:
-        fallback = _python_fallback()
+        fallback = _python_fallback(top)
         if fallback is None:
             diagnosis.lines.append("hotfix-guard on PATH: not found, and no python3 -m hotfix_guard either")
             diagnosis.problem(
@@ -213,7 +216,7 @@ def _command_on_path(diagnosis: Diagnosis) -> None:
                     ours_on_path or "pip install --upgrade hotfix-guard",
                 )
         return
-    version = _version_of([found, "--version"])
+    version = _version_of([found, "--version"], top)
     diagnosis.lines.append(f"hotfix-guard on PATH: {found}, version {version or 'unknown'} (this is {__version__})")
     if version != __version__:
         diagnosis.problem(
@@ -222,22 +225,22 @@ def _command_on_path(diagnosis: Diagnosis) -> None:
         )
 
 
-def _python_fallback() -> tuple[str, str] | None:
+def _python_fallback(top: str) -> tuple[str, str] | None:
     for python in ("python3", "python"):
         path = shutil.which(python)
         if path is not None:
-            version = _version_of([path, "-c", "import hotfix_guard; print(hotfix_guard.__version__)"])
+            version = _version_of([path, "-c", "import hotfix_guard; print(hotfix_guard.__version__)"], top)
             if version is not None:
                 return python, version
     return None
 
 
-def _version_of(argv: list[str]) -> str | None:
+def _version_of(argv: list[str], cwd: str) -> str | None:
     """The last word a version command prints (`hotfix-guard, version 0.1.0` → 0.1.0)."""
     import subprocess
 
     try:
-        result = subprocess.run(argv, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+        result = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired):
         return None
     words = result.stdout.split()

@@ -118,6 +118,13 @@ def parse_hook_types(text: str) -> list[str]:
 def install_hooks(repo: str | None, hook_types: list[str], force: bool) -> list[str]:
     """Install the shims; returns what was done, a line each. Refuses before any change."""
     where = hooks_dir(repo)
+    try:
+        return _install(where, hook_types, force)
+    except OSError as error:
+        raise RepoError(f"cannot install hooks in {where.path}: {error.strerror or error}") from None
+
+
+def _install(where: HooksDir, hook_types: list[str], force: bool) -> list[str]:
     blocked = [reason for hook_type in hook_types if (reason := _in_the_way(where.hook(hook_type), force))]
     if blocked:
         fix = (
@@ -178,6 +185,13 @@ def _write_executable(path: str, text: str) -> None:
 def uninstall_hooks(repo: str | None) -> list[str]:
     """Remove the shims we installed and put back what --force moved aside; a line each."""
     where = hooks_dir(repo)
+    try:
+        return _uninstall(where)
+    except OSError as error:
+        raise RepoError(f"cannot remove hooks from {where.path}: {error.strerror or error}") from None
+
+
+def _uninstall(where: HooksDir) -> list[str]:
     done = []
     for hook_type in HOOK_TYPES:
         path = where.hook(hook_type)

@@ -165,3 +165,11 @@ def test_shim_falls_back_to_python_m(hotfix: GitRepo, tmp_path: Path) -> None:
     message = hotfix.write(".git/COMMIT_EDITMSG", "quick fix\n")
     result = run_shim(hotfix, "commit-msg", f"{python_only}{os.pathsep}/usr/bin{os.pathsep}/bin", str(message))
     assert result.returncode == 1 and "[commit-message] missing the hotfix token" in result.stderr
+
+
+def test_hooks_path_that_is_a_file_is_a_one_line_error(released: GitRepo) -> None:
+    released.write("not-a-dir")
+    released.git("config", "core.hooksPath", "not-a-dir")
+    result = run_cli(released, "install-hooks")
+    assert result.exit_code == 2
+    assert result.output == f"hotfix-guard: error: cannot install hooks in {released.path / 'not-a-dir'}: File exists\n"
