@@ -252,7 +252,7 @@ class Push:
         old = update.old_remote
         if old is None:
             return []  # a new branch
-        result = gitrepo.run_git(["merge-base", "--is-ancestor", old, update.local_sha])
+        result = gitrepo.run_git(["merge-base", "--is-ancestor", "--end-of-options", old, update.local_sha])
         if result.returncode == 0:
             return []
         if result.returncode == 1:
