@@ -328,6 +328,8 @@ def hook(opts: Options, name: str, args: tuple[str, ...]) -> int:
 
     Passes silently on branches that are not hotfix branches. pre-commit stage: the change
     plus what is staged; pre-push stage: what is pushed; commit-msg: the message file.
+    The git hook shims run `hook pre-commit`, `hook commit-msg FILE` and
+    `hook pre-push REMOTE URL` (git's ref lines on standard input: every pushed ref).
     """
     from hotfix_guard.hooks import main as run_hook
 
