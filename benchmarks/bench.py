@@ -15,9 +15,11 @@ Rounds interleave every command (the machines are noisy: a ratio only means
 something between runs taken side by side); the first round is a warm-up and is
 dropped; a ratio is the median over rounds of that round's command / floor.
 
-  commit-msg hook   target <= 2.0x its floor
-  branch-name hook  target <= 2.0x its floor
-  validate          target <= 1.5x its floor, peak RSS < 100 MiB
+  commit-msg hook    target <= 2.0x its floor
+  branch-name hook   target <= 2.0x its floor
+  pre-push (branch)  target <= 2.0x its floor: a push of an ordinary branch
+  pre-push (hotfix)  target <= 1.5x its floor: a push of the hotfix branch
+  validate           target <= 1.5x its floor, peak RSS < 100 MiB
 
 Run it with the python of the venv where hotfix-guard is installed: the console
 script is looked up next to sys.executable. Exit 0 once measured, even if a
@@ -27,6 +29,7 @@ target is missed; exit 1 if a command misbehaves (wrong exit code, traceback).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -49,6 +52,9 @@ HOOKS_YAML = Path(__file__).resolve().parents[1] / ".pre-commit-hooks.yaml"
 BIN = Path(sys.executable).parent  # unresolved: a venv's python links out of it
 PYTHON_FLOOR = [sys.executable, "-c", "pass"]
 COMMIT_MESSAGE = "fix(core): HOTFIX - stop token bypass\n"
+PUSH_ARGS = ["hook", "pre-push", "origin", "https://example.com/app.git"]
+ORDINARY_BRANCH = "feature/search-speedup"
+ZERO = "0" * 40
 RSS_LIMIT_MIB = 100
 
 SEED = 20240601
@@ -286,6 +292,7 @@ class Command:
     floor_times: list[float] = field(default_factory=list)
     peak_kib: int = 0
     git_peak_kib: int = 0
+    stdin: bytes = b""  # what the command reads (a pre-push hook: git's ref lines)
 
     def ratio(self) -> float:
         # Paired by round: both sides of a pair saw the machine in the same state.
@@ -334,18 +341,32 @@ def load_commands() -> list[Command]:
     return [
         Command("commit-msg hook", console_script(message), 2.0),
         Command("branch-name hook", console_script(branch), 2.0),
+        Command("pre-push (branch)", console_script(["hotfix-guard", *PUSH_ARGS]), 2.0),
+        Command("pre-push (hotfix)", console_script(["hotfix-guard", *PUSH_ARGS]), 1.5),
         Command("validate", console_script(["hotfix-guard", "validate"]), 1.5),
     ]
+
+
+def set_push_input(commands: list[Command], repo: Path, env: dict[str, str]) -> None:
+    """What git would give the pre-push hook: a new ordinary branch at main, or the hotfix branch."""
+    git(["branch", "-f", ORDINARY_BRANCH, "main"], repo, env)
+    pushed = {
+        "pre-push (branch)": f"refs/heads/{ORDINARY_BRANCH}",
+        "pre-push (hotfix)": git(["symbolic-ref", "HEAD"], repo, env),
+    }
+    for cmd in commands:
+        if cmd.name in pushed:
+            ref = pushed[cmd.name]
+            sha = git(["rev-parse", ref], repo, env)
+            cmd.stdin = f"{ref} {sha} {ref} {ZERO}\n".encode()
 
 
 def trace(cmd: Command, repo: Path, env: dict[str, str], log: Path) -> None:
     """Run once with the git trace on: check the exit code, record the floor."""
     log.unlink(missing_ok=True)
     traced = {**env, "HOTFIX_GUARD_TRACE_GIT": str(log)}
-    result = subprocess.run(
-        cmd.argv, cwd=repo, env=traced, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False
-    )
-    cmd.output = (result.stdout + result.stderr).strip()
+    result = subprocess.run(cmd.argv, cwd=repo, env=traced, input=cmd.stdin, capture_output=True, check=False)
+    cmd.output = (result.stdout + result.stderr).decode(errors="replace").strip()
     if result.returncode != 0 or "Traceback (most recent call" in cmd.output:
         argv, code = shlex.join(cmd.argv), result.returncode
         raise MisbehaviorError(f"`{argv}` exited {code} in {repo}:\n{cmd.output}")
@@ -362,15 +383,25 @@ class Runner:
     sink: IO[bytes]  # a file, not a pipe: nobody has to drain it while we wait
     python_times: list[float] = field(default_factory=list)
 
-    def run(self, argv: list[str]) -> tuple[float, int, int]:
+    def run(self, argv: list[str], stdin: bytes = b"") -> tuple[float, int, int]:
         self.sink.seek(0)
         self.sink.truncate()
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            argv, cwd=self.repo, env=self.env, stdin=subprocess.DEVNULL, stdout=self.sink, stderr=self.sink
-        )
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - start
+        with contextlib.ExitStack() as stack:
+            source = stack.enter_context(tempfile.TemporaryFile()) if stdin else None
+            if source is not None:  # a file, written before the clock starts: the child reads at its own pace
+                source.write(stdin)
+                source.seek(0)
+            start = time.perf_counter()
+            proc = subprocess.Popen(
+                argv,
+                cwd=self.repo,
+                env=self.env,
+                stdin=source or subprocess.DEVNULL,
+                stdout=self.sink,
+                stderr=self.sink,
+            )
+            _, status, usage = os.wait4(proc.pid, 0)
+            seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)  # Popen mustn't reap
         return seconds, proc.returncode, usage.ru_maxrss
 
@@ -378,7 +409,7 @@ class Runner:
         self.python_times.append(self.run(PYTHON_FLOOR)[0])
 
     def command(self, cmd: Command) -> None:
-        seconds, code, kib = self.run(cmd.argv)
+        seconds, code, kib = self.run(cmd.argv, cmd.stdin)
         if code != 0:
             self.sink.seek(0)
             output = self.sink.read().decode(errors="replace")
@@ -451,6 +482,7 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
     layout = describe_repo(repo, env)
     print("; ".join(f"{name}: {value}" for name, value in layout.items()))
     (repo / ".git" / "COMMIT_EDITMSG").write_text(COMMIT_MESSAGE)
+    set_push_input(commands, repo, env)
     for cmd in commands:
         trace(cmd, repo, env, workdir / "git-trace.jsonl")
         said = f", said: {cmd.output[:500]}" if cmd.output else ""

@@ -75,6 +75,11 @@ def _near_miss_rest(name: str, config: Config) -> str | None:
     stem = config.branch_prefix.rstrip("/-_")
     if not stem:
         return None
+    # Most names are not near misses; telling so by the first letter spares the hooks compiling
+    # the pattern, which costs more than the rest of their work on such a branch.
+    first, initial = name[:1], stem[:1]
+    if first.isascii() and initial.isascii() and first.lower() != initial.lower():
+        return None
     loose_stem = "[-_]?".join(re.escape(char) for char in stem)
     match = re.match(f"(?i){loose_stem}(?:e?s)?[/_.-]+(.+)", name)
     return match.group(1) if match else None

@@ -442,6 +442,8 @@ def hook(opts: Options, name: str, args: tuple[str, ...]) -> int:
 
     Passes silently on branches that are not hotfix branches. pre-commit stage: the change
     plus what is staged; pre-push stage: what is pushed; commit-msg: the message file.
+    The git hook shims run `hook pre-commit`, `hook commit-msg FILE` and
+    `hook pre-push REMOTE URL` (git's ref lines on standard input: every pushed ref).
     """
     from hotfix_guard.hooks import main as run_hook
 
@@ -704,6 +706,83 @@ def drill(scenario: str, keep: bool) -> int:
     from hotfix_guard.drill import drill as run_drill
 
     return run_drill(scenario, keep)
+
+
+HOOKS_EXIT_CODES_HELP = """\b
+Exit codes: 0 done, 2 usage or repository error, or a hook that is not ours
+is in the way (nothing was changed)."""
+
+
+@cli.command(
+    "install-hooks",
+    epilog="Example: hotfix-guard install-hooks --hooks commit-msg,pre-push\n\n" + HOOKS_EXIT_CODES_HELP,
+)
+@click.option(
+    "--hooks",
+    "hook_types",
+    metavar="LIST",
+    default="pre-commit,commit-msg,pre-push",
+    show_default=True,
+    help="Comma-separated git hook types to install.",
+)
+@click.option(
+    "--force", is_flag=True, help="Replace hooks that are not ours, keeping a backup that uninstall-hooks restores."
+)
+@click.pass_obj
+def install_hooks(opts: Options, hook_types: str, force: bool) -> int:
+    """Install hotfix-guard's git hooks (no pre-commit framework needed).
+
+    Small shell shims that run `hotfix-guard hook <type>`, put where git looks for
+    hooks (core.hooksPath and linked worktrees included). A hook that is not ours is
+    never overwritten unless --force, which keeps a backup.
+    """
+    from hotfix_guard.install import install_hooks as run_install
+    from hotfix_guard.install import parse_hook_types
+
+    try:
+        wanted = parse_hook_types(hook_types)
+    except HotfixGuardError as error:
+        raise click.BadParameter(str(error).removeprefix(f"--hooks {hook_types!r}: "), param_hint="--hooks") from None
+    for line in run_install(opts.repo, wanted, force):
+        write(line + "\n")
+    return EXIT_OK
+
+
+@cli.command(
+    "uninstall-hooks",
+    epilog="Example: hotfix-guard uninstall-hooks\n\n\b\nExit codes: 0 done, 2 usage or repository error.",
+)
+@click.pass_obj
+def uninstall_hooks(opts: Options) -> int:
+    """Remove the git hooks install-hooks installed, restoring any hook it backed up.
+
+    Hooks that are not hotfix-guard's are left alone.
+    """
+    from hotfix_guard.install import uninstall_hooks as run_uninstall
+
+    for line in run_uninstall(opts.repo):
+        write(line + "\n")
+    return EXIT_OK
+
+
+@cli.command(
+    epilog="Example: hotfix-guard doctor\n\n\b\nExit codes: 0 the guards are active, 1 problems found "
+    "(each with the command\nthat fixes it), 2 usage or repository error.",
+)
+@click.pass_obj
+def doctor(opts: Options) -> int:
+    """Tell whether the guards are really active in this repository.
+
+    Which hook types are installed and by whom (hotfix-guard, the pre-commit framework
+    and with which -t types, or another tool), whether the hotfix-guard on PATH is the
+    version the hooks will call, whether the config parses, and whether the clone is
+    shallow.
+    """
+    from hotfix_guard.doctor import diagnose
+
+    diagnosis = diagnose(opts.repo, opts.config_file)
+    write(diagnosis.text())
+    return EXIT_FAILED if diagnosis.problems else EXIT_OK
 
 
 def main(args: list[str] | None = None) -> int:

@@ -53,6 +53,8 @@ DEFAULTS: dict[tuple[str, str], object] = {
     ("", "develop-branch"): "develop",
     ("", "remote"): "origin",
     ("", "version-files"): [],
+    ("", "protected-branches"): ["main"],
+    ("", "release-tags-on-main"): True,
     ("branch-name", "severity"): "error",
     ("branch-name", "patterns"): list(DEFAULT_BRANCH_PATTERNS),
     ("file-count", "severity"): "error",
@@ -93,6 +95,8 @@ class Config:
         self.develop_branch = str(values["", "develop-branch"])
         self.remote = str(values["", "remote"])
         self.version_files = _strings(values, "", "version-files")
+        self.protected_branches = _strings(values, "", "protected-branches")
+        self.release_tags_on_main = bool(values["", "release-tags-on-main"])
         self.severity = {check: str(values[check, "severity"]) for check in CHECK_IDS}
         self._values = values
         self._branch_patterns: tuple[re.Pattern[str], ...] | None = None
@@ -295,6 +299,8 @@ def _coerce(table: str, key: str, value: object, source: str, from_text: bool) -
         raise ConfigError(f"{name!r} in {source} must be one of {', '.join(SEVERITIES)}, got {value!r}")
     if table == "" and isinstance(value, str):
         _check_name(name, value, source)
+    if (table, key) == ("", "protected-branches"):
+        _check_branch_names(name, value, source)
     return value
 
 
@@ -309,6 +315,15 @@ def _check_name(name: str, value: str, source: str) -> None:
         raise ConfigError(f"{name!r} in {source} must not be empty: every branch would be a hotfix branch")
     if name in ("main-branch", "develop-branch", "remote") and not is_valid_branch_name(value):
         raise ConfigError(f"{name!r} in {source} is not a valid git name, got {value!r}")
+
+
+def _check_branch_names(name: str, value: object, source: str) -> None:
+    from hotfix_guard.refnames import is_valid_branch_name
+
+    assert isinstance(value, list)
+    for branch in value:
+        if not is_valid_branch_name(branch):
+            raise ConfigError(f"{name!r} in {source}: {branch!r} is not a valid git branch name")
 
 
 def _from_ini_text(text: str, default: object) -> object:

@@ -5,7 +5,8 @@ not a hotfix branch (nor a near miss such as `Hotfix/v1.2.4`) every hook passes 
 
 In a pre-commit run the change is the base release against the index (the committed
 change plus what is staged). In a pre-push run, which pre-commit announces with
-PRE_COMMIT_LOCAL_BRANCH / PRE_COMMIT_TO_REF, it is what is being pushed.
+PRE_COMMIT_LOCAL_BRANCH / PRE_COMMIT_TO_REF, it is what is being pushed; `validate` then
+runs the whole push guard (prepush.py), as `pre-push` does for git's own hook.
 """
 
 from __future__ import annotations
@@ -15,13 +16,19 @@ import sys
 
 from hotfix_guard.errors import EXIT_ERROR, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, HotfixGuardError
 
+GIT_HOOKS = ("pre-commit", "commit-msg", "pre-push")
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from hotfix_guard.config import Config
     from hotfix_guard.model import Finding
 
-HOOKS = ("branch-name", "file-count", "diff-size", "commit-message", "scope", "focused-tests", "validate")
-USAGE = "usage: hotfix-guard hook {" + ",".join(HOOKS) + "} [--config FILE] [COMMIT_MSG_FILE]"
+# Hook ids (one check each, or validate), then git's own hook types, which the shims in
+# hooks/ call: pre-commit runs the pre-commit stage's checks, commit-msg is commit-message,
+# pre-push is the push guard (prepush.py).
+HOOKS = ("branch-name", "file-count", "diff-size", "commit-message", "scope", "focused-tests", "validate", *GIT_HOOKS)
+USAGE = "usage: hotfix-guard hook {" + ",".join(HOOKS) + "} [--config FILE] [COMMIT_MSG_FILE | REMOTE URL]"
+PRE_COMMIT_STAGE = ("branch-name", "file-count", "diff-size")
 
 
 def main(name: str, args: list[str]) -> int:
@@ -39,6 +46,12 @@ def _run(name: str, args: list[str]) -> int:
         _say(f"hotfix-guard: error: unknown hook {name!r}; {USAGE}\n")
         return EXIT_ERROR
     config_file, args = _split_config_option(args)
+    if name == "pre-push" or (name == "validate" and os.environ.get("PRE_COMMIT_LOCAL_BRANCH")):
+        from hotfix_guard import prepush
+
+        return prepush.run_native(args, config_file) if name == "pre-push" else prepush.run_pre_commit(config_file)
+    if name == "commit-msg":
+        name = "commit-message"
     top, git_dir = _locate()
     pushed = _pushed_refs()
     from hotfix_guard.branches import OTHER, classify
@@ -122,7 +135,12 @@ def _change_hook(name: str, branch: str, head: str, staged: bool, config: Config
     from hotfix_guard.runner import checks_to_run, run_checks
 
     enabled = checks_to_run(config)
-    wanted = enabled if name == "validate" else [name] if name in enabled else []
+    if name == "validate":
+        wanted = enabled
+    elif name == "pre-commit":
+        wanted = [check for check in PRE_COMMIT_STAGE if check in enabled]
+    else:
+        wanted = [name] if name in enabled else []
     if not wanted:
         return EXIT_OK
     target = Target(staged=staged and name != "validate")

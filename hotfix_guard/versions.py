@@ -11,7 +11,9 @@ import re
 
 from hotfix_guard.model import Record
 
-_CORE = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)", re.ASCII)
+# Compiled on first use (re caches it): hooks import this module on every commit and push,
+# most of them without parsing a version.
+_CORE = r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
 
 
 class Version(Record):
@@ -40,7 +42,7 @@ class Version(Record):
 
 def parse_version(text: str) -> Version | None:
     """`1.2.3` → Version(1, 2, 3); anything else (pre-releases included) → None."""
-    match = _CORE.fullmatch(text)
+    match = re.fullmatch(_CORE, text, re.ASCII)
     if match is None:
         return None
     major, minor, patch = (int(part) for part in match.groups())

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import GitRepo, run_cli
 
-from hotfix_guard.config import load_config
+from hotfix_guard.config import default_config, load_config
 from hotfix_guard.errors import ConfigError
 
 TOML = "[file-count]\nmax-files = 3\n"
@@ -144,10 +144,10 @@ def test_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "content", "expected"),
     [
-        (".hotfix-guard.toml", "colour = true\n", "unknown key 'colour' in {path} (known here: tag-prefix, branch-prefix, main-branch, develop-branch, remote, version-files)"),
+        (".hotfix-guard.toml", "colour = true\n", "unknown key 'colour' in {path} (known here: tag-prefix, branch-prefix, main-branch, develop-branch, remote, version-files, protected-branches, release-tags-on-main)"),
         (".hotfix-guard.toml", "[file-count]\nlimit = 3\n", "unknown key 'file-count.limit' in {path} (known here: severity, max-files, exclude)"),
         (".hotfix-guard.toml", "[file-cnt]\nmax-files = 3\n", "unknown table [file-cnt] in {path} (checks: branch-name, file-count, diff-size, commit-message, scope, focused-tests; commands: notify)"),
-        ("pyproject.toml", "[tool.hotfix-guard]\nmax-files = 3\n", "unknown key 'max-files' in {path} (known here: tag-prefix, branch-prefix, main-branch, develop-branch, remote, version-files)"),
+        ("pyproject.toml", "[tool.hotfix-guard]\nmax-files = 3\n", "unknown key 'max-files' in {path} (known here: tag-prefix, branch-prefix, main-branch, develop-branch, remote, version-files, protected-branches, release-tags-on-main)"),
         ("setup.cfg", "[hotfix-guard]\n[hotfix-guard.file-cnt]\nmax-files = 3\n", "unknown table [file-cnt] in {path} (checks: branch-name, file-count, diff-size, commit-message, scope, focused-tests; commands: notify)"),
         (".hotfix-guard.toml", "[file-count]\nmax-files = true\n", "'file-count.max-files' in {path} must be a whole number, got True"),
         (".hotfix-guard.toml", "[file-count]\nmax-files = 3.5\n", "'file-count.max-files' in {path} must be a whole number, got 3.5"),
@@ -160,6 +160,8 @@ def test_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
         (".hotfix-guard.toml", "[file-count]\nmax-files = 0\n", "'file-count.max-files' in {path} must be at least 1, got 0"),
         (".hotfix-guard.toml", "[diff-size]\nmax-lines = -5\n", "'diff-size.max-lines' in {path} must be at least 1, got -5"),
         ("pyproject.toml", "[tool]\nhotfix-guard = 3\n", "{path}: [tool.hotfix-guard] must be a table"),
+        (".hotfix-guard.toml", 'protected-branches = ["main", "bad..name"]\n', "'protected-branches' in {path}: 'bad..name' is not a valid git branch name"),
+        (".hotfix-guard.toml", 'release-tags-on-main = "yes"\n', "'release-tags-on-main' in {path} must be true or false, got 'yes'"),
     ],
 )  # fmt: skip
 def test_config_errors_name_key_and_file(tmp_path: Path, name: str, content: str, expected: str) -> None:
@@ -264,3 +266,10 @@ def test_explicit_config_without_our_section_is_an_error(tmp_path: Path, name: s
     path.write_text(text)
     with pytest.raises(ConfigError, match=r"has no .*hotfix-guard.* section"):
         load_config(str(tmp_path), str(path))
+
+
+def test_push_guard_keys(tmp_path: Path) -> None:
+    assert (default_config().protected_branches, default_config().release_tags_on_main) == (("main",), True)
+    write(tmp_path, "setup.cfg", "[hotfix-guard]\nprotected-branches = main, release/1.x\nrelease-tags-on-main = no\n")
+    config = load_config(str(tmp_path))
+    assert (config.protected_branches, config.release_tags_on_main) == (("main", "release/1.x"), False)

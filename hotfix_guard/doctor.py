@@ -1,0 +1,261 @@
+"""`hotfix-guard doctor`: are the guards really active in this repository?
+
+It looks at what git would run (each hook type: ours, the pre-commit framework's with the
+hotfix-* ids its config lists, or another tool's), at the hotfix-guard the shims would
+call from PATH, at the config, and at the clone's depth. Every problem comes with the
+command that fixes it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+
+from hotfix_guard import __version__
+from hotfix_guard.errors import ConfigError
+from hotfix_guard.install import (
+    HOOK_TYPES,
+    NONE,
+    OTHER,
+    OURS,
+    OURS_OUTDATED,
+    PRE_COMMIT,
+    HooksDir,
+    hooks_dir,
+    owner,
+)
+from hotfix_guard.model import Record
+
+# The hotfix-* hook ids (.pre-commit-hooks.yaml) that guard each hook type under pre-commit.
+FRAMEWORK_IDS = {
+    "pre-commit": ("hotfix-branch-name", "hotfix-file-count", "hotfix-diff-size"),
+    "commit-msg": ("hotfix-commit-message",),
+    "pre-push": ("hotfix-validate",),
+}
+UNGUARDED = {
+    "pre-commit": "commits are not checked (branch name, file limit, diff size)",
+    "commit-msg": "commit messages are not checked",
+    "pre-push": "pushes are not guarded",
+}
+PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
+
+
+class Problem(Record):
+    """Something that keeps a guard from running, and the command that fixes it."""
+
+    __slots__ = ("what", "fix")
+
+    def __init__(self, what: str, fix: str):
+        self.what = what
+        self.fix = fix
+
+
+class Diagnosis:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.problems: list[Problem] = []
+
+    def problem(self, what: str, fix: str) -> None:
+        self.problems.append(Problem(what, fix))
+
+    def text(self) -> str:
+        out = list(self.lines)
+        if self.problems:
+            count = len(self.problems)
+            out.append(f"{count} problem{'s' if count != 1 else ''}:")
+            for problem in self.problems:
+                out += [f"  - {problem.what}", f"    fix: {problem.fix}"]
+        else:
+            out.append("no problems: the guards are active")
+        return "\n".join(out) + "\n"
+
+
+def diagnose(repo: str | None, config_file: str | None) -> Diagnosis:
+    diagnosis = Diagnosis()
+    where = hooks_dir(repo)
+    _hooks(diagnosis, where)
+    _config(diagnosis, where.top, config_file)
+    if where.shallow:
+        diagnosis.lines.append("history: shallow clone")
+        diagnosis.problem(
+            "this is a shallow clone: the base release tag or the hotfix's commits may be missing, "
+            "so checks can fail or see too little",
+            "git fetch --unshallow --tags",
+        )
+    else:
+        diagnosis.lines.append("history: complete (not shallow)")
+    return diagnosis
+
+
+def _hooks(diagnosis: Diagnosis, where: HooksDir) -> None:
+    via = " (core.hooksPath)" if where.configured else ""
+    diagnosis.lines.append(f"hooks directory: {where.path}{via}")
+    framework_ids = _framework_ids(where.top)
+    owners = {hook_type: owner(where.hook(hook_type)) for hook_type in HOOK_TYPES}
+    framework = PRE_COMMIT in owners.values() or bool(framework_ids)
+    missing = []
+    for hook_type, found in owners.items():
+        path = where.hook(hook_type)
+        calls_us = found == OTHER and "hotfix-guard" in _head(path)
+        label = f"{found} (calls hotfix-guard)" if calls_us else found
+        if found == PRE_COMMIT:
+            listed = [i for i in FRAMEWORK_IDS[hook_type] if i in framework_ids]
+            label += f" (runs {', '.join(listed)})" if listed else " (runs no hotfix-* hook)"
+        diagnosis.lines.append(f"  {hook_type:<11} {label}")
+        if found != NONE and not os.path.isdir(path) and not os.access(path, os.X_OK):
+            diagnosis.problem(f"{hook_type}: {path} is not executable, so git skips it", f"chmod +x {path}")
+        if found == OURS_OUTDATED:
+            diagnosis.problem(
+                f"{hook_type}: the shim is from another hotfix-guard version",
+                f"hotfix-guard install-hooks --hooks {hook_type}",
+            )
+        elif found == PRE_COMMIT:
+            _framework_hook(diagnosis, hook_type, framework_ids)
+        elif found == OTHER and not calls_us:
+            diagnosis.problem(
+                f"{hook_type}: {path} is another tool's hook and does not call hotfix-guard, so {UNGUARDED[hook_type]}",
+                f"hotfix-guard install-hooks --hooks {hook_type} --force (keeps a backup), "
+                f"or call `hotfix-guard hook {hook_type}` from it",
+            )
+        elif found == NONE and framework:
+            _framework_missing(diagnosis, hook_type, framework_ids)
+        elif found == NONE:
+            missing.append(hook_type)
+    if missing:
+        which = "" if len(missing) == len(HOOK_TYPES) else f" --hooks {','.join(missing)}"
+        diagnosis.problem(
+            f"no {', '.join(missing)} hook installed: " + "; ".join(UNGUARDED[t] for t in missing),
+            f"hotfix-guard install-hooks{which}   (with the pre-commit framework: pre-commit install "
+            + " ".join(f"-t {t}" for t in missing)
+            + ")",
+        )
+    if any(found in (OURS, OURS_OUTDATED) for found in owners.values()) or any(
+        found == OTHER and "hotfix-guard" in _head(where.hook(t)) for t, found in owners.items()
+    ):
+        _command_on_path(diagnosis, where.top)
+    elif framework:
+        rev = _framework_rev(where.top)
+        pinned = f" (rev: {rev})" if rev else ""
+        diagnosis.lines.append(
+            f"hotfix-guard: pre-commit's hooks run their own install, pinned in {PRE_COMMIT_CONFIG}{pinned}"
+        )
+
+
+def _framework_hook(diagnosis: Diagnosis, hook_type: str, framework_ids: set[str]) -> None:
+    if not any(i in framework_ids for i in FRAMEWORK_IDS[hook_type]):
+        diagnosis.problem(
+            f"{hook_type}: pre-commit's hook runs no hotfix-guard hook ({PRE_COMMIT_CONFIG} lists none of "
+            f"{', '.join(FRAMEWORK_IDS[hook_type])}), so {UNGUARDED[hook_type]}",
+            f"add `- id: {FRAMEWORK_IDS[hook_type][0]}` to {PRE_COMMIT_CONFIG} (see the README)",
+        )
+
+
+def _framework_missing(diagnosis: Diagnosis, hook_type: str, framework_ids: set[str]) -> None:
+    listed = [i for i in FRAMEWORK_IDS[hook_type] if i in framework_ids]
+    if listed:
+        diagnosis.problem(
+            f"{hook_type}: pre-commit's {hook_type} hook is not installed, so {', '.join(listed)} never runs "
+            "(pre-commit install sets up only the pre-commit type unless told with -t)",
+            f"pre-commit install -t {hook_type}",
+        )
+    else:
+        diagnosis.problem(
+            f"{hook_type}: no {hook_type} hook, so {UNGUARDED[hook_type]}",
+            f"add `- id: {FRAMEWORK_IDS[hook_type][0]}` to {PRE_COMMIT_CONFIG} and run: pre-commit install -t {hook_type}",
+        )
+
+
+def _framework_ids(top: str) -> set[str]:
+    """The hotfix-* hook ids .pre-commit-config.yaml lists (read as text: no YAML library needed)."""
+    text = _head(os.path.join(top, PRE_COMMIT_CONFIG))
+    return set(re.findall(r"\bid:\s*['\"]?(hotfix-[a-z-]+)", text))
+
+
+def _framework_rev(top: str) -> str | None:
+    """The `rev:` of the repository entry that lists the hotfix-* hooks, if it can be seen."""
+    text = _head(os.path.join(top, PRE_COMMIT_CONFIG))
+    first = re.search(r"\bid:\s*['\"]?hotfix-", text)
+    revs = re.findall(r"\brev:\s*['\"]?([^'\"\s#]+)", text[: first.start()] if first else "")
+    return revs[-1] if revs else None
+
+
+def _head(path: str) -> str:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(1 << 16).decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _command_on_path(diagnosis: Diagnosis, top: str) -> None:
+    """The shims call `hotfix-guard` from PATH (else `python3 -m hotfix_guard`): which version is that?
+
+    Asked from the top of the work tree, where git runs hooks (python -c imports from there).
+    """
+    here = os.path.dirname(os.path.abspath(sys.executable))
+    ours_on_path = f'export PATH="{here}:$PATH"' if os.path.exists(os.path.join(here, "hotfix-guard")) else None
+    found = shutil.which("hotfix-guard")
+    if found is None:
+        fallback = _python_fallback(top)
+        if fallback is None:
+            diagnosis.lines.append("hotfix-guard on PATH: not found, and no python3 -m hotfix_guard either")
+            diagnosis.problem(
+                "the hooks cannot find hotfix-guard (not on PATH, and python3 cannot import it), so they fail",
+                ours_on_path or "pip install hotfix-guard",
+            )
+        else:
+            python, fallback_version = fallback
+            diagnosis.lines.append(
+                f"hotfix-guard on PATH: not found; the hooks fall back to {python} -m hotfix_guard ({fallback_version})"
+            )
+            if fallback_version != __version__:
+                diagnosis.problem(
+                    f"the hooks will run hotfix-guard {fallback_version} ({python} -m hotfix_guard), but this is {__version__}",
+                    ours_on_path or "pip install --upgrade hotfix-guard",
+                )
+        return
+    version = _version_of([found, "--version"], top)
+    diagnosis.lines.append(f"hotfix-guard on PATH: {found}, version {version or 'unknown'} (this is {__version__})")
+    if version != __version__:
+        diagnosis.problem(
+            f"the hooks will run hotfix-guard {version or '(unknown version)'} from {found}, but this is {__version__}",
+            ours_on_path or f"pip install --upgrade hotfix-guard (in the environment of {found})",
+        )
+
+
+def _python_fallback(top: str) -> tuple[str, str] | None:
+    for python in ("python3", "python"):
+        path = shutil.which(python)
+        if path is not None:
+            version = _version_of([path, "-c", "import hotfix_guard; print(hotfix_guard.__version__)"], top)
+            if version is not None:
+                return python, version
+    return None
+
+
+def _version_of(argv: list[str], cwd: str) -> str | None:
+    """The last word a version command prints (`hotfix-guard, version 0.1.0` → 0.1.0)."""
+    import subprocess
+
+    try:
+        result = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    words = result.stdout.split()
+    return words[-1] if result.returncode == 0 and words else None
+
+
+def _config(diagnosis: Diagnosis, top: str, config_file: str | None) -> None:
+    from hotfix_guard.config import load_config
+
+    try:
+        config = load_config(top, config_file)
+    except ConfigError as error:
+        diagnosis.lines.append("config: does not parse")
+        diagnosis.problem(f"config: {error}", "correct the file named above, then check again: hotfix-guard doctor")
+        return
+    diagnosis.lines.append(
+        f"config: {config.source} parses" if config.source else "config: no config file, defaults apply"
+    )
