@@ -48,8 +48,22 @@ def gather(repo: Repo, config: Config, now: datetime | None = None) -> dict[str,
         },
         "hotfix": hotfix,
         "open_hotfix_branches": _open_branches(repo, config),
+        "overrides": _overrides(repo),
         "now": _iso(moment),
     }
+
+
+OVERRIDES_SHOWN = 5
+
+
+def _overrides(repo: Repo) -> list[dict[str, object]]:
+    """The push guard's recorded break-glass overrides, newest first (the audit trail)."""
+    from hotfix_guard.overrides import list_overrides
+
+    return [
+        {"commit": o.commit, "ref": o.ref, "reason": o.reason, "who": o.who, "when": o.when, "blocked": list(o.blocked)}
+        for o in list_overrides(repo.top)
+    ]
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -135,7 +149,23 @@ def render_json(facts: dict[str, object]) -> str:
 def render_text(facts: dict[str, object]) -> str:
     lines = [*_production_lines(facts), *_main_lines(facts), *_current_lines(facts)]
     lines += _open_lines(facts)
+    lines += _override_lines(facts)
     return "\n".join(lines) + "\n"
+
+
+def _override_lines(facts: dict[str, object]) -> list[str]:
+    overrides = facts["overrides"]
+    assert isinstance(overrides, list)
+    if not overrides:
+        return ["Push guard overrides: none recorded"]
+    lines = [f"Push guard overrides: {len(overrides)} recorded (refs/notes/hotfix-guard)"]
+    for override in overrides[:OVERRIDES_SHOWN]:
+        lines.append(
+            f"  {override['when']} {override['who']} pushed {override['ref']} ({override['commit'][:10]}): {override['reason']}"
+        )
+    if len(overrides) > OVERRIDES_SHOWN:
+        lines.append(f"  and {len(overrides) - OVERRIDES_SHOWN} more")
+    return lines
 
 
 def _production_lines(facts: dict[str, object]) -> list[str]:

@@ -3,6 +3,7 @@ install-hooks installs, and through the real pre-commit framework's pre-push sta
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -347,3 +348,17 @@ def test_framework_runs_no_hook_for_a_tag_on_a_pushed_commit(framework: tuple[Gi
     repo.tag("v1.2.4")
     assert push(repo, "origin", "v1.2.4").returncode == 0  # premature, yet nothing ran
     assert "refs/tags/v1.2.4" in remote.refs()
+
+
+def test_override_shows_in_status(released: GitRepo, origin: GitRepo) -> None:
+    args, _ = bad_message(released)
+    sha = released.git("rev-parse", "HEAD").strip()
+    assert push(released, *args, HOTFIX_GUARD_OVERRIDE="INC-4711 payments down").returncode == 0
+    text = run_cli(released, "status").stdout
+    assert f"Push guard overrides: 1 recorded (refs/notes/hotfix-guard)\n  {WHEN} {WHO} pushed refs/heads/hotfix/v1.2.4 ({sha[:10]}): INC-4711 payments down" in text
+    [recorded] = json.loads(run_cli(released, "status", "--format", "json").stdout)["overrides"]
+    assert (recorded["commit"], recorded["reason"]) == (sha, "INC-4711 payments down")
+
+
+def test_status_says_when_no_override_was_recorded(released: GitRepo) -> None:
+    assert "Push guard overrides: none recorded" in run_cli(released, "status").stdout

@@ -51,6 +51,7 @@ def test_text_shows_production_main_since_release_and_open_hotfixes(busy: GitRep
         "Open hotfix branches (not merged into main):",
         "  hotfix/security-2026-001 (origin)",
         "  hotfix/v1.2.4 (local, origin)",
+        "Push guard overrides: none recorded",
     ]
 
 

@@ -102,7 +102,9 @@ def import_statements(source: bytes) -> list[ast.Import | ast.ImportFrom]:
             index += 1
             continue
         statement = [lines[index].strip()]
-        while (statement[-1].endswith(b"\\") or b"(" in statement[0] and b")" not in statement[-1]) and index + 1 < len(lines):
+        while (
+            statement[-1].endswith(b"\\") or (b"(" in statement[0] and b")" not in statement[-1])
+        ) and index + 1 < len(lines):
             index += 1
             statement.append(lines[index].strip())
         index += 1
