@@ -381,8 +381,7 @@ def tests(
     """
     from hotfix_guard.focus import show
     from hotfix_guard.focus.focused import build_map as build_test_map
-    from hotfix_guard.focus.focused import run_focused, run_selection
-    from hotfix_guard.focus.select import select
+    from hotfix_guard.focus.focused import run_focused, select_at_head
 
     if explain and not list_only:
         raise click.UsageError("--explain goes with --list")
@@ -396,7 +395,7 @@ def tests(
         if not list_only:
             return EXIT_OK
     if list_only:
-        write(show.listing(select(context), explain))
+        write(show.listing(select_at_head(context), explain))
         return EXIT_OK
     if opts.form == "json":
         import json
@@ -404,9 +403,7 @@ def tests(
         outcome = run_focused(context, output=2, python=python, timeout=timeout)
         write(json.dumps(outcome.as_dict(), indent=2, ensure_ascii=False) + "\n")
     else:
-        selection = select(context)
-        write(show.header(selection))
-        outcome = run_selection(context, selection, output=1, python=python, timeout=timeout)
+        outcome = run_focused(context, 1, python, timeout, on_selected=lambda chosen: write(show.header(chosen)))
         write(show.footer(outcome))
     return _focused_exit(outcome)
 

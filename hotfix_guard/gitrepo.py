@@ -467,9 +467,9 @@ def tree_of(rev: str, repo: str | None) -> str | None:
     return result.text().strip() if result.returncode == 0 else None
 
 
-def work_tree_is_clean(repo: str | None) -> bool:
-    """No staged, unstaged or untracked-but-not-ignored changes."""
-    return not git_ok(["status", "--porcelain", "-z", "--untracked-files=normal"], repo)
+def tracked_files_unmodified(repo: str | None) -> bool:
+    """No staged or unstaged change to a tracked file (untracked files do not count)."""
+    return not git_ok(["status", "--porcelain", "-z", "--untracked-files=no"], repo)
 
 
 def add_temporary_worktree(path: str, rev: str, repo: str | None) -> None:

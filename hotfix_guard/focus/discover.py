@@ -14,32 +14,48 @@ SUITE_WIDE_FILES = ("conftest.py", "setup.cfg", "pyproject.toml", "tox.ini", "py
 _TEST_DEF = re.compile(rb"^[ \t]*(?:async[ \t]+)?def[ \t]+test", re.MULTILINE)
 
 
+_CONFIG_FILES = (
+    ("pytest.ini", "pytest"),
+    ("pytest.toml", "pytest"),
+    (".pytest.toml", "pytest"),
+    ("pyproject.toml", "tool"),
+    ("tox.ini", "pytest"),
+    ("setup.cfg", "tool:pytest"),
+)
+_OPTION_KEYS = ("testpaths", "python_files", "addopts")
+
+
 class PytestOptions:
     """What of the project's pytest configuration decides which files are tests."""
 
-    __slots__ = ("testpaths", "python_files")
+    __slots__ = ("testpaths", "python_files", "addopts")
 
-    def __init__(self, testpaths: tuple[str, ...] = (), python_files: tuple[str, ...] = PYTHON_TEST_FILES):
+    def __init__(
+        self,
+        testpaths: tuple[str, ...] = (),
+        python_files: tuple[str, ...] = PYTHON_TEST_FILES,
+        addopts: tuple[str, ...] = (),
+    ):
         self.testpaths = testpaths
         self.python_files = python_files
+        self.addopts = addopts
 
 
 def read_pytest_options(top: str) -> PytestOptions:
-    """testpaths and python_files from the first pytest config file, the way pytest finds it."""
-    for name, section in (
-        ("pytest.ini", "pytest"),
-        ("pyproject.toml", None),
-        ("tox.ini", "pytest"),
-        ("setup.cfg", "tool:pytest"),
-    ):
+    """testpaths, python_files and addopts from the first pytest config file, the way pytest
+    ranks them: pytest.ini (even without a [pytest] section), pytest 9's pytest.toml and
+    .pytest.toml, pyproject.toml ([tool.pytest] or [tool.pytest.ini_options]), tox.ini, setup.cfg."""
+    for name, section in _CONFIG_FILES:
         path = os.path.join(top, name)
         if not os.path.isfile(path):
             continue
-        values = _toml_options(path) if section is None else _ini_options(path, section)
+        values = _toml_options(path, section) if name.endswith(".toml") else _ini_options(path, section)
+        if values is None and name == "pytest.ini":
+            values = {}
         if values is not None:
             testpaths = tuple(values.get("testpaths", ()))
             python_files = tuple(values.get("python_files", ())) or PYTHON_TEST_FILES
-            return PytestOptions(testpaths, python_files)
+            return PytestOptions(testpaths, python_files, tuple(values.get("addopts", ())))
     return PytestOptions()
 
 
@@ -58,21 +74,23 @@ def _ini_options(path: str, section: str) -> dict[str, list[str]] | None:
     }
 
 
-def _toml_options(path: str) -> dict[str, list[str]] | None:
+def _toml_options(path: str, section: str) -> dict[str, list[str]] | None:
     import tomllib
 
     try:
         with open(path, "rb") as handle:
-            tool = tomllib.load(handle).get("tool", {})
+            table: object = tomllib.load(handle).get(section)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
-    pytest_table = tool.get("pytest", {}) if isinstance(tool, dict) else {}
-    options = pytest_table.get("ini_options") if isinstance(pytest_table, dict) else None
-    if not isinstance(options, dict):
+    if section == "tool":  # pyproject.toml: [tool.pytest] (pytest 9), else [tool.pytest.ini_options]
+        table = table.get("pytest") if isinstance(table, dict) else None
+        if isinstance(table, dict) and isinstance(table.get("ini_options"), dict):
+            table = table["ini_options"]
+    if not isinstance(table, dict):
         return None
     values = {}
-    for key in ("testpaths", "python_files"):
-        value = options.get(key)
+    for key in _OPTION_KEYS:
+        value = table.get(key)
         if isinstance(value, str):
             values[key] = value.split()
         elif isinstance(value, list):
@@ -145,8 +163,27 @@ def _collect(
     for node in body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
             found.append((f"{prefix}::{node.name}", markers | _markers(node.decorator_list)))
-        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
-            _collect(node.body, f"{prefix}::{node.name}", markers | _markers(node.decorator_list), found)
+        elif isinstance(node, ast.ClassDef) and _is_test_class(node):
+            class_markers = markers | _markers(node.decorator_list) | _class_markers(node)
+            _collect(node.body, f"{prefix}::{node.name}", class_markers, found)
+
+
+def _is_test_class(node: ast.ClassDef) -> bool:
+    """Test* classes, and unittest TestCase subclasses whatever their name; not `__test__ = False`."""
+    for statement in node.body:
+        if (
+            isinstance(statement, ast.Assign)
+            and any(getattr(t, "id", "") == "__test__" for t in statement.targets)
+            and isinstance(statement.value, ast.Constant)
+            and not statement.value.value
+        ):
+            return False
+    bases = {getattr(base, "attr", getattr(base, "id", "")) for base in node.bases}
+    return node.name.startswith("Test") or any(base.endswith("TestCase") for base in bases)
+
+
+def _class_markers(node: ast.ClassDef) -> frozenset[str]:
+    return _module_markers(ast.Module(body=node.body, type_ignores=[]))
 
 
 def _module_markers(tree: ast.Module) -> frozenset[str]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import tempfile
 
 from hotfix_guard import gitrepo
@@ -12,7 +14,7 @@ from hotfix_guard.focus.select import Context, Selection, select
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    pass
+    from collections.abc import Callable, Iterator
 
 
 class Outcome:
@@ -47,9 +49,60 @@ class Outcome:
         }
 
 
-def run_focused(context: Context, output: int, python: str | None = None, timeout: int | None = None) -> Outcome:
-    """Select the focused tests of the change and run them; the run's output goes to OUTPUT."""
-    return run_selection(context, select(context), output, python, timeout)
+def run_focused(
+    context: Context,
+    output: int,
+    python: str | None = None,
+    timeout: int | None = None,
+    on_selected: Callable[[Selection], None] | None = None,
+) -> Outcome:
+    """Select the focused tests of the change and run them on a checkout of its head; the
+    run's output goes to OUTPUT. ON_SELECTED sees the selection before the run starts."""
+    with checkout_of(context, context.head) as (here, note):
+        selection = select_here(here, note)
+        if on_selected is not None:
+            on_selected(selection)
+        return run_selection(here, selection, output, python, timeout)
+
+
+def select_at_head(context: Context) -> Selection:
+    """The selection, read from a checkout of the head (what --list prints)."""
+    with checkout_of(context, context.head) as (here, note):
+        return select_here(here, note)
+
+
+def select_here(context: Context, note: str | None) -> Selection:
+    selection = select(context)
+    if note:
+        selection.notes.insert(0, note)
+    return selection
+
+
+@contextlib.contextmanager
+def checkout_of(context: Context, commit: str) -> Iterator[tuple[Context, str | None]]:
+    """CONTEXT with its top at a checkout of COMMIT, and a note when that is not the work tree.
+
+    The work tree serves when it is at COMMIT with no tracked file modified. Otherwise
+    (another head, uncommitted edits) a temporary worktree of COMMIT is made and removed
+    afterwards, so what is tested is exactly what is checked, and the user's files are
+    never touched.
+    """
+    if _is_clean_checkout_of(commit, context.top):
+        yield context, None
+        return
+    parent = tempfile.mkdtemp(prefix="hotfix-guard-checkout-")
+    tree = os.path.join(parent, "tree")
+    try:
+        gitrepo.add_temporary_worktree(tree, commit, context.top)
+        here = Context(tree, context.git_dir, context.base_sha, context.head, context.config)
+        note = (
+            f"the work tree is not a clean checkout of {commit[:12]}: this ran in a temporary checkout of it "
+            "(an editable install of the project would still import the work tree's code)"
+        )
+        yield here, note
+    finally:
+        gitrepo.remove_temporary_worktree(tree, context.top)
+        shutil.rmtree(parent, ignore_errors=True)
 
 
 def run_selection(
@@ -71,31 +124,19 @@ def run_selection(
 
 
 def build_map(context: Context, python: str | None = None) -> testmap.BuildResult:
-    """Build the map of the base: in place when the work tree is a clean checkout of the
-    base, otherwise in a temporary worktree of it, so the user's files are never touched."""
+    """Build the map of the base, on a checkout of it (see checkout_of)."""
     config = context.config
     if config.test_command:
         raise HotfixGuardError("a test map needs pytest: it cannot be built when [focused-tests] test-command is set")
     interpreter = run.find_python(python or config.test_python)
     _require_coverage(interpreter)
     command = run.pytest_command(interpreter, config.pytest_args)
-    env = dict(os.environ)
-    if _is_clean_checkout_of(context.base_sha, context.top):
-        return testmap.build(context.top, context.git_dir, context.base_sha, command, env)
-    parent = tempfile.mkdtemp(prefix="hotfix-guard-base-")
-    tree = os.path.join(parent, "tree")
-    try:
-        gitrepo.add_temporary_worktree(tree, context.base_sha, context.top)
-        return testmap.build(tree, context.git_dir, context.base_sha, command, env)
-    finally:
-        gitrepo.remove_temporary_worktree(tree, context.top)
-        import shutil
-
-        shutil.rmtree(parent, ignore_errors=True)
+    with checkout_of(context, context.base_sha) as (here, _note):
+        return testmap.build(here.top, context.git_dir, context.base_sha, command, dict(os.environ))
 
 
-def _is_clean_checkout_of(base_sha: str, top: str) -> bool:
-    return gitrepo.tree_of("HEAD", top) == gitrepo.tree_of(base_sha, top) and gitrepo.work_tree_is_clean(top)
+def _is_clean_checkout_of(commit: str, top: str) -> bool:
+    return gitrepo.tree_of("HEAD", top) == gitrepo.tree_of(commit, top) and gitrepo.tracked_files_unmodified(top)
 
 
 def _require_coverage(python: str) -> None:

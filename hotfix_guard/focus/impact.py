@@ -108,6 +108,39 @@ def bound_names(statement: ast.stmt) -> set[str]:
     return names
 
 
+def _aliases_of(statement: ast.Import | ast.ImportFrom, name: str) -> set[str]:
+    """What an import statement binds NAME to (`from m import name as other`: other)."""
+    return {
+        (alias.asname or alias.name).split(".")[0]
+        for alias in statement.names
+        if alias.name.rpartition(".")[2] == name or alias.name.split(".")[0] == name
+    }
+
+
+def _binding_counts(tree: ast.Module | None) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, _DEFINITIONS):
+            name = node.name
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            name = node.id
+        elif isinstance(node, ast.alias):
+            name = (node.asname or node.name).split(".")[0]
+        else:
+            continue
+        counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def _enclosing_class_names(tree: ast.Module, node: ast.stmt) -> set[str]:
+    """The classes whose body holds NODE: a method added to one changes every use of it."""
+    return {
+        parent.name
+        for parent in ast.walk(tree)
+        if isinstance(parent, ast.ClassDef) and any(child is node for child in ast.walk(parent)) and parent is not node
+    }
+
+
 class SourceIndex:
     """Syntax trees and name references of the map's Python files, read on demand."""
 
@@ -176,7 +209,33 @@ class Impact:
             self._add_line(path, tree, line)
         self._follow_names()
 
-    def _add_line(self, path: str, tree: ast.Module, line: int) -> None:
+    def add_new_lines(self, path: str, base_path: str, head_source: bytes, lines: set[int]) -> None:
+        """Follow what the head's added import-time code binds (a constant re-assigned, a
+        function re-defined, a method added to a subclass): the map knows only the base's
+        lines, so new definitions reach the tests through the names they bind."""
+        try:
+            tree = ast.parse(head_source, filename=path)
+        except (SyntaxError, ValueError):
+            self.whole_files.add(base_path)
+            return
+        names: set[str] = set()
+        for line in sorted(lines):
+            location = locate(tree, line)
+            if location.function is not None:
+                continue  # runtime code: the base lines around it say who runs it
+            if location.header_of is not None:
+                names.add(location.header_of.name)  # type: ignore[attr-defined]
+                names |= _enclosing_class_names(tree, location.header_of)
+            elif location.statement is not None:
+                names |= bound_names(location.statement) or _enclosing_class_names(tree, location.statement)
+        # A name bound as often as at the base was changed in place, which the base's lines
+        # cover; one bound more often is new, or re-defined further down.
+        base_counts = _binding_counts(self.sources.tree(base_path))
+        head_counts = _binding_counts(tree)
+        self._names |= {name for name in names if head_counts.get(name, 0) > base_counts.get(name, 0)}
+        self._follow_names()
+
+    def _add_line(self, path: str, tree: ast.Module, line: int, followed: str | None = None) -> None:
         location = locate(tree, line)
         if location.function is not None:
             self._add_runtime_line(path, location, location.function)
@@ -193,7 +252,10 @@ class Impact:
             self._names.add(location.header_of.name)
         elif location.statement is not None:
             names = bound_names(location.statement)
-            if names:
+            if followed is not None and isinstance(location.statement, (ast.Import, ast.ImportFrom)):
+                # `from m import a, b` passes on only the name followed (or nothing, for a string).
+                self._names |= _aliases_of(location.statement, followed)
+            elif names:
                 self._names |= names
             else:
                 self.whole_files.add(path)
@@ -212,7 +274,13 @@ class Impact:
                 break
         self.bits |= bits
         if not bits or self.map.ran_outside_tests(path, candidates[0] if candidates else _body_span(function)):
-            self._names.add(function.name)  # it also runs at import time: follow who uses it then
+            # It also ran at import time, and what it computed then is kept by module-level
+            # objects every later importer shares: follow who calls it (a class for its dunders).
+            if function.name.startswith("__") and function.name.endswith("__"):
+                tree = self.sources.tree(path)
+                self._names |= _enclosing_class_names(tree, function) if tree is not None else set()
+            else:
+                self._names.add(function.name)
 
     def _follow_names(self) -> None:
         paths = [p for p in self.map.paths() if p.endswith(".py")]
@@ -225,7 +293,7 @@ class Impact:
                 lines = self.sources.references(path, name)
                 tree = self.sources.tree(path) if lines else None
                 for line in sorted(lines) if tree is not None else ():
-                    self._add_line(path, tree, line)  # type: ignore[arg-type]
+                    self._add_line(path, tree, line, name)  # type: ignore[arg-type]
 
     def whole_file_bits(self) -> int:
         bits = 0

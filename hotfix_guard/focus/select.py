@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from hotfix_guard.config import Config
 
 CRITICAL, CHANGED, IMPACTED = "critical", "changed", "impacted"
-_VERSION_TEXT = re.compile(r"[0-9]+(?:\.[0-9]+)+")
+_VERSION_TEXT = re.compile(r"[0-9]+(?:\.[0-9]+)+")  # 1.2.3, and 0.5 (so a constant is not taken for a bump)
 
 
 class Group:
@@ -111,7 +111,7 @@ def select(context: Context) -> Selection:
     if not suite.files and not config.test_command:
         return selection  # no tests to select from: the check says so
     changed = gitrepo.changed_paths(context.base_sha, context.head, context.top)
-    sources = _sort_changes(context, changed, selection)
+    sources = _sort_changes(context, changed, tracked, selection)
     if not config.test_command:
         _add_critical(selection, config)
         _add_impacted(context, sources, [f for f in tracked if f.endswith(".py")], selection)
@@ -123,27 +123,27 @@ def select(context: Context) -> Selection:
 
 
 def _sort_changes(
-    context: Context, changed: tuple[tuple[str, str, str | None], ...], selection: Selection
+    context: Context, changed: tuple[tuple[str, str, str | None], ...], tracked: list[str], selection: Selection
 ) -> list[tuple[str, str, str | None]]:
     """File each changed path under a group, the whole suite, or ignored; return the Python sources."""
     config = context.config
     suite = selection.suite
     sources = []
     beside_tests = _test_directories(suite)
+    packages = {os.path.dirname(f) for f in tracked if os.path.basename(f) == "__init__.py"}
     for status, path, old_path in changed:
         name = os.path.basename(path)
         if _is_test_file(path, suite, config):
             if status != "D":
                 selection.changed_tests.append(path)
         elif name == "conftest.py" or (old_path and os.path.basename(old_path) == "conftest.py"):
-            _add_conftest(path, selection)
+            for conftest in {path, old_path or path}:  # a moved conftest.py leaves its old tests without it
+                _add_conftest(conftest, selection)
         elif path in config.version_files and _is_version_bump(context, path, old_path):
             selection.ignored.append(f"{path} (only its version changed)")
         elif name in discover.SUITE_WIDE_FILES and "/" not in path:
             selection.whole_suite.append(f"{path} changed: packaging and test configuration reach every test")
-        elif not _is_beside(path, beside_tests) and any(
-            fnmatch.fnmatch(path, p) or fnmatch.fnmatch(name, p) for p in config.test_ignore
-        ):
+        elif _is_ignorable(path, config.test_ignore, beside_tests, packages):
             selection.ignored.append(f"{path} (matches [focused-tests] ignore)")
         elif path.endswith(".py") and not config.test_command:
             sources.append((status, path, old_path))
@@ -170,6 +170,15 @@ def _test_directories(suite: discover.Suite) -> set[str]:
     return {os.path.dirname(f) for f in suite.files} | {os.path.normpath(p) for p in suite.options.testpaths}
 
 
+def _is_ignorable(path: str, patterns: tuple[str, ...], beside_tests: set[str], packages: set[str]) -> bool:
+    """Documentation no test reads: matches IGNORE, and is neither beside the tests nor
+    inside a Python package (where it may be package data the code reads)."""
+    if _is_beside(path, beside_tests) or _is_beside(path, packages):
+        return False
+    name = os.path.basename(path)
+    return any(fnmatch.fnmatch(path, p) or ("/" not in p and fnmatch.fnmatch(name, p)) for p in patterns)
+
+
 def _is_beside(path: str, directories: set[str]) -> bool:
     """Whether PATH sits in (or below) a directory holding tests: a data file they may read."""
     directory = os.path.dirname(path)
@@ -192,9 +201,19 @@ def _is_version_bump(context: Context, path: str, old_path: str | None) -> bool:
     lines = gitrepo.line_changes(context.base_sha, context.head, [p for p in (old_path, path) if p], context.top)
     if not lines.removed or len(lines.removed) != len(lines.added):
         return False
-    return all(
-        _VERSION_TEXT.sub("", a) == _VERSION_TEXT.sub("", b) for a, b in zip(lines.removed, lines.added, strict=True)
-    )
+    bumps: set[tuple[str, str]] = set()
+    for removed, added in zip(lines.removed, lines.added, strict=True):
+        old_numbers, new_numbers = _VERSION_TEXT.findall(removed), _VERSION_TEXT.findall(added)
+        if _VERSION_TEXT.sub("", removed) != _VERSION_TEXT.sub("", added) or len(old_numbers) != len(new_numbers):
+            return False
+        bumps.update((old, new) for old, new in zip(old_numbers, new_numbers, strict=True) if old != new)
+    # One version, moved forward: not a constant (0.5 -> 5.0), nor a dependency pin moved back.
+    return len(bumps) == 1 and _is_forward(*bumps.pop())
+
+
+def _is_forward(old: str, new: str) -> bool:
+    old_parts, new_parts = [int(p) for p in old.split(".")], [int(p) for p in new.split(".")]
+    return len(old_parts) >= 3 and len(old_parts) == len(new_parts) and new_parts > old_parts
 
 
 def _add_critical(selection: Selection, config: Config) -> None:
@@ -220,62 +239,67 @@ def _add_impacted(
             "`hotfix-guard tests --build-map` sharpens the selection"
         )
     if unmapped:
-        _add_from_imports(context, unmapped, selection)
+        _add_from_imports(context, unmapped, python_files, selection)
 
 
 def _add_from_map(
     context: Context, sources: list[tuple[str, str, str | None]], test_map: testmap.TestMap, selection: Selection
 ) -> list[tuple[str, str, str | None]]:
-    """Select through the map; return the changes it cannot speak for (files new since the base, or never run)."""
+    """Select through the map; return the changes it cannot speak for (files new since the base, or never run).
+
+    Each file must reach some test on its own: one that reaches none runs the whole suite.
+    """
     base_paths = {old or path for status, path, old in sources}
 
-    def read(path: str) -> bytes | None:
+    def read_base(path: str) -> bytes | None:
         if path in base_paths:
             return gitrepo.file_at(context.base_sha, path, context.top)
         return discover.read_bytes(context.top, path)
 
-    impact = Impact(test_map, SourceIndex(read))
-    unmapped = []
+    index = SourceIndex(read_base)
+    unmapped, bits = [], 0
     for status, path, old_path in sources:
         base_path = old_path or path
         if status == "A" or not test_map.knows(base_path):
             unmapped.append((status, path, old_path))
             continue
         lines = gitrepo.line_changes(context.base_sha, context.head, [p for p in (old_path, path) if p], context.top)
-        before = impact.bits
+        impact = Impact(test_map, index)
         impact.add_lines(base_path, lines.base_lines)
-        if impact.bits == before and base_path not in impact.whole_files:
+        if status != "D":
+            impact.add_new_lines(path, base_path, discover.read_bytes(context.top, path), lines.head_lines)
+        file_bits = impact.bits | impact.whole_file_bits()
+        if impact.whole_files:
             selection.notes.append(
-                f"{base_path}: the changed lines reach no test directly; followed the names they bind"
+                f"{base_path}: a changed statement binds no name; every test that ran it is selected"
             )
-    bits = impact.bits | impact.whole_file_bits()
-    for path in sorted(impact.whole_files):
-        selection.notes.append(f"{path}: a changed statement binds no name; every test that ran this file is selected")
+        if not file_bits:
+            selection.whole_suite.append(f"no test in the coverage map runs the changed code of {base_path}")
+        bits |= file_bits
     chosen = test_map.selected(bits)
     if "" in chosen:
         selection.whole_suite.append("the changed code runs in a session-wide fixture, which every test shares")
     elif chosen:
-        selection.groups.append(
-            Group(IMPACTED, f"tests that ran the changed lines (coverage map of {context.base_sha[:12]})", chosen)
-        )
-    elif not unmapped:
-        selection.whole_suite.append("no test in the coverage map runs the changed code")
+        reason = f"tests that ran the changed lines (coverage map of {context.base_sha[:12]})"
+        selection.groups.append(Group(IMPACTED, reason, chosen))
     return unmapped
 
 
-def _add_from_imports(context: Context, sources: list[tuple[str, str, str | None]], selection: Selection) -> None:
+def _add_from_imports(
+    context: Context, sources: list[tuple[str, str, str | None]], python_files: list[str], selection: Selection
+) -> None:
+    """Each changed file selects the test modules that import it; one that none imports runs the whole suite."""
     suite = selection.suite
-    tracked_python = [f for f in gitrepo.tracked_files(context.top) if f.endswith(".py")]
-    deleted = [old or path for status, path, old in sources if status == "D" or old]
-    graph = ImportGraph(context.top, tracked_python, deleted)
-    targets = {old or path for status, path, old in sources} | {path for status, path, old in sources}
-    chosen = [t for t in suite.files if graph.reaches([t, *suite.conftests_of(t)], targets)]
-    shown = ", ".join(sorted({p for s, p, o in sources})[:3])
+    gone = [old or path for status, path, old in sources if status == "D" or old]
+    graph = ImportGraph(context.top, python_files, gone)
+    chosen: set[str] = set()
+    for _status, path, old_path in sources:
+        targets = {path, old_path or path}
+        reached = [t for t in suite.files if graph.reaches([t, *suite.conftests_of(t)], targets)]
+        if not reached:
+            selection.whole_suite.append(f"no test module imports {path}, so no test can be traced to it")
+        chosen.update(reached)
     if chosen:
-        selection.groups.append(
-            Group(
-                IMPACTED, f"test modules that import {shown} (directly, transitively, or through conftest.py)", chosen
-            )
-        )
-    else:
-        selection.whole_suite.append(f"no test module imports {shown}, so no test can be traced to it")
+        shown = ", ".join(sorted({path for status, path, old in sources})[:3])
+        reason = f"test modules that import {shown} (directly, transitively, or through conftest.py)"
+        selection.groups.append(Group(IMPACTED, reason, sorted(chosen)))

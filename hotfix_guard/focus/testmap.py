@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 
 PLUGIN_MODULE = "hotfix_guard_testmap"
 SCOPE = "scope:"
-FORMAT = 2
+IMPORT = "import:"
+_GROUPS = (SCOPE, IMPORT)
+FORMAT = 3
 
 
 class TestMap:
@@ -42,17 +44,17 @@ class TestMap:
         # Entries are test ids, then "scope:" + the node id of a module, class or session
         # whose import or shared fixture ran the line (every test in it depends on it).
         self.entries: list[str] = [self._entry(str(entry)) for entry in tests]
-        self.tests: list[str] = [entry for entry in self.entries if not entry.startswith(SCOPE)]
+        self.tests: list[str] = [entry for entry in self.entries if not entry.startswith(_GROUPS)]
         self._masks: list[str] = masks
         self._files: dict[str, list[dict[str, int]]] = files
 
     def _entry(self, entry: str) -> str:
         """Node ids are relative to pytest's rootdir; hotfix-guard runs pytest from the top."""
-        scope = entry.startswith(SCOPE)
-        node_id = entry[len(SCOPE) :] if scope else entry
+        prefix = next((p for p in _GROUPS if entry.startswith(p)), "")
+        node_id = entry[len(prefix) :]
         if self.rootdir not in ("", "."):
             node_id = f"{self.rootdir}/{node_id}" if node_id else self.rootdir
-        return SCOPE + node_id if scope else node_id
+        return prefix + node_id
 
     def knows(self, path: str) -> bool:
         """Whether PATH ran at all while the map was built (at import time or in a test)."""
@@ -76,8 +78,13 @@ class TestMap:
         return bits
 
     def selected(self, bits: int) -> list[str]:
-        """The node ids BITS stands for: a test, or a whole module or class ("" for all)."""
-        return [entry.removeprefix(SCOPE) for number, entry in enumerate(self.entries) if bits >> number & 1]
+        """The node ids BITS stands for: a test, or a whole module or class ("" for all).
+
+        A parametrized test is named without its parameters, so that pytest runs the
+        cases the head has, which the change may have added to or renamed.
+        """
+        chosen = [_node_of(entry) for number, entry in enumerate(self.entries) if bits >> number & 1]
+        return list(dict.fromkeys(without_parameters(node_id) for node_id in chosen))
 
     def tests_under(self, node_ids: Iterable[str]) -> list[str]:
         """The map's tests that NODE_IDS select (a test, a class, a module, or "" for all)."""
@@ -88,6 +95,17 @@ class TestMap:
 
     def paths(self) -> list[str]:
         return list(self._files)
+
+
+def _node_of(entry: str) -> str:
+    prefix = next((p for p in _GROUPS if entry.startswith(p)), "")
+    return entry[len(prefix) :]
+
+
+def without_parameters(node_id: str) -> str:
+    """`tests/t.py::test_x` for `tests/t.py::test_x[1-a::b]`."""
+    path, separator, rest = node_id.partition("::")
+    return f"{path}{separator}{rest.split('[', 1)[0]}" if separator else node_id
 
 
 def map_path(git_dir: str, base_sha: str) -> str:
@@ -145,17 +163,34 @@ def build(tree: str, git_dir: str, base_sha: str, pytest_command: list[str], env
             )
         with open(out, encoding="utf-8", errors="surrogateescape") as handle:
             document = json.load(handle)
-        if not document["tests"]:
-            raise HotfixGuardError("building the test map failed: pytest ran no tests; no map was stored")
+        _require_complete(document)
         target = map_path(git_dir, base_sha)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         partial = f"{target}.partial"
         shutil.copyfile(out, partial)
         os.replace(partial, target)
-        tests = sum(1 for entry in document["tests"] if not entry.startswith(SCOPE))
+        tests = sum(1 for entry in document["tests"] if not entry.startswith(_GROUPS))
         return BuildResult(target, tests, len(document["files"]), status)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _require_complete(document: dict[str, object]) -> None:
+    """A map that missed tests, or recorded no line, would narrow selections wrongly."""
+    tests = [entry for entry in document["tests"] if not str(entry).startswith(_GROUPS)]  # type: ignore[attr-defined]
+    if not tests:
+        raise HotfixGuardError("building the test map failed: pytest ran no tests; no map was stored")
+    collected = document.get("collected")
+    if isinstance(collected, int) and len(tests) < collected:
+        raise HotfixGuardError(
+            f"building the test map failed: the run stopped after {len(tests)} of {collected} tests "
+            "(-x or --maxfail?); no map was stored"
+        )
+    if not document["masks"]:
+        raise HotfixGuardError(
+            "building the test map failed: no test recorded a line (is another coverage tool running, "
+            'such as --cov in addopts? set [focused-tests] pytest-args = ["--no-cov"]); no map was stored'
+        )
 
 
 PYTEST_EXITS = {
