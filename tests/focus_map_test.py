@@ -135,3 +135,30 @@ def test_interrupted_build_leaves_no_map_and_no_worktree(repo: GitRepo, tmp_path
     assert maps(repo) == []
     assert repo.git("worktree", "list", "--porcelain").count("worktree ") == 1
     assert repo.git("status", "--porcelain") == ""
+
+
+def test_added_import_time_code_is_followed_by_the_names_it_binds(mapped: GitRepo) -> None:
+    text = (mapped.path / "src/shop/pricing.py").read_text()
+    mapped.write("src/shop/pricing.py", text + "\nTAX = 0.5\n")
+    mapped.commit("fix(pricing): HOTFIX - new tax")
+    selected = listed(mapped)
+    assert {"tests/test_cart.py::test_checkout", "tests/test_pricing.py::test_total"} <= set(selected)
+    assert "tests/test_cart.py::test_empty_cart" not in selected
+
+
+def test_parametrized_tests_are_selected_without_their_parameters(repo: GitRepo) -> None:
+    make_shop(repo)
+    cases = "import pytest\n\nfrom shop.pricing import total\n\n\n@pytest.mark.parametrize('x', [1, 2])\ndef test_many(x):\n    assert total(x)\n"
+    rerelease(repo, **{"tests/test_misc.py": cases})
+    assert run_cli(repo, "tests", "--build-map").exit_code == 0
+    fix(repo, "src/shop/pricing.py", "round(amount * (1 + TAX), 2)", "round(amount * (1 + TAX), 3)")
+    assert "tests/test_misc.py::test_many" in listed(repo)
+
+
+def test_build_that_stopped_early_stores_no_map(repo: GitRepo) -> None:
+    make_shop(repo, config=f'[focused-tests]\npython = "{sys.executable}"\npytest-args = ["-x", "-p", "no:randomly"]\n')
+    rerelease(repo, **{"tests/test_aaa.py": "def test_broken():\n    assert False\n"})
+    result = run_cli(repo, "tests", "--build-map")
+    assert result.exit_code == 2
+    assert "the run stopped after 1 of 8 tests (-x or --maxfail?); no map was stored" in result.stderr
+    assert maps(repo) == []

@@ -134,3 +134,20 @@ def _quote(text: str) -> str:
 
 
 assert CONFIG  # the shop's config names this interpreter as the project's Python
+
+
+def test_tests_run_on_the_head_commit_not_on_uncommitted_edits(shop: GitRepo) -> None:
+    fix(shop, "src/shop/pricing.py", "round(amount * (1 + TAX), 2)", "round(amount * TAX, 2)")
+    shop.write("src/shop/pricing.py", shop.git("show", "v1.0.0:src/shop/pricing.py"))  # uncommitted undo
+    result = hotfix_guard(shop, "tests")
+    assert result.returncode == 1, result.stdout
+    assert "this ran in a temporary checkout of it" in result.stdout
+    assert shop.git("status", "--porcelain") == " M src/shop/pricing.py\n"
+    assert shop.git("worktree", "list", "--porcelain").count("worktree ") == 1
+
+
+def test_head_of_another_branch_is_tested_as_committed(shop: GitRepo) -> None:
+    fix(shop, "src/shop/pricing.py", "round(amount * (1 + TAX), 2)", "round(amount * TAX, 2)")
+    shop.checkout("main")
+    result = hotfix_guard(shop, "tests", "--head", "hotfix/v1.0.1")
+    assert result.returncode == 1, result.stdout

@@ -139,3 +139,58 @@ def _config(repo: GitRepo, focused: str, top: str = "") -> str:
     import sys
 
     return f'{top}\n[focused-tests]\npython = "{sys.executable}"\n{focused}\n'
+
+
+def test_each_changed_file_must_reach_a_test_or_the_whole_suite_runs(shop: GitRepo) -> None:
+    fix(shop, "src/shop/auth.py", '"secret"', '"s3cret"')
+    shop.commit("fix(shop): HOTFIX - helper", **{"src__shop__helpers.py": "VALUE = 1\n"})
+    assert listed(shop) == ALL_TEST_FILES
+    assert "# whole suite: no test module imports src/shop/helpers.py" in explained(shop)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [('RATIO = "0.5"', 'RATIO = "5.0"'), ('requires = ["requests==2.31.0"]', 'requires = ["requests==2.0.0"]')],
+    ids=["a-constant", "a-pin-moved-back"],
+)
+def test_only_a_version_moved_forward_counts_as_a_version_bump(repo: GitRepo, old: str, new: str) -> None:
+    make_shop(repo, config=_config(repo, "", top='version-files = ["pyproject.toml"]'))
+    rerelease(repo, **{"pyproject.toml": f'[project]\nversion = "1.0.0"\n{old}\n'})
+    fix(repo, "pyproject.toml", old, new)
+    assert listed(repo) == ALL_TEST_FILES
+
+
+def test_moved_conftest_selects_the_tests_it_left_behind(shop: GitRepo) -> None:
+    rerelease(shop, **{"tests/a/conftest.py": "import pytest\n", "tests/a/test_a.py": "def test_a():\n    pass\n"})
+    shop.git("mv", "tests/a/conftest.py", "tests/conftest.py")
+    shop.commit("fix(tests): HOTFIX - share the fixture")
+    assert listed(shop) == sorted([*ALL_TEST_FILES, "tests/a/test_a.py"])
+
+
+def test_documentation_inside_a_package_is_package_data(shop: GitRepo) -> None:
+    shop.commit("fix(shop): HOTFIX - welcome text", **{"src__shop__templates__welcome.md": "hi\n"})
+    assert listed(shop) == ALL_TEST_FILES
+    assert "not Python" in explained(shop)
+
+
+def test_pytest_toml_decides_which_files_are_tests(repo: GitRepo) -> None:
+    make_shop(repo)
+    repo.git("rm", "-q", "pytest.ini")
+    toml = '[pytest]\npythonpath = ["src"]\npython_files = ["check_*.py"]\n'
+    rerelease(repo, **{"pytest.toml": toml, "tests/check_auth.py": "def test_x():\n    pass\n"})
+    fix(repo, "tests/check_auth.py", "pass", "assert True")
+    assert listed(repo) == ["tests/check_auth.py"]
+
+
+def test_critical_set_leaves_out_classes_pytest_does_not_collect(repo: GitRepo) -> None:
+    helper = "class TestAuthHelper:\n    __test__ = False\n\n    def test_x(self):\n        pass\n"
+    make_shop(repo)
+    rerelease(repo, **{"tests/test_misc.py": helper})
+    fix(repo, "README.md", "shop", "the shop")
+    assert listed(repo) == CRITICAL
+
+
+def test_imports_behind_a_colon_or_a_backslash_are_followed(shop: GitRepo) -> None:
+    rerelease(shop, **{"tests/test_misc.py": "if True: from shop import auth\nfrom shop.cart \\\n    import Cart\n\n\ndef test_x():\n    assert auth and Cart\n"})
+    fix(shop, "src/shop/pricing.py", "rate=0.1", "rate=0.2")
+    assert "tests/test_misc.py" in listed(shop)

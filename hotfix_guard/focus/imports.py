@@ -84,7 +84,9 @@ class ImportGraph:
         return found
 
 
-_IMPORT_LINE = re.compile(rb"^[ \t]*(?:import[ \t]|from[ \t].*[ \t]import\b)")
+# An import at the start of a line, or after a colon (`if TYPE: import x`, `try: import y`);
+# `from a \` continued on the next line.
+_IMPORT_LINE = re.compile(rb"^[ \t]*(?:[^#\n]*?:[ \t]*)?(?:import[ \t]|from[ \t])")
 
 
 def import_statements(source: bytes) -> list[ast.Import | ast.ImportFrom]:
@@ -112,7 +114,7 @@ def import_statements(source: bytes) -> list[ast.Import | ast.ImportFrom]:
             tree = ast.parse(b"\n".join(statement))
         except (SyntaxError, ValueError):
             continue
-        found += [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+        found += [node for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
     return found
 
 
