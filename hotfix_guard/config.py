@@ -299,9 +299,22 @@ def _coerce(table: str, key: str, value: object, source: str, from_text: bool) -
         raise ConfigError(f"{name!r} in {source} must be one of {', '.join(SEVERITIES)}, got {value!r}")
     if table == "" and isinstance(value, str):
         _check_name(name, value, source)
+    if (table, key) == ("focused-tests", "test-command") and isinstance(value, str) and value:
+        _check_command(name, value, source)
     if (table, key) == ("", "protected-branches"):
         _check_branch_names(name, value, source)
     return value
+
+
+def _check_command(name: str, value: str, source: str) -> None:
+    import shlex
+
+    try:
+        words = shlex.split(value)
+    except ValueError as error:
+        raise ConfigError(f"{name!r} in {source} cannot be split into words ({error}), got {value!r}") from None
+    if not words:
+        raise ConfigError(f"{name!r} in {source} names no command, got {value!r}")
 
 
 def _check_name(name: str, value: str, source: str) -> None:

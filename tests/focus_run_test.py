@@ -123,7 +123,8 @@ def test_unsplittable_test_command_is_a_config_error(repo: GitRepo) -> None:
     repo.tag("v1.0.0")
     result = hotfix_guard(repo, "tests", "--head", "v1.0.0")
     assert result.returncode == 2
-    assert result.stderr.startswith("hotfix-guard: error: [focused-tests] test-command")
+    assert result.stderr.startswith("hotfix-guard: error: 'focused-tests.test-command' in ")
+    assert "cannot be split into words (No closing quotation)" in result.stderr
     assert "Traceback" not in result.stderr
 
 

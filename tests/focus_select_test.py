@@ -194,3 +194,10 @@ def test_imports_behind_a_colon_or_a_backslash_are_followed(shop: GitRepo) -> No
     rerelease(shop, **{"tests/test_misc.py": "if True: from shop import auth\nfrom shop.cart \\\n    import Cart\n\n\ndef test_x():\n    assert auth and Cart\n"})
     fix(shop, "src/shop/pricing.py", "rate=0.1", "rate=0.2")
     assert "tests/test_misc.py" in listed(shop)
+
+
+def test_doctest_modules_add_the_changed_modules_doctests(repo: GitRepo) -> None:
+    make_shop(repo)
+    rerelease(repo, **{"pytest.ini": "[pytest]\npythonpath = src\ntestpaths = tests\naddopts = --doctest-modules\n"})
+    fix(repo, "src/shop/auth.py", '"secret"', '"s3cret"')
+    assert "src/shop/auth.py" in listed(repo)

@@ -67,11 +67,7 @@ def _ini_options(path: str, section: str) -> dict[str, list[str]] | None:
         return None
     if not parser.has_section(section):
         return None
-    return {
-        key: parser.get(section, key).split()
-        for key in ("testpaths", "python_files")
-        if parser.has_option(section, key)
-    }
+    return {key: parser.get(section, key).split() for key in _OPTION_KEYS if parser.has_option(section, key)}
 
 
 def _toml_options(path: str, section: str) -> dict[str, list[str]] | None:

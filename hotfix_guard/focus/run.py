@@ -118,7 +118,7 @@ def expand_command(template: str, pattern: str, files: list[str]) -> list[str]:
     command: list[str] = []
     for word in words:
         if word == "{files}":
-            command += files
+            command += [f"./{name}" if name.startswith("-") else name for name in files]  # never an option
         else:
             command.append(word.replace("{pattern}", pattern).replace("{files}", " ".join(files)))
     return command

@@ -115,6 +115,7 @@ def select(context: Context) -> Selection:
     if not config.test_command:
         _add_critical(selection, config)
         _add_impacted(context, sources, [f for f in tracked if f.endswith(".py")], selection)
+        _add_doctests(context, sources, selection)
         if not selection.whole_suite and not selection.node_ids():
             selection.whole_suite.append("nothing was selected, and an empty selection is never a pass")
     selection.total = len(test_map.tests) if test_map is not None else sum(suite.count_tests(f) for f in suite.files)
@@ -222,6 +223,15 @@ def _add_critical(selection: Selection, config: Config) -> None:
         markers = f" or marked {', '.join(sorted(config.test_markers))}" if config.test_markers else ""
         reason = f"critical set: test ids matching {config.critical_pattern.pattern!r}{markers}"
         selection.groups.append(Group(CRITICAL, reason, found))
+
+
+def _add_doctests(context: Context, sources: list[tuple[str, str, str | None]], selection: Selection) -> None:
+    """With --doctest-modules, a changed module's own doctests are tests of it too."""
+    options = (*selection.suite.options.addopts, *context.config.pytest_args)
+    if "--doctest-modules" in options:
+        modules = [path for status, path, old in sources if status != "D"]
+        if modules:
+            selection.groups.append(Group(CHANGED, "doctests of the changed modules (--doctest-modules)", modules))
 
 
 def _add_impacted(
