@@ -13,6 +13,8 @@ module level) selects every test that ran any line of its file.
 from __future__ import annotations
 
 import ast
+import functools
+import re
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -134,11 +136,12 @@ def _binding_counts(tree: ast.Module | None) -> dict[str, int]:
 
 def _enclosing_class_names(tree: ast.Module, node: ast.stmt) -> set[str]:
     """The classes whose body holds NODE: a method added to one changes every use of it."""
-    return {
-        parent.name
-        for parent in ast.walk(tree)
-        if isinstance(parent, ast.ClassDef) and any(child is node for child in ast.walk(parent)) and parent is not node
-    }
+    return {c.name for c in _classes(tree) if c is not node and _start(c) <= node.lineno <= _end(c)}
+
+
+@functools.lru_cache(maxsize=64)
+def _classes(tree: ast.Module) -> tuple[ast.ClassDef, ...]:
+    return tuple(node for node in ast.walk(tree) if isinstance(node, ast.ClassDef))
 
 
 class SourceIndex:
@@ -148,7 +151,6 @@ class SourceIndex:
         self._read = read
         self._texts: dict[str, bytes] = {}
         self._trees: dict[str, ast.Module | None] = {}
-        self._references: dict[str, dict[str, set[int]]] = {}
 
     def text(self, path: str) -> bytes:
         if path not in self._texts:
@@ -164,29 +166,13 @@ class SourceIndex:
         return self._trees[path]
 
     def references(self, path: str, name: str) -> set[int]:
-        """Lines of PATH that mention NAME as a name, an attribute, an imported name or a string."""
-        if name.encode() not in self.text(path):
+        """Lines of PATH that mention NAME as a word: as a name, an attribute, an imported
+        name or a string (and in a comment, which can only select more)."""
+        text = self.text(path)
+        if name.encode() not in text:
             return set()
-        if path not in self._references:
-            self._references[path] = _reference_index(self.tree(path))
-        return self._references[path].get(name, set())
-
-
-def _reference_index(tree: ast.Module | None) -> dict[str, set[int]]:
-    index: dict[str, set[int]] = {}
-    for node in ast.walk(tree) if tree is not None else ():
-        if isinstance(node, ast.Name):
-            name = node.id
-        elif isinstance(node, ast.Attribute):
-            name = node.attr
-        elif isinstance(node, ast.alias):
-            name = node.name.rpartition(".")[2]
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.isidentifier():
-            name = node.value
-        else:
-            continue
-        index.setdefault(name, set()).add(node.lineno)
-    return index
+        word = re.compile(rb"(?<![A-Za-z0-9_])" + re.escape(name.encode()) + rb"(?![A-Za-z0-9_])")
+        return {text.count(b"\n", 0, match.start()) + 1 for match in word.finditer(text)}
 
 
 class Impact:
