@@ -462,9 +462,11 @@ def file_at(rev: str, path: str, repo: str | None) -> bytes | None:
     return result.stdout if result.returncode == 0 else None
 
 
-def tree_of(rev: str, repo: str | None) -> str | None:
-    result = run_git(["rev-parse", "--verify", "-q", "--end-of-options", f"{rev}^{{tree}}"], repo)
-    return result.text().strip() if result.returncode == 0 else None
+def same_tree(first: str, second: str, repo: str | None) -> bool:
+    """Whether two commits hold the same tree (one rev-parse)."""
+    result = run_git(["rev-parse", "--end-of-options", f"{first}^{{tree}}", f"{second}^{{tree}}"], repo)
+    trees = [line for line in result.text().split() if not line.startswith("-")]  # rev-parse echoes the option
+    return result.returncode == 0 and len(trees) == 2 and trees[0] == trees[1]
 
 
 def tracked_files_unmodified(repo: str | None) -> bool:

@@ -31,6 +31,7 @@ def test_tests_runs_the_selection_and_reports_it(shop: GitRepo) -> None:
     assert "focused tests: selected 2 of 7 tests" in result.stdout
     assert "impacted: test modules that import src/shop/auth.py" in result.stdout
     assert "focused tests passed: 2 passed, 0 failed; all tests passed" in result.stdout
+    assert "temporary checkout" not in result.stdout  # the clean work tree is the head: tested in place
 
 
 def test_failing_selected_test_fails_tests_and_validate(shop: GitRepo) -> None:

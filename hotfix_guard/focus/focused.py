@@ -136,7 +136,7 @@ def build_map(context: Context, python: str | None = None) -> testmap.BuildResul
 
 
 def _is_clean_checkout_of(commit: str, top: str) -> bool:
-    return gitrepo.tree_of("HEAD", top) == gitrepo.tree_of(commit, top) and gitrepo.tracked_files_unmodified(top)
+    return gitrepo.same_tree("HEAD", commit, top) and gitrepo.tracked_files_unmodified(top)
 
 
 def _require_coverage(python: str) -> None:
