@@ -13,6 +13,7 @@ module level) selects every test that ran any line of its file.
 from __future__ import annotations
 
 import ast
+import bisect
 import functools
 import re
 
@@ -38,11 +39,12 @@ class Location:
         self.header_of: ast.stmt | None = None
 
 
+@functools.lru_cache(maxsize=65536)
 def locate(tree: ast.Module, line: int) -> Location:
     location = Location()
     node: ast.AST = tree
     while True:
-        inner = next((s for block in _blocks(node) for s in block if _start(s) <= line <= _end(s)), None)
+        inner = _statement_at(node, line)
         if inner is None:
             return location
         if isinstance(inner, _DEFINITIONS) and line < _start(inner.body[0]):
@@ -55,6 +57,21 @@ def locate(tree: ast.Module, line: int) -> Location:
         else:
             location.statement = inner
         node = inner
+
+
+def _statement_at(node: ast.AST, line: int) -> ast.stmt | None:
+    """The statement directly inside NODE's blocks that spans LINE, if any."""
+    starts, statements = _child_statements(node)
+    index = bisect.bisect_right(starts, line) - 1
+    if index >= 0 and line <= _end(statements[index]):
+        return statements[index]
+    return None
+
+
+@functools.lru_cache(maxsize=65536)
+def _child_statements(node: ast.AST) -> tuple[list[int], list[ast.stmt]]:
+    statements = sorted((s for block in _blocks(node) for s in block), key=_start)
+    return [_start(s) for s in statements], statements
 
 
 def _blocks(node: ast.AST) -> list[list[ast.stmt]]:
@@ -151,6 +168,7 @@ class SourceIndex:
         self._read = read
         self._texts: dict[str, bytes] = {}
         self._trees: dict[str, ast.Module | None] = {}
+        self._words: dict[str, dict[str, set[int]]] = {}
 
     def text(self, path: str) -> bytes:
         if path not in self._texts:
@@ -168,11 +186,26 @@ class SourceIndex:
     def references(self, path: str, name: str) -> set[int]:
         """Lines of PATH that mention NAME as a word: as a name, an attribute, an imported
         name or a string (and in a comment, which can only select more)."""
-        text = self.text(path)
-        if name.encode() not in text:
+        encoded = name.encode("utf-8", "surrogateescape")
+        if encoded not in self.text(path):
             return set()
-        word = re.compile(rb"(?<![A-Za-z0-9_])" + re.escape(name.encode()) + rb"(?![A-Za-z0-9_])")
-        return {text.count(b"\n", 0, match.start()) + 1 for match in word.finditer(text)}
+        if not name.isascii():  # the word index holds ASCII identifiers: look for the rest by line
+            return {n for n, line in enumerate(self.text(path).split(b"\n"), start=1) if encoded in line}
+        if path not in self._words:
+            self._words[path] = _word_lines(self.text(path))
+        return self._words[path].get(name, set())
+
+
+_WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _word_lines(text: bytes) -> dict[str, set[int]]:
+    """Every identifier-like word of TEXT and the lines it is on (one pass over the text)."""
+    words: dict[str, set[int]] = {}
+    for number, line in enumerate(text.split(b"\n"), start=1):
+        for word in _WORD.findall(line):
+            words.setdefault(word.decode("ascii"), set()).add(number)
+    return words
 
 
 class Impact:
