@@ -120,8 +120,13 @@ class Suite:
 def find_suite(top: str, tracked: list[str]) -> Suite:
     options = read_pytest_options(top)
     roots = [os.path.normpath(p) for p in options.testpaths]
-    files = [p for p in tracked if is_test_file(p, options) and (not roots or any(_is_under(p, r) for r in roots))]
-    conftests = [p for p in tracked if os.path.basename(p) == "conftest.py"]
+    # One compiled pattern over the names: a large repository tracks tens of thousands of files.
+    names = re.compile("|".join(fnmatch.translate(pattern) for pattern in options.python_files))
+    python = [p for p in tracked if p.endswith(".py")]
+    files = [
+        p for p in python if names.match(p.rpartition("/")[2]) and (not roots or any(_is_under(p, r) for r in roots))
+    ]
+    conftests = [p for p in python if p.endswith("conftest.py") and os.path.basename(p) == "conftest.py"]
     return Suite(top, tuple(sorted(files)), tuple(sorted(conftests)), options)
 
 
