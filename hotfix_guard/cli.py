@@ -418,8 +418,7 @@ def _focus_context(opts: Options, base: str | None, head: str | None) -> FocusCo
     config = load_config(info.top, opts.config_file)
     assert info.head_sha is not None
     _name, base_rev, _version = resolve_base(target, info.head_sha, config)
-    is_sha = len(base_rev) == 40 and all(c in "0123456789abcdef" for c in base_rev)
-    base_sha = base_rev if is_sha else gitrepo.resolve_commit(base_rev, opts.repo)
+    base_sha = gitrepo.commit_sha(base_rev, opts.repo)
     assert base_sha is not None
     return Context(info.top, info.git_dir, base_sha, info.head_sha, config)
 

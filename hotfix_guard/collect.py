@@ -127,7 +127,7 @@ def _focused_tests(repo: str | None, base_rev: str, head: str, config: Config) -
     from hotfix_guard.focus.select import Context
 
     info = gitrepo.repo_info(repo)
-    base_sha = gitrepo.resolve_commit(base_rev, repo)
+    base_sha = gitrepo.commit_sha(base_rev, repo)
     assert base_sha is not None  # resolve_base checked it
     return run_focused(Context(info.top, info.git_dir, base_sha, head, config), output=2)
 

@@ -265,6 +265,13 @@ def resolve_commit(ref: str, repo: str | None) -> str | None:
     return result.text().strip() if result.returncode == 0 else None
 
 
+def commit_sha(rev: str, repo: str | None) -> str | None:
+    """The commit REV names; a full sha (what resolve_base returns for --base) costs no git call."""
+    if len(rev) == 40 and all(c in "0123456789abcdef" for c in rev):
+        return rev
+    return resolve_commit(rev, repo)
+
+
 def branch_of_ref(ref: str, repo: str | None) -> str | None:
     """`hotfix/v1.2.4` when REF names a local branch, else None."""
     result = run_git(["rev-parse", "--symbolic-full-name", "--end-of-options", ref], repo)
