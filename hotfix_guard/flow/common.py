@@ -202,11 +202,10 @@ def say_error(text: str) -> None:
 
 def write_json(path: str, data: object) -> None:
     """Write atomically: a crash never leaves half a record."""
+    from hotfix_guard.paths import write_atomic
+
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    temporary = f"{path}.tmp"
-    with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2)
-    os.replace(temporary, path)
+    write_atomic(path, json.dumps(data, indent=2).encode("utf-8"))
 
 
 def read_json(path: str) -> dict[str, object] | None:

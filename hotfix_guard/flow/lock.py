@@ -1,0 +1,159 @@
+"""One command at a time changes a repository's refs: an exclusive lock in the git directory.
+
+The lock is a file created with O_CREAT|O_EXCL in the common git directory (shared by
+every worktree, as refs are), holding the holder's pid, its process start time and the
+command. A lock whose holder is gone (killed with SIGKILL, the machine rebooted) is stale:
+the next command says so and takes it over. A lock whose holder still runs is refused
+with a one-line error naming it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from contextlib import contextmanager
+
+from hotfix_guard.errors import RepoError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+LOCK_NAME = "lock"
+_held: dict[str, int] = {}  # lock path -> nesting depth, for a command that calls another
+
+
+def common_dir(git_dir: str) -> str:
+    """The git directory shared by all worktrees (a linked worktree's points to it)."""
+    try:
+        with open(os.path.join(git_dir, "commondir"), encoding="utf-8") as handle:
+            pointed = handle.read().strip()
+    except OSError:
+        return git_dir
+    return os.path.normpath(os.path.join(git_dir, pointed))
+
+
+def lock_path(git_dir: str) -> str:
+    return os.path.join(common_dir(git_dir), "hotfix-guard", LOCK_NAME)
+
+
+def process_start(pid: int) -> str | None:
+    """When process PID started (clock ticks since boot), to tell it from a later one with the same pid."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat = handle.read()
+    except OSError:
+        return None
+    # The command name (field 2) may hold spaces and parentheses: split after its last ')'.
+    fields = stat[stat.rfind(b")") + 2 :].split()
+    return fields[19].decode("ascii") if len(fields) > 19 else None
+
+
+def _alive(pid: int, started: str | None) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    now = process_start(pid)
+    return started is None or now is None or now == started
+
+
+def _read(path: str) -> dict[str, object] | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _describe(holder: dict[str, object]) -> str:
+    return f"pid {holder.get('pid', '?')}, `hotfix-guard {holder.get('command', '?')}`, since {holder.get('since', '?')}"
+
+
+def _try_create(path: str, command: str) -> bool:
+    record = {
+        "pid": os.getpid(),
+        "start": process_start(os.getpid()),
+        "command": command,
+        "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(record, handle)
+    return True
+
+
+def _is_ours(holder: dict[str, object] | None) -> bool:
+    return bool(holder) and holder.get("pid") == os.getpid() and holder.get("start") == process_start(os.getpid())
+
+
+def acquire(git_dir: str, command: str, say: Callable[[str], None] | None = None) -> str:
+    """Take the lock or raise RepoError naming its live holder; returns the lock's path."""
+    path = lock_path(git_dir)
+    if _held.get(path):
+        _held[path] += 1
+        return path
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+    except OSError as error:
+        raise RepoError(f"cannot create {os.path.dirname(path)}: {error.strerror or error}") from None
+    for _ in range(5):
+        try:
+            if _try_create(path, command):
+                _held[path] = 1
+                return path
+        except OSError as error:
+            raise RepoError(f"cannot take the lock {path}: {error.strerror or error}") from None
+        holder = _read(path)
+        if holder is None:
+            continue  # released between our two looks: try again
+        pid = holder.get("pid")
+        if isinstance(pid, int) and _alive(pid, holder.get("start") if isinstance(holder.get("start"), str) else None):
+            raise RepoError(
+                f"another hotfix-guard is changing this repository ({_describe(holder)}); wait for it to end. "
+                f"If no such process is running, remove {path}"
+            )
+        if not isinstance(pid, int):
+            raise RepoError(f"the lock {path} is unreadable; if no hotfix-guard is running, remove it")
+        # Stale: move it aside under a name only we use, so two takers cannot both win.
+        aside = f"{path}.stale.{os.getpid()}"
+        try:
+            os.rename(path, aside)
+        except FileNotFoundError:
+            continue
+        os.remove(aside)
+        if say is not None:
+            say(f"note: took over a stale lock ({_describe(holder)}), whose process is no longer running")
+    raise RepoError(f"cannot take the lock {path}: it keeps changing hands; try again")
+
+
+def release(path: str) -> None:
+    depth = _held.get(path, 0)
+    if depth > 1:
+        _held[path] = depth - 1
+        return
+    _held.pop(path, None)
+    if _is_ours(_read(path)):
+        try:
+            os.remove(path)
+        except FileNotFoundError:
+            pass
+
+
+@contextmanager
+def locked(git_dir: str, command: str, say: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the repository's lock for the block (re-entrant within one process)."""
+    path = acquire(git_dir, command, say)
+    try:
+        yield
+    finally:
+        release(path)

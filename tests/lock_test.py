@@ -1,0 +1,72 @@
+"""The repository lock: one changing command at a time, stale locks taken over."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from hotfix_guard.errors import RepoError
+from hotfix_guard.flow import lock
+from conftest import GitRepo
+
+
+def _git_dir(repo: GitRepo) -> str:
+    return str(repo.path / ".git")
+
+
+def test_lock_is_exclusive_and_released(released: GitRepo) -> None:
+    path = lock.lock_path(_git_dir(released))
+    with lock.locked(_git_dir(released), "finish"):
+        holder = json.loads(open(path).read())
+        assert holder["pid"] == os.getpid() and holder["command"] == "finish"
+    assert not os.path.exists(path)
+
+
+def test_a_live_holder_is_refused_with_its_name(released: GitRepo) -> None:
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        path = lock.lock_path(_git_dir(released))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        record = {"pid": sleeper.pid, "start": lock.process_start(sleeper.pid), "command": "start", "since": "x"}
+        with open(path, "w") as handle:
+            json.dump(record, handle)
+        with pytest.raises(RepoError, match=rf"another hotfix-guard is changing this repository \(pid {sleeper.pid}"):
+            lock.acquire(_git_dir(released), "finish")
+        assert json.loads(open(path).read())["pid"] == sleeper.pid  # never taken from a live holder
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_a_dead_holders_lock_is_taken_over_and_said(released: GitRepo) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    path = lock.lock_path(_git_dir(released))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as handle:
+        json.dump({"pid": dead.pid, "start": "1", "command": "finish --push", "since": "x"}, handle)
+    said: list[str] = []
+    with lock.locked(_git_dir(released), "rollback", said.append):
+        assert json.loads(open(path).read())["pid"] == os.getpid()
+    assert said and "stale lock" in said[0] and "finish --push" in said[0]
+
+
+def test_a_reused_pid_is_stale(released: GitRepo) -> None:
+    """Our own pid, but another start time: a process that died, its pid since reused."""
+    path = lock.lock_path(_git_dir(released))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as handle:
+        json.dump({"pid": os.getpid(), "start": "0", "command": "finish", "since": "x"}, handle)
+    with lock.locked(_git_dir(released), "finish"):
+        pass
+    assert not os.path.exists(path)
+
+
+def test_worktrees_share_one_lock(released: GitRepo, tmp_path) -> None:
+    released.git("worktree", "add", "-q", str(tmp_path / "other"), "v1.2.3")
+    other_git_dir = released.git("-C", str(tmp_path / "other"), "rev-parse", "--absolute-git-dir").strip()
+    assert lock.lock_path(other_git_dir) == lock.lock_path(_git_dir(released))
