@@ -8,6 +8,7 @@ leaves half a file.
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 from hotfix_guard.errors import RepoError
@@ -51,10 +52,8 @@ def write_atomic(path: str, data: bytes, *, exclusive: bool = False) -> None:
     if exclusive and os.path.lexists(path):
         raise FileExistsError(path)
     mode = 0o666 & ~_umask()
-    try:
+    with contextlib.suppress(FileNotFoundError):
         mode = os.stat(path, follow_symlinks=False).st_mode & 0o7777
-    except FileNotFoundError:
-        pass
     temporary = os.path.join(directory, f".{os.path.basename(path)}.hotfix-guard-{os.getpid()}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
     try:
@@ -69,10 +68,8 @@ def write_atomic(path: str, data: bytes, *, exclusive: bool = False) -> None:
         else:
             os.replace(temporary, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.remove(temporary)
-        except FileNotFoundError:
-            pass
         raise
 
 

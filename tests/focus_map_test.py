@@ -62,7 +62,9 @@ def test_function_body_change_selects_only_the_tests_that_ran_the_line(mapped: G
 
 def test_module_constant_selects_the_tests_that_run_code_using_it(mapped: GitRepo) -> None:
     fix(mapped, "src/shop/pricing.py", "TAX = 0.25", "TAX = 0.3")
-    assert listed(mapped) == sorted(["tests/test_cart.py::test_checkout", "tests/test_pricing.py::test_total", *CRITICAL])
+    assert listed(mapped) == sorted(
+        ["tests/test_cart.py::test_checkout", "tests/test_pricing.py::test_total", *CRITICAL]
+    )
 
 
 def test_default_argument_selects_the_tests_that_called_the_function(mapped: GitRepo) -> None:
@@ -115,7 +117,9 @@ def test_build_needs_coverage_in_the_projects_python(repo: GitRepo, tmp_path: Pa
 
 def test_interrupted_build_leaves_no_map_and_no_worktree(repo: GitRepo, tmp_path: Path) -> None:
     started = tmp_path / "started"
-    slow = f"import pathlib, time\n\n\ndef test_slow():\n    pathlib.Path({str(started)!r}).touch()\n    time.sleep(60)\n"
+    slow = (
+        f"import pathlib, time\n\n\ndef test_slow():\n    pathlib.Path({str(started)!r}).touch()\n    time.sleep(60)\n"
+    )
     make_shop(repo)
     rerelease(repo, **{"tests/test_slow.py": slow})
     fix(repo, "src/shop/auth.py", '"secret"', '"s3cret"')

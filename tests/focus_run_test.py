@@ -99,7 +99,14 @@ def test_non_python_project_runs_the_test_command_without_a_shell(repo: GitRepo,
     record = tmp_path / "argv.json"
     script = f"import json, sys; json.dump(sys.argv[1:], open({str(record)!r}, 'w'))"
     command = json.dumps(f"{sys.executable} -c {_quote(script)} --testNamePattern={{pattern}} {{files}}")
-    repo.commit("feat: web app", **{"app.js": "x\n", "src__login.test.js": "t\n", ".hotfix-guard.toml": f"[focused-tests]\ntest-command = {command}\n"})
+    repo.commit(
+        "feat: web app",
+        **{
+            "app.js": "x\n",
+            "src__login.test.js": "t\n",
+            ".hotfix-guard.toml": f"[focused-tests]\ntest-command = {command}\n",
+        },
+    )
     repo.tag("v1.0.0")
     repo.switch("hotfix/v1.0.1", "v1.0.0")
     repo.commit(GOOD_MESSAGE, **{"src__login.test.js": "t2\n", "app.js": "$(touch pwned); y\n"})
@@ -120,7 +127,9 @@ def test_failing_test_command_fails(repo: GitRepo) -> None:
 
 
 def test_unsplittable_test_command_is_a_config_error(repo: GitRepo) -> None:
-    repo.commit("feat: app", **{"app.js": "x\n", ".hotfix-guard.toml": "[focused-tests]\ntest-command = \"npm test 'oops\"\n"})
+    repo.commit(
+        "feat: app", **{"app.js": "x\n", ".hotfix-guard.toml": '[focused-tests]\ntest-command = "npm test \'oops"\n'}
+    )
     repo.tag("v1.0.0")
     result = hotfix_guard(repo, "tests", "--head", "v1.0.0")
     assert result.returncode == 2

@@ -191,7 +191,12 @@ def test_critical_set_leaves_out_classes_pytest_does_not_collect(repo: GitRepo) 
 
 
 def test_imports_behind_a_colon_or_a_backslash_are_followed(shop: GitRepo) -> None:
-    rerelease(shop, **{"tests/test_misc.py": "if True: from shop import auth\nfrom shop.cart \\\n    import Cart\n\n\ndef test_x():\n    assert auth and Cart\n"})
+    rerelease(
+        shop,
+        **{
+            "tests/test_misc.py": "if True: from shop import auth\nfrom shop.cart \\\n    import Cart\n\n\ndef test_x():\n    assert auth and Cart\n"
+        },
+    )
     fix(shop, "src/shop/pricing.py", "rate=0.1", "rate=0.2")
     assert "tests/test_misc.py" in listed(shop)
 

@@ -9,7 +9,7 @@ import pytest
 from hotfix_guard.focus.impact import bound_names, locate
 from hotfix_guard.focus.imports import module_names
 
-SOURCE = '''\
+SOURCE = """\
 import os
 LIMIT = 3
 
@@ -27,7 +27,7 @@ class Box:
 
     def grow(self):
         self.size += 1
-'''
+"""
 
 
 @pytest.mark.parametrize(
@@ -43,7 +43,9 @@ class Box:
         (17, "grow", None),  # a method's body
     ],
 )
-def test_locate_tells_runtime_lines_from_import_time_lines(line: int, function: str | None, header_of: str | None) -> None:
+def test_locate_tells_runtime_lines_from_import_time_lines(
+    line: int, function: str | None, header_of: str | None
+) -> None:
     location = locate(ast.parse(SOURCE), line)
     assert getattr(location.function, "name", None) == function
     assert getattr(location.header_of, "name", None) == header_of

@@ -6,12 +6,13 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from conftest import GitRepo
 
 from hotfix_guard.errors import RepoError
 from hotfix_guard.flow import lock
-from conftest import GitRepo
 
 
 def _git_dir(repo: GitRepo) -> str:
@@ -21,7 +22,7 @@ def _git_dir(repo: GitRepo) -> str:
 def test_lock_is_exclusive_and_released(released: GitRepo) -> None:
     path = lock.lock_path(_git_dir(released))
     with lock.locked(_git_dir(released), "finish"):
-        holder = json.loads(open(path).read())
+        holder = json.loads(Path(path).read_text())
         assert holder["pid"] == os.getpid() and holder["command"] == "finish"
     assert not os.path.exists(path)
 
@@ -36,7 +37,7 @@ def test_a_live_holder_is_refused_with_its_name(released: GitRepo) -> None:
             json.dump(record, handle)
         with pytest.raises(RepoError, match=rf"another hotfix-guard is changing this repository \(pid {sleeper.pid}"):
             lock.acquire(_git_dir(released), "finish")
-        assert json.loads(open(path).read())["pid"] == sleeper.pid  # never taken from a live holder
+        assert json.loads(Path(path).read_text())["pid"] == sleeper.pid  # never taken from a live holder
     finally:
         sleeper.kill()
         sleeper.wait()
@@ -51,7 +52,7 @@ def test_a_dead_holders_lock_is_taken_over_and_said(released: GitRepo) -> None:
         json.dump({"pid": dead.pid, "start": "1", "command": "finish --push", "since": "x"}, handle)
     said: list[str] = []
     with lock.locked(_git_dir(released), "rollback", said.append):
-        assert json.loads(open(path).read())["pid"] == os.getpid()
+        assert json.loads(Path(path).read_text())["pid"] == os.getpid()
     assert said and "stale lock" in said[0] and "finish --push" in said[0]
 
 

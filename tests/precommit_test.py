@@ -255,7 +255,10 @@ def test_validate_manual_checks_head(released: GitRepo, try_repo: TryRepo, commi
 
 @pytest.mark.parametrize(
     ("new_total", "code", "text"),
-    [("round(amount * (1 + TAX), 2) or 0", 0, "Passed"), ("round(amount * TAX, 2)", 1, "[focused-tests] ran 6 of 7 tests")],
+    [
+        ("round(amount * (1 + TAX), 2) or 0", 0, "Passed"),
+        ("round(amount * TAX, 2)", 1, "[focused-tests] ran 6 of 7 tests"),
+    ],
     ids=["fix-keeps-tests-green", "fix-breaks-a-test"],
 )
 def test_focused_tests_on_push(repo: GitRepo, try_repo: TryRepo, new_total: str, code: int, text: str) -> None:

@@ -355,7 +355,10 @@ def test_override_shows_in_status(released: GitRepo, origin: GitRepo) -> None:
     sha = released.git("rev-parse", "HEAD").strip()
     assert push(released, *args, HOTFIX_GUARD_OVERRIDE="INC-4711 payments down").returncode == 0
     text = run_cli(released, "status").stdout
-    assert f"Push guard overrides: 1 recorded (refs/notes/hotfix-guard)\n  {WHEN} {WHO} pushed refs/heads/hotfix/v1.2.4 ({sha[:10]}): INC-4711 payments down" in text
+    assert (
+        f"Push guard overrides: 1 recorded (refs/notes/hotfix-guard)\n  {WHEN} {WHO} pushed refs/heads/hotfix/v1.2.4 ({sha[:10]}): INC-4711 payments down"
+        in text
+    )
     [recorded] = json.loads(run_cli(released, "status", "--format", "json").stdout)["overrides"]
     assert (recorded["commit"], recorded["reason"]) == (sha, "INC-4711 payments down")
 

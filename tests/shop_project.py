@@ -1,9 +1,9 @@
 """A small Python package with a pytest suite, released as v1.0.0: the focused tests' playground.
 
-    src/shop/pricing.py  TAX (module constant), total(), discount()
-    src/shop/cart.py     Cart, which imports pricing
-    src/shop/auth.py     check_token()
-    tests/test_pricing.py, test_cart.py, test_auth.py (the critical set, by name), test_misc.py
+src/shop/pricing.py  TAX (module constant), total(), discount()
+src/shop/cart.py     Cart, which imports pricing
+src/shop/auth.py     check_token()
+tests/test_pricing.py, test_cart.py, test_auth.py (the critical set, by name), test_misc.py
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from hotfix_guard.errors import RepoError
 
@@ -73,7 +73,9 @@ def _read(path: str) -> dict[str, object] | None:
 
 
 def _describe(holder: dict[str, object]) -> str:
-    return f"pid {holder.get('pid', '?')}, `hotfix-guard {holder.get('command', '?')}`, since {holder.get('since', '?')}"
+    return (
+        f"pid {holder.get('pid', '?')}, `hotfix-guard {holder.get('command', '?')}`, since {holder.get('since', '?')}"
+    )
 
 
 def _try_create(path: str, command: str) -> bool:
@@ -93,7 +95,7 @@ def _try_create(path: str, command: str) -> bool:
 
 
 def _is_ours(holder: dict[str, object] | None) -> bool:
-    return bool(holder) and holder.get("pid") == os.getpid() and holder.get("start") == process_start(os.getpid())
+    return holder is not None and holder.get("pid") == os.getpid() and holder.get("start") == process_start(os.getpid())
 
 
 def acquire(git_dir: str, command: str, say: Callable[[str], None] | None = None) -> str:
@@ -116,8 +118,8 @@ def acquire(git_dir: str, command: str, say: Callable[[str], None] | None = None
         holder = _read(path)
         if holder is None:
             continue  # released between our two looks: try again
-        pid = holder.get("pid")
-        if isinstance(pid, int) and _alive(pid, holder.get("start") if isinstance(holder.get("start"), str) else None):
+        pid, started = holder.get("pid"), holder.get("start")
+        if isinstance(pid, int) and _alive(pid, started if isinstance(started, str) else None):
             raise RepoError(
                 f"another hotfix-guard is changing this repository ({_describe(holder)}); wait for it to end. "
                 f"If no such process is running, remove {path}"
@@ -143,10 +145,8 @@ def release(path: str) -> None:
         return
     _held.pop(path, None)
     if _is_ours(_read(path)):
-        try:
+        with suppress(FileNotFoundError):
             os.remove(path)
-        except FileNotFoundError:
-            pass
 
 
 @contextmanager
