@@ -10,10 +10,11 @@ import click
 from hotfix_guard import __version__
 from hotfix_guard.branches import OTHER, classify
 from hotfix_guard.collect import Target, collect_change, head_info, resolve_branch
-from hotfix_guard.config import CHECK_IDS, allow_large_from_environment, load_config
+from hotfix_guard.config import CHECK_IDS, load_config
 from hotfix_guard.drill import NAMES as DRILL_SCENARIOS
 from hotfix_guard.errors import EXIT_ERROR, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, HotfixGuardError, RepoError
 from hotfix_guard.hooks import HOOKS
+from hotfix_guard.options import RunOptions, run_options
 from hotfix_guard.report import FORMATS, render, write
 from hotfix_guard.runner import FAILED, Report, checks_to_run, run_checks
 from hotfix_guard.severity import NAMES as SEVERITY_NAMES
@@ -143,14 +144,15 @@ def validate(
     interactive terminal, asks "Continue with hotfix? [y/N]".
     """
     target = Target(opts.repo, head, base, branch)
-    config, change = _prepare(opts, target, checks=None, skip=skip, allow_large=allow_large, require_hotfix=True)
-    report = run_checks(change, config, skip)
-    if _should_ask(report, config, opts):
+    options = run_options(allow_large=allow_large, strict=strict, skip=skip)
+    config, change = _prepare(opts, target, options, checks=None, require_hotfix=True)
+    report = run_checks(change, config, options)
+    if _should_ask(report, options, opts):
         write(render_file_count(report, opts))
         if click.confirm("Continue with hotfix?", default=False):
-            config.allow_large = True
-            report = run_checks(change, config, skip)
-    return _output(report, opts, strict, "validate")
+            options = options.allowing_large()
+            report = run_checks(change, config, options)
+    return _output(report, opts, options, "validate")
 
 
 def render_file_count(report: Report, opts: Options) -> str:
@@ -159,10 +161,10 @@ def render_file_count(report: Report, opts: Options) -> str:
     return render_findings([f for f in report.findings if f.check == "file-count"], opts.colour)
 
 
-def _should_ask(report: Report, config: Config, opts: Options) -> bool:
+def _should_ask(report: Report, options: RunOptions, opts: Options) -> bool:
     failed = any(r.check == "file-count" and r.status == FAILED for r in report.results)
     interactive = sys.stdin.isatty() and sys.stdout.isatty() and opts.form == "text"
-    return failed and interactive and not config.allow_large
+    return failed and interactive and not options.allow_large
 
 
 @cli.group()
@@ -181,7 +183,7 @@ def check_branch_name(opts: Options, name: str | None, base: str | None) -> int:
     hotfix/security-YYYY-NNN, hotfix/<kebab-case>, hotfix/vYYYYMMDD_HHMM. Names outside
     hotfix/ pass, except near misses such as Hotfix/v1.2.4.
     """
-    return _run_one(opts, "branch-name", Target(opts.repo, None, base, name))
+    return _run_one(opts, "branch-name", Target(opts.repo, None, base, name), run_options())
 
 
 def _single_check(check_id: str, summary: str, staged_option: bool) -> None:
@@ -195,7 +197,8 @@ def _single_check(check_id: str, summary: str, staged_option: bool) -> None:
         staged: bool = False,
         allow_large: bool = False,
     ) -> int:
-        return _run_one(opts, check_id, Target(opts.repo, head, base, branch, staged), allow_large)
+        target = Target(opts.repo, head, base, branch, staged)
+        return _run_one(opts, check_id, target, run_options(allow_large=allow_large))
 
     command.__doc__ = summary
     if staged_option:
@@ -205,7 +208,11 @@ def _single_check(check_id: str, summary: str, staged_option: bool) -> None:
             help="Count what is staged too (base against the index), as the pre-commit hook does.",
         )(command)
     if check_id == "file-count":
-        command = click.option("--allow-large", is_flag=True, help="Accept more changed files than the limit.")(command)
+        command = click.option(
+            "--allow-large",
+            is_flag=True,
+            help="Accept more changed files than the limit (also HOTFIX_GUARD_ALLOW_LARGE=1).",
+        )(command)
     check.command(check_id, epilog=EXIT_CODES_HELP)(command)
 
 
@@ -244,7 +251,7 @@ def check_commit_message(
         return _check_message_file(opts, message_file)
     if commit_range is not None:
         base, head = _split_range(commit_range)
-    return _run_one(opts, "commit-message", Target(opts.repo, head, base, branch))
+    return _run_one(opts, "commit-message", Target(opts.repo, head, base, branch), run_options())
 
 
 def _split_range(commit_range: str) -> tuple[str, str]:
@@ -271,32 +278,26 @@ def _check_message_file(opts: Options, path: str) -> int:
     else:
         findings = with_check_severity(check_message_file(data, config), severity)
         report = Report(change, [CheckResult("commit-message", status_of(findings))], findings)
-    return _output(report, opts, False, "check commit-message")
+    return _output(report, opts, run_options(), "check commit-message")
 
 
-def _run_one(opts: Options, check_id: str, target: Target, allow_large: bool = False) -> int:
-    config, change = _prepare(opts, target, checks=[check_id], skip=(), allow_large=allow_large, require_hotfix=False)
-    report = run_checks(change, config, only=[check_id])
-    return _output(report, opts, False, f"check {check_id}")
+def _run_one(opts: Options, check_id: str, target: Target, options: RunOptions) -> int:
+    config, change = _prepare(opts, target, options, checks=[check_id], require_hotfix=False)
+    report = run_checks(change, config, options, only=[check_id])
+    return _output(report, opts, options, f"check {check_id}")
 
 
 def _prepare(
-    opts: Options,
-    target: Target,
-    checks: list[str] | None,
-    skip: tuple[str, ...],
-    allow_large: bool,
-    require_hotfix: bool,
+    opts: Options, target: Target, options: RunOptions, checks: list[str] | None, require_hotfix: bool
 ) -> tuple[Config, Change]:
     info = head_info(target)
     config = load_config(info.top, opts.config_file)
-    config.allow_large = allow_large or allow_large_from_environment()
     branch = resolve_branch(target, info.git_dir)
     if branch is None and (require_hotfix or "branch-name" in (checks or ())):
         raise RepoError(_unknown_branch_message(target))
     if require_hotfix:
         _require_hotfix_branch(branch, config)
-    enabled = checks if checks is not None else checks_to_run(config, skip)
+    enabled = checks if checks is not None else checks_to_run(config, options)
     assert info.head_sha is not None
     return config, collect_change(target, info.head_sha, branch, config, enabled)
 
@@ -318,9 +319,9 @@ def _require_hotfix_branch(branch: str | None, config: Config) -> None:
         )
 
 
-def _output(report: Report, opts: Options, strict: bool, title: str) -> int:
-    write(render(report, opts.form, opts.colour, strict, title))
-    return report.exit_code(strict)
+def _output(report: Report, opts: Options, options: RunOptions, title: str) -> int:
+    write(render(report, opts.form, opts.colour, options.strict, title))
+    return report.exit_code(options.strict)
 
 
 TESTS_HELP_EPILOG = """\b
@@ -618,7 +619,7 @@ def status(opts: Options, status_format: str | None) -> int:
     from hotfix_guard import status as triage
 
     repo, config = _flow_config(opts)
-    facts = triage.gather(repo, config)
+    facts = triage.gather(repo, config, options=run_options())
     form = status_format or ("json" if opts.form == "json" else "text")
     write(triage.render_json(facts) if form == "json" else triage.render_text(facts))
     return EXIT_OK
