@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 
 import click
 
@@ -12,7 +13,17 @@ from hotfix_guard.branches import OTHER, classify
 from hotfix_guard.collect import Target, collect_change, head_info, resolve_branch
 from hotfix_guard.config import CHECK_IDS, load_config
 from hotfix_guard.drill import NAMES as DRILL_SCENARIOS
-from hotfix_guard.errors import EXIT_ERROR, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, HotfixGuardError, RepoError
+from hotfix_guard.errors import (
+    EXIT_ERROR,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    HotfixGuardError,
+    RepoError,
+    Terminated,
+    report_bug,
+)
 from hotfix_guard.hooks import HOOKS
 from hotfix_guard.options import RunOptions, run_options
 from hotfix_guard.report import FORMATS, render, write
@@ -21,7 +32,8 @@ from hotfix_guard.severity import NAMES as SEVERITY_NAMES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
+    from typing import Any
 
     from hotfix_guard.config import Config
     from hotfix_guard.flow.common import Repo
@@ -29,14 +41,19 @@ if TYPE_CHECKING:
     from hotfix_guard.focus.select import Context as FocusContext
     from hotfix_guard.model import Change
 
-FLOW_EXIT_CODES_HELP = """\b
+# Every exit-code list ends with this: an unexpected exception is a bug, never "a check failed".
+BUG_HELP = "3 a bug in hotfix-guard (details in .git/hotfix-guard/error.log)"
+
+FLOW_EXIT_CODES_HELP = f"""\b
 Exit codes: 0 done, 1 a step failed (everything was put back), a merge conflict
 stopped it, or the push was rejected, 2 a precondition failed (nothing changed),
-130 interrupted (everything was put back)."""
+{BUG_HELP},
+130 interrupted by Ctrl-C, 143 terminated by SIGTERM (everything was put back)."""
 
-EXIT_CODES_HELP = """\b
+EXIT_CODES_HELP = f"""\b
 Exit codes: 0 no errors (warnings allowed unless --strict), 1 a check failed,
-2 usage, config or repository error."""
+2 usage, config or repository error,
+{BUG_HELP}."""
 
 
 class Options:
@@ -49,8 +66,31 @@ class Options:
         self.colour = colour
 
 
+# The commands that change refs: SIGTERM interrupts them like Ctrl-C, so that they undo.
+FLOW_COMMANDS = ("start", "finish", "rollback")
+_ARGV = "hotfix_guard.argv"
+_SIGTERM = "hotfix_guard.sigterm"
+
+
 class GuardedGroup(click.Group):
-    """The root group: a command's int result is the exit code; our errors exit 2 in one line."""
+    """The root group: a command's int result is the exit code; our errors exit 2 in one line,
+    and anything unexpected is a bug: exit 3, one line, the traceback in a log."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        argv = [info_name or "hotfix-guard", *args]
+        ctx = super().make_context(info_name, args, parent, **extra)
+        ctx.meta[_ARGV] = argv
+        return ctx
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if name in FLOW_COMMANDS:
+            ctx.meta[_SIGTERM] = ctx.with_resource(sigterm_interrupts())  # until the command ends
+        return name, command, rest
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -60,9 +100,44 @@ class GuardedGroup(click.Group):
             ctx.exit(error.exit_code)
         except click.ClickException as error:
             ctx.exit(show_click_error(error))
+        except (click.exceptions.Exit, click.exceptions.Abort, BrokenPipeError):
+            raise  # click's own ways out
+        except Exception as error:
+            ctx.exit(report_bug(error, ctx.meta.get(_ARGV, sys.argv), getattr(ctx.obj, "repo", None)))
+        terminated = ctx.meta.get(_SIGTERM)
+        if result == EXIT_INTERRUPTED and terminated is not None and terminated.received:
+            result = EXIT_TERMINATED
         if isinstance(result, int) and result:
             ctx.exit(result)
         return result
+
+
+class SigtermState:
+    __slots__ = ("received",)
+
+    def __init__(self) -> None:
+        self.received = False
+
+
+@contextmanager
+def sigterm_interrupts() -> Iterator[SigtermState]:
+    """While a flow command runs, SIGTERM raises Terminated (a KeyboardInterrupt), so that
+    `kill` gets the same undo as Ctrl-C. Later SIGTERMs are noted, not raised: they must
+    not cut the undo short (SIGKILL still stops everything)."""
+    import signal
+
+    state = SigtermState()
+
+    def interrupt(signum: int, frame: object) -> None:
+        if not state.received:
+            state.received = True
+            raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield state
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def show_click_error(error: click.ClickException) -> int:
@@ -324,7 +399,7 @@ def _output(report: Report, opts: Options, options: RunOptions, title: str) -> i
     return report.exit_code(options.strict)
 
 
-TESTS_HELP_EPILOG = """\b
+TESTS_HELP_EPILOG = f"""\b
 Examples:
   hotfix-guard tests                   select and run the focused tests of this hotfix
   hotfix-guard tests --list --explain  show what would run, and why
@@ -333,7 +408,8 @@ Examples:
 \b
 Exit codes: 0 the selected tests passed (or --list / --build-map done), 1 a selected
 test failed, pytest could not collect them, ran none, or the run timed out, 2 usage,
-config or repository error (or pytest could not start), 130 interrupted."""
+config or repository error (or pytest could not start), 130 interrupted,
+{BUG_HELP}."""
 
 
 @cli.command("tests", epilog=TESTS_HELP_EPILOG)
@@ -597,9 +673,10 @@ def rollback(opts: Options, to_tag: str | None, tag_name: str | None, push: bool
     return run_rollback(repo, config, to_tag=to_tag, tag=tag_name, push=push, dry_run=dry_run)
 
 
-REPORT_EXIT_CODES_HELP = """\b
+REPORT_EXIT_CODES_HELP = f"""\b
 Exit codes: 0 done, 2 usage, config or repository error (an unknown branch or
-tag, one that is not a hotfix, a file that cannot be read or written)."""
+tag, one that is not a hotfix, a file that cannot be read or written),
+{BUG_HELP}."""
 
 
 @cli.command(epilog="Example: hotfix-guard status --format json > triage.json\n\n" + REPORT_EXIT_CODES_HELP)
@@ -678,10 +755,11 @@ def notify(opts: Options, name: str | None, team: bool, users: bool) -> int:
     return EXIT_OK
 
 
-DRILL_EXIT_CODES_HELP = """\b
+DRILL_EXIT_CODES_HELP = f"""\b
 Exit codes: 0 the drill passed, 1 a step did not go as the procedure expects,
 2 the sandbox could not be set up, 130 interrupted (the sandbox is removed in
-every case, unless --keep)."""
+every case, unless --keep),
+{BUG_HELP}."""
 
 
 @cli.command(epilog="Example: hotfix-guard drill --scenario data-corruption --keep\n\n" + DRILL_EXIT_CODES_HELP)
@@ -706,9 +784,11 @@ def drill(scenario: str, keep: bool) -> int:
     return run_drill(scenario, keep)
 
 
-HOOKS_EXIT_CODES_HELP = """\b
-Exit codes: 0 done, 2 usage or repository error, or a hook that is not ours
-is in the way (nothing was changed)."""
+HOOKS_EXIT_CODES_HELP = f"""\b
+Exit codes: 0 done, 2 usage or repository error, another hotfix-guard command
+holds the repository's lock, or a hook that is not ours is in the way (nothing
+was changed),
+{BUG_HELP}."""
 
 
 @cli.command(
@@ -748,7 +828,8 @@ def install_hooks(opts: Options, hook_types: str, force: bool) -> int:
 
 @cli.command(
     "uninstall-hooks",
-    epilog="Example: hotfix-guard uninstall-hooks\n\n\b\nExit codes: 0 done, 2 usage or repository error.",
+    epilog="Example: hotfix-guard uninstall-hooks\n\n\b\nExit codes: 0 done, 2 usage or repository error "
+    f"(or another hotfix-guard\ncommand holds the repository's lock),\n{BUG_HELP}.",
 )
 @click.pass_obj
 def uninstall_hooks(opts: Options) -> int:
@@ -765,7 +846,7 @@ def uninstall_hooks(opts: Options) -> int:
 
 @cli.command(
     epilog="Example: hotfix-guard doctor\n\n\b\nExit codes: 0 the guards are active, 1 problems found "
-    "(each with the command\nthat fixes it), 2 usage or repository error.",
+    f"(each with the command\nthat fixes it), 2 usage or repository error,\n{BUG_HELP}.",
 )
 @click.pass_obj
 def doctor(opts: Options) -> int:
@@ -788,13 +869,21 @@ def main(args: list[str] | None = None) -> int:
         result = cli.main(args=args, prog_name="hotfix-guard", standalone_mode=False)
     except click.exceptions.Abort as abort:
         if isinstance(abort.__cause__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
-            write("\nInterrupted.\n", sys.stderr)
-            return EXIT_INTERRUPTED
+            return _interrupted(abort.__cause__)
         write("\nAborted.\n", sys.stderr)
         return EXIT_FAILED
     except click.ClickException as error:
         return show_click_error(error)
-    except KeyboardInterrupt:
-        write("\nInterrupted.\n", sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as interrupt:
+        return _interrupted(interrupt)
+    except Exception as error:  # a bug outside any command (the group's own parsing)
+        return report_bug(error, ["hotfix-guard", *(sys.argv[1:] if args is None else args)])
     return result if isinstance(result, int) else EXIT_OK
+
+
+def _interrupted(interrupt: KeyboardInterrupt) -> int:
+    if isinstance(interrupt, Terminated):
+        write("\nTerminated.\n", sys.stderr)
+        return EXIT_TERMINATED
+    write("\nInterrupted.\n", sys.stderr)
+    return EXIT_INTERRUPTED

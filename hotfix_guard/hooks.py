@@ -40,6 +40,10 @@ def main(name: str, args: list[str]) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except Exception as error:  # a bug: exit 3, one line, the traceback in the git directory's log
+        from hotfix_guard.errors import report_bug
+
+        return report_bug(error, ["hotfix-guard", "hook", name, *args])
 
 
 def _run(name: str, args: list[str]) -> int:
