@@ -44,7 +44,7 @@ for python in python3 python; do
         exec "$python" -m hotfix_guard hook "$hook" "$@"
     fi
 done
-echo "hotfix-guard: the $hook hook cannot run: hotfix-guard is not installed (not on PATH, no python3 -m hotfix_guard); install it (pip install hotfix-guard) or remove this hook: $0" >&2
+echo "hotfix-guard: error: the $hook hook cannot run: hotfix-guard is not installed (not on PATH, no python3 -m hotfix_guard); install it (pip install hotfix-guard) or remove this hook: $0" >&2
 exit 1
 """
 

@@ -153,7 +153,9 @@ def test_shim_without_hotfix_guard_says_so(hotfix: GitRepo, tmp_path: Path) -> N
     empty.mkdir()
     result = run_shim(hotfix, "commit-msg", str(empty), ".git/COMMIT_EDITMSG")
     assert result.returncode == 1
-    assert result.stderr.startswith("hotfix-guard: the commit-msg hook cannot run: hotfix-guard is not installed")
+    assert result.stderr.startswith(
+        "hotfix-guard: error: the commit-msg hook cannot run: hotfix-guard is not installed"
+    )
 
 
 def test_shim_falls_back_to_python_m(hotfix: GitRepo, tmp_path: Path) -> None:
