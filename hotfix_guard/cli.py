@@ -133,7 +133,11 @@ def sigterm_interrupts() -> Iterator[SigtermState]:
             state.received = True
             raise Terminated()
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread (an embedding caller): signals are not ours to take
+        yield state
+        return
     try:
         yield state
     finally:
