@@ -4,23 +4,36 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 
 import click
 
 from hotfix_guard import __version__
 from hotfix_guard.branches import OTHER, classify
 from hotfix_guard.collect import Target, collect_change, head_info, resolve_branch
-from hotfix_guard.config import CHECK_IDS, allow_large_from_environment, load_config
+from hotfix_guard.config import CHECK_IDS, load_config
 from hotfix_guard.drill import NAMES as DRILL_SCENARIOS
-from hotfix_guard.errors import EXIT_ERROR, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, HotfixGuardError, RepoError
+from hotfix_guard.errors import (
+    EXIT_ERROR,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    HotfixGuardError,
+    RepoError,
+    Terminated,
+    report_bug,
+)
 from hotfix_guard.hooks import HOOKS
+from hotfix_guard.options import RunOptions, run_options
 from hotfix_guard.report import FORMATS, render, write
 from hotfix_guard.runner import FAILED, Report, checks_to_run, run_checks
 from hotfix_guard.severity import NAMES as SEVERITY_NAMES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
+    from typing import Any
 
     from hotfix_guard.config import Config
     from hotfix_guard.flow.common import Repo
@@ -28,14 +41,19 @@ if TYPE_CHECKING:
     from hotfix_guard.focus.select import Context as FocusContext
     from hotfix_guard.model import Change
 
-FLOW_EXIT_CODES_HELP = """\b
+# Every exit-code list ends with this: an unexpected exception is a bug, never "a check failed".
+BUG_HELP = "3 a bug in hotfix-guard (details in .git/hotfix-guard/error.log)"
+
+FLOW_EXIT_CODES_HELP = f"""\b
 Exit codes: 0 done, 1 a step failed (everything was put back), a merge conflict
 stopped it, or the push was rejected, 2 a precondition failed (nothing changed),
-130 interrupted (everything was put back)."""
+{BUG_HELP},
+130 interrupted by Ctrl-C, 143 terminated by SIGTERM (everything was put back)."""
 
-EXIT_CODES_HELP = """\b
+EXIT_CODES_HELP = f"""\b
 Exit codes: 0 no errors (warnings allowed unless --strict), 1 a check failed,
-2 usage, config or repository error."""
+2 usage, config or repository error,
+{BUG_HELP}."""
 
 
 class Options:
@@ -48,8 +66,31 @@ class Options:
         self.colour = colour
 
 
+# The commands that change refs: SIGTERM interrupts them like Ctrl-C, so that they undo.
+FLOW_COMMANDS = ("start", "finish", "rollback")
+_ARGV = "hotfix_guard.argv"
+_SIGTERM = "hotfix_guard.sigterm"
+
+
 class GuardedGroup(click.Group):
-    """The root group: a command's int result is the exit code; our errors exit 2 in one line."""
+    """The root group: a command's int result is the exit code; our errors exit 2 in one line,
+    and anything unexpected is a bug: exit 3, one line, the traceback in a log."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        argv = [info_name or "hotfix-guard", *args]
+        ctx = super().make_context(info_name, args, parent, **extra)
+        ctx.meta[_ARGV] = argv
+        return ctx
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if name in FLOW_COMMANDS:
+            ctx.meta[_SIGTERM] = ctx.with_resource(sigterm_interrupts())  # until the command ends
+        return name, command, rest
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -59,9 +100,48 @@ class GuardedGroup(click.Group):
             ctx.exit(error.exit_code)
         except click.ClickException as error:
             ctx.exit(show_click_error(error))
+        except (click.exceptions.Exit, click.exceptions.Abort, BrokenPipeError):
+            raise  # click's own ways out
+        except Exception as error:
+            ctx.exit(report_bug(error, ctx.meta.get(_ARGV, sys.argv), getattr(ctx.obj, "repo", None)))
+        terminated = ctx.meta.get(_SIGTERM)
+        if result == EXIT_INTERRUPTED and terminated is not None and terminated.received:
+            result = EXIT_TERMINATED
         if isinstance(result, int) and result:
             ctx.exit(result)
         return result
+
+
+class SigtermState:
+    __slots__ = ("received",)
+
+    def __init__(self) -> None:
+        self.received = False
+
+
+@contextmanager
+def sigterm_interrupts() -> Iterator[SigtermState]:
+    """While a flow command runs, SIGTERM raises Terminated (a KeyboardInterrupt), so that
+    `kill` gets the same undo as Ctrl-C. Later SIGTERMs are noted, not raised: they must
+    not cut the undo short (SIGKILL still stops everything)."""
+    import signal
+
+    state = SigtermState()
+
+    def interrupt(signum: int, frame: object) -> None:
+        if not state.received:
+            state.received = True
+            raise Terminated()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread (an embedding caller): signals are not ours to take
+        yield state
+        return
+    try:
+        yield state
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def show_click_error(error: click.ClickException) -> int:
@@ -143,14 +223,15 @@ def validate(
     interactive terminal, asks "Continue with hotfix? [y/N]".
     """
     target = Target(opts.repo, head, base, branch)
-    config, change = _prepare(opts, target, checks=None, skip=skip, allow_large=allow_large, require_hotfix=True)
-    report = run_checks(change, config, skip)
-    if _should_ask(report, config, opts):
+    options = run_options(allow_large=allow_large, strict=strict, skip=skip)
+    config, change = _prepare(opts, target, options, checks=None, require_hotfix=True)
+    report = run_checks(change, config, options)
+    if _should_ask(report, options, opts):
         write(render_file_count(report, opts))
         if click.confirm("Continue with hotfix?", default=False):
-            config.allow_large = True
-            report = run_checks(change, config, skip)
-    return _output(report, opts, strict, "validate")
+            options = options.allowing_large()
+            report = run_checks(change, config, options)
+    return _output(report, opts, options, "validate")
 
 
 def render_file_count(report: Report, opts: Options) -> str:
@@ -159,10 +240,10 @@ def render_file_count(report: Report, opts: Options) -> str:
     return render_findings([f for f in report.findings if f.check == "file-count"], opts.colour)
 
 
-def _should_ask(report: Report, config: Config, opts: Options) -> bool:
+def _should_ask(report: Report, options: RunOptions, opts: Options) -> bool:
     failed = any(r.check == "file-count" and r.status == FAILED for r in report.results)
     interactive = sys.stdin.isatty() and sys.stdout.isatty() and opts.form == "text"
-    return failed and interactive and not config.allow_large
+    return failed and interactive and not options.allow_large
 
 
 @cli.group()
@@ -181,7 +262,7 @@ def check_branch_name(opts: Options, name: str | None, base: str | None) -> int:
     hotfix/security-YYYY-NNN, hotfix/<kebab-case>, hotfix/vYYYYMMDD_HHMM. Names outside
     hotfix/ pass, except near misses such as Hotfix/v1.2.4.
     """
-    return _run_one(opts, "branch-name", Target(opts.repo, None, base, name))
+    return _run_one(opts, "branch-name", Target(opts.repo, None, base, name), run_options())
 
 
 def _single_check(check_id: str, summary: str, staged_option: bool) -> None:
@@ -195,7 +276,8 @@ def _single_check(check_id: str, summary: str, staged_option: bool) -> None:
         staged: bool = False,
         allow_large: bool = False,
     ) -> int:
-        return _run_one(opts, check_id, Target(opts.repo, head, base, branch, staged), allow_large)
+        target = Target(opts.repo, head, base, branch, staged)
+        return _run_one(opts, check_id, target, run_options(allow_large=allow_large))
 
     command.__doc__ = summary
     if staged_option:
@@ -205,7 +287,11 @@ def _single_check(check_id: str, summary: str, staged_option: bool) -> None:
             help="Count what is staged too (base against the index), as the pre-commit hook does.",
         )(command)
     if check_id == "file-count":
-        command = click.option("--allow-large", is_flag=True, help="Accept more changed files than the limit.")(command)
+        command = click.option(
+            "--allow-large",
+            is_flag=True,
+            help="Accept more changed files than the limit (also HOTFIX_GUARD_ALLOW_LARGE=1).",
+        )(command)
     check.command(check_id, epilog=EXIT_CODES_HELP)(command)
 
 
@@ -244,7 +330,7 @@ def check_commit_message(
         return _check_message_file(opts, message_file)
     if commit_range is not None:
         base, head = _split_range(commit_range)
-    return _run_one(opts, "commit-message", Target(opts.repo, head, base, branch))
+    return _run_one(opts, "commit-message", Target(opts.repo, head, base, branch), run_options())
 
 
 def _split_range(commit_range: str) -> tuple[str, str]:
@@ -271,32 +357,26 @@ def _check_message_file(opts: Options, path: str) -> int:
     else:
         findings = with_check_severity(check_message_file(data, config), severity)
         report = Report(change, [CheckResult("commit-message", status_of(findings))], findings)
-    return _output(report, opts, False, "check commit-message")
+    return _output(report, opts, run_options(), "check commit-message")
 
 
-def _run_one(opts: Options, check_id: str, target: Target, allow_large: bool = False) -> int:
-    config, change = _prepare(opts, target, checks=[check_id], skip=(), allow_large=allow_large, require_hotfix=False)
-    report = run_checks(change, config, only=[check_id])
-    return _output(report, opts, False, f"check {check_id}")
+def _run_one(opts: Options, check_id: str, target: Target, options: RunOptions) -> int:
+    config, change = _prepare(opts, target, options, checks=[check_id], require_hotfix=False)
+    report = run_checks(change, config, options, only=[check_id])
+    return _output(report, opts, options, f"check {check_id}")
 
 
 def _prepare(
-    opts: Options,
-    target: Target,
-    checks: list[str] | None,
-    skip: tuple[str, ...],
-    allow_large: bool,
-    require_hotfix: bool,
+    opts: Options, target: Target, options: RunOptions, checks: list[str] | None, require_hotfix: bool
 ) -> tuple[Config, Change]:
     info = head_info(target)
     config = load_config(info.top, opts.config_file)
-    config.allow_large = allow_large or allow_large_from_environment()
     branch = resolve_branch(target, info.git_dir)
     if branch is None and (require_hotfix or "branch-name" in (checks or ())):
         raise RepoError(_unknown_branch_message(target))
     if require_hotfix:
         _require_hotfix_branch(branch, config)
-    enabled = checks if checks is not None else checks_to_run(config, skip)
+    enabled = checks if checks is not None else checks_to_run(config, options)
     assert info.head_sha is not None
     return config, collect_change(target, info.head_sha, branch, config, enabled)
 
@@ -318,12 +398,12 @@ def _require_hotfix_branch(branch: str | None, config: Config) -> None:
         )
 
 
-def _output(report: Report, opts: Options, strict: bool, title: str) -> int:
-    write(render(report, opts.form, opts.colour, strict, title))
-    return report.exit_code(strict)
+def _output(report: Report, opts: Options, options: RunOptions, title: str) -> int:
+    write(render(report, opts.form, opts.colour, options.strict, title))
+    return report.exit_code(options.strict)
 
 
-TESTS_HELP_EPILOG = """\b
+TESTS_HELP_EPILOG = f"""\b
 Examples:
   hotfix-guard tests                   select and run the focused tests of this hotfix
   hotfix-guard tests --list --explain  show what would run, and why
@@ -332,7 +412,8 @@ Examples:
 \b
 Exit codes: 0 the selected tests passed (or --list / --build-map done), 1 a selected
 test failed, pytest could not collect them, ran none, or the run timed out, 2 usage,
-config or repository error (or pytest could not start), 130 interrupted."""
+config or repository error (or pytest could not start), 130 interrupted,
+{BUG_HELP}."""
 
 
 @cli.command("tests", epilog=TESTS_HELP_EPILOG)
@@ -596,9 +677,10 @@ def rollback(opts: Options, to_tag: str | None, tag_name: str | None, push: bool
     return run_rollback(repo, config, to_tag=to_tag, tag=tag_name, push=push, dry_run=dry_run)
 
 
-REPORT_EXIT_CODES_HELP = """\b
+REPORT_EXIT_CODES_HELP = f"""\b
 Exit codes: 0 done, 2 usage, config or repository error (an unknown branch or
-tag, one that is not a hotfix, a file that cannot be read or written)."""
+tag, one that is not a hotfix, a file that cannot be read or written),
+{BUG_HELP}."""
 
 
 @cli.command(epilog="Example: hotfix-guard status --format json > triage.json\n\n" + REPORT_EXIT_CODES_HELP)
@@ -618,7 +700,7 @@ def status(opts: Options, status_format: str | None) -> int:
     from hotfix_guard import status as triage
 
     repo, config = _flow_config(opts)
-    facts = triage.gather(repo, config)
+    facts = triage.gather(repo, config, options=run_options())
     form = status_format or ("json" if opts.form == "json" else "text")
     write(triage.render_json(facts) if form == "json" else triage.render_text(facts))
     return EXIT_OK
@@ -677,10 +759,11 @@ def notify(opts: Options, name: str | None, team: bool, users: bool) -> int:
     return EXIT_OK
 
 
-DRILL_EXIT_CODES_HELP = """\b
+DRILL_EXIT_CODES_HELP = f"""\b
 Exit codes: 0 the drill passed, 1 a step did not go as the procedure expects,
 2 the sandbox could not be set up, 130 interrupted (the sandbox is removed in
-every case, unless --keep)."""
+every case, unless --keep),
+{BUG_HELP}."""
 
 
 @cli.command(epilog="Example: hotfix-guard drill --scenario data-corruption --keep\n\n" + DRILL_EXIT_CODES_HELP)
@@ -705,9 +788,11 @@ def drill(scenario: str, keep: bool) -> int:
     return run_drill(scenario, keep)
 
 
-HOOKS_EXIT_CODES_HELP = """\b
-Exit codes: 0 done, 2 usage or repository error, or a hook that is not ours
-is in the way (nothing was changed)."""
+HOOKS_EXIT_CODES_HELP = f"""\b
+Exit codes: 0 done, 2 usage or repository error, another hotfix-guard command
+holds the repository's lock, or a hook that is not ours is in the way (nothing
+was changed),
+{BUG_HELP}."""
 
 
 @cli.command(
@@ -747,7 +832,8 @@ def install_hooks(opts: Options, hook_types: str, force: bool) -> int:
 
 @cli.command(
     "uninstall-hooks",
-    epilog="Example: hotfix-guard uninstall-hooks\n\n\b\nExit codes: 0 done, 2 usage or repository error.",
+    epilog="Example: hotfix-guard uninstall-hooks\n\n\b\nExit codes: 0 done, 2 usage or repository error "
+    f"(or another hotfix-guard\ncommand holds the repository's lock),\n{BUG_HELP}.",
 )
 @click.pass_obj
 def uninstall_hooks(opts: Options) -> int:
@@ -764,7 +850,7 @@ def uninstall_hooks(opts: Options) -> int:
 
 @cli.command(
     epilog="Example: hotfix-guard doctor\n\n\b\nExit codes: 0 the guards are active, 1 problems found "
-    "(each with the command\nthat fixes it), 2 usage or repository error.",
+    f"(each with the command\nthat fixes it), 2 usage or repository error,\n{BUG_HELP}.",
 )
 @click.pass_obj
 def doctor(opts: Options) -> int:
@@ -787,13 +873,21 @@ def main(args: list[str] | None = None) -> int:
         result = cli.main(args=args, prog_name="hotfix-guard", standalone_mode=False)
     except click.exceptions.Abort as abort:
         if isinstance(abort.__cause__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
-            write("\nInterrupted.\n", sys.stderr)
-            return EXIT_INTERRUPTED
+            return _interrupted(abort.__cause__)
         write("\nAborted.\n", sys.stderr)
         return EXIT_FAILED
     except click.ClickException as error:
         return show_click_error(error)
-    except KeyboardInterrupt:
-        write("\nInterrupted.\n", sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as interrupt:
+        return _interrupted(interrupt)
+    except Exception as error:  # a bug outside any command (the group's own parsing)
+        return report_bug(error, ["hotfix-guard", *(sys.argv[1:] if args is None else args)])
     return result if isinstance(result, int) else EXIT_OK
+
+
+def _interrupted(interrupt: KeyboardInterrupt) -> int:
+    if isinstance(interrupt, Terminated):
+        write("\nTerminated.\n", sys.stderr)
+        return EXIT_TERMINATED
+    write("\nInterrupted.\n", sys.stderr)
+    return EXIT_INTERRUPTED

@@ -119,8 +119,6 @@ class Config:
             "team": str(values["notify", "team-template"]),
             "users": str(values["notify", "users-template"]),
         }
-        # Set per run (--allow-large, HOTFIX_GUARD_ALLOW_LARGE=1, or the interactive prompt).
-        self.allow_large = False
 
     # Compiled on first use: a commit-msg hook has no use for the branch patterns, and
     # compiling them would cost it more than its check. A config file's patterns are
@@ -152,11 +150,6 @@ class Config:
     def where(self, table: str, key: str) -> str:
         name = f"{table}.{key}" if table else key
         return f"{name!r} in {self.source}" if self.source else f"{name!r}"
-
-
-def allow_large_from_environment() -> bool:
-    """HOTFIX_GUARD_ALLOW_LARGE=1 (or true, yes): the user accepts a hotfix over the file limit."""
-    return os.environ.get("HOTFIX_GUARD_ALLOW_LARGE", "").strip().lower() in ("1", "true", "yes")
 
 
 def default_config() -> Config:

@@ -22,6 +22,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from hotfix_guard.config import Config
     from hotfix_guard.model import Finding
+    from hotfix_guard.options import RunOptions
 
 # Hook ids (one check each, or validate), then git's own hook types, which the shims in
 # hooks/ call: pre-commit runs the pre-commit stage's checks, commit-msg is commit-message,
@@ -39,6 +40,10 @@ def main(name: str, args: list[str]) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except Exception as error:  # a bug: exit 3, one line, the traceback in the git directory's log
+        from hotfix_guard.errors import report_bug
+
+        return report_bug(error, ["hotfix-guard", "hook", name, *args])
 
 
 def _run(name: str, args: list[str]) -> int:
@@ -48,25 +53,30 @@ def _run(name: str, args: list[str]) -> int:
     config_file, args = _split_config_option(args)
     if name == "pre-push" or (name == "validate" and os.environ.get("PRE_COMMIT_LOCAL_BRANCH")):
         from hotfix_guard import prepush
+        from hotfix_guard.options import run_options
 
-        return prepush.run_native(args, config_file) if name == "pre-push" else prepush.run_pre_commit(config_file)
+        options = run_options()
+        if name == "pre-push":
+            return prepush.run_native(args, config_file, options)
+        return prepush.run_pre_commit(config_file, options)
     if name == "commit-msg":
         name = "commit-message"
     top, git_dir = _locate()
     pushed = _pushed_refs()
     from hotfix_guard.branches import OTHER, classify
-    from hotfix_guard.config import allow_large_from_environment, load_config
+    from hotfix_guard.config import load_config
 
     config = load_config(top, config_file)
     names = pushed[0] if pushed else [_current_branch(git_dir)]
     branch = next((n for n in names if n is not None and classify(n, config) != OTHER), None)
     if branch is None:
         return EXIT_OK
-    config.allow_large = allow_large_from_environment()
     if name == "commit-message":
-        return _commit_message(args, git_dir, config)
+        return _commit_message(args, git_dir, config)  # no run option changes the message check
+    from hotfix_guard.options import run_options
+
     head = pushed[1] if pushed else "HEAD"
-    return _change_hook(name, branch, head, staged=pushed is None, config=config)
+    return _change_hook(name, branch, head, staged=pushed is None, config=config, options=run_options())
 
 
 def _split_config_option(args: list[str]) -> tuple[str | None, list[str]]:
@@ -130,11 +140,11 @@ def _commit_message(args: list[str], git_dir: str, config: Config) -> int:
     return _finish(with_check_severity(check_message_file(data, config), severity))
 
 
-def _change_hook(name: str, branch: str, head: str, staged: bool, config: Config) -> int:
+def _change_hook(name: str, branch: str, head: str, staged: bool, config: Config, options: RunOptions) -> int:
     from hotfix_guard.collect import Target, collect_change
     from hotfix_guard.runner import checks_to_run, run_checks
 
-    enabled = checks_to_run(config)
+    enabled = checks_to_run(config, options)
     if name == "validate":
         wanted = enabled
     elif name == "pre-commit":
@@ -145,7 +155,7 @@ def _change_hook(name: str, branch: str, head: str, staged: bool, config: Config
         return EXIT_OK
     target = Target(staged=staged and name != "validate")
     change = collect_change(target, head, branch, config, wanted)
-    return _finish(run_checks(change, config, only=wanted).findings)
+    return _finish(run_checks(change, config, options, only=wanted).findings)
 
 
 def _finish(findings: list[Finding]) -> int:

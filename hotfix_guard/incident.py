@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from hotfix_guard.config import Config
     from hotfix_guard.flow.common import Repo
     from hotfix_guard.model import Change
+    from hotfix_guard.options import RunOptions
     from hotfix_guard.runner import Report
     from hotfix_guard.versions import Version
 
@@ -148,11 +149,14 @@ def parse_time(value: object) -> datetime | None:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
-def find_incident(repo: Repo, config: Config, name: str | None) -> Incident:
+def find_incident(repo: Repo, config: Config, name: str | None, options: RunOptions | None = None) -> Incident:
     """The hotfix NAME names (a branch or a release tag), or the checked-out hotfix branch, or
-    the latest release when that is a hotfix; with every fact gathered."""
+    the latest release when that is a hotfix; with every fact gathered, its checks run with
+    OPTIONS (default: the run options from the environment)."""
+    from hotfix_guard.options import run_options
+
     incident = _locate(repo, config, name)
-    _gather(repo, config, incident)
+    _gather(repo, config, incident, run_options() if options is None else options)
     return incident
 
 
@@ -269,9 +273,9 @@ def _from_finished_record(repo: Repo, config: Config, branch: str, record: dict[
     return Incident(branch=branch, state=FINISHED, head=head, tag=None, start=start, finished=record)
 
 
-def _gather(repo: Repo, config: Config, incident: Incident) -> None:
+def _gather(repo: Repo, config: Config, incident: Incident, options: RunOptions) -> None:
     incident.change = _change(repo, config, incident)
-    incident.report = run_checks(incident.change, config)
+    incident.report = run_checks(incident.change, config, options)
     if incident.base is not None:
         incident.commits = commit_facts(repo, f"refs/tags/{incident.base}", incident.head)
     if incident.state != FINISHED:

@@ -16,6 +16,10 @@ import os
 from hotfix_guard import gitrepo
 from hotfix_guard.errors import HotfixGuardError, RepoError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
 HOOK_TYPES = ("pre-commit", "commit-msg", "pre-push")
 MARKER = "# hotfix-guard hook shim"
 BACKUP_SUFFIX = ".hotfix-guard-backup"
@@ -44,7 +48,7 @@ for python in python3 python; do
         exec "$python" -m hotfix_guard hook "$hook" "$@"
     fi
 done
-echo "hotfix-guard: the $hook hook cannot run: hotfix-guard is not installed (not on PATH, no python3 -m hotfix_guard); install it (pip install hotfix-guard) or remove this hook: $0" >&2
+echo "hotfix-guard: error: the $hook hook cannot run: hotfix-guard is not installed (not on PATH, no python3 -m hotfix_guard); install it (pip install hotfix-guard) or remove this hook: $0" >&2
 exit 1
 """
 
@@ -116,10 +120,12 @@ def parse_hook_types(text: str) -> list[str]:
 
 
 def install_hooks(repo: str | None, hook_types: list[str], force: bool) -> list[str]:
-    """Install the shims; returns what was done, a line each. Refuses before any change."""
+    """Install the shims; returns what was done, a line each. Refuses before any change,
+    also while another hotfix-guard command holds the repository's lock."""
     where = hooks_dir(repo)
     try:
-        return _install(where, hook_types, force)
+        with _locked(where, "install-hooks"):
+            return _install(where, hook_types, force)
     except OSError as error:
         raise RepoError(f"cannot install hooks in {where.path}: {error.strerror or error}") from None
 
@@ -154,6 +160,14 @@ def _install(where: HooksDir, hook_types: list[str], force: bool) -> list[str]:
     return done
 
 
+def _locked(where: HooksDir, command: str) -> AbstractContextManager[None]:
+    """The repository's lock: hooks are not swapped under a running start, finish or rollback."""
+    from hotfix_guard.flow.common import say
+    from hotfix_guard.flow.lock import locked
+
+    return locked(where.git_dir, command, say)
+
+
 def _in_the_way(path: str, force: bool) -> str | None:
     """Why the hook at PATH must not be replaced; None when it can be."""
     found = owner(path)
@@ -186,7 +200,8 @@ def uninstall_hooks(repo: str | None) -> list[str]:
     """Remove the shims we installed and put back what --force moved aside; a line each."""
     where = hooks_dir(repo)
     try:
-        return _uninstall(where)
+        with _locked(where, "uninstall-hooks"):
+            return _uninstall(where)
     except OSError as error:
         raise RepoError(f"cannot remove hooks from {where.path}: {error.strerror or error}") from None
 

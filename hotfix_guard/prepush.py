@@ -30,6 +30,7 @@ from hotfix_guard.model import ERROR, NOTE, Finding, Record
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from hotfix_guard.config import Config
+    from hotfix_guard.options import RunOptions
     from hotfix_guard.overrides import Override
 
 RELEASE_TAG = "release-tag"  # the rule ids, as they appear in the output
@@ -125,7 +126,7 @@ def kind_of(ref: str, config: Config) -> str:
 # --- entry points --------------------------------------------------------------
 
 
-def run_native(args: list[str], config_file: str | None) -> int:
+def run_native(args: list[str], config_file: str | None, options: RunOptions) -> int:
     """`hotfix-guard hook pre-push [REMOTE [URL]]` with git's ref lines on standard input.
 
     Without REMOTE, inside a pre-commit run (a `local` hook calling it), the ref comes
@@ -136,24 +137,24 @@ def run_native(args: list[str], config_file: str | None) -> int:
     if not args:
         from_framework = update_from_pre_commit()
         if from_framework is not None:
-            return _guard([from_framework], _framework_remote(), config_file)
+            return _guard([from_framework], _framework_remote(), config_file, options)
     updates = parse_push_input(sys.stdin.buffer.read().decode("utf-8", "surrogateescape"))
-    return _guard(updates, args[0] if args else "", config_file)
+    return _guard(updates, args[0] if args else "", config_file, options)
 
 
-def run_pre_commit(config_file: str | None) -> int:
+def run_pre_commit(config_file: str | None, options: RunOptions) -> int:
     """pre-commit's pre-push stage: the one ref it passes in PRE_COMMIT_* variables."""
     update = update_from_pre_commit()
     if update is None:
         raise HotfixGuardError("not in a pre-commit pre-push run: PRE_COMMIT_LOCAL_BRANCH is not set")
-    return _guard([update], _framework_remote(), config_file)
+    return _guard([update], _framework_remote(), config_file, options)
 
 
 def _framework_remote() -> str:
     return os.environ.get("PRE_COMMIT_REMOTE_NAME") or os.environ.get("PRE_COMMIT_REMOTE_URL") or ""
 
 
-def _guard(updates: list[RefUpdate], remote: str, config_file: str | None) -> int:
+def _guard(updates: list[RefUpdate], remote: str, config_file: str | None, options: RunOptions) -> int:
     from hotfix_guard.config import load_config
 
     config = load_config(_top(), config_file)
@@ -161,7 +162,7 @@ def _guard(updates: list[RefUpdate], remote: str, config_file: str | None) -> in
     guarded = [(update, kind) for update, kind in kinds if kind != OTHER_REF]
     if not guarded:
         return EXIT_OK  # ordinary refs only: no git, no diff, nothing more imported
-    push = Push(updates, remote, config)
+    push = Push(updates, remote, config, options)
     found = [(update, finding) for update, kind in guarded for finding in push.check(update, kind)]
     shown = [finding for _, finding in found if finding.severity != NOTE]
     if shown:
@@ -192,10 +193,11 @@ def _top() -> str:
 class Push:
     """The whole push, for rules that look beyond their own ref (a tag pushed with main)."""
 
-    def __init__(self, updates: list[RefUpdate], remote: str, config: Config):
+    def __init__(self, updates: list[RefUpdate], remote: str, config: Config, options: RunOptions):
         self.updates = updates
         self.remote = remote
         self.config = config
+        self.options = options
 
     def check(self, update: RefUpdate, kind: str) -> list[Finding]:
         if kind == RELEASE_TAG:
@@ -270,23 +272,21 @@ class Push:
 
     def branch_checks(self, update: RefUpdate, only_name: bool) -> list[Finding]:
         """The hotfix checks on exactly what is pushed (only the name for a near miss)."""
-        from hotfix_guard.config import allow_large_from_environment
         from hotfix_guard.model import Change
         from hotfix_guard.runner import checks_to_run, run_checks
 
         branch = update.remote_ref[len("refs/heads/") :]
-        self.config.allow_large = allow_large_from_environment()
-        enabled = checks_to_run(self.config)
+        enabled = checks_to_run(self.config, self.options)
         if only_name:
             change = Change(branch=branch, base="", base_version=None, head=branch)
-            return _on_ref(run_checks(change, self.config, only=["branch-name"]).findings, update)
+            return _on_ref(run_checks(change, self.config, self.options, only=["branch-name"]).findings, update)
         from hotfix_guard.collect import Target, collect_change
 
         change = collect_change(Target(), update.local_sha, branch, self.config, enabled)
         if "commits" in change.collected and not change.commits:
             # A hotfix branch with no commits yet, as `hotfix-guard start --push` publishes it.
             enabled = [check for check in enabled if check == "branch-name"]
-        return _on_ref(run_checks(change, self.config, only=enabled).findings, update)
+        return _on_ref(run_checks(change, self.config, self.options, only=enabled).findings, update)
 
     def _object(self, name: str) -> str:
         """NAME as an object id (pre-commit may pass a ref name instead of a sha)."""

@@ -22,12 +22,16 @@ if TYPE_CHECKING:
     from hotfix_guard.config import Config
     from hotfix_guard.flow.common import Repo
     from hotfix_guard.incident import Incident
+    from hotfix_guard.options import RunOptions
 
 MAX_LISTED = 10  # commits on main listed one a line; the rest are counted
 
 
-def gather(repo: Repo, config: Config, now: datetime | None = None) -> dict[str, object]:
-    """Every fact status shows, as plain data (what --format json prints)."""
+def gather(
+    repo: Repo, config: Config, now: datetime | None = None, options: RunOptions | None = None
+) -> dict[str, object]:
+    """Every fact status shows, as plain data (what --format json prints); OPTIONS (default:
+    from the environment) are the run options its checks run with."""
     moment = now or datetime.now(timezone.utc)
     releases = release_tags(repo, config.tag_prefix)
     production = None
@@ -37,7 +41,7 @@ def gather(repo: Repo, config: Config, now: datetime | None = None) -> dict[str,
         production = {"tag": tag, "version": str(version), "tagged_at": _iso(tagged)}
     current = repo.current_branch()
     is_hotfix = current is not None and classify(current, config) == HOTFIX
-    hotfix = _hotfix(repo, config, current, moment) if is_hotfix and current is not None else None
+    hotfix = _hotfix(repo, config, current, moment, options) if is_hotfix and current is not None else None
     return {
         "production": production,
         "main": _main_since(repo, config, production["tag"] if production else None),
@@ -81,9 +85,9 @@ def _main_since(repo: Repo, config: Config, tag: str | None) -> dict[str, object
     return {"branch": main, "exists": True, "commits_since_release": count, "commits": commits}
 
 
-def _hotfix(repo: Repo, config: Config, branch: str, now: datetime) -> dict[str, object]:
+def _hotfix(repo: Repo, config: Config, branch: str, now: datetime, options: RunOptions | None) -> dict[str, object]:
     try:
-        incident = find_incident(repo, config, branch)
+        incident = find_incident(repo, config, branch, options)
     except HotfixGuardError as error:
         return {"branch": branch, "base": None, "error": str(error)}
     return _hotfix_facts(incident, now)

@@ -382,3 +382,33 @@ def test_hook_command_honours_global_repo_and_config(hotfix: GitRepo) -> None:
     hotfix.git("add", "s.txt")
     result = run_cli(hotfix, "--config", str(config), "hook", "file-count")
     assert result.exit_code == 1 and "the limit is 1" in result.stderr
+
+
+def assert_error_line(stderr: str, *fragments: str) -> None:
+    """Exactly one line on standard error, in the documented form."""
+    assert stderr.startswith("hotfix-guard: error: ") and stderr.count("\n") == 1, stderr
+    assert "error: error:" not in stderr and all(fragment in stderr for fragment in fragments), stderr
+
+
+def test_flow_failures_are_one_documented_error_line(hotfix: GitRepo) -> None:
+    hotfix.git("remote", "add", "origin", str(hotfix.path / "no-such-remote"))
+    hotfix.write(".git/hooks/pre-merge-commit", "#!/bin/sh\necho 'policy: no merges\ntoday' >&2\nexit 1\n").chmod(0o755)
+    failed = run_cli(hotfix, "finish")
+    assert failed.exit_code == 1
+    assert_error_line(failed.stderr, "merge hotfix/v1.2.4 into main failed", "back as before finish started")
+    hotfix.write("app.py", "edited\n")
+    refused = run_cli(hotfix, "finish")
+    assert refused.exit_code == 2
+    assert_error_line(refused.stderr, "commit or stash them first")
+    hotfix.git("checkout", "-q", "--", "app.py")
+    (hotfix.path / ".git" / "hooks" / "pre-merge-commit").unlink()
+    hotfix.checkout("main")
+    start = run_cli(hotfix, "start", "hotfix-two", "--push")
+    assert start.exit_code == 1
+    assert_error_line(start.stderr, "pushing hotfix/hotfix-two to origin failed")
+    hotfix.checkout("main")
+    hotfix.git("merge", "-q", "--no-ff", "-m", "Merge hotfix/v1.2.4", "hotfix/v1.2.4")
+    hotfix.tag("v1.2.4")
+    rollback = run_cli(hotfix, "rollback", "--push")
+    assert rollback.exit_code == 1
+    assert_error_line(rollback.stderr, "the push to origin failed", "the rollback is complete locally")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import GOOD_MESSAGE, GitRepo, run_cli
 
+from hotfix_guard.flow import lock
 from hotfix_guard.install import BACKUP_SUFFIX, HOOK_TYPES, shim_text
 
 CHECKOUT = Path(__file__).parents[1]
@@ -153,7 +154,9 @@ def test_shim_without_hotfix_guard_says_so(hotfix: GitRepo, tmp_path: Path) -> N
     empty.mkdir()
     result = run_shim(hotfix, "commit-msg", str(empty), ".git/COMMIT_EDITMSG")
     assert result.returncode == 1
-    assert result.stderr.startswith("hotfix-guard: the commit-msg hook cannot run: hotfix-guard is not installed")
+    assert result.stderr.startswith(
+        "hotfix-guard: error: the commit-msg hook cannot run: hotfix-guard is not installed"
+    )
 
 
 def test_shim_falls_back_to_python_m(hotfix: GitRepo, tmp_path: Path) -> None:
@@ -173,3 +176,22 @@ def test_hooks_path_that_is_a_file_is_a_one_line_error(released: GitRepo) -> Non
     result = run_cli(released, "install-hooks")
     assert result.exit_code == 2
     assert result.output == f"hotfix-guard: error: cannot install hooks in {released.path / 'not-a-dir'}: File exists\n"
+
+
+def test_install_and_uninstall_refuse_while_another_command_holds_the_lock(released: GitRepo) -> None:
+    run_cli(released, "install-hooks", "--hooks", "pre-push")
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        path = Path(lock.lock_path(str(released.path / ".git")))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f'{{"pid": {holder.pid}, "start": "{lock.process_start(holder.pid)}", "command": "finish"}}')
+        hooks = sorted(os.listdir(released.path / ".git" / "hooks"))
+        for command in ("install-hooks", "uninstall-hooks"):
+            result = run_cli(released, command)
+            assert result.exit_code == 2 and result.stderr.count("\n") == 1
+            assert f"another hotfix-guard is changing this repository (pid {holder.pid}" in result.stderr
+        assert sorted(os.listdir(released.path / ".git" / "hooks")) == hooks and path.exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert run_cli(released, "uninstall-hooks").exit_code == 0 and not path.exists()

@@ -12,12 +12,13 @@ ID = "file-count"
 ALLOW_HINT = "if this is intended, pass --allow-large or set HOTFIX_GUARD_ALLOW_LARGE=1"
 
 
-def check(change: Change, config: Config) -> list[Finding]:
+def check(change: Change, config: Config, allow_large: bool = False) -> list[Finding]:
+    """ALLOW_LARGE: the user accepted a change over the limit (a run option, never config)."""
     counted, excluded = split_excluded(change.files, config.file_count_exclude)
     findings = []
     if excluded:
         findings.append(Finding(ID, f"not counted (excluded by config): {_names(excluded)}", NOTE))
-    if len(counted) > config.max_files and config.allow_large:
+    if len(counted) > config.max_files and allow_large:
         findings.append(
             Finding(
                 ID, f"{len(counted)} files changed, over the limit of {config.max_files}: accepted (allow-large)", NOTE

@@ -197,7 +197,9 @@ def say(text: str) -> None:
 
 
 def say_error(text: str) -> None:
-    write(f"hotfix-guard: {text}\n", sys.stderr)
+    """One line on standard error in the documented form: `hotfix-guard: error: <text>`."""
+    line = " ".join(part.strip() for part in text.splitlines() if part.strip())
+    write(f"hotfix-guard: error: {line.removeprefix('error: ')}\n", sys.stderr)
 
 
 def write_json(path: str, data: object) -> None:

@@ -26,12 +26,14 @@ from hotfix_guard.flow.common import (
     say_error,
     write_json,
 )
+from hotfix_guard.options import run_options
 from hotfix_guard.runner import checks_to_run, run_checks
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from hotfix_guard.config import Config
     from hotfix_guard.model import Change
+    from hotfix_guard.options import RunOptions
 
 JOURNAL = "finish.json"
 
@@ -132,13 +134,14 @@ def make_plan(
         require_tag_name(tag)
     if push:
         require_remote(repo, config.remote)
-    checks = checks_to_run(config) if verify else []
+    options = run_options()  # finish has no check flags: the environment's (HOTFIX_GUARD_ALLOW_LARGE)
+    checks = checks_to_run(config, options) if verify else []
     change = collect_change(Target(repo.top, f"refs/heads/{branch}"), head, branch, config, [*checks, "commit-message"])
     tag_name = None if skip_tag else (tag or _release_tag(branch, change, config))
     already = tag_name is not None and _tag_is_this_merge(repo, tag_name, head, main)
     if not already:
         _require_latest_line(repo, config, change)
-        _verify(change, config, verify)
+        _verify(change, config, options, verify)
     backmerge = None if skip_develop else (develop or config.develop_branch)
     if backmerge is not None and repo.sha(f"refs/heads/{backmerge}") is None:
         if develop is not None:
@@ -229,12 +232,12 @@ def _require_not_checked_out_elsewhere(repo: Repo, branches: list[str | None]) -
         raise RepoError(f"{', '.join(busy)} is checked out in another worktree; switch it away there first")
 
 
-def _verify(change: Change, config: Config, verify: bool) -> None:
+def _verify(change: Change, config: Config, options: RunOptions, verify: bool) -> None:
     if not verify:
         say("validate skipped (--no-verify)")
         return
-    report = run_checks(change, config)
-    if report.exit_code():
+    report = run_checks(change, config, options)
+    if report.exit_code(options.strict):
         from hotfix_guard.report import render_findings, write
 
         write(render_findings(report.findings), sys.stderr)
