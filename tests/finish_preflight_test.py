@@ -72,3 +72,21 @@ def test_continue_refuses_a_file_put_in_the_way_meanwhile(flow: GitRepo) -> None
     assert (flow.path / "feature.py").read_text() == "mine\n" and (flow.path / ".git/MERGE_HEAD").exists()
     (flow.path / "feature.py").unlink()
     assert run_cli(flow, "finish", "--continue").exit_code == 0
+
+
+def test_a_file_only_the_merge_makes_is_found(flow: GitRepo) -> None:
+    """main moved lib/ to src/; the hotfix adds lib/new.py: the merge puts it at src/new.py."""
+    flow.checkout("hotfix/v1.2.4")
+    flow.git("reset", "-q", "--hard", "v1.2.3")
+    flow.commit("chore: lib", **{"lib__a.py": "a\n", "lib__b.py": "b\n"})
+    flow.git("tag", "-f", "v1.2.3")
+    flow.checkout("main")
+    flow.git("merge", "-q", "--ff-only", "hotfix/v1.2.4")
+    flow.git("mv", "lib", "src")
+    flow.git("commit", "-q", "-m", "refactor: lib is src")
+    flow.checkout("hotfix/v1.2.4")
+    flow.commit(GOOD_MESSAGE, **{"lib__new.py": "new\n", ".gitignore": "src/new.py\n"})
+    flow.write("src/new.py", "local\n")
+    result = run_cli(flow, "finish", "--no-develop")
+    assert result.exit_code == 2 and "src/new.py (tracked by the merge into main)" in result.stderr, result.output
+    assert (flow.path / "src/new.py").read_text() == "local\n"

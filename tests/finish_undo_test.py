@@ -181,3 +181,18 @@ def test_a_journal_that_disappears_meanwhile_is_no_traceback(flow: GitRepo) -> N
     assert result.exit_code == 0, result.output
     assert flow.git("rev-parse", "v1.2.4^{commit}") == flow.git("rev-parse", "main")
     assert not (flow.path / ".git/hotfix-guard/finish.json").exists()
+
+
+def test_continue_refuses_unstaged_changes_and_keeps_them(flow: GitRepo) -> None:
+    """After --continue, a failing step's undo would reset them: they are refused first."""
+    conflict_on(flow, "main")
+    run_cli(flow, "finish")
+    flow.write("VERSION", "resolved\n")
+    flow.git("add", "VERSION")
+    flow.write("README.md", "not staged\n")
+    result = run_cli(flow, "finish", "--continue")
+    assert result.exit_code == 2 and "unstaged changes in README.md" in result.stderr
+    assert (flow.path / "README.md").read_text() == "not staged\n" and (flow.path / ".git/MERGE_HEAD").exists()
+    flow.git("add", "README.md")
+    assert run_cli(flow, "finish", "--continue").exit_code == 0
+    assert flow.git("show", "main:README.md") == "not staged\n"

@@ -189,7 +189,7 @@ def make_plan(
     if already and not set(steps) - {"push"}:
         return Plan({"already_finished": True, "branch": branch, "tag": tag_name, "main": main})
     if {"merge-main", "merge-develop"} & set(steps):
-        _require_nothing_in_the_way(repo, [main, backmerge, branch], "run finish again")
+        _require_nothing_in_the_way(repo, main, backmerge, branch, "run finish again")
     return Plan(
         {
             "branch": branch,
@@ -248,18 +248,32 @@ def _require_latest_line(repo: Repo, config: Config, change: Change) -> None:
         )
 
 
-def _require_nothing_in_the_way(repo: Repo, branches: list[str | None], then: str) -> None:
-    """Refuse when a checkout of BRANCHES would overwrite or remove an untracked or ignored file."""
-    found = untracked_in_the_way(repo, [f"refs/heads/{branch}" for branch in branches if branch is not None])
+def _require_nothing_in_the_way(repo: Repo, main: str, develop: str | None, branch: str, then: str) -> None:
+    """Refuse when a checkout finish makes (main, develop, the branch, and each merge's result)
+    would overwrite or remove an untracked or ignored file."""
+    targets = {f"refs/heads/{name}": f"on {name}" for name in (main, develop, branch) if name is not None}
+    for into in (main, develop):
+        merged = _merge_result(repo, into, branch) if into is not None else None
+        if merged is not None:
+            targets.setdefault(merged, f"by the merge into {into}")
+    found = untracked_in_the_way(repo, list(targets))
     if not found:
         return
     names = sorted(found)
-    listed = ", ".join(f"{name} (tracked on {found[name].removeprefix('refs/heads/')})" for name in names[:5])
+    listed = ", ".join(f"{name} (tracked {targets[found[name]]})" for name in names[:5])
     more = f" and {len(names) - 5} more" if len(names) > 5 else ""
     raise RepoError(
         f"untracked or ignored files are in the way of finish's checkouts: {listed}{more}; git would overwrite "
         f"or remove them. Move them aside (or commit them), then {then}"
     )
+
+
+def _merge_result(repo: Repo, into: str, branch: str) -> str | None:
+    """The tree merging BRANCH into INTO makes, conflicts and all (a renamed directory can put
+    a file where neither side has it); None where git cannot tell without a checkout."""
+    result = repo.try_git("merge-tree", "--write-tree", "--no-messages", f"refs/heads/{into}", f"refs/heads/{branch}")
+    tree = result.text().split("\n", 1)[0].strip() if result.returncode in (0, 1) else ""
+    return tree or None
 
 
 def _require_not_checked_out_elsewhere(repo: Repo, branches: list[str | None]) -> None:
@@ -649,7 +663,7 @@ def resume(repo: Repo) -> int:
             "take them out (keep a copy, then git restore them), then run finish --continue"
         )
     _require_nothing_in_the_way(
-        repo, [plan.text("main"), plan.optional("develop"), plan.text("branch")], "run finish --continue"
+        repo, plan.text("main"), plan.optional("develop"), plan.text("branch"), "run finish --continue"
     )
     step = next(step for step in plan.steps if step not in plan.done)
     commit = repo.try_git("-c", "core.editor=true", "commit", "--no-edit", "--cleanup=strip", "-q")
