@@ -196,3 +196,15 @@ def test_continue_refuses_unstaged_changes_and_keeps_them(flow: GitRepo) -> None
     flow.git("add", "README.md")
     assert run_cli(flow, "finish", "--continue").exit_code == 0
     assert flow.git("show", "main:README.md") == "not staged\n"
+
+
+def test_abort_says_how_to_keep_a_merge_committed_by_hand(flow: GitRepo) -> None:
+    conflict_on(flow, "develop")
+    run_cli(flow, "finish")
+    flow.write("VERSION", "resolved\n")
+    flow.git("add", "VERSION")
+    flow.git("commit", "-q", "--no-edit")
+    mine = flow.git("rev-parse", "develop").strip()
+    result = run_cli(flow, "finish", "--abort")
+    assert result.exit_code == 0 and f"git branch hotfix-guard-saved-{mine[:10]} {mine}" in result.stdout
+    assert flow.git("rev-parse", "develop").strip() != mine

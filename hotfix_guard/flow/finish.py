@@ -692,7 +692,14 @@ def resume(repo: Repo) -> int:
 
 def abort(repo: Repo) -> int:
     plan = _load(repo, resuming=False)
-    _keep_users_work(repo, plan)
+    try:
+        _keep_users_work(repo, plan)
+    except OSError as error:
+        raise RepoError(
+            f"cannot save your work ({error.strerror or error}: {error.filename}); nothing was put back yet. "
+            "Fix that and run finish --abort again"
+        ) from None
+    _keep_users_commits(repo, plan)
     try:
         _put_back(repo, plan)
     except RepoError as error:
@@ -723,10 +730,18 @@ def _keep_users_work(repo: Repo, plan: Plan) -> None:
         )
         plan.data["saved"] = stash
     del plan.data["handed_over"]
-    try:
-        _save(repo, plan)
-    except OSError as error:
-        raise RepoError(
-            f"cannot write the finish journal {repo.state_path(JOURNAL)} ({error.strerror or error}); nothing was "
-            "put back yet. Fix that and run finish --abort again"
-        ) from None
+    _save(repo, plan)
+
+
+def _keep_users_commits(repo: Repo, plan: Plan) -> None:
+    """Say how to get back a commit the user made on a ref finish is about to put back (a
+    merge committed by hand while it was stopped): the reset leaves it only in the reflog."""
+    expected = plan.data.get("expected") or {}
+    assert isinstance(expected, dict)
+    for ref, sha in _before(plan).refs.items():
+        current = repo.sha(ref)
+        if current is not None and current not in (sha, expected.get(ref)):
+            say(
+                f"{ref} is at {current[:10]}, which finish did not make; it is put back all the same, "
+                f"and to keep that commit: git branch hotfix-guard-saved-{current[:10]} {current}"
+            )
