@@ -3,6 +3,7 @@ half-done changes are not passed off as the user's, and a partial undo can alway
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -208,3 +209,17 @@ def test_abort_says_how_to_keep_a_merge_committed_by_hand(flow: GitRepo) -> None
     result = run_cli(flow, "finish", "--abort")
     assert result.exit_code == 0 and f"git branch hotfix-guard-saved-{mine[:10]} {mine}" in result.stdout
     assert flow.git("rev-parse", "develop").strip() != mine
+
+
+def test_abort_of_an_older_journal_saves_the_stopped_merge(flow: GitRepo) -> None:
+    """A journal an older hotfix-guard wrote says nothing of a hand-over: the work is kept anyway."""
+    conflict_on(flow, "develop")
+    run_cli(flow, "finish")
+    journal = flow.path / ".git/hotfix-guard/finish.json"
+    old = {key: value for key, value in json.loads(journal.read_text()).items() if key not in ("format", "handed_over")}
+    journal.write_text(json.dumps(old))
+    flow.write("VERSION", "resolved\n")
+    result = run_cli(flow, "finish", "--abort")
+    assert result.exit_code == 0 and "saved as a stash" in result.stdout
+    bring_back(flow, result.stdout)
+    assert (flow.path / "VERSION").read_text() == "resolved\n"

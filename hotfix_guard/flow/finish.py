@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from hotfix_guard.model import Change
 
 JOURNAL = "finish.json"
+JOURNAL_FORMAT = 2  # 2: records the hand-over of a stopped merge and the undo's progress
 
 
 class Conflict(Exception):
@@ -386,6 +387,7 @@ def execute(repo: Repo, plan: Plan) -> int:
     refs += [f"refs/heads/{plan.optional('develop')}"] if plan.optional("develop") else []
     refs += [f"refs/tags/{plan.optional('tag')}"] if plan.optional("tag") else []
     plan.data["before"] = Snapshot.take(repo, refs).to_json()
+    plan.data["format"] = JOURNAL_FORMAT
     try:
         _save(repo, plan)
     except OSError as error:
@@ -714,6 +716,8 @@ def _keep_users_work(repo: Repo, plan: Plan) -> None:
     """Before anything is reset: when a stopped merge was handed to the user and they changed
     anything since (staged, unstaged, new files), keep all of it as one stash entry."""
     handed = plan.data.get("handed_over")
+    if "format" not in plan.data and os.path.exists(os.path.join(repo.git_dir, "MERGE_HEAD")):
+        handed = {}  # an older hotfix-guard's journal does not say: a stopped merge may hold the user's work
     if not isinstance(handed, dict):
         return  # nothing was handed over: whatever is in the tree is finish's own doing
     trees = work_trees(repo, _before(plan).target(repo))
@@ -729,7 +733,7 @@ def _keep_users_work(repo: Repo, plan: Plan) -> None:
             f"back as it was, on a new branch at {where}: git stash branch hotfix-guard-saved-{stash[:10]} {stash}"
         )
         plan.data["saved"] = stash
-    del plan.data["handed_over"]
+    plan.data.pop("handed_over", None)
     _save(repo, plan)
 
 
