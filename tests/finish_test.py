@@ -13,6 +13,10 @@ from conftest import GOOD_MESSAGE, GitRepo, run_cli
 
 @pytest.fixture
 def flow(hotfix: GitRepo) -> GitRepo:
+    return make_flow(hotfix)
+
+
+def make_flow(hotfix: GitRepo) -> GitRepo:
     """v1.2.3 on main, develop one commit ahead, hotfix/v1.2.4 with one fix, checked out."""
     hotfix.switch("develop", "main")
     hotfix.commit("feat: unreleased", **{"feature.py": "new\n"})

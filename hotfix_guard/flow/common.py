@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
+import shutil
 import sys
 
 from hotfix_guard import gitrepo
 from hotfix_guard.errors import GitError, RepoError
 from hotfix_guard.report import write
 from hotfix_guard.versions import Version, parse_release_tag
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 IN_PROGRESS = {
     "MERGE_HEAD": "a merge",
@@ -36,6 +42,20 @@ class Repo:
 
     def try_git(self, *args: str) -> gitrepo.GitResult:
         return gitrepo.run_git(list(args), self.top)
+
+    def git_env(self, env: dict[str, str], *args: str) -> str:
+        """Like git(), with ENV added to the environment."""
+        if not env:
+            return self.git(*args)
+        result = gitrepo.run_git(list(args), self.top, {**os.environ, **env})
+        if result.returncode != 0:
+            command = next((arg for arg in args if not arg.startswith("-")), "")
+            raise GitError(f"git {command} failed: {result.error_line()}")
+        return result.text()
+
+    def git_with_index(self, index: str, *args: str) -> str:
+        """Like git(), on the index file INDEX instead of the repository's."""
+        return self.git_env({"GIT_INDEX_FILE": index}, *args)
 
     def sha(self, ref: str) -> str | None:
         """The commit (or tag object) REF names, None when it does not exist."""
@@ -115,39 +135,53 @@ class Snapshot:
         assert isinstance(refs, dict) and isinstance(head, str)
         return cls(dict(refs), head)
 
-    def restore(self, repo: Repo) -> None:
+    def restore(self, repo: Repo, restored: Callable[[str], None] | None = None) -> None:
         """Put every ref, HEAD, the index and the work tree back as they were taken.
 
-        Every flow command starts from a clean tree, so the tree holds only the command's
-        own changes, except where the user edited files during a stopped merge: those
-        are kept in a stash before the reset, so nothing is lost. Each ref is restored
-        even when another fails; what could not be is raised with the commands to finish.
+        Every flow command starts from a clean tree, so the index and the work tree hold
+        only the command's own changes: they are reset, never passed off as the user's in a
+        stash (a command that handed the tree to the user saves the user's work first, see
+        save_work). Stashes, and untracked and ignored files, are left alone. Each ref is
+        restored even when another fails, and RESTORED is told of each one that is back;
+        what could not be is raised, with the commands to finish by hand.
         """
         if os.path.exists(os.path.join(repo.git_dir, "MERGE_HEAD")):
             repo.try_git("merge", "--abort")
-        _stash_changes(repo)
-        failed = False
+        failures = []
         for ref, sha in self.refs.items():
             current = repo.sha(ref)
-            if current == sha:
-                continue
-            if sha is None:
-                result = repo.try_git("update-ref", "-d", ref, current or "")
-            else:
-                result = repo.try_git(
-                    "update-ref", "-m", "hotfix-guard: restore", ref, sha, *([current] if current else [])
-                )
-            if result.returncode != 0:
-                failed = True
+            if current != sha:
+                if sha is None:
+                    result = repo.try_git("update-ref", "-d", ref, current or "")
+                else:
+                    result = repo.try_git(
+                        "update-ref", "-m", "hotfix-guard: restore", ref, sha, *([current] if current else [])
+                    )
+                if result.returncode != 0:
+                    failures.append(f"{ref}: {result.error_line()}")
+                    continue
+            if restored is not None:
+                restored(ref)
         if self.head.startswith("refs/heads/"):
             moved = repo.try_git("symbolic-ref", "HEAD", self.head)
         else:
             moved = repo.try_git("update-ref", "--no-deref", "HEAD", self.head)
+        if moved.returncode != 0:
+            failures.append(f"HEAD: {moved.error_line()}")
         reset = repo.try_git("reset", "-q", "--hard")
-        if moved.returncode != 0 or reset.returncode != 0:
-            failed = True
-        if failed:
-            raise RepoError(f"could not put everything back; finish by hand: {' && '.join(self.manual_commands())}")
+        if reset.returncode != 0:
+            failures.append(f"the work tree: {reset.error_line()}")
+        if failures:
+            raise RepoError(
+                f"could not put everything back ({'; '.join(failures)}); "
+                f"finish by hand: {' && '.join(self.manual_commands())}"
+            )
+
+    def target(self, repo: Repo) -> str:
+        """The commit HEAD is put back at."""
+        if not self.head.startswith("refs/heads/"):
+            return self.head
+        return self.refs.get(self.head) or repo.sha(self.head) or "HEAD"
 
     def manual_commands(self) -> list[str]:
         """Shell commands that restore this snapshot, for when the tool cannot."""
@@ -170,12 +204,109 @@ class Snapshot:
         ]
 
 
-def _stash_changes(repo: Repo) -> None:
-    """Keep uncommitted edits to tracked files as a stash entry, and say so."""
-    stash = repo.try_git("stash", "create", "hotfix-guard: changes found while putting things back").text().strip()
-    if stash:
-        repo.git("stash", "store", "-m", "hotfix-guard: changes found while putting things back", stash)
-        say(f"your uncommitted changes were saved as a stash: git stash apply {stash[:10]}")
+def untracked_in_the_way(repo: Repo, revs: list[str]) -> dict[str, str]:
+    """Untracked or ignored files that checking out any of REVS would overwrite or remove,
+    each with the rev that tracks it (git overwrites ignored files without a word).
+
+    Only paths a rev tracks and the index does not can be in the way: a file there, a file
+    where one of its directories must go, or a directory holding untracked files where the
+    file must go.
+    """
+    found: dict[str, str] = {}
+    for rev in revs:
+        missing = repo.git("diff-index", "--cached", "--no-renames", "--name-only", "-z", "--diff-filter=D", rev, "--")
+        for path in filter(None, missing.split("\0")):
+            blocker = _blocker(repo, path)
+            if blocker is not None:
+                found.setdefault(blocker, rev)
+    return found
+
+
+def _blocker(repo: Repo, path: str) -> str | None:
+    parts = path.split("/")
+    for depth in range(1, len(parts) + 1):
+        name = "/".join(parts[:depth])
+        full = os.path.join(repo.top, name)
+        if not os.path.lexists(full):
+            return None
+        if os.path.islink(full) or not os.path.isdir(full):
+            tracked = depth < len(parts) and repo.git("--literal-pathspecs", "ls-files", "-z", "--", name)
+            return None if tracked else name
+    leftovers = repo.git("--literal-pathspecs", "ls-files", "-z", "-o", "--directory", "--", path)
+    return path + "/" if leftovers else None
+
+
+WorkTrees = dict[str, str | None]
+
+
+def work_trees(repo: Repo, target: str) -> WorkTrees:
+    """The index, the work tree and the untracked or ignored files a reset to TARGET would
+    destroy, each as a tree, the way git stash keeps them.
+
+    Unlike git stash this works in the middle of a merge: an unmerged path counts in the
+    index as its HEAD side, and its conflict markers are in the work tree.
+    """
+    scratch = repo.state_path("work.index")
+    os.makedirs(os.path.dirname(scratch), exist_ok=True)
+    try:
+        shutil.copyfile(repo.git("rev-parse", "--path-format=absolute", "--git-path", "index").strip(), scratch)
+        ours, gone = {}, set()
+        for entry in filter(None, repo.git("ls-files", "-u", "-z").split("\0")):
+            meta, _, path = entry.partition("\t")
+            mode, sha, stage = meta.split()
+            gone.add(path)
+            if stage == "2":
+                ours[path] = f"{mode},{sha},{path}"
+        if ours:
+            repo.git_with_index(
+                scratch, "update-index", *(arg for info in ours.values() for arg in ("--cacheinfo", info))
+            )
+        if gone - ours.keys():
+            repo.git_with_index(scratch, "update-index", "--force-remove", "--", *sorted(gone - ours.keys()))
+        index = repo.git_with_index(scratch, "write-tree").strip()
+        repo.git_with_index(scratch, "add", "-u")
+        worktree = repo.git_with_index(scratch, "write-tree").strip()
+        os.remove(scratch)
+        in_the_way = sorted(untracked_in_the_way(repo, [target]))
+        files = repo.git("--literal-pathspecs", "ls-files", "-z", "-o", "--", *in_the_way) if in_the_way else ""
+        untracked = None
+        if files:
+            repo.git_with_index(scratch, "read-tree", "--empty")
+            repo.git_with_index(scratch, "update-index", "--add", "--", *filter(None, files.split("\0")))
+            untracked = repo.git_with_index(scratch, "write-tree").strip()
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(scratch)
+    return {"index": index, "worktree": worktree, "untracked": untracked}
+
+
+def save_work(repo: Repo, trees: WorkTrees, message: str) -> str:
+    """A stash entry holding TREES on HEAD (git stash apply --index and git stash branch
+    bring it all back); its commit."""
+    env = _identity(repo)
+    head = repo.git("rev-parse", "--verify", "HEAD").strip()
+    index, worktree, untracked = trees["index"], trees["worktree"], trees["untracked"]
+    assert index is not None and worktree is not None
+    parents = [
+        "-p",
+        head,
+        "-p",
+        repo.git_env(env, "commit-tree", index, "-p", head, "-m", f"index on {message}").strip(),
+    ]
+    if untracked is not None:
+        parents += ["-p", repo.git_env(env, "commit-tree", untracked, "-m", f"untracked files on {message}").strip()]
+    stash = repo.git_env(env, "commit-tree", worktree, *parents, "-m", message).strip()
+    repo.git_env(env, "stash", "store", "-m", message, stash)
+    return stash
+
+
+def _identity(repo: Repo) -> dict[str, str]:
+    """Git's environment, with a stand-in identity where the user has none (commit-tree needs one)."""
+    known = all(repo.try_git("var", name).returncode == 0 for name in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"))
+    if known:
+        return {}
+    stand_in = {"NAME": "hotfix-guard", "EMAIL": "hotfix-guard@localhost"}
+    return {f"GIT_{who}_{key}": value for who in ("AUTHOR", "COMMITTER") for key, value in stand_in.items()}
 
 
 class Runner:

@@ -7,6 +7,7 @@ directory; a merge conflict stops with the merge in progress (`--continue` carri
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -14,6 +15,7 @@ from hotfix_guard import gitrepo
 from hotfix_guard.branches import HOTFIX, branch_version, classify
 from hotfix_guard.collect import Target, collect_change
 from hotfix_guard.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, GitError, RepoError
+from hotfix_guard.flow import lock
 from hotfix_guard.flow.common import (
     Repo,
     Runner,
@@ -22,8 +24,11 @@ from hotfix_guard.flow.common import (
     record_name,
     require_clean,
     require_remote,
+    save_work,
     say,
     say_error,
+    untracked_in_the_way,
+    work_trees,
     write_json,
 )
 from hotfix_guard.options import run_options
@@ -36,6 +41,7 @@ if TYPE_CHECKING:
     from hotfix_guard.options import RunOptions
 
 JOURNAL = "finish.json"
+JOURNAL_FORMAT = 2  # 2: records the hand-over of a stopped merge and the undo's progress
 
 
 class Conflict(Exception):
@@ -86,11 +92,36 @@ def finish(
     verify: bool,
     dry_run: bool,
 ) -> int:
+    """Run, carry on or undo a finish; every run that changes something holds the repository's lock."""
+    if dry_run:
+        return _finish(repo, config, action, branch, develop, skip_develop, tag, skip_tag, keep, push, verify, dry_run)
+    command = " ".join(["finish", *{"abort": ["--abort"], "continue": ["--continue"]}.get(action, [])])
+    with lock.locked(repo.git_dir, command + (" --push" if push else ""), say):
+        return _finish(repo, config, action, branch, develop, skip_develop, tag, skip_tag, keep, push, verify, dry_run)
+
+
+def _finish(
+    repo: Repo,
+    config: Config,
+    action: str,
+    branch: str | None,
+    develop: str | None,
+    skip_develop: bool,
+    tag: str | None,
+    skip_tag: bool,
+    keep: bool,
+    push: bool,
+    verify: bool,
+    dry_run: bool,
+) -> int:
     if action == "abort":
         return abort(repo)
     if action == "continue":
         return resume(repo)
-    if read_json(repo.state_path(JOURNAL)) is not None:
+    journal = read_json(repo.state_path(JOURNAL))
+    if journal is not None and "undoing" in journal:
+        raise RepoError("a finish was partly undone; run hotfix-guard finish --abort to finish putting things back")
+    if journal is not None:
         raise RepoError("a finish is already in progress; run finish --continue, or finish --abort to undo it")
     plan = make_plan(repo, config, branch, develop, skip_develop, tag, skip_tag, keep, push, verify)
     if plan.data.get("already_finished"):
@@ -161,6 +192,8 @@ def make_plan(
     ]
     if already and not set(steps) - {"push"}:
         return Plan({"already_finished": True, "branch": branch, "tag": tag_name, "main": main})
+    if {"merge-main", "merge-develop"} & set(steps):
+        _require_nothing_in_the_way(repo, main, backmerge, branch, "run finish again")
     return Plan(
         {
             "branch": branch,
@@ -217,6 +250,34 @@ def _require_latest_line(repo: Repo, config: Config, change: Change) -> None:
             f"{config.main_branch} would release {config.main_branch}'s code. Finish it on its maintenance "
             "branch instead (set main-branch for that line with --config)"
         )
+
+
+def _require_nothing_in_the_way(repo: Repo, main: str, develop: str | None, branch: str, then: str) -> None:
+    """Refuse when a checkout finish makes (main, develop, the branch, and each merge's result)
+    would overwrite or remove an untracked or ignored file."""
+    targets = {f"refs/heads/{name}": f"on {name}" for name in (main, develop, branch) if name is not None}
+    for into in (main, develop):
+        merged = _merge_result(repo, into, branch) if into is not None else None
+        if merged is not None:
+            targets.setdefault(merged, f"by the merge into {into}")
+    found = untracked_in_the_way(repo, list(targets))
+    if not found:
+        return
+    names = sorted(found)
+    listed = ", ".join(f"{name} (tracked {targets[found[name]]})" for name in names[:5])
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    raise RepoError(
+        f"untracked or ignored files are in the way of finish's checkouts: {listed}{more}; git would overwrite "
+        f"or remove them. Move them aside (or commit them), then {then}"
+    )
+
+
+def _merge_result(repo: Repo, into: str, branch: str) -> str | None:
+    """The tree merging BRANCH into INTO makes, conflicts and all (a renamed directory can put
+    a file where neither side has it); None where git cannot tell without a checkout."""
+    result = repo.try_git("merge-tree", "--write-tree", "--no-messages", f"refs/heads/{into}", f"refs/heads/{branch}")
+    tree = result.text().split("\n", 1)[0].strip() if result.returncode in (0, 1) else ""
+    return tree or None
 
 
 def _require_not_checked_out_elsewhere(repo: Repo, branches: list[str | None]) -> None:
@@ -329,8 +390,19 @@ def execute(repo: Repo, plan: Plan) -> int:
     refs += [f"refs/heads/{plan.optional('develop')}"] if plan.optional("develop") else []
     refs += [f"refs/tags/{plan.optional('tag')}"] if plan.optional("tag") else []
     plan.data["before"] = Snapshot.take(repo, refs).to_json()
-    _save(repo, plan)
+    plan.data["format"] = JOURNAL_FORMAT
+    try:
+        _save(repo, plan)
+    except OSError as error:
+        raise RepoError(
+            f"cannot write the finish journal {repo.state_path(JOURNAL)} ({error.strerror or error}); "
+            "nothing was changed. Fix that and run finish again"
+        ) from None
     return _carry_on(repo, plan)
+
+
+# What makes finish put everything back: a git error, a refusal, a file it cannot write, Ctrl-C.
+UNDO_ON = (GitError, RepoError, OSError, KeyboardInterrupt)
 
 
 def _carry_on(repo: Repo, plan: Plan) -> int:
@@ -339,22 +411,42 @@ def _carry_on(repo: Repo, plan: Plan) -> int:
         for step in plan.steps:
             if step in plan.done or step == "push":
                 continue
-            _run_step(repo, plan, step)
+            try:
+                _run_step(repo, plan, step)
+            except Conflict:
+                _hand_over(repo, plan, step)
+                say_error(
+                    f"{_describe(plan, step)}: merge conflict. Resolve the conflicts, stage the files (git add), then "
+                    "run hotfix-guard finish --continue; or hotfix-guard finish --abort to put everything back"
+                )
+                return EXIT_FAILED
             plan.done.append(step)
             _record_expected(repo, plan)
             _save(repo, plan)
             say(f"done: {_describe(plan, step)}")
-    except Conflict:
-        _save(repo, plan)
+        _record_finished(repo, plan)
+    except UNDO_ON as error:
+        return _undo(repo, plan, step, error)
+    try:
+        _drop_journal(repo)
+    except OSError as error:
         say_error(
-            f"{_describe(plan, step)}: merge conflict. Resolve the conflicts, stage the files (git add), then run "
-            "hotfix-guard finish --continue; or hotfix-guard finish --abort to put everything back"
+            f"{plan.text('branch')} is finished, but the journal {repo.state_path(JOURNAL)} could not be removed "
+            f"({error.strerror or error}); remove it by hand"
         )
         return EXIT_FAILED
-    except (GitError, RepoError, KeyboardInterrupt) as error:
-        return _undo(repo, plan, step, error)
-    _complete(repo, plan)
+    say(
+        f"finished {plan.text('branch')}: on {plan.text('main')}"
+        + (f", tagged {plan.optional('tag')}" if plan.optional("tag") else "")
+    )
     return _push(repo, plan) if "push" in plan.steps else EXIT_OK
+
+
+def _hand_over(repo: Repo, plan: Plan, step: str) -> None:
+    """Record that the index and the work tree are the user's now, and what they held when handed
+    over: --abort keeps whatever the user changes from then on, and only that."""
+    plan.data["handed_over"] = {"step": step, "trees": work_trees(repo, _before(plan).target(repo))}
+    _save(repo, plan)
 
 
 def _run_step(repo: Repo, plan: Plan, step: str) -> None:
@@ -369,7 +461,8 @@ def _run_step(repo: Repo, plan: Plan, step: str) -> None:
         if result.returncode != 0:
             if os.path.exists(os.path.join(repo.git_dir, "MERGE_HEAD")) and _unmerged(repo):
                 raise Conflict()
-            raise GitError(f"git merge failed: {' | '.join(gitrepo.decode(result.stderr).split(chr(10))[:3]).strip()}")
+            lines = [line.strip() for line in gitrepo.decode(result.stderr).splitlines() if line.strip()]
+            raise GitError(f"git merge failed: {' | '.join(lines[:3])}")
 
 
 def _unmerged(repo: Repo) -> list[str]:
@@ -395,19 +488,67 @@ def _save(repo: Repo, plan: Plan) -> None:
     write_json(repo.state_path(JOURNAL), plan.data)
 
 
-def _undo(repo: Repo, plan: Plan, step: str, error: BaseException) -> int:
-    what = "was interrupted" if isinstance(error, KeyboardInterrupt) else f"failed: {error}"
+def _drop_journal(repo: Repo) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(repo.state_path(JOURNAL))
+
+
+def _put_back(repo: Repo, plan: Plan) -> None:
+    """Restore the snapshot taken before finish started, recording in the journal how far the
+    undo got, so that --abort can always finish it; RepoError says what is not back."""
+    undoing = plan.data.setdefault("undoing", {"restored": []})
+    assert isinstance(undoing, dict)
+    restored = undoing.setdefault("restored", [])
+    assert isinstance(restored, list)
+
+    def record(ref: str) -> None:
+        if ref not in restored:
+            restored.append(ref)
+            _save_if_possible(repo, plan)
+
+    _save_if_possible(repo, plan)
+    _before(plan).restore(repo, record)
     try:
-        _before(plan).restore(repo)
+        _drop_journal(repo)
+    except OSError as error:
+        raise RepoError(
+            f"everything is back, but the journal {repo.state_path(JOURNAL)} could not be removed "
+            f"({error.strerror or error}); remove it by hand"
+        ) from None
+
+
+def _save_if_possible(repo: Repo, plan: Plan) -> None:
+    """The undo goes on when the journal cannot be written: every ref it has not reached is
+    still where the journal last said, and the ones it put back are where they started."""
+    with contextlib.suppress(OSError):
+        _save(repo, plan)
+
+
+def _undo(repo: Repo, plan: Plan, step: str, error: BaseException) -> int:
+    if isinstance(error, KeyboardInterrupt):
+        what = "was interrupted"
+    elif isinstance(error, OSError):
+        what = f"failed: {error.strerror or error}" + (f": {error.filename}" if error.filename else "")
+    else:
+        what = f"failed: {error}"
+    resolved = plan.data.get("resolved")
+    kept = (
+        f" Your merge resolution is kept in commit {resolved[-1]} (git show it)."
+        if isinstance(resolved, list) and resolved
+        else ""
+    )
+    try:
+        _put_back(repo, plan)
     except RepoError as restore_error:
         say_error(
-            f"{_describe(plan, step)} {what}. Then {restore_error}; the journal stays: {repo.state_path(JOURNAL)}"
+            f"{_describe(plan, step)} {what}. Then {restore_error}; or, once the cause is fixed, run "
+            f"hotfix-guard finish --abort to finish putting things back (the journal {repo.state_path(JOURNAL)} "
+            f"records how far the undo got).{kept}"
         )
         return EXIT_FAILED
-    os.remove(repo.state_path(JOURNAL))
     say_error(
         f"{_describe(plan, step)} {what}. Every ref, the index and the work tree are back as before finish "
-        "started. Fix the cause and run finish again (or --no-verify, --tag NAME, --no-develop as fits)."
+        "started. Fix the cause and run finish again (or --no-verify, --tag NAME, --no-develop as fits)." + kept
     )
     return EXIT_INTERRUPTED if isinstance(error, KeyboardInterrupt) else EXIT_FAILED
 
@@ -418,15 +559,10 @@ def _before(plan: Plan) -> Snapshot:
     return Snapshot.from_json(before)
 
 
-def _complete(repo: Repo, plan: Plan) -> None:
+def _record_finished(repo: Repo, plan: Plan) -> None:
     record = {key: plan.data.get(key) for key in ("branch", "head", "main", "develop", "tag", "verified")}
     record["merge"] = repo.sha(f"refs/heads/{plan.text('main')}")
     write_json(repo.state_path("finished", record_name(plan.text("branch"))), record)
-    os.remove(repo.state_path(JOURNAL))
-    say(
-        f"finished {plan.text('branch')}: on {plan.text('main')}"
-        + (f", tagged {plan.optional('tag')}" if plan.optional("tag") else "")
-    )
 
 
 def _push(repo: Repo, plan: Plan) -> int:
@@ -477,6 +613,8 @@ def _load(repo: Repo, resuming: bool) -> Plan:
     if not all(key in data for key in ("before", "steps", "branch", "main")):
         raise RepoError(f"the finish journal {path} is damaged; put things right by hand, then remove it")
     plan = Plan(data)
+    if resuming and "undoing" in data:
+        raise RepoError("this finish was partly undone; run hotfix-guard finish --abort to finish putting things back")
     stale = _stale(repo, plan, resuming)
     if stale:
         raise RepoError(
@@ -487,7 +625,14 @@ def _load(repo: Repo, resuming: bool) -> Plan:
 
 
 def _stale(repo: Repo, plan: Plan, resuming: bool) -> list[str]:
-    expected = plan.data.get("expected") or _before(plan).refs
+    """What in the repository the journal cannot account for.
+
+    Each ref is where the last finished step left it; the one the step under way moves may be
+    anywhere. For --abort a ref may also be back where it was before finish (an undo that
+    could not record its progress got that far), and one the undo recorded as put back must be.
+    """
+    before = _before(plan).refs
+    expected = plan.data.get("expected") or before
     assert isinstance(expected, dict)
     if not resuming:
         step = next((step for step in plan.steps if step not in plan.done), "")
@@ -495,7 +640,14 @@ def _stale(repo: Repo, plan: Plan, resuming: bool) -> list[str]:
         name = plan.optional(key) if key else None
         moving = {f"refs/tags/{name}" if key == "tag" else f"refs/heads/{name}"} if name else set()
         expected = {ref: sha for ref, sha in expected.items() if ref not in moving}
-    problems = Snapshot(dict(expected), "").differences(repo)
+    undoing = plan.data.get("undoing")
+    restored = undoing.get("restored", []) if isinstance(undoing, dict) else []
+    problems = []
+    for ref, sha in expected.items():
+        allowed = {before.get(ref)} if ref in restored else {sha} if resuming else {sha, before.get(ref)}
+        current = repo.sha(ref)
+        if current not in allowed:
+            problems.append(f"{ref} is at {(current or 'nothing')[:10]}, expected {(sha or 'nothing')[:10]}")
     if resuming and not os.path.exists(os.path.join(repo.git_dir, "MERGE_HEAD")):
         problems.append("no merge is in progress (was it aborted with git merge --abort?); run finish --abort")
     return problems
@@ -508,6 +660,16 @@ def resume(repo: Repo) -> int:
         raise RepoError(
             f"still unmerged: {', '.join(unmerged[:5])}; resolve and git add them, then run finish --continue"
         )
+    unstaged = [name for name in repo.git("diff", "--name-only", "-z").split("\0") if name]
+    if unstaged:
+        # finish's remaining checkouts (and an undo, should one fail) would carry or reset them.
+        raise RepoError(
+            f"unstaged changes in {', '.join(unstaged[:5])}: stage them (git add) to put them in the merge, or "
+            "take them out (keep a copy, then git restore them), then run finish --continue"
+        )
+    _require_nothing_in_the_way(
+        repo, plan.text("main"), plan.optional("develop"), plan.text("branch"), "run finish --continue"
+    )
     step = next(step for step in plan.steps if step not in plan.done)
     commit = repo.try_git("-c", "core.editor=true", "commit", "--no-edit", "--cleanup=strip", "-q")
     if commit.returncode != 0:
@@ -518,19 +680,75 @@ def resume(repo: Repo) -> int:
         )
     say(f"done: {_describe(plan, step)}")
     plan.done.append(step)
+    # The merge is committed: the tree is finish's again, and the resolution is in that commit.
+    plan.data.pop("handed_over", None)
+    resolved = plan.data.setdefault("resolved", [])
+    assert isinstance(resolved, list)
+    resolved.append(repo.sha("HEAD"))
     try:
         if step == "merge-develop":
             repo.git("switch", "-q", plan.text("main"))
-    except (GitError, KeyboardInterrupt) as error:
+        _record_expected(repo, plan)
+        _save(repo, plan)
+    except UNDO_ON as error:
         return _undo(repo, plan, step, error)
-    _record_expected(repo, plan)
-    _save(repo, plan)
     return _carry_on(repo, plan)
 
 
 def abort(repo: Repo) -> int:
     plan = _load(repo, resuming=False)
-    _before(plan).restore(repo)
-    os.remove(repo.state_path(JOURNAL))
+    try:
+        _keep_users_work(repo, plan)
+    except OSError as error:
+        raise RepoError(
+            f"cannot save your work ({error.strerror or error}: {error.filename}); nothing was put back yet. "
+            "Fix that and run finish --abort again"
+        ) from None
+    _keep_users_commits(repo, plan)
+    try:
+        _put_back(repo, plan)
+    except RepoError as error:
+        raise RepoError(
+            f"{error}; or fix the cause and run hotfix-guard finish --abort again (the journal records how far it got)"
+        ) from None
     say(f"finish of {plan.text('branch')} aborted: every ref and the checkout are back as before it started")
     return EXIT_OK
+
+
+def _keep_users_work(repo: Repo, plan: Plan) -> None:
+    """Before anything is reset: when a stopped merge was handed to the user and they changed
+    anything since (staged, unstaged, new files), keep all of it as one stash entry."""
+    handed = plan.data.get("handed_over")
+    if "format" not in plan.data and os.path.exists(os.path.join(repo.git_dir, "MERGE_HEAD")):
+        handed = {}  # an older hotfix-guard's journal does not say: a stopped merge may hold the user's work
+    if not isinstance(handed, dict):
+        return  # nothing was handed over: whatever is in the tree is finish's own doing
+    trees = work_trees(repo, _before(plan).target(repo))
+    clean = {"index": repo.sha("HEAD^{tree}"), "worktree": repo.sha("HEAD^{tree}"), "untracked": None}
+    if trees not in (handed.get("trees"), clean):
+        where = repo.current_branch() or repo.git("rev-parse", "--short", "HEAD").strip()
+        step = handed.get("step")
+        doing = _describe(plan, step) if isinstance(step, str) else f"finish {plan.text('branch')}"
+        message = f"On {where}: hotfix-guard finish --abort: your work on the stopped {doing}"
+        stash = save_work(repo, trees, message)
+        say(
+            f"your uncommitted changes (staged, unstaged and new files) are saved as a stash; to bring all of it "
+            f"back as it was, on a new branch at {where}: git stash branch hotfix-guard-saved-{stash[:10]} {stash}"
+        )
+        plan.data["saved"] = stash
+    plan.data.pop("handed_over", None)
+    _save(repo, plan)
+
+
+def _keep_users_commits(repo: Repo, plan: Plan) -> None:
+    """Say how to get back a commit the user made on a ref finish is about to put back (a
+    merge committed by hand while it was stopped): the reset leaves it only in the reflog."""
+    expected = plan.data.get("expected") or {}
+    assert isinstance(expected, dict)
+    for ref, sha in _before(plan).refs.items():
+        current = repo.sha(ref)
+        if current is not None and current not in (sha, expected.get(ref)):
+            say(
+                f"{ref} is at {current[:10]}, which finish did not make; it is put back all the same, "
+                f"and to keep that commit: git branch hotfix-guard-saved-{current[:10]} {current}"
+            )
