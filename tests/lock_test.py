@@ -71,3 +71,17 @@ def test_worktrees_share_one_lock(released: GitRepo, tmp_path) -> None:
     released.git("worktree", "add", "-q", str(tmp_path / "other"), "v1.2.3")
     other_git_dir = released.git("-C", str(tmp_path / "other"), "rev-parse", "--absolute-git-dir").strip()
     assert lock.lock_path(other_git_dir) == lock.lock_path(_git_dir(released))
+
+
+def test_a_process_killed_while_writing_the_lock_leaves_none(released: GitRepo) -> None:
+    """A file-size limit of 0 stops the write: no empty lock may be left to block every later command."""
+    script = (
+        "import resource, signal; signal.signal(signal.SIGXFSZ, signal.SIG_DFL);"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0));"
+        f"from hotfix_guard.flow import lock; lock.acquire({_git_dir(released)!r}, 'finish')"
+    )
+    killed = subprocess.run([sys.executable, "-c", script], capture_output=True)
+    assert killed.returncode != 0
+    assert not os.path.exists(lock.lock_path(_git_dir(released)))
+    with lock.locked(_git_dir(released), "finish"):
+        pass

@@ -85,12 +85,19 @@ def _try_create(path: str, command: str) -> bool:
         "command": command,
         "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+    # Written whole beside it, then linked into place: a process killed while writing (or
+    # stopped by a file-size limit) leaves no empty, unreadable lock behind.
+    temporary = f"{path}.{os.getpid()}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(record, handle)
+        os.link(temporary, path)
     except FileExistsError:
         return False
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(record, handle)
+    finally:
+        with suppress(OSError):
+            os.remove(temporary)
     return True
 
 
@@ -145,7 +152,7 @@ def release(path: str) -> None:
         return
     _held.pop(path, None)
     if _is_ours(_read(path)):
-        with suppress(FileNotFoundError):
+        with suppress(OSError):  # a lock we cannot remove is stale once we are gone
             os.remove(path)
 
 
