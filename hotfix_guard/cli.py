@@ -628,7 +628,12 @@ def status(opts: Options, status_format: str | None) -> int:
     epilog="Example: hotfix-guard review v1.2.4 --output docs/incidents/v1.2.4.md\n\n" + REPORT_EXIT_CODES_HELP
 )
 @click.argument("name", metavar="[BRANCH|TAG]", required=False)
-@click.option("--output", "-o", metavar="FILE", help="Write the review to FILE; an existing file is refused.")
+@click.option(
+    "--output",
+    "-o",
+    metavar="FILE",
+    help="Write the review to FILE, inside the repository (- for standard output); an existing file is refused.",
+)
 @click.option("--force", is_flag=True, help="With --output: overwrite FILE if it exists.")
 @click.pass_obj
 def review(opts: Options, name: str | None, output: str | None, force: bool) -> int:
@@ -646,10 +651,10 @@ def review(opts: Options, name: str | None, output: str | None, force: bool) -> 
         raise click.UsageError("--force goes with --output FILE")
     repo, config = _flow_config(opts)
     text = render(find_incident(repo, config, name), config)
-    if output is None:
+    if output is None or output == "-":
         write(text)
     else:
-        write_review(text, output, force)
+        write_review(text, output, force, repo.top)
         write(f"wrote the review to {output}\n")
     return EXIT_OK
 
