@@ -78,7 +78,12 @@ def show_click_error(error: click.ClickException) -> int:
 @click.group(
     "hotfix-guard", cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP
 )
-@click.option("--repo", metavar="PATH", help="Repository to check (default: the current directory).")
+@click.option(
+    "--repo",
+    metavar="PATH",
+    help="Repository to work on (default: the current directory, or GIT_DIR / GIT_WORK_TREE when set; "
+    "--repo overrides them).",
+)
 @click.option(
     "--config",
     "config_file",
@@ -96,6 +101,10 @@ def cli(ctx: click.Context, repo: str | None, config_file: str | None, form: str
     change is everything from the base to the branch head.
     """
     colour = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    if repo is not None:
+        from hotfix_guard.gitrepo import forget_inherited_repository
+
+        forget_inherited_repository()  # --repo wins over a GIT_DIR inherited from another repository's hook
     ctx.obj = Options(repo, config_file, form, colour)
 
 
