@@ -413,8 +413,14 @@ def _compile_all(
     value = values[table, key]
     patterns = value if isinstance(value, list) else [str(value)]
     name = f"{table}.{key}" if table else key
-    # The defaults are known to be safe; a config file's patterns are checked as it loads.
-    return tuple(_compile(name, pattern, source, flags, check=source is not None) for pattern in patterns)
+    # The defaults are known to be safe (a test says so); a config file's own patterns are
+    # checked as it loads.
+    default = DEFAULTS[table, key]
+    known = default if isinstance(default, list) else [default]
+    return tuple(
+        _compile(name, pattern, source, flags, check=source is not None and pattern not in known)
+        for pattern in patterns
+    )
 
 
 def _compile(name: str, pattern: str, source: str | None, flags: int = 0, check: bool = True) -> re.Pattern[str]:
