@@ -406,7 +406,8 @@ def _check_repeated(group: Unit) -> str | None:
 
 
 def _deterministic(group: Unit, alternatives: list[list[Unit]], after: frozenset[int]) -> str | None:
-    """Whether ALTERNATIVES, followed by one of the characters AFTER, can match a text in one way only."""
+    """Why ALTERNATIVES, followed by one of the characters AFTER, could match a text in more than
+    one way (each way is another path to backtrack through), or None when there is one way only."""
     if len(alternatives) > 1:
         if any(all(_nullable(part) for part in alternative) for alternative in alternatives):
             return f"in the repeated group {group.text!r}, an alternative can match the empty string"
@@ -422,6 +423,7 @@ def _deterministic(group: Unit, alternatives: list[list[Unit]], after: frozenset
 
 
 def _deterministic_sequence(group: Unit, sequence: list[Unit], after: frozenset[int]) -> str | None:
+    """Where a variable part ends must be fixed by what follows it, which it cannot match."""
     for index, unit in enumerate(sequence):
         rest = sequence[index + 1 :]
         follows = _first_of(rest) | (after if all(_nullable(part) for part in rest) else frozenset())
