@@ -158,7 +158,12 @@ def show_click_error(error: click.ClickException) -> int:
 @click.group(
     "hotfix-guard", cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP
 )
-@click.option("--repo", metavar="PATH", help="Repository to check (default: the current directory).")
+@click.option(
+    "--repo",
+    metavar="PATH",
+    help="Repository to work on (default: the current directory, or GIT_DIR / GIT_WORK_TREE when set; "
+    "--repo overrides them).",
+)
 @click.option(
     "--config",
     "config_file",
@@ -176,6 +181,10 @@ def cli(ctx: click.Context, repo: str | None, config_file: str | None, form: str
     change is everything from the base to the branch head.
     """
     colour = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    if repo is not None:
+        from hotfix_guard.gitrepo import forget_inherited_repository
+
+        forget_inherited_repository()  # --repo wins over a GIT_DIR inherited from another repository's hook
     ctx.obj = Options(repo, config_file, form, colour)
 
 
@@ -710,7 +719,12 @@ def status(opts: Options, status_format: str | None) -> int:
     epilog="Example: hotfix-guard review v1.2.4 --output docs/incidents/v1.2.4.md\n\n" + REPORT_EXIT_CODES_HELP
 )
 @click.argument("name", metavar="[BRANCH|TAG]", required=False)
-@click.option("--output", "-o", metavar="FILE", help="Write the review to FILE; an existing file is refused.")
+@click.option(
+    "--output",
+    "-o",
+    metavar="FILE",
+    help="Write the review to FILE, inside the repository (- for standard output); an existing file is refused.",
+)
 @click.option("--force", is_flag=True, help="With --output: overwrite FILE if it exists.")
 @click.pass_obj
 def review(opts: Options, name: str | None, output: str | None, force: bool) -> int:
@@ -728,10 +742,10 @@ def review(opts: Options, name: str | None, output: str | None, force: bool) -> 
         raise click.UsageError("--force goes with --output FILE")
     repo, config = _flow_config(opts)
     text = render(find_incident(repo, config, name), config)
-    if output is None:
+    if output is None or output == "-":
         write(text)
     else:
-        write_review(text, output, force)
+        write_review(text, output, force, repo.top)
         write(f"wrote the review to {output}\n")
     return EXIT_OK
 

@@ -139,8 +139,8 @@ class Config:
     def critical_pattern(self) -> re.Pattern[str]:
         """The critical set's test-id pattern, matched case-insensitively."""
         if self._critical_pattern is None:
-            pattern = _compile_all(self._values, "focused-tests", "pattern", self.source)[0].pattern
-            self._critical_pattern = re.compile(pattern, re.IGNORECASE)
+            compiled = _compile_all(self._values, "focused-tests", "pattern", self.source, re.IGNORECASE)
+            self._critical_pattern = compiled[0]
         return self._critical_pattern
 
     def compile_patterns(self) -> None:
@@ -266,7 +266,33 @@ def _build(raw: dict[str, object], source: str) -> Config:
     config = Config(values, source)
     _check_ranges(config)
     config.compile_patterns()
+    _check_token(config)
+    _check_version_files(config)
     return config
+
+
+def _check_token(config: Config) -> None:
+    """A token that an empty message matches (`token = ""`) would switch the check off unseen."""
+    if config.severity["commit-message"] != "off" and config.message_token.search("") is not None:
+        raise ConfigError(
+            f"{config.where('commit-message', 'token')} matches an empty message, so every message would pass, "
+            f"got {config.message_token.pattern!r}; give the token every hotfix commit must carry, e.g. "
+            f'{DEFAULTS["commit-message", "token"]!r}, or set severity = "off" in [commit-message]'
+        )
+
+
+def _check_version_files(config: Config) -> None:
+    """`path:regex` entries: the regex must compile, be safe, and hold the version in group 1."""
+    for entry in config.version_files:
+        path, colon, pattern = entry.partition(":")
+        if not colon or not pattern:
+            continue
+        compiled = _compile("version-files", pattern, config.source, re.MULTILINE)
+        if compiled.groups < 1:
+            raise ConfigError(
+                f"{config.where('', 'version-files')}: {entry!r} has no group around the version; "
+                f"write it as '{path}:...(VERSION-PATTERN)...'"
+            )
 
 
 def _coerce(table: str, key: str, value: object, source: str, from_text: bool) -> object:
@@ -375,17 +401,35 @@ def _strings(values: Mapping[tuple[str, str], object], table: str, key: str) -> 
 
 
 def _compile_all(
-    values: Mapping[tuple[str, str], object], table: str, key: str, source: str | None
+    values: Mapping[tuple[str, str], object], table: str, key: str, source: str | None, flags: int = 0
 ) -> tuple[re.Pattern[str], ...]:
     value = values[table, key]
     patterns = value if isinstance(value, list) else [str(value)]
-    compiled = []
-    for pattern in patterns:
-        try:
-            compiled.append(re.compile(pattern))
-        except re.error as error:
-            where = f" in {source}" if source else ""
+    name = f"{table}.{key}" if table else key
+    # The defaults are known to be safe (a test says so); a config file's own patterns are
+    # checked as it loads.
+    default = DEFAULTS[table, key]
+    known = default if isinstance(default, list) else [default]
+    return tuple(
+        _compile(name, pattern, source, flags, check=source is not None and pattern not in known)
+        for pattern in patterns
+    )
+
+
+def _compile(name: str, pattern: str, source: str | None, flags: int = 0, check: bool = True) -> re.Pattern[str]:
+    """PATTERN compiled; one that does not compile, or could backtrack for ever, names the key."""
+    where = f"{name!r} in {source}" if source else repr(name)
+    try:
+        compiled = re.compile(pattern, flags)
+    except re.error as error:
+        raise ConfigError(f"{where}: {pattern!r} is not a valid regular expression ({error})") from None
+    if check:
+        from hotfix_guard.regex_safety import hazard
+
+        reason = hazard(pattern, ignorecase=bool(flags & re.IGNORECASE))
+        if reason is not None:
             raise ConfigError(
-                f"'{table}.{key}'{where}: {pattern!r} is not a valid regular expression ({error})"
-            ) from None
-    return tuple(compiled)
+                f"{where}: {pattern!r} can backtrack for so long that the hooks hang ({reason}); "
+                "rewrite it (see 'Regular expressions' in the README)"
+            )
+    return compiled

@@ -20,6 +20,28 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
 _TRACE_ENV = "HOTFIX_GUARD_TRACE_GIT"
+# The variables that tie git to one repository: git's own list (`git rev-parse
+# --local-env-vars`), less GIT_CONFIG_PARAMETERS and GIT_CONFIG_COUNT (`git -c` settings,
+# which git itself passes on to another repository), plus the ref namespace and the
+# object quarantine of a receiving repository, which would refuse every ref update.
+REPOSITORY_VARIABLES = (
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_CONFIG",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_IMPLICIT_WORK_TREE",
+    "GIT_GRAFT_FILE",
+    "GIT_INDEX_FILE",
+    "GIT_NO_REPLACE_OBJECTS",
+    "GIT_REPLACE_REF_BASE",
+    "GIT_PREFIX",
+    "GIT_INTERNAL_SUPER_PREFIX",
+    "GIT_SHALLOW_FILE",
+    "GIT_COMMON_DIR",
+    "GIT_NAMESPACE",
+    "GIT_QUARANTINE_PATH",
+)
 # Where CI systems say which branch a detached checkout is building, most specific first.
 CI_BRANCH_VARIABLES = ("GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME")
 
@@ -227,6 +249,19 @@ def ci_branch() -> str | None:
         if value:
             return value.removeprefix("refs/heads/")
     return None
+
+
+def forget_inherited_repository() -> list[str]:
+    """Drop the variables that name a repository from this process's environment, and so
+    from every git (and test run) it starts; the names of those that were set.
+
+    For `--repo PATH`: run from another repository's git hook, the inherited GIT_DIR and
+    GIT_WORK_TREE would otherwise make every git call act on that repository instead.
+    """
+    dropped = [name for name in REPOSITORY_VARIABLES if name in os.environ]
+    for name in dropped:
+        del os.environ[name]
+    return dropped
 
 
 def find_git_dir(start: str) -> tuple[str, str] | None:

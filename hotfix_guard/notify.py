@@ -6,7 +6,9 @@ the ETA from the severity's budget, the versions, the details and the next steps
 update). What the repository knows is filled in; the rest is a visible `<fill in: ...>`
 placeholder. `[notify] team-template` / `users-template` name files that replace the
 built-in templates; they use `$name` placeholders (string.Template: no code, no
-attribute access), and `$$` for a dollar sign.
+attribute access), and `$$` for a dollar sign. A template must be inside the repository:
+a path or symlink leading out of it is refused, so that a repository's config cannot put
+a local secret into the message.
 """
 
 from __future__ import annotations
@@ -163,24 +165,27 @@ def message(audience: str, incident: Incident, config: Config, top: str) -> str:
 
 
 def _template(audience: str, config: Config, top: str) -> str:
+    """The template file the config names: a regular file inside the repository, never one
+    outside it (`../secret.txt`, `/etc/shadow`, or a committed symlink leading out)."""
+    from hotfix_guard.paths import inside, read_inside
+
     name = config.notify_templates[audience]
     if not name:
         return TEMPLATES[audience]
     key = config.where("notify", f"{audience}-template")
-    path = os.path.join(top, name)
-    if os.path.exists(path) and not os.path.isfile(path):
-        raise ConfigError(f"{key} names {name!r}, which is not a regular file; name a text file")
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_TEMPLATE_BYTES + 1)
-    except OSError as error:
+    what = f"{key}: the template"
+    real = inside(top, name, what)
+    if not os.path.exists(real):
         raise ConfigError(
-            f"{key} names {name!r}, which cannot be read ({error.strerror or error}); create it or remove the key"
-        ) from None
-    if len(data) > MAX_TEMPLATE_BYTES:
+            f"{key} names {name!r}, which cannot be read (No such file or directory); create it or remove the key"
+        )
+    if not os.path.isfile(real):
+        raise ConfigError(f"{key} names {name!r}, which is not a regular file; name a text file")
+    if os.path.getsize(real) > MAX_TEMPLATE_BYTES:
         raise ConfigError(
             f"{key} names {name!r}, which is over {MAX_TEMPLATE_BYTES // 1024} KiB; is it the right file?"
         )
+    data = read_inside(top, name, what)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -259,13 +259,18 @@ def _impact_hint(incident: Incident) -> str:
     return f"<fill in: who was affected, how, for how long> (severity {severity.name}: {severity.meaning})"
 
 
-def write_review(text: str, path: str, force: bool) -> None:
-    """Write the review to PATH; an existing file is overwritten only with FORCE."""
+def write_review(text: str, path: str, force: bool, top: str) -> None:
+    """Write the review to PATH (relative to the current directory), inside the repository
+    whose work tree is TOP and never through a symlink; an existing file only with FORCE."""
+    from hotfix_guard.paths import inside, refuse_symlink, write_atomic
+
     if os.path.isdir(path):
         raise RepoError(f"{path} is a directory; give a file name, e.g. --output {os.path.join(path, 'review.md')}")
+    absolute = os.path.abspath(path)
+    inside(top, absolute, "--output")  # names the file itself when it (or its directory) leads out
+    target = refuse_symlink(top, absolute, "--output")
     try:
-        with open(path, "w" if force else "x", encoding="utf-8") as handle:
-            handle.write(text)
+        write_atomic(target, text.encode("utf-8"), exclusive=not force)
     except FileExistsError:
         raise RepoError(f"{path} already exists; pass --force to overwrite it, or choose another --output") from None
     except OSError as error:

@@ -273,3 +273,41 @@ def test_push_guard_keys(tmp_path: Path) -> None:
     write(tmp_path, "setup.cfg", "[hotfix-guard]\nprotected-branches = main, release/1.x\nrelease-tags-on-main = no\n")
     config = load_config(str(tmp_path))
     assert (config.protected_branches, config.release_tags_on_main) == (("main", "release/1.x"), False)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('[commit-message]\ntoken = "(a+)+$"\n', "'commit-message.token'"),
+        ("[branch-name]\npatterns = ['^hotfix/(\\w+\\s?)*$']\n", "'branch-name.patterns'"),
+        ('[focused-tests]\npattern = "(a|A)+"\n', "'focused-tests.pattern'"),
+        ("version-files = ['VERSION:^(\\d+\\.?)+$']\n", "'version-files'"),
+    ],
+)
+def test_a_pattern_that_can_backtrack_for_ever_is_refused_naming_the_key(tmp_path: Path, text: str, key: str) -> None:
+    message = config_error(tmp_path, ".hotfix-guard.toml", text)
+    assert message.startswith(f"{key} in {tmp_path / '.hotfix-guard.toml'}: ") and "\n" not in message
+    assert "can backtrack for so long that the hooks hang" in message
+
+
+@pytest.mark.parametrize("token", ["", "x*", "HOTFIX|"])
+def test_a_token_every_message_matches_is_refused(tmp_path: Path, token: str) -> None:
+    message = config_error(tmp_path, ".hotfix-guard.toml", f'[commit-message]\ntoken = "{token}"\n')
+    assert f"'commit-message.token' in {tmp_path / '.hotfix-guard.toml'} matches an empty message" in message
+
+
+def test_an_empty_token_is_accepted_when_the_check_is_off(tmp_path: Path) -> None:
+    write(tmp_path, ".hotfix-guard.toml", '[commit-message]\nseverity = "off"\ntoken = ""\n')
+    assert load_config(str(tmp_path)).severity["commit-message"] == "off"
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("VERSION:version = [0-9.]+", "has no group around the version"),
+        ("VERSION:(", "'version-files' in {path}: '(' is not a valid regular expression"),
+    ],
+)
+def test_version_file_patterns_are_checked_as_the_config_loads(tmp_path: Path, entry: str, message: str) -> None:
+    text = config_error(tmp_path, ".hotfix-guard.toml", f"version-files = ['{entry}']\n")
+    assert message.format(path=tmp_path / ".hotfix-guard.toml") in text

@@ -131,3 +131,42 @@ def test_unknown_notify_key_is_a_config_error(hotfix: GitRepo) -> None:
     result = run_cli(hotfix, "--config", str(hotfix.path / ".git/guard.toml"), "notify", "--users")
     assert result.exit_code == 2
     assert "unknown key 'notify.install'" in result.stderr and "install-command" in result.stderr
+
+
+@pytest.mark.parametrize("where", ["parent", "absolute", "committed symlink", "symlinked directory"])
+def test_template_outside_the_repository_is_refused(hotfix: GitRepo, tmp_path: Path, where: str) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password=hunter2\n")
+    if where == "committed symlink":
+        (hotfix.path / "team.txt").symlink_to(secret)
+        hotfix.git("add", "team.txt")
+        hotfix.git("commit", "-q", "-m", "HOTFIX: a template")
+    if where == "symlinked directory":
+        (hotfix.path / "templates").symlink_to(tmp_path)
+    name = {
+        "parent": "../secret.txt",
+        "absolute": str(secret),
+        "committed symlink": "team.txt",
+        "symlinked directory": "templates/secret.txt",
+    }[where]
+    config(hotfix, f'[notify]\nteam-template = "{name}"\n')
+    result = run_cli(hotfix, "--config", str(hotfix.path / ".git/guard.toml"), "notify", "--team")
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
+    assert (
+        f"'notify.team-template' in {hotfix.path / '.git/guard.toml'}: the template {name!r} is outside the repository"
+        in result.stderr
+    )
+    assert "hunter2" not in result.output
+
+
+def test_template_symlink_inside_the_repository_is_followed(hotfix: GitRepo) -> None:
+    hotfix.write(".git/users.txt", "Fixed in $new_version\n")
+    (hotfix.path / ".git/link.txt").symlink_to(hotfix.path / ".git/users.txt")
+    config(hotfix, '[notify]\nusers-template = ".git/link.txt"\n')
+    assert notify(hotfix, "--users") == "Fixed in 1.2.4\n"
+
+
+def test_template_that_is_not_a_regular_file_is_refused(hotfix: GitRepo) -> None:
+    config(hotfix, '[notify]\nteam-template = ".git/refs"\n')
+    result = run_cli(hotfix, "--config", str(hotfix.path / ".git/guard.toml"), "notify", "--team")
+    assert result.exit_code == 2 and "names '.git/refs', which is not a regular file" in result.stderr

@@ -161,10 +161,11 @@ def test_failing_checks_are_shown_and_not_ticked(released: GitRepo, monkeypatch:
 
 
 def test_output_file_is_written_and_never_silently_overwritten(
-    released: GitRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    released: GitRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     in_progress(released, monkeypatch)
-    target = tmp_path / "review.md"
+    target = released.path / "docs" / "review.md"
+    target.parent.mkdir()
     written = run_cli(released, "review", "--output", str(target))
     assert written.exit_code == 0 and written.stdout == f"wrote the review to {target}\n"
     assert target.read_text().startswith("# Post-incident review: v1.2.4")
@@ -182,7 +183,7 @@ def test_output_file_is_written_and_never_silently_overwritten(
         (["no-such-thing"], "'no-such-thing' is neither a branch nor a tag here"),
         (["v1.2.3"], "v1.2.3 is not a hotfix release"),
         (["main"], "'main' is not a hotfix branch"),
-        (["--output", "/nonexistent/dir/review.md"], "cannot write /nonexistent/dir/review.md"),
+        (["--output", "/nonexistent/dir/review.md"], "--output '/nonexistent/dir/review.md' is outside the repository"),
         (["--output", "."], ". is a directory"),
         (["--force"], "--force goes with --output FILE"),
     ],
@@ -212,3 +213,45 @@ def test_latest_release_that_merges_another_branch_asks_for_a_name(released: Git
     assert result.exit_code == 2 and "the latest release is not a hotfix; name one" in result.stderr
     named = run_cli(released, "review", "v1.3.0")
     assert named.exit_code == 2 and "its merge does not name a hotfix/... branch" in named.stderr
+
+
+def test_output_dash_is_standard_output(hotfix: GitRepo) -> None:
+    result = run_cli(hotfix, "review", "--output", "-")
+    assert result.exit_code == 0 and result.stdout.startswith("# Post-incident review: v1.2.4")
+    assert not (hotfix.path / "-").exists() and not Path("-").exists()
+
+
+@pytest.mark.parametrize("where", ["outside", "symlink out", "symlink in", "through a symlinked directory"])
+def test_output_outside_the_repository_or_through_a_symlink_is_refused(
+    hotfix: GitRepo, tmp_path: Path, where: str
+) -> None:
+    secret = tmp_path / "elsewhere.md"
+    secret.write_text("not yours\n")
+    (hotfix.path / "inside.md").write_text("mine\n")
+    target = {
+        "outside": secret,
+        "symlink out": hotfix.path / "link.md",
+        "symlink in": hotfix.path / "link.md",
+        "through a symlinked directory": hotfix.path / "out" / "elsewhere.md",
+    }[where]
+    if where == "symlink out":
+        target.symlink_to(secret)
+    elif where == "symlink in":
+        target.symlink_to(hotfix.path / "inside.md")
+    elif where == "through a symlinked directory":
+        (hotfix.path / "out").symlink_to(tmp_path)
+    for force in ([], ["--force"]):
+        result = run_cli(hotfix, "review", "--output", str(target), *force)
+        assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
+        reason = "is a symbolic link" if where == "symlink in" else "is outside the repository"
+        assert f"--output '{target}' {reason}" in result.stderr
+    assert secret.read_text() == "not yours\n" and (hotfix.path / "inside.md").read_text() == "mine\n"
+
+
+def test_output_relative_to_the_current_directory_inside_the_repository(
+    hotfix: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (hotfix.path / "docs").mkdir()
+    monkeypatch.chdir(hotfix.path / "docs")
+    assert run_cli(hotfix, "review", "--output", "review.md").exit_code == 0
+    assert (hotfix.path / "docs" / "review.md").read_text().startswith("# Post-incident review: v1.2.4")

@@ -1,0 +1,82 @@
+"""The backtracking scanner: a table of patterns it refuses and patterns it accepts."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from hotfix_guard.config import DEFAULT_BRANCH_PATTERNS, DEFAULTS
+from hotfix_guard.regex_safety import hazard
+
+REFUSED = [
+    (r"(a+)+$", "'a+' can also match what follows it"),
+    (r"(a*)*", "'(a*)*' can match the empty string"),
+    (r"(a|aa)+", "alternatives in the repeated group '(a|aa)+' can start with the same character"),
+    (r"(a?)+$", "can match the empty string"),
+    (r"(?:a+){2,}", "'a+' can also match"),
+    (r"(a{1,}){2}", "'a{1,}' can also match"),
+    (r"(.*a){10}", "'.*' can also match"),
+    (r"(.*,)+", "'.*' can also match"),
+    (r"(?>(a+)+b)", "'a+' can also match"),
+    (r"(\w+\s?)*$", r"'\\w+' can also match"),
+    (r"^(\d+)*$", r"'\\d+' can also match"),
+    (r"(\d+\.?)+$", r"'\\d+' can also match"),
+    (r"([a-z]+-[a-z]+)*", "'[a-z]+' can also match"),
+    (r"(\w|_)+", "can start with the same character"),
+    (r"(?i)(a|A)+", "can start with the same character"),
+    (r"(?:a|b?)+", "can match the empty string"),
+    (r"(?P<x>a+)+", "'a+' can also match"),
+    (r"(?x) ( a + ) + $", "'a+' can also match"),
+    (r"(?=(a+)+b)", "'a+' can also match"),
+    (r"(a)(\1a+)+", r"'\\1' can also match"),
+    (r"(-a*a*)+$", "'a*' and 'a*' can match the same text next to each other"),
+    (r".*.*.*X", "'.*' and '.*' can match the same text"),
+    (r"\s*\s*HOTFIX", r"'\\s*' and '\\s*'"),
+    (r"[a-z]+[a-z0-9]*X", "'[a-z]+' and '[a-z0-9]*'"),
+    (r"(\w+)\w*x", r"'(\\w+)' and '\\w*'"),
+]
+
+ACCEPTED = [
+    *DEFAULT_BRANCH_PATTERNS,
+    str(DEFAULTS["commit-message", "token"]),
+    str(DEFAULTS["focused-tests", "pattern"]),
+    r"(-[a-z0-9]+)*",
+    r"^hotfix/[A-Z]+-[0-9]+(-[a-z0-9]+)*$",
+    r"^hotfix/(\d+\.){2}\d+$",
+    r"([a-z]+-)*[a-z]+",
+    r"(a|b)+",
+    r"(ab|cd)+",
+    r"(ab?)+",
+    r"(?>a+)+",
+    r"(a++)+",
+    r'^version = "(.*)"',
+    r"__version__\s*=\s*['\"]([^'\"]+)['\"]",
+    r"(?i)\bhotfix\b",
+    r"\[hotfix\]",
+    r".*HOTFIX.*",
+    r"\s*HOTFIX",
+    r"[]a]+x[^]]+",
+    r"a{,3}b{2}c{",
+    r"(?P<v>\d+)\.(?P=v)",
+    r"(a)?(?(1)b|c)+",
+    r"(?<=a)b+(?!x)",
+]
+
+
+@pytest.mark.parametrize(("pattern", "reason"), REFUSED)
+def test_patterns_that_can_backtrack_for_ever_are_refused(pattern: str, reason: str) -> None:
+    re.compile(pattern)
+    found = hazard(pattern)
+    assert found is not None and reason in found
+
+
+@pytest.mark.parametrize("pattern", ACCEPTED)
+def test_patterns_that_match_in_one_way_are_accepted(pattern: str) -> None:
+    re.compile(pattern)
+    assert hazard(pattern) is None
+
+
+def test_case_insensitive_matching_is_taken_into_account() -> None:
+    assert hazard("(A|a)+") is None
+    assert hazard("(A|a)+", ignorecase=True) is not None
