@@ -461,7 +461,11 @@ def _flow_config(opts: Options) -> tuple[Repo, Config]:
 
 @cli.command(
     epilog="Example: hotfix-guard start --severity critical --summary 'Login accepts empty tokens'"
-    "    (on v1.2.3 → creates hotfix/v1.2.4)\n\n" + FLOW_EXIT_CODES_HELP
+    "    (on v1.2.3 → creates hotfix/v1.2.4)\n\n"
+    """\b
+Exit codes: 0 done (also a re-run that found the start complete), 1 the push
+was rejected (the branch is kept; re-run with --push), 2 a precondition failed
+or a start was cut off (nothing changed), 130 interrupted (everything was put back)."""
 )
 @click.argument("name", required=False)
 @click.option("--from", "from_tag", metavar="TAG", help="Base release (default: the highest release tag).")
@@ -475,6 +479,15 @@ def _flow_config(opts: Options) -> tuple[Repo, Config]:
 )
 @click.option("--summary", metavar="TEXT", help="One line on what is broken, recorded for status, review and notify.")
 @click.option("--dry-run", is_flag=True, help="Print the git commands, change nothing.")
+@click.option(
+    "--continue",
+    "resume",
+    is_flag=True,
+    help="Complete a start that was cut off (killed, power cut): branch, version bump, record; push with --push.",
+)
+@click.option(
+    "--abort", is_flag=True, help="Undo a start that was cut off: no branch, checkout and start record as before."
+)
 @click.pass_obj
 def start(
     opts: Options,
@@ -486,16 +499,29 @@ def start(
     severity: str | None,
     summary: str | None,
     dry_run: bool,
+    resume: bool,
+    abort: bool,
 ) -> int:
     """Create and check out a hotfix branch at the latest release tag.
 
     Default name hotfix/vX.Y.(Z+1) from the highest release vX.Y.Z; NAME gives
     hotfix/NAME (kebab-case). Refuses on a dirty tree, an existing branch or tag.
+
+    The start record is written before the branch. A start cut off half way is
+    completed by running it again (or --continue), or undone with --abort. Run
+    again on the branch it made, start says what it finds (version bump commit,
+    whether the branch is on the remote) and, with --push, pushes it if missing.
     """
     from hotfix_guard.flow.start import start as run_start
 
     if sum(bool(choice) for choice in (name, security, timestamp)) > 1:
         raise click.UsageError("give at most one of NAME, --security and --timestamp")
+    if resume and abort:
+        raise click.UsageError("give --continue or --abort, not both")
+    if (resume or abort) and (dry_run or name or from_tag or security or timestamp or severity or summary):
+        raise click.UsageError("--continue and --abort take no other options (but --push with --continue)")
+    if abort and push:
+        raise click.UsageError("--abort undoes the start; it does not go with --push")
     repo, config = _flow_config(opts)
     return run_start(
         repo,
@@ -508,6 +534,7 @@ def start(
         dry_run=dry_run,
         severity=severity,
         summary=summary,
+        action="continue" if resume else "abort" if abort else "run",
     )
 
 
