@@ -464,8 +464,10 @@ def _flow_config(opts: Options) -> tuple[Repo, Config]:
     "    (on v1.2.3 → creates hotfix/v1.2.4)\n\n"
     """\b
 Exit codes: 0 done (also a re-run that found the start complete), 1 the push
-was rejected (the branch is kept; re-run with --push), 2 a precondition failed
-or a start was cut off (nothing changed), 130 interrupted (everything was put back)."""
+was rejected (the branch is kept; run start --push again), 2 a precondition
+failed, another hotfix-guard holds the lock, another start was cut off (run
+--continue or --abort), or a step failed (everything was put back, or the
+message says to run --abort), 130 interrupted (everything was put back)."""
 )
 @click.argument("name", required=False)
 @click.option("--from", "from_tag", metavar="TAG", help="Base release (default: the highest release tag).")
@@ -605,9 +607,11 @@ def finish(
     epilog="Example: hotfix-guard rollback    (v1.2.4 is bad → v1.2.5 restores v1.2.3)\n\n"
     """\b
 Exit codes: 0 done (also a re-run with --push that pushed a complete rollback),
-1 a step failed (everything was put back) or the push was rejected (the rollback
-is complete locally; run rollback --push again), 2 a precondition failed or a
-rollback was cut off (nothing changed), 130 interrupted (everything was put back)."""
+1 a step failed (everything was put back, or the message says to run --abort)
+or the push was rejected (the rollback is complete locally; run rollback --push
+again), 2 a precondition failed, another hotfix-guard holds the lock, or a
+rollback was cut off (nothing changed; run --continue or --abort),
+130 interrupted (everything was put back)."""
 )
 @click.option(
     "--to", "to_tag", metavar="TAG", help="Release whose tree to restore (default: the one before the latest)."

@@ -133,6 +133,14 @@ def test_rerun_after_a_rejected_push_pushes_main_and_the_tag(bad: GitRepo, tmp_p
     assert_rolled_back(bad)
 
 
+def test_continue_with_push_pushes_a_complete_rollback_whose_push_was_rejected(bad: GitRepo, tmp_path: Path) -> None:
+    origin = bare_origin(bad, tmp_path, pre_receive='#!/bin/sh\nrm "$0"\nexit 1\n')
+    assert run_cli(bad, "rollback", "--push").exit_code == 1
+    result = run_cli(bad, "rollback", "--continue", "--push")
+    assert result.exit_code == 0, result.output
+    assert origin.git("rev-parse", "main", "v1.2.5") == bad.git("rev-parse", "main", "v1.2.5")
+
+
 def test_a_live_lock_holder_makes_rollback_refuse(bad: GitRepo) -> None:
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:

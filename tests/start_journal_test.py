@@ -21,9 +21,12 @@ INCIDENT = ("--severity", "high", "--summary", "Checkout fails for EUR")
 
 @pytest.fixture
 def versioned(released: GitRepo) -> GitRepo:
-    """v1.2.3 whose VERSION file start bumps in a commit of its own."""
+    """v1.2.3 whose VERSION file start bumps in a commit of its own; main has moved on since
+    (a file changed, one added, one deleted), so checking out the base changes the work tree."""
     released.commit("feat: release", **{".hotfix-guard.toml": "version-files = ['VERSION']\n", "VERSION": "1.2.3\n"})
     released.git("tag", "-f", "v1.2.3")
+    (released.path / "README.md").unlink()
+    released.commit("feat: next", **{"app.py": "print('next')\n", "new.py": "NEW = 1\n"})
     return released
 
 

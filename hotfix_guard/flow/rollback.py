@@ -132,10 +132,14 @@ def rollback(
     with locked(repo.git_dir, command, say):
         if action == "abort":
             return abort(repo, began)
-        if action == "continue":
+        journal = read_json(repo.state_path(JOURNAL))
+        if action == "continue" and (journal is not None or not push):
             return resume(repo, push, began)
-        require_no_journal(repo)
+        if action == "run":
+            require_no_journal(repo)
         done = completed_rollback(repo, config, to_tag, tag) if push else None
+        if done is None and action == "continue":
+            raise RepoError("no rollback was cut off, and main is no complete rollback to push; nothing to do")
         if done is not None:
             say(
                 f"{done.main} is rolled back already: {done.tag} restores {done.target} (undoing {done.latest}); "
