@@ -321,7 +321,7 @@ def carry_on(repo: Repo, plan: Plan, data: dict[str, object], runner: Runner, st
             record_step(repo, data, runner, "commit", commit)
         steps.append(f"move {plan.main} to the rollback commit")
         runner.run("merge", "-q", "--ff-only", commit)
-        record_step(repo, data, runner, "main")
+        record_step(repo, data, runner, "move-main")
     assert isinstance(commit, str)
     if repo.sha(f"refs/tags/{plan.tag}") is None:
         steps.append(f"create tag {plan.tag}")
@@ -337,7 +337,8 @@ def record_step(repo: Repo, data: dict[str, object], runner: Runner, step: str, 
         data["commit"] = commit
     done = data.setdefault("done", [])
     assert isinstance(done, list)
-    done.append(step)
+    if step not in done:
+        done.append(step)
     save(repo, data)
 
 
@@ -442,6 +443,8 @@ def resume(repo: Repo, push: bool, began: float) -> int:
     data["push"] = plan.push
     discard_own_changes(repo, plan, data)
     say(f"completing the rollback of {plan.latest} to {plan.target} (tag {plan.tag}) that was cut off")
+    done = data.get("done")
+    say(f"  done before it was cut off: {', '.join(map(str, done)) if isinstance(done, list) and done else 'nothing'}")
     return run_steps(repo, plan, data)
 
 

@@ -484,6 +484,8 @@ def restore(repo: Repo, journal: dict[str, object]) -> None:
     else:
         with suppress(FileNotFoundError):
             os.remove(record_path)
+        with suppress(OSError):
+            os.rmdir(os.path.dirname(record_path))  # only when empty: as it was before the first start
     finish_journal(repo)
 
 
@@ -546,6 +548,8 @@ def resume(repo: Repo, config: Config, push: bool, began: float) -> int:
     """Complete a start that was cut off, from its journal."""
     journal = load_journal(repo, began)
     branch, tag = text(journal, "branch"), text(journal, "base_tag")
+    done = journal.get("done")
+    say(f"  done before it was cut off: {', '.join(map(str, done)) if isinstance(done, list) and done else 'nothing'}")
     try:
         carry_on(repo, journal)
     except BaseException as error:
