@@ -16,9 +16,11 @@ from conftest import GitRepo, run_cli
 from hotfix_guard.flow import lock
 
 JOURNAL = ".git/hotfix-guard/rollback.json"
-# Ref updates of a rollback on main: ORIG_HEAD, then HEAD and main, then the tag; each
-# prepared and committed. With --push, origin/main follows (7, 8).
-STEPS = [1, 2, 3, 4, 5, 6]
+# Ref updates of a rollback on main: ORIG_HEAD (1, 2), then HEAD and main (3, 4), then the
+# tag (5, 6); each prepared, then committed. With --push, origin/main follows (7, 8). Killed
+# at 3 the work tree holds the target's files while main has not moved. (The crash matrix
+# kills at every step; these prove the journal.)
+STEPS = [1, 3, 4, 5]
 
 
 @pytest.fixture
