@@ -24,7 +24,8 @@ echo "$n" > "$HG_KILL_COUNT"
 if [ "$n" -eq "$HG_KILL_AT" ]; then kill -KILL 0; fi
 exit 0
 """
-CLI = str(Path(sys.executable).parent / "hotfix-guard")
+SCRIPT = Path(sys.executable).parent / "hotfix-guard"
+CLI = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "hotfix_guard"]
 
 
 def install(repo: GitRepo) -> None:
@@ -42,7 +43,7 @@ def run(repo: GitRepo, *args: str, kill_at: int | None = None) -> subprocess.Com
     if kill_at is not None:
         install(repo)
         env.update(HG_KILL_AT=str(kill_at), HG_KILL_COUNT=str(counter))
-    command = [CLI, "--repo", str(repo.path), *args]
+    command = [*CLI, "--repo", str(repo.path), *args]
     return subprocess.run(command, capture_output=True, text=True, env=env, start_new_session=True, timeout=120)
 
 
