@@ -551,7 +551,13 @@ def _flow_config(opts: Options) -> tuple[Repo, Config]:
 
 @cli.command(
     epilog="Example: hotfix-guard start --severity critical --summary 'Login accepts empty tokens'"
-    "    (on v1.2.3 → creates hotfix/v1.2.4)\n\n" + FLOW_EXIT_CODES_HELP
+    "    (on v1.2.3 → creates hotfix/v1.2.4)\n\n"
+    """\b
+Exit codes: 0 done (also a re-run that found the start complete), 1 the push
+was rejected (the branch is kept; run start --push again), 2 a precondition
+failed, another hotfix-guard holds the lock, another start was cut off (run
+--continue or --abort), or a step failed (everything was put back, or the
+message says to run --abort), 130 interrupted (everything was put back)."""
 )
 @click.argument("name", required=False)
 @click.option("--from", "from_tag", metavar="TAG", help="Base release (default: the highest release tag).")
@@ -565,6 +571,15 @@ def _flow_config(opts: Options) -> tuple[Repo, Config]:
 )
 @click.option("--summary", metavar="TEXT", help="One line on what is broken, recorded for status, review and notify.")
 @click.option("--dry-run", is_flag=True, help="Print the git commands, change nothing.")
+@click.option(
+    "--continue",
+    "resume",
+    is_flag=True,
+    help="Complete a start that was cut off (killed, power cut): branch, version bump, record; push with --push.",
+)
+@click.option(
+    "--abort", is_flag=True, help="Undo a start that was cut off: no branch, checkout and start record as before."
+)
 @click.pass_obj
 def start(
     opts: Options,
@@ -576,16 +591,29 @@ def start(
     severity: str | None,
     summary: str | None,
     dry_run: bool,
+    resume: bool,
+    abort: bool,
 ) -> int:
     """Create and check out a hotfix branch at the latest release tag.
 
     Default name hotfix/vX.Y.(Z+1) from the highest release vX.Y.Z; NAME gives
     hotfix/NAME (kebab-case). Refuses on a dirty tree, an existing branch or tag.
+
+    The start record is written before the branch. A start cut off half way is
+    completed by running it again (or --continue), or undone with --abort. Run
+    again on the branch it made, start says what it finds (version bump commit,
+    whether the branch is on the remote) and, with --push, pushes it if missing.
     """
     from hotfix_guard.flow.start import start as run_start
 
     if sum(bool(choice) for choice in (name, security, timestamp)) > 1:
         raise click.UsageError("give at most one of NAME, --security and --timestamp")
+    if resume and abort:
+        raise click.UsageError("give --continue or --abort, not both")
+    if (resume or abort) and (dry_run or name or from_tag or security or timestamp or severity or summary):
+        raise click.UsageError("--continue and --abort take no other options (but --push with --continue)")
+    if abort and push:
+        raise click.UsageError("--abort undoes the start; it does not go with --push")
     repo, config = _flow_config(opts)
     return run_start(
         repo,
@@ -598,6 +626,7 @@ def start(
         dry_run=dry_run,
         severity=severity,
         summary=summary,
+        action="continue" if resume else "abort" if abort else "run",
     )
 
 
@@ -665,25 +694,58 @@ def finish(
 
 
 @cli.command(
-    epilog="Example: hotfix-guard rollback    (v1.2.4 is bad → v1.2.5 restores v1.2.3)\n\n" + FLOW_EXIT_CODES_HELP
+    epilog="Example: hotfix-guard rollback    (v1.2.4 is bad → v1.2.5 restores v1.2.3)\n\n"
+    """\b
+Exit codes: 0 done (also a re-run with --push that pushed a complete rollback),
+1 a step failed (everything was put back, or the message says to run --abort)
+or the push was rejected (the rollback is complete locally; run rollback --push
+again), 2 a precondition failed, another hotfix-guard holds the lock, or a
+rollback was cut off (nothing changed; run --continue or --abort),
+130 interrupted (everything was put back)."""
 )
 @click.option(
     "--to", "to_tag", metavar="TAG", help="Release whose tree to restore (default: the one before the latest)."
 )
 @click.option("--tag", "tag_name", metavar="NAME", help="Tag for the rollback (default: the next patch of the latest).")
-@click.option("--push", is_flag=True, help="Push main and the new tag atomically.")
+@click.option(
+    "--push",
+    is_flag=True,
+    help="Push main and the new tag atomically. Run again after a rejected push, it pushes the complete rollback.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the git commands, change nothing.")
+@click.option(
+    "--continue",
+    "resume",
+    is_flag=True,
+    help="Complete a rollback that was cut off (killed, power cut): commit, move main, tag; push if asked then or now.",
+)
+@click.option(
+    "--abort", is_flag=True, help="Undo a rollback that was cut off: main, the tag and the checkout as before it."
+)
 @click.pass_obj
-def rollback(opts: Options, to_tag: str | None, tag_name: str | None, push: bool, dry_run: bool) -> int:
+def rollback(
+    opts: Options, to_tag: str | None, tag_name: str | None, push: bool, dry_run: bool, resume: bool, abort: bool
+) -> int:
     """Undo a bad release without rewriting history.
 
     One new commit on main whose tree is exactly an earlier release's, tagged as the
     next patch. Never force-pushes, never moves or deletes a tag.
+
+    Its plan is journaled before the first change: a rollback cut off half way
+    refuses a new one until `rollback --continue` completes it or `rollback --abort`
+    puts main, the tag and the checkout back.
     """
     from hotfix_guard.flow.rollback import rollback as run_rollback
 
+    if resume and abort:
+        raise click.UsageError("give --continue or --abort, not both")
+    if (resume or abort) and (dry_run or to_tag or tag_name):
+        raise click.UsageError("--continue and --abort take no other options (but --push with --continue)")
+    if abort and push:
+        raise click.UsageError("--abort undoes the rollback; it does not go with --push")
     repo, config = _flow_config(opts)
-    return run_rollback(repo, config, to_tag=to_tag, tag=tag_name, push=push, dry_run=dry_run)
+    action = "continue" if resume else "abort" if abort else "run"
+    return run_rollback(repo, config, to_tag=to_tag, tag=tag_name, push=push, dry_run=dry_run, action=action)
 
 
 REPORT_EXIT_CODES_HELP = f"""\b

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -242,26 +243,52 @@ def test_a_second_start_of_a_name_keeps_the_first_record(released: GitRepo) -> N
     assert [earlier["command"] for earlier in record["previous"]] == ["hotfix-guard start auth-fix"]
 
 
-def test_failure_after_creating_the_branch_puts_everything_back(released: GitRepo) -> None:
-    (released.path / f"{RECORD}.tmp").mkdir(parents=True)  # the record cannot be written
+# Refuses a commit (HEAD moving to another commit), not the undo (which deletes the branch).
+FAIL_BUMP_HOOK = """#!/bin/sh
+[ "$1" = prepared ] || exit 0
+while read -r old new ref; do
+    if [ "$ref" = HEAD ] && [ "$old" != "$new" ] && [ "$new" != "$(printf '%040d' 0)" ]; then exit 1; fi
+done
+exit 0
+"""
+
+
+def test_record_that_cannot_be_written_changes_nothing(released: GitRepo) -> None:
+    # write_atomic's temporary file cannot be created (this test runs in the CLI's process)
+    (released.path / ".git/hotfix-guard/starts" / f".hotfix%2Fv1.2.4.json.hotfix-guard-{os.getpid()}.tmp").mkdir(
+        parents=True
+    )
     before = state(released)
     result = run_cli(released, "start")
     assert result.exit_code == 2
     assert "cannot write the start record" in result.stderr and result.stderr.count("\n") == 1
-    assert state(released) == before
+    assert state(released) == before and not (released.path / ".git/hotfix-guard/start.json").exists()
+
+
+def test_failure_after_creating_the_branch_puts_everything_back(released: GitRepo) -> None:
+    released.commit("feat: release", **{".hotfix-guard.toml": "version-files = ['VERSION']\n", "VERSION": "1.2.3\n"})
+    released.git("tag", "-f", "v1.2.3")
+    released.write(".git/hooks/reference-transaction", FAIL_BUMP_HOOK).chmod(0o755)  # the bump commit fails
+    before = state(released)
+    result = run_cli(released, "start")
+    assert result.exit_code == 2, result.output
+    assert "the version bump could not be committed" in result.stderr and result.stderr.count("\n") == 1
+    assert state(released) == before and not (released.path / RECORD).exists()
 
 
 def test_interrupt_after_creating_the_branch_puts_everything_back(
     released: GitRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def interrupted(path: str, data: object) -> None:
-        raise KeyboardInterrupt
+    def interrupted(repo: Repo, journal: object, step: str) -> None:
+        if step == "branch":
+            assert repo.current_branch() == "hotfix/v1.2.4"
+            raise KeyboardInterrupt
 
-    monkeypatch.setattr("hotfix_guard.flow.start.write_json", interrupted)
+    monkeypatch.setattr("hotfix_guard.flow.start.step_done", interrupted)
     before = state(released)
     with pytest.raises(KeyboardInterrupt):
         start_at(released, datetime(2026, 1, 2, tzinfo=timezone.utc))
-    assert state(released) == before
+    assert state(released) == before and not (released.path / RECORD).exists()
 
 
 def test_severity_and_summary_are_recorded(released: GitRepo) -> None:

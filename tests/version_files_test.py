@@ -55,3 +55,54 @@ def test_mismatched_version_files_refuse_and_change_nothing(repo: GitRepo, files
     assert result.exit_code == 2
     assert (message or "version file 'VERSION' does not contain the base version 1.2.3") in result.stderr
     assert (repo.refs(), repo.git("status", "--porcelain")) == before
+
+
+def _outside_state(repo: GitRepo) -> tuple[str, str, str]:
+    return repo.refs(), repo.git("status", "--porcelain"), (repo.path.parent / "outside.txt").read_text()
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ("['VERSION']", "version file 'VERSION' is a symbolic link"),
+        ("['../outside.txt']", "version file '../outside.txt' is outside the repository"),
+        ("['pkg/../../outside.txt']", "is outside the repository"),
+        ("['/tmp/x']", "version file '/tmp/x' is outside the repository"),
+    ],
+)
+def test_version_file_outside_the_repository_is_refused_before_the_branch(
+    repo: GitRepo, files: str, message: str
+) -> None:
+    (repo.path.parent / "outside.txt").write_text("1.2.3\n")
+    (repo.path / "VERSION").symlink_to("../outside.txt")
+    repo.commit("feat: release", **{".hotfix-guard.toml": f"version-files = {files}\n"})
+    repo.tag("v1.2.3")
+    before = _outside_state(repo)
+    result = run_cli(repo, "start")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("hotfix-guard: error: ") and result.stderr.count("\n") == 1
+    assert message in result.stderr
+    assert _outside_state(repo) == before and repo.git("branch", "--list", "hotfix/*") == ""
+    assert not (repo.path / ".git/hotfix-guard/starts").exists()
+
+
+def test_version_file_symlinked_only_in_the_tag_is_refused(repo: GitRepo) -> None:
+    """The work tree has a regular file, the base tag a link: the tag's tree is what start checks out."""
+    (repo.path.parent / "outside.txt").write_text("1.2.3\n")
+    (repo.path / "VERSION").symlink_to("../outside.txt")
+    repo.commit("feat: release", **{".hotfix-guard.toml": "version-files = ['VERSION']\n"})
+    repo.tag("v1.2.3")
+    (repo.path / "VERSION").unlink()
+    repo.commit("chore: a real file", VERSION="1.2.3\n")
+    before = _outside_state(repo)
+    result = run_cli(repo, "start")
+    assert result.exit_code == 2, result.output
+    assert "version file 'VERSION' is a symbolic link in v1.2.3" in result.stderr
+    assert _outside_state(repo) == before
+
+
+def test_version_file_that_is_a_directory_in_the_tag_is_refused(repo: GitRepo) -> None:
+    repo.commit("feat: release", **{".hotfix-guard.toml": "version-files = ['pkg']\n", "pkg__v.txt": "1.2.3\n"})
+    repo.tag("v1.2.3")
+    result = run_cli(repo, "start")
+    assert result.exit_code == 2 and "version file 'pkg' is not a regular file in v1.2.3" in result.stderr

@@ -3,14 +3,35 @@
 One new commit on main whose tree is exactly an earlier release's (`v1.2.4` bad → a commit
 with `v1.2.3`'s tree), tagged as the next patch (`v1.2.5`). Everything is checked before
 the first change; after it, any failure puts main, the tag and HEAD back as they were.
+
+A journal in the git directory, written before the first change and removed when the push
+(if asked for) has ended, lets a rollback cut off by kill -9 or a power cut be completed
+(`--continue`) or undone (`--abort`). A rollback that is complete but whose push was
+rejected is pushed by running `rollback --push` again.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import shlex
+import time
+from contextlib import suppress
 
 from hotfix_guard.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, RepoError
-from hotfix_guard.flow.common import Repo, Runner, Snapshot, release_tags, require_clean, require_remote, say, say_error
+from hotfix_guard.flow.common import (
+    Repo,
+    Runner,
+    Snapshot,
+    read_json,
+    release_tags,
+    require_clean,
+    require_remote,
+    say,
+    say_error,
+    write_json,
+)
+from hotfix_guard.flow.lock import locked
 from hotfix_guard.refnames import is_valid_tag_name
 from hotfix_guard.versions import Version, parse_release_tag
 
@@ -19,6 +40,7 @@ if TYPE_CHECKING:
     from hotfix_guard.config import Config
 
 HEADER = "revert: ROLLBACK"
+JOURNAL = "rollback.json"
 MAX_LISTED = 20  # undone commits named in the message; the rest are counted
 DRY_RUN_COMMIT = "<rollback-commit>"
 
@@ -62,26 +84,143 @@ class Plan:
     def push_command(self) -> str:
         return shlex.join(["git", *self.push_args()])
 
+    def to_json(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in self.__slots__}
 
-def rollback(repo: Repo, config: Config, *, to_tag: str | None, tag: str | None, push: bool, dry_run: bool) -> int:
-    plan = make_plan(repo, config, to_tag, tag, push)
-    if dry_run:
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Plan:
+        values = {name: data.get(name) for name in cls.__slots__}
+        texts = [name for name in cls.__slots__ if name not in ("switch", "undone", "push")]
+        if not all(isinstance(values[name], str) for name in texts) or not isinstance(values["undone"], list):
+            raise RepoError(f"the rollback journal is damaged ({JOURNAL}); put things right by hand, then remove it")
+        text = {name: str(values[name]) for name in texts}
+        return cls(
+            text["main"],
+            text["main_sha"],
+            bool(values["switch"]),
+            text["latest"],
+            text["target"],
+            text["tag"],
+            [str(line) for line in values["undone"]],
+            text["remote"],
+            bool(values["push"]),
+        )
+
+
+def rollback(
+    repo: Repo,
+    config: Config,
+    *,
+    to_tag: str | None,
+    tag: str | None,
+    push: bool,
+    dry_run: bool,
+    action: str = "run",
+) -> int:
+    """Roll back (ACTION "run"), or complete ("continue") or undo ("abort") a rollback that was cut off."""
+    began = time.time()
+    if dry_run and action == "run":
+        require_no_journal(repo)
+        plan = make_plan(repo, config, to_tag, tag, push)
         say(f"dry run: roll back {plan.latest} to {plan.target} on {plan.main}, tagged {plan.tag}; nothing changes")
-        apply(plan, Runner(repo, dry_run=True), [])
+        carry_on(repo, plan, {}, Runner(repo, dry_run=True), [])
         if plan.push:
             Runner(repo, dry_run=True).run(*plan.push_args())
         return EXIT_OK
-    snapshot = Snapshot.take(repo, [f"refs/heads/{plan.main}", f"refs/tags/{plan.tag}"])
+    options = [*(["--to", to_tag] if to_tag else []), *(["--tag", tag] if tag else []), *(["--push"] if push else [])]
+    command = shlex.join(["rollback", *options, *([f"--{action}"] if action != "run" else [])])
+    with locked(repo.git_dir, command, say):
+        if action == "abort":
+            return abort(repo, began)
+        journal = read_json(repo.state_path(JOURNAL))
+        if action == "continue" and (journal is not None or not push):
+            return resume(repo, push, began)
+        if action == "run":
+            require_no_journal(repo)
+        done = completed_rollback(repo, config, to_tag, tag) if push else None
+        if done is None and action == "continue":
+            raise RepoError("no rollback was cut off, and main is no complete rollback to push; nothing to do")
+        if done is not None:
+            say(
+                f"{done.main} is rolled back already: {done.tag} restores {done.target} (undoing {done.latest}); "
+                f"pushing it to {done.remote}"
+            )
+            require_remote(repo, done.remote)
+            return push_rollback(repo, done)
+        return execute(repo, make_plan(repo, config, to_tag, tag, push))
+
+
+def require_no_journal(repo: Repo) -> None:
+    data = read_json(repo.state_path(JOURNAL))
+    if data is not None:
+        raise RepoError(
+            f"a rollback to {data.get('target', '?')} (tag {data.get('tag', '?')}) was cut off; run hotfix-guard "
+            "rollback --continue to complete it, or hotfix-guard rollback --abort to undo it"
+        )
+
+
+def completed_rollback(repo: Repo, config: Config, to_tag: str | None, tag: str | None) -> Plan | None:
+    """The rollback this run repeats, when it is complete here: the latest release is a
+    rollback, main is its commit, and --to and --tag (if given) name it."""
+    releases = release_tags(repo, config.tag_prefix)
+    if not releases:
+        return None
+    latest = releases[-1][1]
+    main = config.main_branch
+    commit = repo.sha(f"refs/tags/{latest}^{{commit}}")
+    if commit is None or repo.sha(f"refs/heads/{main}") != commit:
+        return None
+    subject = repo.git("log", "-1", "--no-show-signature", "--format=%s", commit).strip()
+    match = re.fullmatch(rf"{re.escape(HEADER)} (\S+) to (\S+)", subject)
+    if match is None or to_tag not in (None, match.group(2)) or tag not in (None, latest):
+        return None
+    return Plan(main, commit, False, match.group(1), match.group(2), latest, [], config.remote, True)
+
+
+def execute(repo: Repo, plan: Plan) -> int:
+    """Journal the plan, then make the changes; any failure puts everything back."""
+    data: dict[str, object] = {
+        **plan.to_json(),
+        "before": Snapshot.take(repo, [f"refs/heads/{plan.main}", f"refs/tags/{plan.tag}"]).to_json(),
+        "started": time.time(),
+        "commit": None,
+        "done": [],
+    }
+    path = repo.state_path(JOURNAL)
+    try:
+        write_json(path, data)
+    except OSError as error:
+        raise RepoError(f"cannot write {path} ({error.strerror or error}); nothing changed") from None
+    return run_steps(repo, plan, data)
+
+
+def run_steps(repo: Repo, plan: Plan, data: dict[str, object]) -> int:
     steps: list[str] = []
     try:
-        commit = apply(plan, Runner(repo, dry_run=False), steps)
+        commit = carry_on(repo, plan, data, Runner(repo, dry_run=False), steps)
     except (Exception, KeyboardInterrupt) as error:
-        undo(repo, snapshot, plan, steps[-1] if steps else "start", error)
-        if not isinstance(error, (RepoError, KeyboardInterrupt)):
+        undo(repo, data, plan, steps[-1] if steps else "start", error)
+        if not isinstance(error, (RepoError, KeyboardInterrupt, OSError)):
             raise  # a bug: restored, but keep the traceback
         return EXIT_INTERRUPTED if isinstance(error, KeyboardInterrupt) else EXIT_FAILED
     report_done(plan, commit)
-    return push_rollback(repo, plan) if plan.push else EXIT_OK
+    try:
+        if not plan.push:
+            return EXIT_OK
+        data["pushing"] = True
+        save(repo, data)
+        return push_rollback(repo, plan)
+    finally:
+        finish_journal(repo)
+
+
+def save(repo: Repo, data: dict[str, object]) -> None:
+    write_json(repo.state_path(JOURNAL), data)
+
+
+def finish_journal(repo: Repo) -> None:
+    with suppress(FileNotFoundError):
+        os.remove(repo.state_path(JOURNAL))
 
 
 def make_plan(repo: Repo, config: Config, to_tag: str | None, tag: str | None, push: bool) -> Plan:
@@ -165,20 +304,42 @@ def require_up_to_date(repo: Repo, main: str, main_sha: str, remote: str) -> Non
         )
 
 
-def apply(plan: Plan, runner: Runner, steps: list[str]) -> str:
-    """Run (or print) the changes; `steps` names each as it starts, for the failure report."""
-    if plan.switch:
+def carry_on(repo: Repo, plan: Plan, data: dict[str, object], runner: Runner, steps: list[str]) -> str:
+    """Run (or print) every change not made yet, recording each in the journal DATA (none in
+    a dry run); `steps` names each as it starts, for the failure report. Each step looks at
+    the repository first, so one cut off half way is made again, once."""
+    if repo.current_branch() != plan.main:
         steps.append(f"check out {plan.main}")
         runner.run("switch", "-q", plan.main)
-    steps.append("create the rollback commit")
-    tree = f"refs/tags/{plan.target}^{{tree}}"
-    commit = runner.run("commit-tree", tree, "-p", plan.main_sha, "-m", commit_message(plan)).strip()
-    commit = commit or DRY_RUN_COMMIT
-    steps.append(f"move {plan.main} to the rollback commit")
-    runner.run("merge", "-q", "--ff-only", commit)
-    steps.append(f"create tag {plan.tag}")
-    runner.run("tag", "-a", plan.tag, "-m", tag_message(plan), commit)
+    commit = data.get("commit")
+    if repo.sha(f"refs/heads/{plan.main}") == plan.main_sha:
+        steps.append("create the rollback commit")
+        if not isinstance(commit, str) or repo.sha(f"{commit}^{{commit}}") is None:
+            tree = f"refs/tags/{plan.target}^{{tree}}"
+            commit = runner.run("commit-tree", tree, "-p", plan.main_sha, "-m", commit_message(plan)).strip()
+            commit = commit or DRY_RUN_COMMIT
+            record_step(repo, data, runner, "commit", commit)
+        steps.append(f"move {plan.main} to the rollback commit")
+        runner.run("merge", "-q", "--ff-only", commit)
+        record_step(repo, data, runner, "move-main")
+    assert isinstance(commit, str)
+    if repo.sha(f"refs/tags/{plan.tag}") is None:
+        steps.append(f"create tag {plan.tag}")
+        runner.run("tag", "-a", plan.tag, "-m", tag_message(plan), commit)
+        record_step(repo, data, runner, "tag")
     return commit
+
+
+def record_step(repo: Repo, data: dict[str, object], runner: Runner, step: str, commit: str | None = None) -> None:
+    if runner.dry_run:
+        return
+    if commit is not None:
+        data["commit"] = commit
+    done = data.setdefault("done", [])
+    assert isinstance(done, list)
+    if step not in done:
+        done.append(step)
+    save(repo, data)
 
 
 def commit_message(plan: Plan) -> str:
@@ -204,21 +365,105 @@ def tag_message(plan: Plan) -> str:
     )
 
 
-def undo(repo: Repo, snapshot: Snapshot, plan: Plan, step: str, error: BaseException) -> None:
+def undo(repo: Repo, data: dict[str, object], plan: Plan, step: str, error: BaseException) -> None:
     cause = "interrupted" if isinstance(error, KeyboardInterrupt) else str(error) or type(error).__name__
+    snapshot = before(data)
     try:
+        discard_own_changes(repo, plan, data)
         snapshot.restore(repo)
         left = snapshot.differences(repo)
     except (Exception, KeyboardInterrupt) as restore_error:
         left = [f"restoring failed: {restore_error or type(restore_error).__name__}"]
     if not left:
+        finish_journal(repo)
         say_error(
             f"error: rollback failed at step '{step}' ({cause}); everything is back as it was "
             f"({plan.main} at {plan.main_sha[:10]}, tag {plan.tag} absent); fix the cause and run it again"
         )
         return
-    say_error(f"error: rollback failed at step '{step}' ({cause}), and could not be fully undone: {'; '.join(left)}")
-    say_error(f"error: put it back by hand: {'; '.join(snapshot.manual_commands())}")
+    say_error(
+        f"error: rollback failed at step '{step}' ({cause}), and could not be fully undone: {'; '.join(left)}; "
+        f"run hotfix-guard rollback --abort to finish undoing it, or by hand: {'; '.join(snapshot.manual_commands())}"
+    )
+
+
+def before(data: dict[str, object]) -> Snapshot:
+    snapshot = data.get("before")
+    if not isinstance(snapshot, dict):
+        raise RepoError(f"the rollback journal is damaged ({JOURNAL}); put things right by hand, then remove it")
+    return Snapshot.from_json(snapshot)
+
+
+def discard_own_changes(repo: Repo, plan: Plan, data: dict[str, object]) -> None:
+    """Reset the index and work tree when what differs from HEAD is the rollback's own half-done
+    checkout (the tree of main or of the target release), so that putting things back never
+    keeps it as a stash of "your changes"; anything else is the user's, and is stashed."""
+    stash = repo.try_git("stash", "create").text().strip()
+    if not stash or repo.sha("HEAD") == data.get("commit"):
+        return
+    own = {repo.sha(f"refs/tags/{plan.target}^{{tree}}"), repo.sha(f"{plan.main_sha}^{{tree}}")}
+    if {repo.sha(f"{stash}^{{tree}}"), repo.sha(f"{stash}^2^{{tree}}")} <= own:
+        repo.git("reset", "-q", "--hard")
+
+
+def load_journal(repo: Repo, began: float) -> tuple[Plan, dict[str, object]]:
+    """The journal of a rollback that was cut off, checked against the repository, with the lock
+    files its killed git left cleared."""
+    from hotfix_guard.flow.start import clear_stale_git_locks
+
+    path = repo.state_path(JOURNAL)
+    data = read_json(path)
+    if data is None:
+        raise RepoError("no rollback was cut off; there is nothing to continue or abort")
+    plan = Plan.from_json(data)
+    snapshot = before(data)
+    commit = data.get("commit")
+    main, tag = repo.sha(f"refs/heads/{plan.main}"), repo.sha(f"refs/tags/{plan.tag}^{{commit}}")
+    problems = []
+    if main not in (plan.main_sha, commit):
+        problems.append(f"{plan.main} is at {(main or 'nothing')[:10]}, not {plan.main_sha[:10]}")
+    if tag is not None and tag != commit:
+        problems.append(f"tag {plan.tag} is on {tag[:10]}, not on the rollback commit")
+    if problems:
+        raise RepoError(
+            f"the rollback journal no longer matches the repository ({'; '.join(problems)}); nothing was changed. "
+            f"To put everything back by hand: {' && '.join(snapshot.manual_commands())}; then remove {path}"
+        )
+    started = data.get("started")
+    if isinstance(started, (int, float)):
+        refs = [*snapshot.refs, f"refs/remotes/{plan.remote}/{plan.main}"]
+        clear_stale_git_locks(repo, refs, started, began)
+    return plan, data
+
+
+def resume(repo: Repo, push: bool, began: float) -> int:
+    """Complete a rollback that was cut off: commit, move main, tag, then push if asked (now or then)."""
+    plan, data = load_journal(repo, began)
+    plan.push = plan.push or push
+    data["push"] = plan.push
+    discard_own_changes(repo, plan, data)
+    say(f"completing the rollback of {plan.latest} to {plan.target} (tag {plan.tag}) that was cut off")
+    done = data.get("done")
+    say(f"  done before it was cut off: {', '.join(map(str, done)) if isinstance(done, list) and done else 'nothing'}")
+    return run_steps(repo, plan, data)
+
+
+def abort(repo: Repo, began: float) -> int:
+    """Undo a rollback that was cut off: main, the tag, HEAD, the index and the work tree as before."""
+    plan, data = load_journal(repo, began)
+    discard_own_changes(repo, plan, data)
+    before(data).restore(repo)
+    finish_journal(repo)
+    say(
+        f"rollback to {plan.target} aborted: {plan.main} is at {plan.main_sha[:10]} again, tag {plan.tag} is absent, "
+        "and the checkout is as before"
+    )
+    if data.get("pushing"):
+        say(
+            f"note: its push had begun; if {plan.remote} has {plan.main} at the rollback commit or tag {plan.tag}, "
+            "that is not undone here"
+        )
+    return EXIT_OK
 
 
 def report_done(plan: Plan, commit: str) -> None:
@@ -231,7 +476,7 @@ def report_done(plan: Plan, commit: str) -> None:
     if plan.switch:
         say(f"you are on {plan.main} now")
     if not plan.push:
-        say(f"not pushed; publish it with: {plan.push_command()}")
+        say(f"not pushed; publish it with: hotfix-guard rollback --push (or {plan.push_command()})")
 
 
 def push_rollback(repo: Repo, plan: Plan) -> int:
@@ -242,13 +487,14 @@ def push_rollback(repo: Repo, plan: Plan) -> int:
     except KeyboardInterrupt:
         say_error(
             f"error: the push was interrupted; the rollback is complete locally, but {what} may not be on "
-            f"{plan.remote}; check with git ls-remote {plan.remote} and retry: {plan.push_command()}"
+            f"{plan.remote}; check with git ls-remote {plan.remote} and retry: hotfix-guard rollback --push"
         )
         return EXIT_FAILED
     if result.returncode != 0:
         say_error(
             f"error: the push to {plan.remote} failed ({result.push_refusal()}); nothing was pushed: the rollback "
-            f"is complete locally, but {what} are not on {plan.remote}; fix the cause and retry: {plan.push_command()}"
+            f"is complete locally, but {what} are not on {plan.remote}; fix the cause and retry: hotfix-guard rollback "
+            f"--push (or {plan.push_command()})"
         )
         return EXIT_FAILED
     say(f"pushed {what} to {plan.remote}")

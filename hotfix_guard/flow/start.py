@@ -11,8 +11,11 @@ import json
 import os
 import re
 import shlex
+import time
+from contextlib import suppress
 from datetime import datetime, timezone
 
+from hotfix_guard import gitrepo
 from hotfix_guard.checks import branch_name
 from hotfix_guard.errors import EXIT_FAILED, EXIT_OK, GitError, RepoError
 from hotfix_guard.flow.common import (
@@ -29,8 +32,10 @@ from hotfix_guard.flow.common import (
     say_error,
     write_json,
 )
-from hotfix_guard.flow.version_files import plan_bumps
+from hotfix_guard.flow.lock import locked
+from hotfix_guard.flow.version_files import plan_bumps, write_bumps
 from hotfix_guard.model import ERROR, Change
+from hotfix_guard.paths import write_atomic
 from hotfix_guard.severity import LEVELS
 from hotfix_guard.versions import Version, parse_release_tag
 
@@ -41,6 +46,8 @@ if TYPE_CHECKING:
 KEBAB_CASE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*", re.ASCII)
 _IDENT_DATE = re.compile(r" [0-9]+ [+-][0-9]{4}$")
 MAX_SUMMARY = 200
+JOURNAL = "start.json"
+BUMP_SUBJECT = "fix(release): HOTFIX - set version"
 
 
 def start(
@@ -56,11 +63,53 @@ def start(
     now: datetime | None = None,
     severity: str | None = None,
     summary: str | None = None,
+    action: str = "run",
+) -> int:
+    """Start a hotfix (ACTION "run"), or finish ("continue") or undo ("abort") one that was cut off."""
+    began = time.time()
+    if dry_run and action == "run":
+        return _start(repo, config, name, from_tag, security, timestamp, push, True, now, severity, summary)
+    command = shlex.join(["start", *start_options(name, from_tag, security, timestamp, push, {})])
+    with locked(repo.git_dir, command if action == "run" else f"start --{action}", say):
+        if action == "abort":
+            return abort(repo, began)
+        if action == "continue":
+            return resume(repo, config, push, began)
+        return _start(repo, config, name, from_tag, security, timestamp, push, False, now, severity, summary, began)
+
+
+def _start(
+    repo: Repo,
+    config: Config,
+    name: str | None,
+    from_tag: str | None,
+    security: bool,
+    timestamp: bool,
+    push: bool,
+    dry_run: bool,
+    now: datetime | None,
+    severity: str | None,
+    summary: str | None,
+    began: float = 0.0,
 ) -> int:
     moment = utc(now or datetime.now(timezone.utc))
     if name is not None:
         require_kebab_case(name, config)
     incident = incident_fields(severity, summary)
+    journal = read_json(repo.state_path(JOURNAL))
+    if journal is not None:
+        started = str(journal.get("branch"))
+        if dry_run or (name is not None and f"{config.branch_prefix}{name}" != started):
+            raise RepoError(
+                f"a start of {started} was cut off; run hotfix-guard start --continue to complete it, "
+                "or hotfix-guard start --abort to undo it"
+            )
+        say(f"found a start of {started} that was cut off; completing it")
+        return resume(repo, config, push, began)
+    options = start_options(name, from_tag, security, timestamp, push, incident)
+    again = started_here(repo, config, name, from_tag, security, timestamp, options)
+    if again is not None:
+        return complete_again(repo, config, again, push, dry_run)
     require_clean(repo)
     version, tag = base_release(repo, config, from_tag)
     base_sha = repo.git("rev-parse", "--verify", "--end-of-options", f"refs/tags/{tag}^{{commit}}").strip()
@@ -69,23 +118,51 @@ def start(
     if push:
         require_remote(repo, config.remote)
     bumps = plan_bumps(repo, config.version_files, tag, version, version.next_patch())
-    record = start_record(repo, branch, tag, base_sha, moment, name, from_tag, security, timestamp, push, incident)
-    runner = Runner(repo, dry_run)
-    create_branch(repo, runner, branch, tag, record, bumps, version.next_patch())
+    record = start_record(repo, branch, tag, base_sha, moment, options)
     if dry_run:
+        show_plan(repo, branch, tag, record, bumps, version.next_patch())
         if push:
-            runner.run(*push_args(config.remote, branch))
+            Runner(repo, dry_run=True).run(*push_args(config.remote, branch))
         say("dry run: nothing was changed")
         return EXIT_OK
+    journal = {
+        "branch": branch,
+        "base_tag": tag,
+        "base_commit": base_sha,
+        "version": str(version.next_patch()),
+        "bumps": [list(bump) for bump in bumps],
+        "record": record,
+        "previous_record": read_text(repo.state_path("starts", record_name(branch))),
+        "remote": config.remote,
+        "push": push,
+        "before": Snapshot.take(repo, [f"refs/heads/{branch}"]).to_json(),
+        "started": time.time(),
+        "done": [],
+    }
+    create_branch(repo, journal)
     say(f"Created {branch} at {tag} ({base_sha[:10]}) and checked it out.")
     if severity is not None:
         budget = LEVELS[severity]
         say(
             f"Severity {severity} ({budget.meaning}): budget {budget.budget} to the release tag; approval: {budget.approval}."
         )
-    status = push_branch(repo, config.remote, branch) if push else EXIT_OK
+    status = push_and_finish(repo, journal, config.remote, push)
     say(next_steps(config))
     return status
+
+
+def push_and_finish(repo: Repo, journal: dict[str, object], remote: str, push: bool) -> int:
+    """Push the branch (the journal stays until the push has ended: a kill during it is
+    completed by a re-run), then drop the journal."""
+    try:
+        if not push:
+            return EXIT_OK
+        journal["pushing"] = True
+        write_json(repo.state_path(JOURNAL), journal)
+        require_remote(repo, remote)
+        return push_branch(repo, remote, text(journal, "branch"))
+    finally:
+        finish_journal(repo)
 
 
 def utc(moment: datetime) -> datetime:
@@ -230,22 +307,11 @@ def newest_of_line(repo: Repo, config: Config, base: Version) -> str:
     return line[-1]
 
 
-def start_record(
-    repo: Repo,
-    branch: str,
-    tag: str,
-    base_sha: str,
-    moment: datetime,
-    name: str | None,
-    from_tag: str | None,
-    security: bool,
-    timestamp: bool,
-    push: bool,
-    incident: dict[str, str] | None = None,
-) -> dict[str, object]:
-    """When and where the hotfix started, and how severe it is, for the incident timeline."""
-    incident = incident or {}
-    options = [
+def start_options(
+    name: str | None, from_tag: str | None, security: bool, timestamp: bool, push: bool, incident: dict[str, str]
+) -> list[str]:
+    """The command-line options of this start, as the record and the lock name them."""
+    return [
         *([name] if name else []),
         *(["--from", from_tag] if from_tag else []),
         *(["--security"] if security else []),
@@ -254,6 +320,12 @@ def start_record(
         *(["--severity", incident["severity"]] if "severity" in incident else []),
         *(["--summary", incident["summary"]] if "summary" in incident else []),
     ]
+
+
+def start_record(
+    repo: Repo, branch: str, tag: str, base_sha: str, moment: datetime, options: list[str]
+) -> dict[str, object]:
+    """When and where the hotfix started, and how severe it is, for the incident timeline."""
     record: dict[str, object] = {
         "branch": branch,
         "base_tag": tag,
@@ -261,8 +333,10 @@ def start_record(
         "started_at": moment.isoformat(timespec="seconds").replace("+00:00", "Z"),
         "who": who(repo),
         "command": shlex.join(["hotfix-guard", "start", *options]),
-        **incident,
     }
+    for key in ("severity", "summary"):
+        if f"--{key}" in options:
+            record[key] = options[options.index(f"--{key}") + 1]
     # Records left by earlier branches of this name (deleted since) stay in the timeline.
     previous = read_json(repo.state_path("starts", record_name(branch)))
     if previous is not None:
@@ -280,70 +354,299 @@ def who(repo: Repo) -> str:
     return f"{name} <{email}>" if name or email else "unknown"
 
 
-def create_branch(
-    repo: Repo,
-    runner: Runner,
-    branch: str,
-    tag: str,
-    record: dict[str, object],
-    bumps: list[tuple[str, str]],
-    version: Version,
+def show_plan(
+    repo: Repo, branch: str, tag: str, record: dict[str, object], bumps: list[tuple[str, str]], version: Version
 ) -> None:
-    """Create and check out BRANCH at TAG, bump the version files in a commit of their own,
-    and write the record; or leave everything as it was."""
-    path = repo.state_path("starts", record_name(branch))
-    if runner.dry_run:
-        runner.run("switch", "-c", branch, "--end-of-options", f"refs/tags/{tag}^{{commit}}")
-        commit_bumps(repo, runner, bumps, version)
-        say(f"would write {path}:\n{json.dumps(record, indent=2)}")
-        return
-    snapshot = Snapshot.take(repo, [f"refs/heads/{branch}"])
+    runner = Runner(repo, dry_run=True)
+    say(f"would write {repo.state_path('starts', record_name(branch))}:\n{json.dumps(record, indent=2)}")
+    runner.run("switch", "-c", branch, "--end-of-options", f"refs/tags/{tag}^{{commit}}")
+    for path, _ in bumps:
+        say(f"would set the version in {path} to {version}")
+    if bumps:
+        paths = [path for path, _ in bumps]
+        runner.run("add", "--", *paths)
+        runner.run("commit", "-q", "-m", f"{BUMP_SUBJECT} {version}", "--", *paths)
+
+
+def read_text(path: str) -> str | None:
+    """A record's exact text, to put it back byte for byte; None when there is none."""
     try:
-        runner.run("switch", "-c", branch, "--end-of-options", f"refs/tags/{tag}^{{commit}}")
-        if bumps:
-            try:
-                commit_bumps(repo, runner, bumps, version)
-            except GitError as error:
-                put_back(repo, snapshot, branch)
-                raise RepoError(f"the version bump could not be committed ({error}); nothing changed") from None
-        write_json(path, record)
-    except GitError:
-        raise  # git switch refused: it changed nothing
+        with open(path, encoding="utf-8", newline="") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as error:
+        raise RepoError(f"cannot read {path}: {error}") from None
+
+
+def create_branch(repo: Repo, journal: dict[str, object]) -> None:
+    """Record the start, create and check out the branch at the base tag, and bump the version
+    files in a commit of their own; or leave everything as it was.
+
+    The journal is written before the first change and removed once all is done (the push
+    too, if asked for): a start cut
+    off in between (kill -9, a power cut) is completed by a re-run or start --continue, or
+    undone by start --abort.
+    """
+    path = repo.state_path(JOURNAL)
+    try:
+        write_json(path, journal)
     except OSError as error:
-        put_back(repo, snapshot, branch)
-        raise RepoError(
-            f"cannot write the start record {path} ({error.strerror or error}); {branch} was removed again "
-            "and nothing changed; fix that and run start again"
-        ) from None
-    except BaseException:
-        put_back(repo, snapshot, branch)
+        raise RepoError(f"cannot write {path} ({error.strerror or error}); nothing changed") from None
+    try:
+        carry_on(repo, journal)
+    except BaseException as error:
+        undo(repo, journal, error)
+        if isinstance(error, OSError):
+            raise RepoError(f"start failed ({error.strerror or error}); nothing changed") from None
         raise
 
 
-def commit_bumps(repo: Repo, runner: Runner, bumps: list[tuple[str, str]], version: Version) -> None:
-    """Write the bumped version files and commit them, alone, on the new branch."""
-    if not bumps:
-        return
-    paths = [path for path, _ in bumps]
-    for path, content in bumps:
-        if runner.dry_run:
-            say(f"would set the version in {path} to {version}")
-            continue
-        with open(os.path.join(repo.top, path), "w", encoding="utf-8", newline="") as handle:
-            handle.write(content)
-    runner.run("add", "--", *paths)
-    runner.run("commit", "-q", "-m", f"fix(release): HOTFIX - set version {version}", "--", *paths)
-
-
-def put_back(repo: Repo, snapshot: Snapshot, branch: str) -> None:
+def carry_on(repo: Repo, journal: dict[str, object]) -> None:
+    """Do every step not done yet; each checks the repository, so a step cut off is redone."""
+    branch, tag = text(journal, "branch"), text(journal, "base_tag")
+    record_path = repo.state_path("starts", record_name(branch))
     try:
-        snapshot.restore(repo)
-    except GitError as error:
-        back = snapshot.head.removeprefix("refs/heads/")
+        write_json(record_path, journal["record"])
+    except OSError as error:
         raise RepoError(
-            f"{branch} was created but could not be removed again ({error}); "
-            f"do it by hand: git switch {back} && git branch -D {branch}"
+            f"cannot write the start record {record_path} ({error.strerror or error}); nothing changed; "
+            "fix that and run start again"
         ) from None
+    step_done(repo, journal, "record")
+    if repo.sha(f"refs/heads/{branch}") is None:
+        repo.git("switch", "-c", branch, "--end-of-options", f"refs/tags/{tag}^{{commit}}")
+    elif repo.current_branch() != branch:
+        repo.git("switch", "-q", branch)
+    step_done(repo, journal, "branch")
+    bumps = journal_bumps(journal)
+    if bumps and repo.sha("HEAD") == text(journal, "base_commit"):
+        try:
+            write_bumps(repo, bumps)
+            paths = [path for path, _ in bumps]
+            repo.git("add", "--", *paths)
+            repo.git("commit", "-q", "-m", f"{BUMP_SUBJECT} {text(journal, 'version')}", "--", *paths)
+        except GitError as error:
+            raise RepoError(f"the version bump could not be committed ({error}); nothing changed") from None
+    step_done(repo, journal, "bump")
+
+
+def step_done(repo: Repo, journal: dict[str, object], step: str) -> None:
+    done = journal.setdefault("done", [])
+    assert isinstance(done, list)
+    if step not in done:
+        done.append(step)
+        write_json(repo.state_path(JOURNAL), journal)
+
+
+def finish_journal(repo: Repo) -> None:
+    with suppress(FileNotFoundError):
+        os.remove(repo.state_path(JOURNAL))
+
+
+def text(journal: dict[str, object], key: str) -> str:
+    value = journal.get(key)
+    if not isinstance(value, str):
+        raise RepoError(f"the start journal {key!r} is missing; put things right by hand, then remove the journal")
+    return value
+
+
+def journal_bumps(journal: dict[str, object]) -> list[tuple[str, str]]:
+    bumps = journal.get("bumps") or []
+    assert isinstance(bumps, list)
+    return [(str(path), str(content)) for path, content in bumps]
+
+
+def undo(repo: Repo, journal: dict[str, object], error: BaseException) -> None:
+    """Put back what the start changed; if that fails too, say how to finish it (the journal stays)."""
+    branch = text(journal, "branch")
+    try:
+        restore(repo, journal)
+    except (RepoError, OSError) as restore_error:
+        cause = "interrupted" if isinstance(error, KeyboardInterrupt) else str(error) or type(error).__name__
+        raise RepoError(
+            f"start of {branch} failed ({cause}) and could not be undone ({restore_error}); "
+            "run hotfix-guard start --abort to try again"
+        ) from None
+
+
+def restore(repo: Repo, journal: dict[str, object]) -> None:
+    """Refs, HEAD, index, work tree and the start record exactly as before; then drop the journal."""
+    before = journal.get("before")
+    assert isinstance(before, dict)
+    if own_changes_only(repo, journal):
+        repo.try_git("reset", "-q", "--hard")  # the tool's own half-done checkout or bump: nobody's work
+    Snapshot.from_json(before).restore(repo)
+    record_path = repo.state_path("starts", record_name(text(journal, "branch")))
+    previous = journal.get("previous_record")
+    if isinstance(previous, str):
+        write_atomic(record_path, previous.encode("utf-8"))
+    else:
+        with suppress(FileNotFoundError):
+            os.remove(record_path)
+        with suppress(OSError):
+            os.rmdir(os.path.dirname(record_path))  # only when empty: as it was before the first start
+    finish_journal(repo)
+
+
+def own_changes_only(repo: Repo, journal: dict[str, object]) -> bool:
+    """True when the uncommitted state is one the start itself passes through: the base
+    checked out under the old HEAD, or (some of) the bumped files not committed yet."""
+    stash = repo.try_git("stash", "create").text().strip()
+    if not stash:
+        return True
+    base = text(journal, "base_commit")
+    head = repo.sha("HEAD")
+    if head != base and repo.current_branch() == journal.get("branch"):
+        return False  # the bump is committed: changes now are the user's
+    bumps = dict(journal_bumps(journal))
+    for tree in (f"{stash}^{{tree}}", f"{stash}^2^{{tree}}"):
+        changed = [
+            path for path in repo.git("diff", "--name-only", "-z", "--no-renames", base, tree).split("\0") if path
+        ]
+        for path in changed:
+            if path not in bumps or repo.try_git("show", f"{tree}:{path}").stdout != bumps[path].encode("utf-8"):
+                return False
+    return True
+
+
+def load_journal(repo: Repo, began: float) -> dict[str, object]:
+    """The journal of a start that was cut off, with the lock files its killed git left cleared."""
+    journal = read_json(repo.state_path(JOURNAL))
+    if journal is None:
+        raise RepoError("no start was cut off; there is nothing to continue or abort")
+    branch, remote = text(journal, "branch"), str(journal.get("remote", "origin"))
+    started = journal.get("started")
+    if isinstance(started, (int, float)):
+        clear_stale_git_locks(repo, [f"refs/heads/{branch}", f"refs/remotes/{remote}/{branch}"], started, began)
+    return journal
+
+
+def clear_stale_git_locks(repo: Repo, refs: list[str], since: float, until: float) -> None:
+    """Remove the lock files of a git that was killed with the command that was cut off.
+
+    Git leaves `<file>.lock` behind when it is killed, and then refuses to touch that file
+    until someone removes it. Only the files the command changes are looked at, and only
+    locks made while it ran (after its journal, before this process began): a git the user
+    runs now makes newer ones, which are left alone.
+    """
+    names = ["index", "HEAD", "ORIG_HEAD", "packed-refs", "config", *refs]
+    arguments = [argument for name in names for argument in ("--git-path", name)]
+    for path in repo.git("rev-parse", *arguments).splitlines():
+        lock = os.path.join(repo.top, f"{path}.lock")
+        try:
+            made = os.lstat(lock).st_mtime
+        except OSError:
+            continue
+        if since - 1 <= made <= until:
+            with suppress(FileNotFoundError):
+                os.remove(lock)
+            say(f"note: removed {lock}, left by the git that was killed with the run that was cut off")
+
+
+def resume(repo: Repo, config: Config, push: bool, began: float) -> int:
+    """Complete a start that was cut off, from its journal."""
+    journal = load_journal(repo, began)
+    branch, tag = text(journal, "branch"), text(journal, "base_tag")
+    done = journal.get("done")
+    say(f"  done before it was cut off: {', '.join(map(str, done)) if isinstance(done, list) and done else 'nothing'}")
+    try:
+        carry_on(repo, journal)
+    except BaseException as error:
+        undo(repo, journal, error)
+        raise
+    say(f"Completed the start of {branch} at {tag} ({text(journal, 'base_commit')[:10]}); it is checked out.")
+    remote = str(journal.get("remote") or config.remote)
+    status = push_and_finish(repo, journal, remote, push or bool(journal.get("push")))
+    say(next_steps(config))
+    return status
+
+
+def abort(repo: Repo, began: float) -> int:
+    """Undo a start that was cut off: no branch, the checkout and the start record as before."""
+    journal = load_journal(repo, began)
+    restore(repo, journal)
+    before = journal.get("before")
+    head = str(before.get("head", "")) if isinstance(before, dict) else ""
+    branch = text(journal, "branch")
+    say(
+        f"start of {branch} aborted: the branch is gone and {head.removeprefix('refs/heads/')} is checked out as before"
+    )
+    if journal.get("pushing"):
+        remote = str(journal.get("remote", "origin"))
+        say(f"note: its push had begun; if {remote} has {branch}, delete it there: git push {remote} --delete {branch}")
+    return EXIT_OK
+
+
+def started_here(
+    repo: Repo,
+    config: Config,
+    name: str | None,
+    from_tag: str | None,
+    security: bool,
+    timestamp: bool,
+    options: list[str],
+) -> dict[str, object] | None:
+    """The start record of the checked-out branch, when this run repeats the start that made it."""
+    branch = repo.current_branch()
+    if branch is None:
+        return None
+    record = read_json(repo.state_path("starts", record_name(branch)))
+    base = record.get("base_commit") if record is not None else None
+    if record is None or record.get("branch") != branch or not isinstance(base, str):
+        return None
+    if repo.sha(f"{base}^{{commit}}") is None or not gitrepo.is_ancestor(base, "HEAD", repo.top):
+        return None
+    again = without_push(str(record.get("command", ""))) == without_push(
+        shlex.join(["hotfix-guard", "start", *options])
+    )
+    if name is not None:
+        again = again or branch == f"{config.branch_prefix}{name}"
+    elif not (security or timestamp):
+        try:
+            version, _ = base_release(repo, config, from_tag)
+        except RepoError:
+            return record if again else None
+        again = again or branch == f"{config.branch_prefix}{version.next_patch().tag(config.tag_prefix)}"
+    return record if again else None
+
+
+def without_push(command: str) -> list[str]:
+    return [word for word in shlex.split(command) if word != "--push"]
+
+
+def complete_again(repo: Repo, config: Config, record: dict[str, object], push: bool, dry_run: bool) -> int:
+    """A re-run of a start that is done: say what is there, and push if asked and missing."""
+    branch, base_tag, base = str(record["branch"]), str(record.get("base_tag")), str(record["base_commit"])
+    say(f"you are on {branch} already: started {record.get('started_at', '?')} from {base_tag} ({base[:10]})")
+    if config.version_files:
+        subjects = repo.git("log", "--no-show-signature", "--format=%s", f"{base}..HEAD").splitlines()
+        version = parse_release_tag(base_tag, config.tag_prefix)
+        target = version.next_patch() if version is not None else "the new version"
+        if any(subject.startswith(BUMP_SUBJECT) for subject in subjects):
+            say(f"  the version bump is committed ({BUMP_SUBJECT} {target})")
+        else:
+            files = ", ".join(entry.partition(":")[0] for entry in config.version_files)
+            say(
+                f"  the version bump commit is missing: set the version in {files} to {target} "
+                f"and commit it ('{BUMP_SUBJECT} {target}')"
+            )
+    remote = config.remote
+    tracking = repo.sha(f"refs/remotes/{remote}/{branch}")
+    if tracking is not None:
+        say(f"  it is on {remote} ({remote}/{branch} at {tracking[:10]})")
+        return EXIT_OK
+    if not push:
+        say(
+            f"  it is not on {remote}; push it with: hotfix-guard start --push (or git {shlex.join(push_args(remote, branch))})"
+        )
+        return EXIT_OK
+    require_remote(repo, remote)
+    say(f"  it is not on {remote}: pushing it")
+    if dry_run:
+        Runner(repo, dry_run=True).run(*push_args(remote, branch))
+        return EXIT_OK
+    return push_branch(repo, remote, branch)
 
 
 def push_args(remote: str, branch: str) -> list[str]:

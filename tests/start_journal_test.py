@@ -1,0 +1,164 @@
+"""`start` cut off by kill -9 at every ref update: the record is written first, a re-run (or
+--continue) completes the start and pushes, --abort puts everything back; and the lock."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import killing
+import pytest
+from conftest import GitRepo, run_cli
+
+from hotfix_guard.flow import lock
+
+RECORD = ".git/hotfix-guard/starts/hotfix%2Fv1.2.4.json"
+JOURNAL = ".git/hotfix-guard/start.json"
+INCIDENT = ("--severity", "high", "--summary", "Checkout fails for EUR")
+
+
+@pytest.fixture
+def versioned(released: GitRepo) -> GitRepo:
+    """v1.2.3 whose VERSION file start bumps in a commit of its own; main has moved on since
+    (a file changed, one added, one deleted), so checking out the base changes the work tree."""
+    released.commit("feat: release", **{".hotfix-guard.toml": "version-files = ['VERSION']\n", "VERSION": "1.2.3\n"})
+    released.git("tag", "-f", "v1.2.3")
+    (released.path / "README.md").unlink()
+    released.commit("feat: next", **{"app.py": "print('next')\n", "new.py": "NEW = 1\n"})
+    return released
+
+
+def add_origin(repo: GitRepo, tmp_path: Path) -> GitRepo:
+    origin = GitRepo(tmp_path / "origin.git")
+    repo.git("init", "-q", "--bare", str(origin.path))
+    repo.git("remote", "add", "origin", str(origin.path))
+    repo.git("push", "-q", "origin", "main")
+    return origin
+
+
+def state(repo: GitRepo) -> tuple[str, ...]:
+    """Refs, HEAD, index, status, stashes and the start records, byte for byte."""
+    records = sorted((repo.path / ".git/hotfix-guard/starts").glob("*.json"))
+    return (
+        repo.refs(),
+        repo.git("symbolic-ref", "-q", "HEAD", check=False) + repo.git("rev-parse", "HEAD"),
+        repo.git("ls-files", "--stage"),
+        repo.git("status", "--porcelain", "--untracked-files=all"),
+        repo.git("stash", "list"),
+        "".join(f"{path.name} {path.read_text()}" for path in records),
+    )
+
+
+def test_killed_after_the_branch_a_rerun_keeps_the_record_and_pushes(released: GitRepo, tmp_path: Path) -> None:
+    origin = add_origin(released, tmp_path)
+    assert killing.killed(killing.run(released, "start", "--push", *INCIDENT, kill_at=2))
+    record = json.loads((released.path / RECORD).read_text())
+    assert (record["severity"], record["summary"]) == ("high", "Checkout fails for EUR")
+    result = killing.run(released, "start", "--push", *INCIDENT)
+    assert result.returncode == 0, result.stderr
+    assert "found a start of hotfix/v1.2.4 that was cut off; completing it" in result.stdout
+    assert released.git("rev-parse", "--abbrev-ref", "@{u}").strip() == "origin/hotfix/v1.2.4"
+    assert origin.git("rev-parse", "hotfix/v1.2.4") == released.git("rev-parse", "v1.2.3^{commit}")
+    assert json.loads((released.path / RECORD).read_text()) == record
+    assert not (released.path / JOURNAL).exists()
+
+
+def test_killed_during_the_push_a_rerun_pushes(released: GitRepo, tmp_path: Path) -> None:
+    add_origin(released, tmp_path)
+    assert killing.killed(killing.run(released, "start", "--push", kill_at=3))  # origin/hotfix/v1.2.4, prepared
+    assert (released.path / JOURNAL).exists()
+    result = killing.run(released, "start", "--push")
+    assert result.returncode == 0, result.stderr
+    assert "refs/remotes/origin/hotfix/v1.2.4.lock, left by the git that was killed" in result.stdout
+    assert released.git("rev-parse", "--abbrev-ref", "@{u}").strip() == "origin/hotfix/v1.2.4"
+    assert not (released.path / JOURNAL).exists()
+
+
+def test_rerun_after_a_rejected_push_says_what_it_found_and_pushes(released: GitRepo, tmp_path: Path) -> None:
+    origin = add_origin(released, tmp_path)
+    hook = origin.write("hooks/pre-receive", '#!/bin/sh\nrm "$0"\nexit 1\n')  # rejects once
+    hook.chmod(0o755)
+    assert run_cli(released, "start", "--push").exit_code == 1
+    result = run_cli(released, "start", "--push")
+    assert result.exit_code == 0, result.output
+    assert "you are on hotfix/v1.2.4 already: started " in result.stdout
+    assert "it is not on origin: pushing it" in result.stdout
+    assert released.git("rev-parse", "--abbrev-ref", "@{u}").strip() == "origin/hotfix/v1.2.4"
+    assert origin.git("rev-parse", "hotfix/v1.2.4") == released.git("rev-parse", "HEAD")
+
+
+def test_rerun_without_push_says_the_branch_is_unpushed_and_the_bump_missing(versioned: GitRepo) -> None:
+    assert run_cli(versioned, "start").exit_code == 0
+    versioned.git("reset", "-q", "--hard", "HEAD^")  # the bump commit undone by hand
+    result = run_cli(versioned, "start")
+    assert result.exit_code == 0, result.output
+    assert "the version bump commit is missing: set the version in VERSION to 1.2.4" in result.stdout
+    assert "it is not on origin; push it with: hotfix-guard start --push" in result.stdout
+
+
+@pytest.mark.parametrize("kill_at", [1, 2, 3, 4])  # the branch, then the bump commit: prepared, committed
+def test_abort_after_a_kill_puts_everything_back(versioned: GitRepo, kill_at: int) -> None:
+    before = state(versioned)
+    assert killing.killed(killing.run(versioned, "start", *INCIDENT, kill_at=kill_at))
+    result = killing.run(versioned, "start", "--abort")
+    assert result.returncode == 0, result.stderr
+    assert "start of hotfix/v1.2.4 aborted" in result.stdout
+    assert state(versioned) == before
+    assert not (versioned.path / JOURNAL).exists()
+
+
+@pytest.mark.parametrize("kill_at", [1, 2, 3, 4])
+def test_continue_after_a_kill_completes_the_start(versioned: GitRepo, kill_at: int) -> None:
+    assert killing.killed(killing.run(versioned, "start", *INCIDENT, kill_at=kill_at))
+    result = killing.run(versioned, "start", "--continue")
+    assert result.returncode == 0, result.stderr
+    assert versioned.git("branch", "--show-current").strip() == "hotfix/v1.2.4"
+    assert versioned.git("log", "--format=%s", "v1.2.3..HEAD").splitlines() == [
+        "fix(release): HOTFIX - set version 1.2.4"
+    ]
+    assert versioned.git("status", "--porcelain", "--untracked-files=all") == ""
+    assert versioned.git("stash", "list") == ""
+    assert json.loads((versioned.path / RECORD).read_text())["severity"] == "high"
+
+
+def test_abort_restores_an_earlier_record_byte_for_byte(released: GitRepo) -> None:
+    assert run_cli(released, "start").exit_code == 0
+    released.checkout("main")
+    released.git("branch", "-D", "hotfix/v1.2.4")
+    before = state(released)
+    assert killing.killed(killing.run(released, "start", kill_at=2))
+    assert killing.run(released, "start", "--abort").returncode == 0
+    assert state(released) == before
+
+
+def test_a_start_cut_off_refuses_another_name(released: GitRepo) -> None:
+    assert killing.killed(killing.run(released, "start", kill_at=2))
+    before = state(released)
+    result = run_cli(released, "start", "other-fix")
+    assert result.exit_code == 2
+    assert "a start of hotfix/v1.2.4 was cut off; run hotfix-guard start --continue" in result.stderr
+    assert "start --abort" in result.stderr and state(released) == before
+
+
+def test_continue_without_a_cut_off_start_is_refused(released: GitRepo) -> None:
+    result = run_cli(released, "start", "--continue")
+    assert result.exit_code == 2 and "no start was cut off" in result.stderr
+
+
+def test_a_live_lock_holder_makes_start_refuse(released: GitRepo) -> None:
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        path = Path(lock.lock_path(str(released.path / ".git")))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        record = {"pid": sleeper.pid, "start": lock.process_start(sleeper.pid), "command": "finish", "since": "x"}
+        path.write_text(json.dumps(record))
+        before = state(released)
+        result = run_cli(released, "start")
+        assert result.exit_code == 2
+        assert f"another hotfix-guard is changing this repository (pid {sleeper.pid}" in result.stderr
+        assert state(released) == before and not (released.path / RECORD).exists()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
