@@ -159,3 +159,18 @@ def test_a_live_lock_holder_makes_rollback_refuse(bad: GitRepo) -> None:
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+def test_abort_keeps_what_the_user_changed_after_the_kill(bad: GitRepo) -> None:
+    """Killed once main moved; the user then edits and adds files. --abort's reset must not take them."""
+    assert killing.killed(killing.run(bad, "rollback", kill_at=4))
+    (bad.path / ".git/index.lock").unlink(missing_ok=True)  # as git tells the user to
+    bad.write("app.py", "print('my edit')\n")
+    bad.write("mine.txt", "my notes\n")
+    bad.git("add", "mine.txt")
+    result = killing.run(bad, "rollback", "--abort")
+    assert result.returncode == 0, result.stderr
+    command = next(line for line in result.stdout.splitlines() if "git stash branch" in line)
+    bad.git(*command.split("git ", 1)[1].split())
+    assert (bad.path / "app.py").read_text() == "print('my edit')\n"
+    assert (bad.path / "mine.txt").read_text() == "my notes\n"

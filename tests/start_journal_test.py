@@ -162,3 +162,23 @@ def test_a_live_lock_holder_makes_start_refuse(released: GitRepo) -> None:
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+def test_abort_keeps_what_the_user_changed_after_the_kill(versioned: GitRepo) -> None:
+    """Killed once the bump is committed; the user then edits, stages and adds files. The undo's reset
+    must not take them: they come back, exactly, from the stash --abort names."""
+    assert killing.killed(killing.run(versioned, "start", *INCIDENT, kill_at=4))
+    (versioned.path / ".git/index.lock").unlink(missing_ok=True)  # as git tells the user to
+    versioned.write("app.py", "print('my fix')\n")
+    versioned.git("add", "app.py")
+    versioned.write("VERSION", "1.2.4-mine\n")
+    versioned.write("notes.txt", "my notes\n")
+    versioned.git("add", "notes.txt")
+    result = killing.run(versioned, "start", "--abort")
+    assert result.returncode == 0, result.stderr
+    command = next(line for line in result.stdout.splitlines() if "git stash branch" in line)
+    assert versioned.git("status", "--porcelain") == ""
+    versioned.git(*command.split("git ", 1)[1].split())
+    assert (versioned.path / "app.py").read_text() == "print('my fix')\n"
+    assert (versioned.path / "VERSION").read_text() == "1.2.4-mine\n"
+    assert versioned.git("diff", "--cached", "--name-only").split() == ["app.py", "notes.txt"]

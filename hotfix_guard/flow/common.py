@@ -300,6 +300,26 @@ def save_work(repo: Repo, trees: WorkTrees, message: str) -> str:
     return stash
 
 
+def keep_users_changes(repo: Repo, target: str, doing: str) -> str | None:
+    """Save what the index, the work tree and the untracked files in the way hold as a stash
+    before a reset to TARGET, and say how to get it back; None when there is nothing to keep.
+
+    For an undo that finds changes it did not make (the user edited files after a run was
+    cut off): the reset that puts things back must never take them.
+    """
+    trees = work_trees(repo, target)
+    head_tree = repo.sha("HEAD^{tree}")
+    if trees == {"index": head_tree, "worktree": head_tree, "untracked": None}:
+        return None
+    where = repo.current_branch() or repo.git("rev-parse", "--short", "HEAD").strip()
+    stash = save_work(repo, trees, f"On {where}: {doing}: your uncommitted changes")
+    say(
+        f"your uncommitted changes (staged, unstaged and new files) are saved as a stash; to bring all of it "
+        f"back as it was, on a new branch at {where}: git stash branch hotfix-guard-saved-{stash[:10]} {stash}"
+    )
+    return stash
+
+
 def _identity(repo: Repo) -> dict[str, str]:
     """Git's environment, with a stand-in identity where the user has none (commit-tree needs one)."""
     known = all(repo.try_git("var", name).returncode == 0 for name in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"))

@@ -23,6 +23,7 @@ from hotfix_guard.flow.common import (
     Repo,
     Runner,
     Snapshot,
+    keep_users_changes,
     read_json,
     release_tags,
     require_clean,
@@ -399,11 +400,14 @@ def discard_own_changes(repo: Repo, plan: Plan, data: dict[str, object]) -> None
     checkout (the tree of main or of the target release), so that putting things back never
     keeps it as a stash of "your changes"; anything else is the user's, and is stashed."""
     stash = repo.try_git("stash", "create").text().strip()
-    if not stash or repo.sha("HEAD") == data.get("commit"):
+    if not stash:
         return
     own = {repo.sha(f"refs/tags/{plan.target}^{{tree}}"), repo.sha(f"{plan.main_sha}^{{tree}}")}
-    if {repo.sha(f"{stash}^{{tree}}"), repo.sha(f"{stash}^2^{{tree}}")} <= own:
+    moved = repo.sha("HEAD") == data.get("commit")  # the checkout was complete: changes since are the user's
+    if not moved and {repo.sha(f"{stash}^{{tree}}"), repo.sha(f"{stash}^2^{{tree}}")} <= own:
         repo.git("reset", "-q", "--hard")
+    else:
+        keep_users_changes(repo, before(data).target(repo), "hotfix-guard rollback --abort")
 
 
 def load_journal(repo: Repo, began: float) -> tuple[Plan, dict[str, object]]:

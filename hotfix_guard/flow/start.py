@@ -22,6 +22,7 @@ from hotfix_guard.flow.common import (
     Repo,
     Runner,
     Snapshot,
+    keep_users_changes,
     latest_release,
     read_json,
     record_name,
@@ -474,9 +475,12 @@ def restore(repo: Repo, journal: dict[str, object]) -> None:
     """Refs, HEAD, index, work tree and the start record exactly as before; then drop the journal."""
     before = journal.get("before")
     assert isinstance(before, dict)
+    snapshot = Snapshot.from_json(before)
     if own_changes_only(repo, journal):
         repo.try_git("reset", "-q", "--hard")  # the tool's own half-done checkout or bump: nobody's work
-    Snapshot.from_json(before).restore(repo)
+    else:
+        keep_users_changes(repo, snapshot.target(repo), "hotfix-guard start --abort")
+    snapshot.restore(repo)
     record_path = repo.state_path("starts", record_name(text(journal, "branch")))
     previous = journal.get("previous_record")
     if isinstance(previous, str):
