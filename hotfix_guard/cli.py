@@ -46,7 +46,8 @@ BUG_HELP = "3 a bug in hotfix-guard (details in .git/hotfix-guard/error.log)"
 
 FLOW_EXIT_CODES_HELP = f"""\b
 Exit codes: 0 done, 1 a step failed (everything was put back), a merge conflict
-stopped it, or the push was rejected, 2 a precondition failed (nothing changed),
+stopped it, or the push was rejected, 2 a precondition failed or another
+hotfix-guard holds the lock (nothing changed),
 {BUG_HELP},
 130 interrupted by Ctrl-C, 143 terminated by SIGTERM (everything was put back)."""
 
@@ -552,12 +553,14 @@ def _flow_config(opts: Options) -> tuple[Repo, Config]:
 @cli.command(
     epilog="Example: hotfix-guard start --severity critical --summary 'Login accepts empty tokens'"
     "    (on v1.2.3 → creates hotfix/v1.2.4)\n\n"
-    """\b
+    f"""\b
 Exit codes: 0 done (also a re-run that found the start complete), 1 the push
 was rejected (the branch is kept; run start --push again), 2 a precondition
 failed, another hotfix-guard holds the lock, another start was cut off (run
 --continue or --abort), or a step failed (everything was put back, or the
-message says to run --abort), 130 interrupted (everything was put back)."""
+message says to run --abort),
+{BUG_HELP},
+130 interrupted by Ctrl-C, 143 terminated by SIGTERM (everything was put back)."""
 )
 @click.argument("name", required=False)
 @click.option("--from", "from_tag", metavar="TAG", help="Base release (default: the highest release tag).")
@@ -695,13 +698,14 @@ def finish(
 
 @cli.command(
     epilog="Example: hotfix-guard rollback    (v1.2.4 is bad → v1.2.5 restores v1.2.3)\n\n"
-    """\b
+    f"""\b
 Exit codes: 0 done (also a re-run with --push that pushed a complete rollback),
 1 a step failed (everything was put back, or the message says to run --abort)
 or the push was rejected (the rollback is complete locally; run rollback --push
 again), 2 a precondition failed, another hotfix-guard holds the lock, or a
 rollback was cut off (nothing changed; run --continue or --abort),
-130 interrupted (everything was put back)."""
+{BUG_HELP},
+130 interrupted by Ctrl-C, 143 terminated by SIGTERM (everything was put back)."""
 )
 @click.option(
     "--to", "to_tag", metavar="TAG", help="Release whose tree to restore (default: the one before the latest)."

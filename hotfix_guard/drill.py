@@ -248,7 +248,9 @@ class Sandbox:
         self.root = root
         self.app = os.path.join(root, "shop")
         self.origin = os.path.join(root, "origin.git")
-        self.review = os.path.join(root, "review.md")
+        self.review = os.path.join(
+            self.app, "docs", "incidents", f"{HOTFIX_TAG}.md"
+        )  # review --output stays in the repository
         self.env = sandbox_env(root)
 
     def git(self, *args: str, repo: str | None = None) -> gitrepo.GitResult:

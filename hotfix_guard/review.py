@@ -270,6 +270,7 @@ def write_review(text: str, path: str, force: bool, top: str) -> None:
     inside(top, absolute, "--output")  # names the file itself when it (or its directory) leads out
     target = refuse_symlink(top, absolute, "--output")
     try:
+        os.makedirs(os.path.dirname(target), exist_ok=True)  # docs/incidents/ on the first review
         write_atomic(target, text.encode("utf-8"), exclusive=not force)
     except FileExistsError:
         raise RepoError(f"{path} already exists; pass --force to overwrite it, or choose another --output") from None

@@ -80,7 +80,11 @@ def test_keep_leaves_the_sandbox_with_the_released_hotfix_despite_a_hostile_git_
         assert shop.git("log", "-1", "--format=%an <%ae>", "v1.0.1").strip() == (
             "Drill Release Manager <drill@hotfix-guard.invalid>"
         )
-        assert (sandbox / "review.md").read_text().startswith("# Post-incident review: v1.0.1 (hotfix/v1.0.1)")
+        assert (
+            (sandbox / "shop/docs/incidents/v1.0.1.md")
+            .read_text()
+            .startswith("# Post-incident review: v1.0.1 (hotfix/v1.0.1)")
+        )
     finally:
         shutil.rmtree(sandbox, ignore_errors=True)
     assert state(caller) == before

@@ -255,3 +255,9 @@ def test_output_relative_to_the_current_directory_inside_the_repository(
     monkeypatch.chdir(hotfix.path / "docs")
     assert run_cli(hotfix, "review", "--output", "review.md").exit_code == 0
     assert (hotfix.path / "docs" / "review.md").read_text().startswith("# Post-incident review: v1.2.4")
+
+
+def test_output_creates_its_folders_inside_the_repository(hotfix: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(hotfix.path)
+    assert run_cli(hotfix, "review", "--output", "docs/incidents/v1.2.4.md").exit_code == 0
+    assert (hotfix.path / "docs/incidents/v1.2.4.md").read_text().startswith("# Post-incident review: v1.2.4")
