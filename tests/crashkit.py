@@ -1,0 +1,316 @@
+"""Kill a flow command at its N-th ref update, and compare repository states byte for byte.
+
+The stop point is a `reference-transaction` hook, installed in the repository and in its
+bare remote. It is inert unless the run sets CRASH_DIR, so setup and recovery runs pass
+through it untouched. In a crash run it counts every transaction it sees, per state
+(`prepared`, `committed`), in files under CRASH_DIR, logs the refs, and at the N-th
+invocation of the chosen state sends the signal to the process group of the command
+(started with start_new_session, its pid exported as CRASH_PGID before the exec).
+
+The remote's `git receive-pack` runs in a session of its own (`setsid`, through
+remote.origin.receivepack), as a real server would: killing the client never kills the
+server, so a kill at the remote's ref update is "the client died while the server took
+the push". The harness waits for every server it started before it looks.
+
+A git process killed with SIGKILL inside a transaction leaves its `*.lock` files, which
+git then refuses to touch ("Another git process seems to be running ... remove the file
+manually"). `remove_git_locks` does what that message says, as the user would; it never
+touches hotfix-guard's own lock (`.git/hotfix-guard/lock`): taking over a stale lock of
+its own is the tool's job, and a left-over one shows as a difference in the records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+HOOK = r"""#!/bin/sh
+# crash-matrix stop point: inert unless a crash run set CRASH_DIR
+[ -n "$CRASH_DIR" ] || exit 0
+case $1 in prepared | committed) ;; *) exit 0 ;; esac
+n=0
+[ -f "$CRASH_DIR/$1" ] && read -r n <"$CRASH_DIR/$1"
+n=$((n + 1))
+echo "$n" >"$CRASH_DIR/$1"
+where=${PWD##*/}
+{ printf '%s #%s in %s:' "$1" "$n" "$where"; while read -r old new ref; do printf ' %s %.10s->%.10s' "$ref" "$old" "$new"; done; echo; } >>"$CRASH_DIR/log"
+[ "$1" = "$CRASH_STATE" ] && [ "$n" = "$CRASH_AT" ] || exit 0
+tail -n 1 "$CRASH_DIR/log" >"$CRASH_DIR/fired"
+kill -s "$CRASH_SIGNAL" -- "-$CRASH_PGID"
+# In the killed group the signal ends this hook too; the server, in its own session, carries on.
+[ "$where" = origin.git ] || sleep 5
+exit 0
+"""
+
+# The server side of a push, in a session of its own; counted so the harness can wait for it.
+SERVER = r"""#!/bin/sh
+echo >>"$CRASH_DIR/server-started"
+exec setsid sh -c 'git receive-pack "$1"; echo >>"$CRASH_DIR/server-ended"' server "$1"
+"""
+
+SIGNALS = {signal.SIGKILL: "SIGKILL", signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
+IN_PROGRESS = ("MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply", "BISECT_LOG")
+TIMESTAMP = re.compile(rb"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})?")
+
+
+def git(cwd: Path, *args: str, check: bool = True) -> str:
+    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed in {cwd}: {result.stderr}")
+    return result.stdout
+
+
+def install_hooks(git_dir: Path) -> None:
+    hook = git_dir / "hooks" / "reference-transaction"
+    hook.parent.mkdir(exist_ok=True)
+    hook.write_text(HOOK)
+    hook.chmod(0o755)
+
+
+def add_remote(repo: Path, origin: Path) -> None:
+    """A bare remote beside REPO, named by a relative path so that copies of both keep working."""
+    git(origin.parent, "init", "-q", "--bare", "--template=", origin.name)
+    install_hooks(origin)
+    git(repo, "remote", "add", "origin", f"../{origin.name}")
+    # The shell git runs this through expands CRASH_SERVER only in a crash run.
+    git(repo, "config", "remote.origin.receivepack", '${CRASH_SERVER:-git receive-pack}')
+
+
+# --- running the real command ------------------------------------------------------
+
+
+@dataclass
+class Run:
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def describe(self) -> str:
+        lines = [line for line in self.output().splitlines() if line.strip()]
+        shown = " | ".join(lines[-3:]) if lines else "no output"
+        return f"`hotfix-guard {' '.join(self.args)}` exited {self.returncode}: {shown}"
+
+
+def hotfix_guard(repo: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 60) -> Run:
+    """The real CLI as a subprocess, in a process group of its own."""
+    command = ["sh", "-c", 'CRASH_PGID=$$; export CRASH_PGID; exec "$@"', "sh"]
+    command += [sys.executable, "-m", "hotfix_guard", "--repo", str(repo), *args]
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    with (repo.parent / "stdout").open("w+") as out, (repo.parent / "stderr").open("w+") as err:
+        process = subprocess.Popen(
+            command, cwd=repo, env=environment, stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True
+        )
+        try:
+            returncode = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            returncode = -999
+        finally:
+            # Whatever of the group outlived the command (a git it started) goes with it.
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        out.seek(0)
+        err.seek(0)
+        return Run(list(args), returncode, out.read(), err.read())
+
+
+@dataclass
+class Crash:
+    """What a crash run did: the command's result and where it was stopped."""
+
+    run: Run
+    fired: str  # the hook's log line for the transaction it stopped at, "" when never reached
+    log: str  # every transaction the hook saw
+
+    def describe(self) -> str:
+        return f"stopped at {self.fired or '(never reached)'}; {self.run.describe()}"
+
+
+def crash(top: Path, args: list[str], signum: int, state: str, number: int) -> Crash:
+    """Run `hotfix-guard ARGS` in TOP/repo and send SIGNUM at the NUMBER-th STATE transaction
+    (0: never, to count them); wait for the remote's servers, remove git's left-over locks."""
+    counts = top / "crash"
+    counts.mkdir()
+    server = top / "server"
+    server.write_text(SERVER)
+    server.chmod(0o755)
+    env = {
+        "CRASH_DIR": str(counts),
+        "CRASH_STATE": state,
+        "CRASH_AT": str(number),
+        "CRASH_SIGNAL": SIGNALS[signum].removeprefix("SIG"),
+        "CRASH_SERVER": str(server),
+    }
+    run = hotfix_guard(top / "repo", *args, env=env)
+    _wait_for_servers(counts)
+    remove_git_locks(top)
+    fired = (counts / "fired").read_text().strip() if (counts / "fired").exists() else ""
+    log = (counts / "log").read_text() if (counts / "log").exists() else ""
+    shutil.rmtree(counts)
+    server.unlink()
+    return Crash(run, fired, log)
+
+
+def count_transactions(log: str) -> dict[str, int]:
+    return {state: log.count(f"{state} #") for state in ("prepared", "committed")}
+
+
+def _wait_for_servers(counts: Path, timeout: float = 20) -> None:
+    def lines(name: str) -> int:
+        path = counts / name
+        return len(path.read_text().splitlines()) if path.exists() else 0
+
+    deadline = time.monotonic() + timeout
+    while lines("server-ended") < lines("server-started"):
+        if time.monotonic() > deadline:
+            raise AssertionError("the remote's git receive-pack did not finish within 20 s")
+        time.sleep(0.01)
+
+
+def remove_git_locks(top: Path) -> list[str]:
+    """Delete the `*.lock` files git left behind when it was killed (see the module doc)."""
+    removed = []
+    for git_dir in (top / "repo" / ".git", top / "origin.git"):
+        for path in git_dir.rglob("*.lock"):
+            if "hotfix-guard" not in path.relative_to(git_dir).parts:
+                path.unlink()
+                removed.append(str(path.relative_to(top)))
+    return removed
+
+
+# --- snapshots ---------------------------------------------------------------------
+
+
+@dataclass
+class State:
+    """Everything a flow command may change, and everything of the user's it must not lose."""
+
+    refs: dict[str, str]  # every ref, with refs/stash and the remote-tracking refs
+    head: str  # "ref: refs/heads/x" or a commit
+    index: dict[str, str]  # git ls-files -s: path -> mode, blob and stage
+    staged: dict[str, str]  # git diff --cached --raw against HEAD: path -> modes, blobs, status
+    files: dict[str, str]  # every file outside .git (tracked, untracked, ignored) -> content hash
+    stashes: str  # the stash list, with commits
+    records: dict[str, bytes]  # every file under .git/hotfix-guard, byte for byte
+    git_state: list[str] = field(default_factory=list)  # an operation under way (MERGE_HEAD, ...)
+    upstreams: str = ""  # branch.* config: which branch tracks what
+    remote: dict[str, str] = field(default_factory=dict)  # the bare remote's refs
+
+    def timeless(self) -> State:
+        """The same state with the times in the records blanked, to compare separate runs."""
+        records = {name: TIMESTAMP.sub(b"<time>", content) for name, content in self.records.items()}
+        return State(**{**{f.name: getattr(self, f.name) for f in fields(self)}, "records": records})
+
+    def user_state(self) -> tuple[object, ...]:
+        """What the user sees of the repository, without hotfix-guard's own records."""
+        return (self.refs, self.head, self.index, self.staged, self.files, self.stashes, self.git_state, self.remote)
+
+
+def snapshot(top: Path) -> State:
+    repo, git_dir = top / "repo", top / "repo" / ".git"
+    head = (git_dir / "HEAD").read_text().strip()
+    return State(
+        refs=_refs(repo),
+        head=head,
+        index=_index(repo),
+        staged=_staged(repo),
+        files=_files(repo),
+        stashes=git(repo, "stash", "list", "--format=%gd %H %gs"),
+        records=_records(git_dir / "hotfix-guard"),
+        git_state=[name for name in IN_PROGRESS if (git_dir / name).exists()]
+        + sorted(str(p.relative_to(git_dir)) for p in git_dir.rglob("*.lock")),
+        upstreams=git(repo, "config", "--local", "--get-regexp", r"^branch\.", check=False),
+        remote=_refs(top / "origin.git") if (top / "origin.git").exists() else {},
+    )
+
+
+def _index(repo: Path) -> dict[str, str]:
+    entries: dict[str, str] = {}
+    for entry in git(repo, "ls-files", "-s", "-z").split("\0"):
+        if entry:
+            info, _, path = entry.partition("\t")
+            entries[path] = f"{entries[path]}, {info}" if path in entries else info
+    return entries
+
+
+def _staged(repo: Path) -> dict[str, str]:
+    fields = git(repo, "diff", "--cached", "--raw", "-z", "--no-abbrev", "--no-renames", "HEAD", check=False).split("\0")
+    return {path: info.lstrip(":") for info, path in zip(fields[::2], fields[1::2]) if path}
+
+
+def _refs(cwd: Path) -> dict[str, str]:
+    output = git(cwd, "for-each-ref", "--format=%(refname) %(objectname)")
+    return dict(line.split(" ", 1) for line in output.splitlines())
+
+
+def _files(repo: Path) -> dict[str, str]:
+    found = {}
+    for root, dirs, names in os.walk(repo):
+        if root == str(repo):
+            dirs.remove(".git")
+        for name in [*names, *(d for d in dirs if os.path.islink(os.path.join(root, d)))]:
+            path = os.path.join(root, name)
+            relative = os.path.relpath(path, repo)
+            if os.path.islink(path):
+                found[relative] = f"symlink to {os.readlink(path)}"
+            else:
+                with open(path, "rb") as handle:
+                    digest = hashlib.sha256(handle.read()).hexdigest()[:12]
+                found[relative] = digest + (" executable" if os.access(path, os.X_OK) else "")
+    return found
+
+
+def _records(directory: Path) -> dict[str, bytes]:
+    if not directory.exists():
+        return {}
+    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def differences(actual: State, expected: State) -> list[str]:
+    """What differs, one line each: which ref, which file, which record."""
+    lines = []
+    for f in fields(State):
+        have, want = getattr(actual, f.name), getattr(expected, f.name)
+        if have == want:
+            continue
+        if isinstance(want, dict):
+            for key in sorted(set(have) | set(want)):
+                if have.get(key) != want.get(key):
+                    lines.append(f"{f.name} {key}: {_show(have.get(key))}, expected {_show(want.get(key))}")
+        else:
+            lines.append(f"{f.name}: {_show(have)}, expected {_show(want)}")
+    return lines
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return "absent"
+    if isinstance(value, bytes):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            value = value.decode("utf-8", "replace")
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    text = text.strip().replace("\n", " | ")
+    if re.fullmatch(r"[0-9a-f]{40}", text):
+        return text[:10]
+    return repr(text if len(text) <= 300 else text[:300] + "...")
+
+
+def copy(top: Path, to: Path) -> Path:
+    shutil.copytree(top, to, symlinks=True)
+    return to
