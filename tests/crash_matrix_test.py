@@ -76,6 +76,8 @@ def reference(command: str, factory: pytest.TempPathFactory) -> Reference:
     if command not in _references:
         template = factory.mktemp(f"{command}-template")
         SCENARIOS[command](template)
+        for git_dir in (template / "repo", template / "origin.git"):
+            crashkit.git(git_dir, "repack", "-a", "-d", "-q")  # fewer files to copy for every case
         before = snapshot(template)
         counted = crashkit.copy(template, factory.mktemp(f"{command}-reference") / "top")
         run = crashkit.crash(counted, COMMANDS[command], signal.SIGKILL, "none", 0)
@@ -186,8 +188,9 @@ def interrupted_problems(crash: crashkit.Crash, killed: State, ref: Reference) -
     """Exit 130 promises that everything was put back."""
     if crash.run.returncode != 130:
         return []
-    left = differences(killed, ref.before)
-    return [f"(0) it exited 130 (interrupted, everything put back), but:\n  {_lines(left)}"] if left else []
+    if not differences(killed, ref.before):
+        return []
+    return ["(0) it exited 130, which says it was interrupted and put everything back, but the state above differs"]
 
 
 def abort_problems(top: Path, args: list[str], killed: State, ref: Reference) -> list[str]:
@@ -218,7 +221,7 @@ def _user_data_lost(after: State, before: State) -> list[str]:
 
 
 def completion_problems(top: Path, command: str, killed: State, ref: Reference) -> list[str]:
-    untouched = killed.user_state()[:-1] == ref.before.user_state()[:-1] and killed.remote == ref.before.remote
+    untouched = killed.user_state() == ref.before.user_state()
     runs = [hotfix_guard(top / "repo", *COMMANDS[command])]
     if runs[0].returncode != 0 and f"{command} --continue" in runs[0].output() and not untouched:
         runs.append(hotfix_guard(top / "repo", command, "--continue"))

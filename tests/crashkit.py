@@ -21,6 +21,7 @@ its own is the tool's job, and a left-over one shows as a difference in the reco
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
@@ -105,27 +106,141 @@ class Run:
 
 
 def hotfix_guard(repo: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 60) -> Run:
-    """The real CLI as a subprocess, in a process group of its own."""
+    """The real CLI in a process (and process group) of its own, with CRASH_PGID set to its pid.
+
+    By default a warm server forks it, with hotfix_guard already imported: each run then
+    costs git's work, not the interpreter's start (about 0.3 s, most of the matrix's time
+    otherwise). CRASH_MATRIX_FRESH=1 starts `python -m hotfix_guard` afresh instead.
+    """
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    out, err = repo.parent / "stdout", repo.parent / "stderr"
+    if os.environ.get("CRASH_MATRIX_FRESH"):
+        returncode = _fresh(repo, list(args), environment, out, err, timeout)
+    else:
+        returncode = _warm_server().run(repo, list(args), environment, out, err, timeout)
+    return Run(list(args), returncode, out.read_text(), err.read_text())
+
+
+def _fresh(repo: Path, args: list[str], env: dict[str, str], out: Path, err: Path, timeout: float) -> int:
     command = ["sh", "-c", 'CRASH_PGID=$$; export CRASH_PGID; exec "$@"', "sh"]
     command += [sys.executable, "-m", "hotfix_guard", "--repo", str(repo), *args]
-    environment = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-    with (repo.parent / "stdout").open("w+") as out, (repo.parent / "stderr").open("w+") as err:
+    with out.open("w") as stdout, err.open("w") as stderr:
         process = subprocess.Popen(
-            command, cwd=repo, env=environment, stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True
+            command, cwd=repo, env=env, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, start_new_session=True
         )
         try:
-            returncode = process.wait(timeout=timeout)
+            return process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            returncode = -999
+            return -999
         finally:
-            # Whatever of the group outlived the command (a git it started) goes with it.
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        out.seek(0)
-        err.seek(0)
-        return Run(list(args), returncode, out.read(), err.read())
+            _kill_group(process.pid)
+
+
+def _kill_group(pid: int) -> None:
+    """Whatever of the command's process group outlived it (a git it started) goes too."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+# Runs in a server process: imports hotfix_guard once, then forks one child per request.
+# A child is what `python -m hotfix_guard ARGS` would be after its imports: a new session
+# (so a signal to its group reaches only it and what it starts), its own cwd, environment,
+# standard streams and argv, no inherited atexit handlers, and it never returns here.
+WARM_SERVER = r"""
+import atexit, importlib, json, os, pkgutil, signal, sys, traceback
+import hotfix_guard
+for module in pkgutil.walk_packages(hotfix_guard.__path__, "hotfix_guard."):
+    if not module.name.endswith(("testmap_plugin", "__main__")):
+        importlib.import_module(module.name)
+from hotfix_guard.entry import main
+
+requests, replies = os.fdopen(os.dup(0), "r"), os.fdopen(os.dup(1), "w")
+
+def child(request):
+    code = 1
+    try:
+        os.setsid()
+        os.close(requests.fileno()); os.close(replies.fileno())
+        for fd, (path, flags) in enumerate([(os.devnull, os.O_RDONLY)] + [(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC) for p in request["output"]]):
+            opened = os.open(path, flags, 0o644); os.dup2(opened, fd); os.close(opened)
+        sys.stdout.reconfigure(line_buffering=True); sys.stderr.reconfigure(line_buffering=True)
+        os.chdir(request["cwd"])
+        os.environ.clear(); os.environ.update(request["env"]); os.environ["CRASH_PGID"] = str(os.getpid())
+        sys.argv = ["hotfix-guard", *request["args"]]
+        atexit._clear()
+        try:
+            code = main(request["args"])
+        except SystemExit as exit:
+            code = exit.code if isinstance(exit.code, int) else 0 if exit.code is None else (print(exit.code, file=sys.stderr), 1)[1]
+        except KeyboardInterrupt:
+            traceback.print_exc(); code = -signal.SIGINT
+        except BaseException:
+            traceback.print_exc(); code = 1
+        atexit._run_exitfuncs()
+        sys.stdout.flush(); sys.stderr.flush()
+        if code == -signal.SIGINT:  # as Python itself dies of an uncaught KeyboardInterrupt
+            signal.signal(signal.SIGINT, signal.SIG_DFL); os.kill(os.getpid(), signal.SIGINT)
+    finally:
+        os._exit(code if isinstance(code, int) and 0 <= code < 256 else 1)
+
+for line in requests:
+    request = json.loads(line)
+    pid = os.fork()
+    if pid == 0:
+        child(request)
+    print(json.dumps({"pid": pid}), file=replies, flush=True)
+    status = os.waitpid(pid, 0)[1]
+    print(json.dumps({"status": os.waitstatus_to_exitcode(status)}), file=replies, flush=True)
+"""
+
+
+class _WarmServer:
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", WARM_SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0
+        )
+        atexit.register(self.close)
+
+    def close(self) -> None:
+        """End of input ends the server; wait for it, so no process outlives the tests."""
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=10)
+
+    def run(self, repo: Path, args: list[str], env: dict[str, str], out: Path, err: Path, timeout: float) -> int:
+        import select
+
+        assert self.process.stdin is not None
+        request = {"args": ["--repo", str(repo), *args], "cwd": str(repo), "env": env, "output": [str(out), str(err)]}
+        self.process.stdin.write(json.dumps(request).encode() + b"\n")
+        pid = self._reply()["pid"]
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        _kill_group(pid)
+        status = self._reply()["status"]
+        return status if ready else -999
+
+    def _reply(self) -> dict[str, int]:
+        """One line from the server, read unbuffered so that select() sees what is pending."""
+        assert self.process.stdout is not None
+        line = b""
+        while not line.endswith(b"\n"):
+            byte = self.process.stdout.read(1)
+            if not byte:
+                raise AssertionError("the warm hotfix-guard server died; run with CRASH_MATRIX_FRESH=1 to compare")
+            line += byte
+        return json.loads(line)
+
+
+_server: _WarmServer | None = None
+
+
+def _warm_server() -> _WarmServer:
+    global _server
+    if _server is None or _server.process.poll() is not None:
+        _server = _WarmServer()
+    return _server
 
 
 @dataclass
@@ -135,9 +250,11 @@ class Crash:
     run: Run
     fired: str  # the hook's log line for the transaction it stopped at, "" when never reached
     log: str  # every transaction the hook saw
+    locks: list[str]  # git's lock files the killed processes left, removed as git's message says
 
     def describe(self) -> str:
-        return f"stopped at {self.fired or '(never reached)'}; {self.run.describe()}"
+        removed = f"; git's left-over locks removed by hand: {', '.join(self.locks)}" if self.locks else ""
+        return f"stopped at {self.fired or '(never reached)'}; {self.run.describe()}{removed}"
 
 
 def crash(top: Path, args: list[str], signum: int, state: str, number: int) -> Crash:
@@ -157,12 +274,12 @@ def crash(top: Path, args: list[str], signum: int, state: str, number: int) -> C
     }
     run = hotfix_guard(top / "repo", *args, env=env)
     _wait_for_servers(counts)
-    remove_git_locks(top)
+    locks = remove_git_locks(top)
     fired = (counts / "fired").read_text().strip() if (counts / "fired").exists() else ""
     log = (counts / "log").read_text() if (counts / "log").exists() else ""
     shutil.rmtree(counts)
     server.unlink()
-    return Crash(run, fired, log)
+    return Crash(run, fired, log, locks)
 
 
 def count_transactions(log: str) -> dict[str, int]:
@@ -289,21 +406,38 @@ def differences(actual: State, expected: State) -> list[str]:
             continue
         if isinstance(want, dict):
             for key in sorted(set(have) | set(want)):
-                if have.get(key) != want.get(key):
+                if have.get(key) == want.get(key):
+                    continue
+                record = _json_object(have.get(key)), _json_object(want.get(key))
+                if record[0] is not None and record[1] is not None:
+                    lines += [
+                        f"{f.name} {key}: {name!r} is {_show(record[0].get(name))}, expected {_show(record[1].get(name))}"
+                        for name in sorted(set(record[0]) | set(record[1]))
+                        if record[0].get(name) != record[1].get(name)
+                    ]
+                else:
                     lines.append(f"{f.name} {key}: {_show(have.get(key))}, expected {_show(want.get(key))}")
         else:
             lines.append(f"{f.name}: {_show(have)}, expected {_show(want)}")
     return lines
 
 
+def _json_object(value: object) -> dict[str, object] | None:
+    try:
+        data = json.loads(value) if isinstance(value, bytes) else None
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def _show(value: object) -> str:
     if value is None:
         return "absent"
+    record = _json_object(value)
+    if record is not None:  # a record: every key, long values cut, so that none is hidden
+        return "{" + ", ".join(f"{key}: {_show(item)[:60]}" for key, item in record.items()) + "}"
     if isinstance(value, bytes):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            value = value.decode("utf-8", "replace")
+        value = value.decode("utf-8", "replace")
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
     text = text.strip().replace("\n", " | ")
     if re.fullmatch(r"[0-9a-f]{40}", text):
