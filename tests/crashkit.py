@@ -136,12 +136,34 @@ def _fresh(repo: Path, args: list[str], env: dict[str, str], out: Path, err: Pat
             _kill_group(process.pid)
 
 
-def _kill_group(pid: int) -> None:
-    """Whatever of the command's process group outlived it (a git it started) goes too."""
+def _kill_group(pid: int, grace: float = 5) -> None:
+    """Whatever of the command's process group outlived it goes too, after GRACE seconds:
+    a git that got SIGTERM or SIGINT is still removing its lock files when Python is gone."""
+    deadline = time.monotonic() + grace
+    while _live_members(pid) and time.monotonic() < deadline:
+        time.sleep(0.005)
     try:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def _live_members(group: int) -> bool:
+    """Whether a process of GROUP still runs; zombies waiting for init to reap them do not count."""
+    try:
+        os.killpg(group, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as handle:
+                    fields = handle.read().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == group and fields[0] != b"Z":
+                return True
+    return False
 
 
 # Runs in a server process: imports hotfix_guard once, then forks one child per request.
@@ -306,7 +328,7 @@ def remove_git_locks(top: Path) -> list[str]:
             if "hotfix-guard" not in path.relative_to(git_dir).parts:
                 path.unlink()
                 removed.append(str(path.relative_to(top)))
-    return removed
+    return sorted(removed)
 
 
 # --- snapshots ---------------------------------------------------------------------
