@@ -19,12 +19,23 @@ see crashkit). From that killed state, two recoveries are tried, each on its own
     records with their times blanked. When the kill came before anything the user can see
     had changed, the re-run alone must complete.
 
+"Byte for byte" covers: every ref (with refs/stash and the remote-tracking refs), HEAD,
+the index (`ls-files -s` and the staged diff against HEAD), every file outside .git with
+the untracked and ignored ones, the stash list, every file under .git/hotfix-guard, an
+operation under way (MERGE_HEAD, ...) or a left-over git lock, the branch.* config (the
+hotfix branch's upstream), and the remote's refs. Each scenario puts a stash entry, an
+untracked file and an ignored file into the repository first.
+
 Besides: a run that exits 130 ("interrupted, put back") must have put everything back.
 SIGTERM may kill Python outright or act as Ctrl-C; either is accepted if recovery holds.
 
 STEPS holds how many transactions of each state an uninterrupted run makes;
 `test_steps_cover_every_ref_update` checks it against a counting run, so the matrix
 cannot silently miss a step when the commands change.
+
+Run it as `pytest -n 2 tests/crash_matrix_test.py`; CRASH_MATRIX_FRESH=1 starts every
+command as a fresh `python -m hotfix_guard` instead of forking a warm one (slower, same
+results).
 """
 
 from __future__ import annotations
@@ -171,7 +182,9 @@ def test_a_kill_at_any_ref_update_is_recoverable(
     ref = reference(command, tmp_path_factory)
     top = crashkit.copy(ref.template, tmp_path / "killed")
     crash = crashkit.crash(top, COMMANDS[command], signum, state, number)
-    assert crash.fired, f"{' '.join(COMMANDS[command])} never reached {state} #{number}; see STEPS. It saw:\n{crash.log}"
+    assert crash.fired, (
+        f"{' '.join(COMMANDS[command])} never reached {state} #{number}; see STEPS. It saw:\n{crash.log}"
+    )
     killed = snapshot(top)
     problems = interrupted_problems(crash, killed, ref)
     if ABORT[command] is not None:
@@ -199,8 +212,11 @@ def abort_problems(top: Path, args: list[str], killed: State, ref: Reference) ->
     if killed.remote == ref.before.remote:
         left = differences(after, ref.before)
         return [f"(a) {run.describe()}; then, against before the run:\n  {_lines(left)}"] if left else []
-    left = [f"remote {name}: {sha[:10]} became {after.remote.get(name, 'absent')[:10]}" for name, sha in killed.remote.items()
-            if after.remote.get(name) != sha]
+    left = [
+        f"remote {name}: {sha[:10]} became {after.remote.get(name, 'absent')[:10]}"
+        for name, sha in killed.remote.items()
+        if after.remote.get(name) != sha
+    ]
     for name, sha in after.remote.items():
         if name.startswith(("refs/heads/", "refs/tags/")) and after.refs.get(name, sha) != sha:
             left.append(f"{name} is {after.refs[name][:10]} here, {sha[:10]} on origin, which has the push already")

@@ -22,6 +22,7 @@ its own is the tool's job, and a left-over one shows as a difference in the reco
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import json
 import os
@@ -83,7 +84,7 @@ def add_remote(repo: Path, origin: Path) -> None:
     install_hooks(origin)
     git(repo, "remote", "add", "origin", f"../{origin.name}")
     # The shell git runs this through expands CRASH_SERVER only in a crash run.
-    git(repo, "config", "remote.origin.receivepack", '${CRASH_SERVER:-git receive-pack}')
+    git(repo, "config", "remote.origin.receivepack", "${CRASH_SERVER:-git receive-pack}")
 
 
 # --- running the real command ------------------------------------------------------
@@ -142,10 +143,8 @@ def _kill_group(pid: int, grace: float = 5) -> None:
     deadline = time.monotonic() + grace
     while _live_members(pid) and time.monotonic() < deadline:
         time.sleep(0.005)
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _live_members(group: int) -> bool:
@@ -175,7 +174,10 @@ import atexit, importlib, json, os, pkgutil, signal, sys, traceback
 import hotfix_guard
 for module in pkgutil.walk_packages(hotfix_guard.__path__, "hotfix_guard."):
     if not module.name.endswith(("testmap_plugin", "__main__")):
-        importlib.import_module(module.name)
+        try:
+            importlib.import_module(module.name)
+        except Exception:
+            pass  # as in a fresh run, only a command that uses it fails
 from hotfix_guard.entry import main
 
 requests, replies = os.fdopen(os.dup(0), "r"), os.fdopen(os.dup(1), "w")
@@ -387,8 +389,10 @@ def _index(repo: Path) -> dict[str, str]:
 
 
 def _staged(repo: Path) -> dict[str, str]:
-    fields = git(repo, "diff", "--cached", "--raw", "-z", "--no-abbrev", "--no-renames", "HEAD", check=False).split("\0")
-    return {path: info.lstrip(":") for info, path in zip(fields[::2], fields[1::2]) if path}
+    fields = git(repo, "diff", "--cached", "--raw", "-z", "--no-abbrev", "--no-renames", "HEAD", check=False).split(
+        "\0"
+    )
+    return {path: info.lstrip(":") for info, path in zip(fields[::2], fields[1::2], strict=False) if path}
 
 
 def _refs(cwd: Path) -> dict[str, str]:
