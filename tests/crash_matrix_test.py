@@ -187,8 +187,9 @@ def test_a_kill_at_any_ref_update_is_recoverable(
     )
     killed = snapshot(top)
     problems = interrupted_problems(crash, killed, ref)
-    if ABORT[command] is not None:
-        problems += abort_problems(crashkit.copy(top, tmp_path / "abort"), ABORT[command], killed, ref)
+    abort = ABORT[command]
+    if abort is not None:
+        problems += abort_problems(crashkit.copy(top, tmp_path / "abort"), abort, killed, ref)
     problems += completion_problems(top, command, killed, ref)
     assert not problems, (
         f"`hotfix-guard {' '.join(COMMANDS[command])}` sent {crashkit.SIGNALS[signum]} at {crash.describe()}\n"

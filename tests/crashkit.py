@@ -59,7 +59,7 @@ echo >>"$CRASH_DIR/server-started"
 exec setsid sh -c 'git receive-pack "$1"; echo >>"$CRASH_DIR/server-ended"' server "$1"
 """
 
-SIGNALS = {signal.SIGKILL: "SIGKILL", signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
+SIGNALS: dict[int, str] = {signal.SIGKILL: "SIGKILL", signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
 IN_PROGRESS = ("MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply", "BISECT_LOG")
 TIMESTAMP = re.compile(rb"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})?")
 
@@ -236,7 +236,7 @@ class _WarmServer:
     def run(self, repo: Path, args: list[str], env: dict[str, str], out: Path, err: Path, timeout: float) -> int:
         import select
 
-        assert self.process.stdin is not None
+        assert self.process.stdin is not None and self.process.stdout is not None
         request = {"args": ["--repo", str(repo), *args], "cwd": str(repo), "env": env, "output": [str(out), str(err)]}
         self.process.stdin.write(json.dumps(request).encode() + b"\n")
         pid = self._reply()["pid"]
@@ -254,7 +254,8 @@ class _WarmServer:
             if not byte:
                 raise AssertionError("the warm hotfix-guard server died; run with CRASH_MATRIX_FRESH=1 to compare")
             line += byte
-        return json.loads(line)
+        reply: dict[str, int] = json.loads(line)
+        return reply
 
 
 _server: _WarmServer | None = None
