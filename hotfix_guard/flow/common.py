@@ -300,6 +300,30 @@ def save_work(repo: Repo, trees: WorkTrees, message: str) -> str:
     return stash
 
 
+def clear_stale_git_locks(repo: Repo, refs: list[str], since: float, until: float) -> None:
+    """Remove the lock and temporary files of a git that was killed with the command that was cut off.
+
+    Git leaves `<file>.lock` (and `packed-refs.new`) behind when it is killed, and then
+    refuses to touch that file until someone removes it. Only the files the command changes
+    are looked at, and only those made while it ran (after its journal, before this process
+    began): a git the user runs now makes newer ones, which are left alone.
+    """
+    names = ["index", "HEAD", "ORIG_HEAD", "MERGE_HEAD", "packed-refs", "config", *refs]
+    arguments = [argument for name in names for argument in ("--git-path", name)]
+    paths = repo.git("rev-parse", *arguments).splitlines()
+    leftovers = [f"{path}.lock" for path in paths] + [f"{path}.new" for path in paths if path.endswith("packed-refs")]
+    for leftover in leftovers:
+        path = os.path.join(repo.top, leftover)
+        try:
+            made = os.lstat(path).st_mtime
+        except OSError:
+            continue
+        if since - 1 <= made <= until:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
+            say(f"note: removed {path}, left by the git that was killed with the run that was cut off")
+
+
 def keep_users_changes(repo: Repo, target: str, doing: str) -> str | None:
     """Save what the index, the work tree and the untracked files in the way hold as a stash
     before a reset to TARGET, and say how to get it back; None when there is nothing to keep.

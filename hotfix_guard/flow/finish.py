@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 
 from hotfix_guard import gitrepo
 from hotfix_guard.branches import HOTFIX, branch_version, classify
@@ -20,6 +21,8 @@ from hotfix_guard.flow.common import (
     Repo,
     Runner,
     Snapshot,
+    clear_stale_git_locks,
+    keep_users_changes,
     read_json,
     record_name,
     require_clean,
@@ -94,10 +97,15 @@ def finish(
 ) -> int:
     """Run, carry on or undo a finish; every run that changes something holds the repository's lock."""
     if dry_run:
-        return _finish(repo, config, action, branch, develop, skip_develop, tag, skip_tag, keep, push, verify, dry_run)
+        return _finish(
+            repo, config, action, branch, develop, skip_develop, tag, skip_tag, keep, push, verify, dry_run, 0.0
+        )
+    began = time.time()  # git lock files newer than the journal and older than this are a killed run's
     command = " ".join(["finish", *{"abort": ["--abort"], "continue": ["--continue"]}.get(action, [])])
     with lock.locked(repo.git_dir, command + (" --push" if push else ""), say):
-        return _finish(repo, config, action, branch, develop, skip_develop, tag, skip_tag, keep, push, verify, dry_run)
+        return _finish(
+            repo, config, action, branch, develop, skip_develop, tag, skip_tag, keep, push, verify, dry_run, began
+        )
 
 
 def _finish(
@@ -113,11 +121,12 @@ def _finish(
     push: bool,
     verify: bool,
     dry_run: bool,
+    began: float,
 ) -> int:
     if action == "abort":
-        return abort(repo)
+        return abort(repo, began)
     if action == "continue":
-        return resume(repo)
+        return resume(repo, began)
     journal = read_json(repo.state_path(JOURNAL))
     if journal is not None and "undoing" in journal:
         raise RepoError("a finish was partly undone; run hotfix-guard finish --abort to finish putting things back")
@@ -390,6 +399,8 @@ def execute(repo: Repo, plan: Plan) -> int:
     refs += [f"refs/heads/{plan.optional('develop')}"] if plan.optional("develop") else []
     refs += [f"refs/tags/{plan.optional('tag')}"] if plan.optional("tag") else []
     plan.data["before"] = Snapshot.take(repo, refs).to_json()
+    plan.data["upstream"] = _upstream(repo, plan.text("branch"))
+    plan.data["started"] = time.time()
     plan.data["format"] = JOURNAL_FORMAT
     try:
         _save(repo, plan)
@@ -508,6 +519,7 @@ def _put_back(repo: Repo, plan: Plan) -> None:
 
     _save_if_possible(repo, plan)
     _before(plan).restore(repo, record)
+    _restore_upstream(repo, plan)
     try:
         _drop_journal(repo)
     except OSError as error:
@@ -560,12 +572,26 @@ def _before(plan: Plan) -> Snapshot:
 
 
 def _record_finished(repo: Repo, plan: Plan) -> None:
-    record = {key: plan.data.get(key) for key in ("branch", "head", "main", "develop", "tag", "verified")}
+    record = {key: plan.data.get(key) for key in ("branch", "head", "main", "develop", "tag", "verified", "remote")}
     record["merge"] = repo.sha(f"refs/heads/{plan.text('main')}")
     write_json(repo.state_path("finished", record_name(plan.text("branch"))), record)
 
 
 def _push(repo: Repo, plan: Plan) -> int:
+    """Push the release; an interruption is no undo: the release is complete here, and a re-run
+    pushes whatever the remote lacks."""
+    try:
+        return _push_release(repo, plan)
+    except KeyboardInterrupt:
+        say_error(
+            f"the push to {plan.text('remote')} was interrupted; the release is complete here, and "
+            f"{plan.text('remote')} may or may not have it. Run hotfix-guard finish {plan.text('branch')} --push "
+            "again: it pushes what is missing"
+        )
+        return EXIT_FAILED
+
+
+def _push_release(repo: Repo, plan: Plan) -> int:
     command = _commands(plan, "push")[0]
     result = gitrepo.run_git(command, repo.top)
     if result.returncode != 0:
@@ -582,9 +608,23 @@ def _push(repo: Repo, plan: Plan) -> int:
         return EXIT_OK
     deleted = gitrepo.run_git(delete, repo.top)
     if deleted.returncode != 0:
+        if _remote_branch_gone(repo, plan):
+            return EXIT_OK
         say_error(f"could not delete the remote branch ({deleted.error_line()}); the release itself is pushed")
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _remote_branch_gone(repo: Repo, plan: Plan) -> bool:
+    """True when the remote has no hotfix branch any more (an earlier run deleted it and was cut
+    off before it dropped its tracking ref, which is dropped now)."""
+    remote, branch = plan.text("remote"), plan.text("branch")
+    listed = repo.try_git("ls-remote", "--end-of-options", remote, f"refs/heads/{branch}")
+    if listed.returncode != 0 or listed.text().strip():
+        return False
+    repo.try_git("update-ref", "-d", f"refs/remotes/{remote}/{branch}")
+    say(f"{remote} has no {branch} any more: it was deleted by the run that was cut off")
+    return True
 
 
 def _remote_delete(repo: Repo, plan: Plan) -> list[str] | None:
@@ -605,7 +645,7 @@ def _remote_delete(repo: Repo, plan: Plan) -> list[str] | None:
 STEP_REFS = {"merge-main": "main", "tag": "tag", "merge-develop": "develop", "delete": "branch"}
 
 
-def _load(repo: Repo, resuming: bool) -> Plan:
+def _load(repo: Repo, resuming: bool, began: float) -> Plan:
     path = repo.state_path(JOURNAL)
     data = read_json(path)
     if data is None:
@@ -613,6 +653,9 @@ def _load(repo: Repo, resuming: bool) -> Plan:
     if not all(key in data for key in ("before", "steps", "branch", "main")):
         raise RepoError(f"the finish journal {path} is damaged; put things right by hand, then remove it")
     plan = Plan(data)
+    started = data.get("started")
+    if isinstance(started, (int, float)) and _cut_off(repo, plan):
+        clear_stale_git_locks(repo, list(_before(plan).refs), started, began)
     if resuming and "undoing" in data:
         raise RepoError("this finish was partly undone; run hotfix-guard finish --abort to finish putting things back")
     stale = _stale(repo, plan, resuming)
@@ -634,6 +677,8 @@ def _stale(repo: Repo, plan: Plan, resuming: bool) -> list[str]:
     before = _before(plan).refs
     expected = plan.data.get("expected") or before
     assert isinstance(expected, dict)
+    if resuming and _cut_off(repo, plan):
+        resuming = False  # killed between steps or inside one: the step under way may have moved its ref
     if not resuming:
         step = next((step for step in plan.steps if step not in plan.done), "")
         key = STEP_REFS.get(step)
@@ -653,8 +698,10 @@ def _stale(repo: Repo, plan: Plan, resuming: bool) -> list[str]:
     return problems
 
 
-def resume(repo: Repo) -> int:
-    plan = _load(repo, resuming=True)
+def resume(repo: Repo, began: float) -> int:
+    plan = _load(repo, resuming=True, began=began)
+    if _cut_off(repo, plan):
+        return _recover(repo, plan)
     unmerged = _unmerged(repo)
     if unmerged:
         raise RepoError(
@@ -695,9 +742,13 @@ def resume(repo: Repo) -> int:
     return _carry_on(repo, plan)
 
 
-def abort(repo: Repo) -> int:
-    plan = _load(repo, resuming=False)
+def abort(repo: Repo, began: float) -> int:
+    if read_json(repo.state_path(JOURNAL)) is None:
+        _explain_nothing_to_abort(repo)
+    plan = _load(repo, resuming=False, began=began)
     try:
+        if _cut_off(repo, plan) and "undoing" not in plan.data:
+            _keep_changes_of_a_cut_off_run(repo, plan, _under_way(plan), _before(plan).target(repo), "finish --abort")
         _keep_users_work(repo, plan)
     except OSError as error:
         raise RepoError(
@@ -752,3 +803,131 @@ def _keep_users_commits(repo: Repo, plan: Plan) -> None:
                 f"{ref} is at {current[:10]}, which finish did not make; it is put back all the same, "
                 f"and to keep that commit: git branch hotfix-guard-saved-{current[:10]} {current}"
             )
+
+
+def _upstream(repo: Repo, branch: str) -> dict[str, str] | None:
+    """The branch's upstream (branch.<name>.remote and .merge), which the delete step unsets."""
+    remote = repo.try_git("config", "--get", f"branch.{branch}.remote").text().strip()
+    merge = repo.try_git("config", "--get", f"branch.{branch}.merge").text().strip()
+    return {"remote": remote, "merge": merge} if remote and merge else None
+
+
+def _restore_upstream(repo: Repo, plan: Plan) -> None:
+    upstream, branch = plan.data.get("upstream"), plan.text("branch")
+    if not isinstance(upstream, dict) or repo.sha(f"refs/heads/{branch}") is None:
+        return
+    if _upstream(repo, branch) is None:
+        repo.try_git("config", f"branch.{branch}.remote", str(upstream["remote"]))
+        repo.try_git("config", f"branch.{branch}.merge", str(upstream["merge"]))
+
+
+def _cut_off(repo: Repo, plan: Plan) -> bool:
+    """A run that stopped without handing a conflict to the user: killed, or a power cut.
+
+    A merge killed just after it moved its branch leaves MERGE_HEAD behind; only a journal
+    older than the hand-over record cannot tell that from a conflict given to the user.
+    """
+    if "handed_over" in plan.data:
+        return False
+    return "format" in plan.data or not os.path.exists(os.path.join(repo.git_dir, "MERGE_HEAD"))
+
+
+def _under_way(plan: Plan) -> str | None:
+    return next((step for step in plan.steps if step not in plan.done and step != "push"), None)
+
+
+def _keep_changes_of_a_cut_off_run(repo: Repo, plan: Plan, step: str | None, target: str, doing: str) -> None:
+    """Save, before a reset, index and work-tree changes that are not the cut-off run's own.
+
+    A run killed inside a step leaves HEAD's tree, or, killed inside a merge, the merge's result
+    in the index and the work tree: that is nobody's work. Anything else was changed after the
+    kill, by the user, and is kept as a stash entry (saying how to bring it back).
+    """
+    trees = work_trees(repo, target)
+    own = {repo.sha("HEAD^{tree}")}
+    into = {"merge-main": plan.text("main"), "merge-develop": plan.optional("develop")}.get(step or "")
+    if into is not None:
+        merged = repo.try_git("merge-tree", "--write-tree", "--no-messages", f"refs/heads/{into}", plan.text("head"))
+        own.add(merged.text().split("\n", 1)[0].strip() if merged.returncode == 0 else None)
+    if trees["untracked"] is None and trees["index"] in own and trees["worktree"] in own:
+        return
+    keep_users_changes(repo, target, f"hotfix-guard {doing}")
+
+
+def _step_took_effect(repo: Repo, plan: Plan, step: str) -> bool:
+    """Whether the step a killed run was inside got as far as moving its ref; RepoError when
+    the ref is somewhere the step cannot have put it."""
+    expected = plan.data.get("expected") or _before(plan).refs
+    assert isinstance(expected, dict)
+    if step in ("merge-main", "merge-develop"):
+        ref = f"refs/heads/{plan.text('main') if step == 'merge-main' else plan.optional('develop')}"
+        current, was = repo.sha(ref), expected.get(ref)
+        if current == was:
+            return False
+        parents = repo.git("rev-list", "--no-walk", "--parents", current or "").split()[1:] if current else []
+        if parents == [was, plan.text("head")]:
+            return True
+        raise RepoError(
+            f"{ref} is at {(current or 'nothing')[:10]}, which the cut-off {_describe(plan, step)} did not make; "
+            "nothing was changed. Run hotfix-guard finish --abort to put everything back"
+        )
+    if step == "tag":
+        tagged = repo.sha(f"refs/tags/{plan.optional('tag')}^{{commit}}")
+        if tagged is None:
+            return False
+        if tagged == repo.sha(f"refs/heads/{plan.text('main')}"):
+            return True
+        raise RepoError(f"tag {plan.optional('tag')} is on {tagged[:10]}, not on the merge; run finish --abort")
+    return step == "delete" and repo.sha(f"refs/heads/{plan.text('branch')}") is None
+
+
+def _recover(repo: Repo, plan: Plan) -> int:
+    """--continue after a run that was cut off: finish the step it was inside (or see that it
+    got that far), then carry on with the rest, the push included."""
+    step = _under_way(plan)
+    where = f"inside: {_describe(plan, step)}" if step else "after its last step"
+    say(f"found a finish of {plan.text('branch')} that was cut off {where}; completing it")
+    try:
+        _keep_changes_of_a_cut_off_run(repo, plan, step, "HEAD", "finish --continue")
+        if os.path.exists(os.path.join(repo.git_dir, "MERGE_HEAD")):
+            repo.git("merge", "--quit")  # the killed merge's state; its result, if any, is on its branch
+        repo.git("reset", "-q", "--hard")  # the cut-off step's half-done checkout or merge
+        if step is not None and _step_took_effect(repo, plan, step):
+            plan.done.append(step)
+            say(f"done: {_describe(plan, step)}")
+        main = plan.text("main")
+        if "merge-main" in plan.done and repo.current_branch() != main:
+            repo.git("switch", "-q", main)
+        _record_expected(repo, plan)
+        _save(repo, plan)
+    except UNDO_ON as error:
+        return _undo(repo, plan, step or "push", error)
+    return _carry_on(repo, plan)
+
+
+def _explain_nothing_to_abort(repo: Repo) -> None:
+    """No journal: say what became of the newest finish (tagged, pushed or not), never just 'no'."""
+    import glob
+
+    paths = glob.glob(os.path.join(glob.escape(repo.state_path("finished")), "*.json"))
+    records = [read_json(path) or {} for path in sorted(paths, key=os.path.getmtime)]
+    record = records[-1] if records else None
+    if record is None or not isinstance(record.get("branch"), str):
+        raise RepoError("no finish is in progress; there is nothing to abort")
+    branch, main, tag, remote = record["branch"], record.get("main"), record.get("tag"), record.get("remote")
+    remote = remote if isinstance(remote, str) else "origin"
+    merge = record.get("merge")
+    refs = [f"refs/heads/{main}", *([f"refs/tags/{tag}", f"refs/tags/{tag}^{{}}"] if tag else [])]
+    listed = repo.try_git("ls-remote", "--end-of-options", remote, *refs)
+    has = {line.split("\t")[1]: line.split("\t")[0] for line in listed.text().splitlines() if "\t" in line}
+    if listed.returncode != 0:
+        where = f"{remote} could not be asked ({listed.error_line()})"
+    elif merge in has.values():
+        where = f"{remote} has it already"
+    else:
+        where = f"{remote} does not have it yet: hotfix-guard finish {branch} --push pushes it"
+    raise RepoError(
+        f"no finish is in progress: {branch} was finished (merged into {main}"
+        + (f", tagged {tag}" if tag else "")
+        + f"), and {where}. A finished release is not undone by --abort: use hotfix-guard rollback"
+    )
