@@ -351,15 +351,13 @@ def _split_range(commit_range: str) -> tuple[str, str]:
 
 
 def _check_message_file(opts: Options, path: str) -> int:
-    from hotfix_guard import gitrepo
     from hotfix_guard.checks.commit_message import check_message_file
     from hotfix_guard.model import Change, with_check_severity
     from hotfix_guard.runner import OFF, CheckResult, status_of
 
     with click.open_file(path, "rb") as handle:
         data = handle.read()
-    found = gitrepo.find_git_dir(opts.repo or os.getcwd())
-    config = load_config(found[0] if found else (opts.repo or os.getcwd()), opts.config_file)
+    config = load_config(_message_file_top(opts), opts.config_file)
     severity = config.severity["commit-message"]
     change = Change(branch=None, base="", base_version=None, head=path)
     if severity == OFF:
@@ -368,6 +366,20 @@ def _check_message_file(opts: Options, path: str) -> int:
         findings = with_check_severity(check_message_file(data, config), severity)
         report = Report(change, [CheckResult("commit-message", status_of(findings))], findings)
     return _output(report, opts, run_options(), "check commit-message")
+
+
+def _message_file_top(opts: Options) -> str:
+    """Whose config judges a message file: the repository's top as git sees it (an inherited
+    GIT_DIR / GIT_WORK_TREE counts, as in a hook), or the folder itself outside a repository."""
+    from hotfix_guard import gitrepo
+
+    found = gitrepo.find_git_dir(opts.repo or os.getcwd())
+    if found is not None:
+        return found[0]
+    try:
+        return gitrepo.repo_info(opts.repo).top
+    except RepoError:
+        return opts.repo or os.getcwd()
 
 
 def _run_one(opts: Options, check_id: str, target: Target, options: RunOptions) -> int:

@@ -8,7 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from conftest import GOOD_MESSAGE, GitRepo, run_cli
+
+from hotfix_guard.cli import cli
 
 
 def assert_one_line_error(result: object, *fragments: str) -> None:
@@ -412,3 +415,20 @@ def test_flow_failures_are_one_documented_error_line(hotfix: GitRepo) -> None:
     rollback = run_cli(hotfix, "rollback", "--push")
     assert rollback.exit_code == 1
     assert_error_line(rollback.stderr, "the push to origin failed", "the rollback is complete locally")
+
+
+def test_message_file_is_judged_by_the_config_of_the_repository_git_names(
+    released: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run as git runs a hook (GIT_DIR and GIT_WORK_TREE set, another current directory), the
+    config is that repository's, not the current directory's."""
+    released.commit("chore: config", **{".hotfix-guard.toml": '[commit-message]\ntoken = "URGENT"\n'})
+    message = tmp_path / "MSG"
+    message.write_text("fix(auth): URGENT - stop token bypass\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.setenv("GIT_DIR", str(released.path / ".git"))
+    monkeypatch.setenv("GIT_WORK_TREE", str(released.path))
+    result = CliRunner().invoke(cli, ["check", "commit-message", "--file", str(message)])
+    assert result.exit_code == 0, result.output
