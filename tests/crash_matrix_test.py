@@ -55,7 +55,7 @@ COMMANDS = {
     "finish": ["finish", "hotfix/v1.2.4", "--push"],
     "rollback": ["rollback", "--push"],
 }
-ABORT = {"start": None, "finish": ["finish", "--abort"], "rollback": ["rollback", "--abort"]}
+ABORT = {"start": ["start", "--abort"], "finish": ["finish", "--abort"], "rollback": ["rollback", "--abort"]}
 # (prepared, committed) transactions of an uninterrupted run, local and remote together.
 STEPS = {"start": (4, 4), "finish": (12, 12), "rollback": (5, 5)}
 SIGNALS = (signal.SIGKILL, signal.SIGINT, signal.SIGTERM)

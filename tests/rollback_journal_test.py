@@ -174,3 +174,63 @@ def test_abort_keeps_what_the_user_changed_after_the_kill(bad: GitRepo) -> None:
     bad.git(*command.split("git ", 1)[1].split())
     assert (bad.path / "app.py").read_text() == "print('my edit')\n"
     assert (bad.path / "mine.txt").read_text() == "my notes\n"
+
+
+# In origin, once it has taken the push: Ctrl-C to the process group of the pushing
+# hotfix-guard (its git push and this hook included), once.
+INTERRUPT_AT_ORIGIN = '#!/bin/sh\n[ "$1" = committed ] || exit 0\nrm "$0"\nkill -INT 0\n'
+
+
+def test_an_interrupted_push_keeps_the_rollback_and_a_rerun_completes_it(bad: GitRepo, tmp_path: Path) -> None:
+    origin = bare_origin(bad, tmp_path)
+    origin.write("hooks/reference-transaction", INTERRUPT_AT_ORIGIN).chmod(0o755)
+    result = killing.run(bad, "rollback", "--push")
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "hotfix-guard: error: the push was interrupted; the rollback is complete here, but main and tag v1.2.5 may "
+        "or may not be on origin; run hotfix-guard rollback --push again to complete it"
+    )
+    result = killing.run(bad, "rollback", "--push")
+    assert result.returncode == 0, result.stderr
+    assert origin.git("rev-parse", "main", "v1.2.5") == bad.git("rev-parse", "main", "v1.2.5")
+    assert bad.git("rev-parse", "origin/main") == bad.git("rev-parse", "main")
+    assert_rolled_back(bad)
+
+
+def test_abort_after_the_push_reached_origin_changes_nothing(bad: GitRepo, tmp_path: Path) -> None:
+    bare_origin(bad, tmp_path)
+    assert killing.killed(killing.run(bad, "rollback", "--push", kill_at=7))  # origin/main, prepared
+    (bad.path / ".git/refs/remotes/origin/main.lock").unlink()  # as git tells the user to
+    killed = state(bad)
+    result = killing.run(bad, "rollback", "--abort")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    main = bad.git("rev-parse", "--short=10", "main").strip()
+    assert (
+        f"error: origin already has main at {main} and tag v1.2.5: the rollback is released and is not undone; "
+        "run hotfix-guard rollback --continue to finish here"
+    ) in result.stderr
+    assert state(bad) == killed and (bad.path / JOURNAL).exists()
+    assert killing.run(bad, "rollback", "--continue").returncode == 0
+    assert_rolled_back(bad)
+
+
+def test_abort_after_a_push_origin_did_not_take_puts_everything_back(bad: GitRepo, tmp_path: Path) -> None:
+    origin = bare_origin(bad, tmp_path)
+    before = state(bad)
+    assert killing.killed(killing.run(bad, "rollback", "--push", kill_at=7))
+    origin.git("update-ref", "refs/heads/main", "v1.2.4")  # as if the push had never arrived
+    origin.git("tag", "-d", "v1.2.5")
+    result = killing.run(bad, "rollback", "--abort")
+    assert result.returncode == 0, result.stderr
+    assert "its push had begun, but origin has neither main at the rollback commit nor tag v1.2.5" in result.stdout
+    assert state(bad) == before and not (bad.path / JOURNAL).exists()
+
+
+def test_abort_refuses_when_origin_cannot_be_asked(bad: GitRepo, tmp_path: Path) -> None:
+    bare_origin(bad, tmp_path)
+    assert killing.killed(killing.run(bad, "rollback", "--push", kill_at=7))
+    bad.git("remote", "set-url", "origin", str(tmp_path / "gone.git"))
+    killed = state(bad)
+    result = killing.run(bad, "rollback", "--abort")
+    assert result.returncode == 2 and "cannot ask origin whether the push that was cut off reached it" in result.stderr
+    assert state(bad) == killed and (bad.path / JOURNAL).exists()

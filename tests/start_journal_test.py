@@ -182,3 +182,59 @@ def test_abort_keeps_what_the_user_changed_after_the_kill(versioned: GitRepo) ->
     assert (versioned.path / "app.py").read_text() == "print('my fix')\n"
     assert (versioned.path / "VERSION").read_text() == "1.2.4-mine\n"
     assert versioned.git("diff", "--cached", "--name-only").split() == ["app.py", "notes.txt"]
+
+
+# In origin, once it has taken the push: Ctrl-C to the process group of the pushing
+# hotfix-guard (its git push and this hook included), once.
+INTERRUPT_AT_ORIGIN = '#!/bin/sh\n[ "$1" = committed ] || exit 0\nrm "$0"\nkill -INT 0\n'
+
+
+def test_an_interrupted_push_keeps_the_branch_and_a_rerun_completes_it(released: GitRepo, tmp_path: Path) -> None:
+    origin = add_origin(released, tmp_path)
+    origin.write("hooks/reference-transaction", INTERRUPT_AT_ORIGIN).chmod(0o755)
+    result = killing.run(released, "start", "--push")
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "hotfix-guard: error: the push was interrupted; hotfix/v1.2.4 is created here and may or may not be on "
+        "origin; run hotfix-guard start --push again to complete it"
+    )
+    assert released.git("branch", "--show-current").strip() == "hotfix/v1.2.4"
+    assert killing.run(released, "start", "--push").returncode == 0
+    assert released.git("rev-parse", "--abbrev-ref", "@{u}").strip() == "origin/hotfix/v1.2.4"
+    assert not (released.path / JOURNAL).exists()
+
+
+def test_abort_after_the_push_reached_origin_changes_nothing(released: GitRepo, tmp_path: Path) -> None:
+    origin = add_origin(released, tmp_path)
+    assert killing.killed(killing.run(released, "start", "--push", kill_at=3))  # origin/hotfix/v1.2.4, prepared
+    (released.path / ".git/refs/remotes/origin/hotfix/v1.2.4.lock").unlink()  # as git tells the user to
+    killed = state(released)
+    result = killing.run(released, "start", "--abort")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    sha = origin.git("rev-parse", "hotfix/v1.2.4")[:10]
+    assert (
+        f"error: origin already has hotfix/v1.2.4 at {sha}: the start is published and is not undone" in result.stderr
+    )
+    assert state(released) == killed and (released.path / JOURNAL).exists()
+    assert killing.run(released, "start", "--continue").returncode == 0
+
+
+def test_abort_after_a_push_origin_did_not_take_puts_everything_back(released: GitRepo, tmp_path: Path) -> None:
+    origin = add_origin(released, tmp_path)
+    before = state(released)
+    assert killing.killed(killing.run(released, "start", "--push", kill_at=3))
+    origin.git("update-ref", "-d", "refs/heads/hotfix/v1.2.4")  # as if the push had never arrived
+    result = killing.run(released, "start", "--abort")
+    assert result.returncode == 0, result.stderr
+    assert "its push had begun, but origin does not have hotfix/v1.2.4" in result.stdout
+    assert state(released) == before and not (released.path / JOURNAL).exists()
+
+
+def test_abort_refuses_when_origin_cannot_be_asked(released: GitRepo, tmp_path: Path) -> None:
+    add_origin(released, tmp_path)
+    assert killing.killed(killing.run(released, "start", "--push", kill_at=3))
+    released.git("remote", "set-url", "origin", str(tmp_path / "gone.git"))
+    killed = state(released)
+    result = killing.run(released, "start", "--abort")
+    assert result.returncode == 2 and "cannot ask origin whether the push that was cut off reached it" in result.stderr
+    assert state(released) == killed and (released.path / JOURNAL).exists()

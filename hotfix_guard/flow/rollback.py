@@ -7,7 +7,9 @@ the first change; after it, any failure puts main, the tag and HEAD back as they
 A journal in the git directory, written before the first change and removed when the push
 (if asked for) has ended, lets a rollback cut off by kill -9 or a power cut be completed
 (`--continue`) or undone (`--abort`). A rollback that is complete but whose push was
-rejected is pushed by running `rollback --push` again.
+rejected or interrupted is pushed by running `rollback --push` again. Once the push has
+begun, `--abort` asks the remote first: a rollback the remote has is released, and is
+never undone here (nothing is ever force-pushed).
 """
 
 from __future__ import annotations
@@ -136,6 +138,8 @@ def rollback(
         journal = read_json(repo.state_path(JOURNAL))
         if action == "continue" and (journal is not None or not push):
             return resume(repo, push, began)
+        if action == "run" and push and journal is not None and repeats_push(journal, to_tag, tag):
+            return resume(repo, push, began)
         if action == "run":
             require_no_journal(repo)
         done = completed_rollback(repo, config, to_tag, tag) if push else None
@@ -147,7 +151,11 @@ def rollback(
                 f"pushing it to {done.remote}"
             )
             require_remote(repo, done.remote)
-            return push_rollback(repo, done)
+            try:
+                return push_rollback(repo, done)
+            except KeyboardInterrupt:
+                say_error(push_interrupted(done))
+                return EXIT_FAILED
         return execute(repo, make_plan(repo, config, to_tag, tag, push))
 
 
@@ -158,6 +166,14 @@ def require_no_journal(repo: Repo) -> None:
             f"a rollback to {data.get('target', '?')} (tag {data.get('tag', '?')}) was cut off; run hotfix-guard "
             "rollback --continue to complete it, or hotfix-guard rollback --abort to undo it"
         )
+
+
+def repeats_push(journal: dict[str, object], to_tag: str | None, tag: str | None) -> bool:
+    """True when JOURNAL is of a complete rollback whose push was cut off, and --to and --tag
+    (if given) name it: running `rollback --push` again completes that push."""
+    return (
+        bool(journal.get("pushing")) and to_tag in (None, journal.get("target")) and tag in (None, journal.get("tag"))
+    )
 
 
 def completed_rollback(repo: Repo, config: Config, to_tag: str | None, tag: str | None) -> Plan | None:
@@ -205,14 +221,23 @@ def run_steps(repo: Repo, plan: Plan, data: dict[str, object]) -> int:
             raise  # a bug: restored, but keep the traceback
         return EXIT_INTERRUPTED if isinstance(error, KeyboardInterrupt) else EXIT_FAILED
     report_done(plan, commit)
+    if not plan.push:
+        finish_journal(repo)
+        return EXIT_OK
     try:
-        if not plan.push:
-            return EXIT_OK
         data["pushing"] = True
         save(repo, data)
-        return push_rollback(repo, plan)
-    finally:
+        status = push_rollback(repo, plan)
+    except KeyboardInterrupt:
+        # The rollback is complete and may be on the remote already: nothing is put back, and
+        # the journal stays, so that --abort asks the remote before it undoes anything.
+        say_error(push_interrupted(plan))
+        return EXIT_FAILED
+    except BaseException:
         finish_journal(repo)
+        raise
+    finish_journal(repo)
+    return status
 
 
 def save(repo: Repo, data: dict[str, object]) -> None:
@@ -453,8 +478,11 @@ def resume(repo: Repo, push: bool, began: float) -> int:
 
 
 def abort(repo: Repo, began: float) -> int:
-    """Undo a rollback that was cut off: main, the tag, HEAD, the index and the work tree as before."""
+    """Undo a rollback that was cut off: main, the tag, HEAD, the index and the work tree as before.
+    Never what the remote has already: a rollback it took is released, and is completed instead."""
     plan, data = load_journal(repo, began)
+    if data.get("pushing"):
+        require_unpublished(repo, plan, data)
     discard_own_changes(repo, plan, data)
     before(data).restore(repo)
     finish_journal(repo)
@@ -463,11 +491,26 @@ def abort(repo: Repo, began: float) -> int:
         "and the checkout is as before"
     )
     if data.get("pushing"):
-        say(
-            f"note: its push had begun; if {plan.remote} has {plan.main} at the rollback commit or tag {plan.tag}, "
-            "that is not undone here"
-        )
+        say(f"its push had begun, but {plan.remote} has neither {plan.main} at the rollback commit nor tag {plan.tag}")
     return EXIT_OK
+
+
+def require_unpublished(repo: Repo, plan: Plan, data: dict[str, object]) -> None:
+    """Refuse to undo (RepoError, nothing changed) when the remote has the rollback's main or tag."""
+    from hotfix_guard.flow.start import remote_shas
+
+    main_ref, tag_ref = f"refs/heads/{plan.main}", f"refs/tags/{plan.tag}"
+    remote = remote_shas(repo, plan.remote, [main_ref, tag_ref])
+    commit, tag = data.get("commit"), repo.sha(tag_ref)
+    has = [
+        *([f"{plan.main} at {str(commit)[:10]}"] if commit is not None and remote.get(main_ref) == commit else []),
+        *([f"tag {plan.tag}"] if tag is not None and remote.get(tag_ref) == tag else []),
+    ]
+    if has:
+        raise RepoError(
+            f"{plan.remote} already has {' and '.join(has)}: the rollback is released and is not undone; "
+            "run hotfix-guard rollback --continue to finish here"
+        )
 
 
 def report_done(plan: Plan, commit: str) -> None:
@@ -486,14 +529,7 @@ def report_done(plan: Plan, commit: str) -> None:
 def push_rollback(repo: Repo, plan: Plan) -> int:
     """Push main and only the new tag, atomically; a refusal keeps the local result."""
     what = f"{plan.main} and tag {plan.tag}"
-    try:
-        result = repo.try_git(*plan.push_args())
-    except KeyboardInterrupt:
-        say_error(
-            f"error: the push was interrupted; the rollback is complete locally, but {what} may not be on "
-            f"{plan.remote}; check with git ls-remote {plan.remote} and retry: hotfix-guard rollback --push"
-        )
-        return EXIT_FAILED
+    result = repo.try_git(*plan.push_args())
     if result.returncode != 0:
         say_error(
             f"error: the push to {plan.remote} failed ({result.push_refusal()}); nothing was pushed: the rollback "
@@ -503,3 +539,10 @@ def push_rollback(repo: Repo, plan: Plan) -> int:
         return EXIT_FAILED
     say(f"pushed {what} to {plan.remote}")
     return EXIT_OK
+
+
+def push_interrupted(plan: Plan) -> str:
+    return (
+        f"error: the push was interrupted; the rollback is complete here, but {plan.main} and tag {plan.tag} may or "
+        f"may not be on {plan.remote}; run hotfix-guard rollback --push again to complete it"
+    )

@@ -2,7 +2,9 @@
 
 Every precondition is checked before the branch is created; a failure after that (the
 start record cannot be written, Ctrl-C) deletes the branch and checks out what was
-checked out before. A failed `--push` keeps the branch: it is the user's work by then.
+checked out before. A failed or interrupted `--push` keeps the branch: it is the user's
+work by then, and `start --push` run again pushes it. Once the push has begun, `--abort`
+asks the remote first, and never undoes a branch the remote has.
 """
 
 from __future__ import annotations
@@ -155,15 +157,25 @@ def _start(
 def push_and_finish(repo: Repo, journal: dict[str, object], remote: str, push: bool) -> int:
     """Push the branch (the journal stays until the push has ended: a kill during it is
     completed by a re-run), then drop the journal."""
+    if not push:
+        finish_journal(repo)
+        return EXIT_OK
+    branch = text(journal, "branch")
     try:
-        if not push:
-            return EXIT_OK
         journal["pushing"] = True
         write_json(repo.state_path(JOURNAL), journal)
         require_remote(repo, remote)
-        return push_branch(repo, remote, text(journal, "branch"))
-    finally:
+        status = push_branch(repo, remote, branch)
+    except KeyboardInterrupt:
+        # The branch is the user's work by then and may be on the remote already: it stays, and
+        # so does the journal, so that a re-run completes the push and --abort asks the remote first.
+        say_error(push_interrupted(remote, branch))
+        return EXIT_FAILED
+    except BaseException:
         finish_journal(repo)
+        raise
+    finish_journal(repo)
+    return status
 
 
 def utc(moment: datetime) -> datetime:
@@ -567,8 +579,11 @@ def resume(repo: Repo, config: Config, push: bool, began: float) -> int:
 
 
 def abort(repo: Repo, began: float) -> int:
-    """Undo a start that was cut off: no branch, the checkout and the start record as before."""
+    """Undo a start that was cut off: no branch, the checkout and the start record as before.
+    Never once the remote has the branch: it is published, and is completed instead."""
     journal = load_journal(repo, began)
+    if journal.get("pushing"):
+        require_unpublished(repo, journal)
     restore(repo, journal)
     before = journal.get("before")
     head = str(before.get("head", "")) if isinstance(before, dict) else ""
@@ -577,9 +592,34 @@ def abort(repo: Repo, began: float) -> int:
         f"start of {branch} aborted: the branch is gone and {head.removeprefix('refs/heads/')} is checked out as before"
     )
     if journal.get("pushing"):
-        remote = str(journal.get("remote", "origin"))
-        say(f"note: its push had begun; if {remote} has {branch}, delete it there: git push {remote} --delete {branch}")
+        say(f"its push had begun, but {journal.get('remote', 'origin')} does not have {branch}")
     return EXIT_OK
+
+
+def require_unpublished(repo: Repo, journal: dict[str, object]) -> None:
+    """Refuse to undo (RepoError, nothing changed) when the remote has the branch as it is here."""
+    branch, remote = text(journal, "branch"), str(journal.get("remote", "origin"))
+    ref = f"refs/heads/{branch}"
+    there, here = remote_shas(repo, remote, [ref]).get(ref), repo.sha(ref)
+    if there is not None and there == here:
+        raise RepoError(
+            f"{remote} already has {branch} at {there[:10]}: the start is published and is not undone; run "
+            f"hotfix-guard start --continue to finish here, or delete it there (git push {remote} --delete {branch}) "
+            "and run hotfix-guard start --abort again"
+        )
+
+
+def remote_shas(repo: Repo, remote: str, refs: list[str]) -> dict[str, str]:
+    """What REFS are on REMOTE (the ones it has), from git ls-remote. RepoError when it does not
+    answer: whether a push cut off reached it is unknown then, so nothing may be undone."""
+    result = repo.try_git("ls-remote", "--", remote, *refs)
+    if result.returncode != 0:
+        raise RepoError(
+            f"cannot ask {remote} whether the push that was cut off reached it ({result.error_line()}); "
+            f"nothing was changed; try again when {remote} answers"
+        )
+    lines = (line.partition("\t") for line in result.text().splitlines())
+    return {name: sha for sha, _, name in lines if name in refs}
 
 
 def started_here(
@@ -650,7 +690,11 @@ def complete_again(repo: Repo, config: Config, record: dict[str, object], push: 
     if dry_run:
         Runner(repo, dry_run=True).run(*push_args(remote, branch))
         return EXIT_OK
-    return push_branch(repo, remote, branch)
+    try:
+        return push_branch(repo, remote, branch)
+    except KeyboardInterrupt:
+        say_error(push_interrupted(remote, branch))
+        return EXIT_FAILED
 
 
 def push_args(remote: str, branch: str) -> list[str]:
@@ -668,6 +712,13 @@ def push_branch(repo: Repo, remote: str, branch: str) -> int:
         return EXIT_FAILED
     say(f"Pushed it to {remote}, tracking {remote}/{branch}.")
     return EXIT_OK
+
+
+def push_interrupted(remote: str, branch: str) -> str:
+    return (
+        f"error: the push was interrupted; {branch} is created here and may or may not be on {remote}; "
+        "run hotfix-guard start --push again to complete it"
+    )
 
 
 def next_steps(config: Config) -> str:
