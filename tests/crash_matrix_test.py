@@ -11,8 +11,7 @@ see crashkit). From that killed state, two recoveries are tried, each on its own
     command pushed, the push cannot be taken back (nothing is ever force-pushed): then
     `--abort` must name the remote, leave the remote as it is, leave every local branch and
     tag the remote also has equal to it, and keep the user's stashes and untracked and
-    ignored files. `start` has no `--abort` and nothing documents how to undo a start: for
-    it (a) is not checked (a gap, see the README), only (b).
+    ignored files.
 (b) complete: the same command run again (a user's first move), and when that refuses
     and says to run `<command> --continue`, that; the end state must equal an
     uninterrupted run's: refs, HEAD, index, files, stashes, remote, upstreams, and the
@@ -27,7 +26,8 @@ hotfix branch's upstream), and the remote's refs. Each scenario puts a stash ent
 untracked file and an ignored file into the repository first.
 
 Besides: a run that exits 130 ("interrupted, put back") must have put everything back.
-SIGTERM may kill Python outright or act as Ctrl-C; either is accepted if recovery holds.
+SIGTERM acts as Ctrl-C in the flow commands (exit 143 after the undo); a push that was
+interrupted is exit 1, the result kept for a re-run with --push.
 
 STEPS holds how many transactions of each state an uninterrupted run makes;
 `test_steps_cover_every_ref_update` checks it against a counting run, so the matrix

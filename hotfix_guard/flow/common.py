@@ -324,6 +324,19 @@ def clear_stale_git_locks(repo: Repo, refs: list[str], since: float, until: floa
             say(f"note: removed {path}, left by the git that was killed with the run that was cut off")
 
 
+def remote_shas(repo: Repo, remote: str, refs: list[str]) -> dict[str, str]:
+    """What REFS are on REMOTE (the ones it has), from git ls-remote. RepoError when it does not
+    answer: whether a push cut off reached it is unknown then, so nothing may be undone."""
+    result = repo.try_git("ls-remote", "--", remote, *refs)
+    if result.returncode != 0:
+        raise RepoError(
+            f"cannot ask {remote} whether the push that was cut off reached it ({result.error_line()}); "
+            f"nothing was changed; try again when {remote} answers"
+        )
+    lines = (line.partition("\t") for line in result.text().splitlines())
+    return {name: sha for sha, _, name in lines if name in refs}
+
+
 def keep_users_changes(repo: Repo, target: str, doing: str) -> str | None:
     """Save what the index, the work tree and the untracked files in the way hold as a stash
     before a reset to TARGET, and say how to get it back; None when there is nothing to keep.

@@ -25,9 +25,11 @@ from hotfix_guard.flow.common import (
     Repo,
     Runner,
     Snapshot,
+    clear_stale_git_locks,
     keep_users_changes,
     read_json,
     release_tags,
+    remote_shas,
     require_clean,
     require_remote,
     say,
@@ -438,8 +440,6 @@ def discard_own_changes(repo: Repo, plan: Plan, data: dict[str, object]) -> None
 def load_journal(repo: Repo, began: float) -> tuple[Plan, dict[str, object]]:
     """The journal of a rollback that was cut off, checked against the repository, with the lock
     files its killed git left cleared."""
-    from hotfix_guard.flow.start import clear_stale_git_locks
-
     path = repo.state_path(JOURNAL)
     data = read_json(path)
     if data is None:
@@ -497,8 +497,6 @@ def abort(repo: Repo, began: float) -> int:
 
 def require_unpublished(repo: Repo, plan: Plan, data: dict[str, object]) -> None:
     """Refuse to undo (RepoError, nothing changed) when the remote has the rollback's main or tag."""
-    from hotfix_guard.flow.start import remote_shas
-
     main_ref, tag_ref = f"refs/heads/{plan.main}", f"refs/tags/{plan.tag}"
     remote = remote_shas(repo, plan.remote, [main_ref, tag_ref])
     commit, tag = data.get("commit"), repo.sha(tag_ref)

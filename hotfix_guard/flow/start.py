@@ -24,11 +24,13 @@ from hotfix_guard.flow.common import (
     Repo,
     Runner,
     Snapshot,
+    clear_stale_git_locks,
     keep_users_changes,
     latest_release,
     read_json,
     record_name,
     release_tags,
+    remote_shas,
     require_clean,
     require_remote,
     say,
@@ -538,28 +540,6 @@ def load_journal(repo: Repo, began: float) -> dict[str, object]:
     return journal
 
 
-def clear_stale_git_locks(repo: Repo, refs: list[str], since: float, until: float) -> None:
-    """Remove the lock files of a git that was killed with the command that was cut off.
-
-    Git leaves `<file>.lock` behind when it is killed, and then refuses to touch that file
-    until someone removes it. Only the files the command changes are looked at, and only
-    locks made while it ran (after its journal, before this process began): a git the user
-    runs now makes newer ones, which are left alone.
-    """
-    names = ["index", "HEAD", "ORIG_HEAD", "packed-refs", "config", *refs]
-    arguments = [argument for name in names for argument in ("--git-path", name)]
-    for path in repo.git("rev-parse", *arguments).splitlines():
-        lock = os.path.join(repo.top, f"{path}.lock")
-        try:
-            made = os.lstat(lock).st_mtime
-        except OSError:
-            continue
-        if since - 1 <= made <= until:
-            with suppress(FileNotFoundError):
-                os.remove(lock)
-            say(f"note: removed {lock}, left by the git that was killed with the run that was cut off")
-
-
 def resume(repo: Repo, config: Config, push: bool, began: float) -> int:
     """Complete a start that was cut off, from its journal."""
     journal = load_journal(repo, began)
@@ -607,19 +587,6 @@ def require_unpublished(repo: Repo, journal: dict[str, object]) -> None:
             f"hotfix-guard start --continue to finish here, or delete it there (git push {remote} --delete {branch}) "
             "and run hotfix-guard start --abort again"
         )
-
-
-def remote_shas(repo: Repo, remote: str, refs: list[str]) -> dict[str, str]:
-    """What REFS are on REMOTE (the ones it has), from git ls-remote. RepoError when it does not
-    answer: whether a push cut off reached it is unknown then, so nothing may be undone."""
-    result = repo.try_git("ls-remote", "--", remote, *refs)
-    if result.returncode != 0:
-        raise RepoError(
-            f"cannot ask {remote} whether the push that was cut off reached it ({result.error_line()}); "
-            f"nothing was changed; try again when {remote} answers"
-        )
-    lines = (line.partition("\t") for line in result.text().splitlines())
-    return {name: sha for sha, _, name in lines if name in refs}
 
 
 def started_here(
