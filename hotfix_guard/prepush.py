@@ -15,6 +15,10 @@ What is checked, by the ref that lands on the remote:
 - a protected branch: never deleted, only fast-forwarded;
 - anything else passes without starting git.
 
+A run has three steps: `Gatherer` asks git for the facts of every guarded ref (each
+question once, and only where the answer can matter), the push rules of `pushrules.py`
+and the checks decide over those facts without starting git, and the findings are shown.
+
 A blocked push goes through only with HOTFIX_GUARD_OVERRIDE set to a reason, which is
 printed and recorded (see `overrides.py`).
 """
@@ -30,14 +34,10 @@ from hotfix_guard.model import ERROR, NOTE, Finding, Record
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from hotfix_guard.config import Config
+    from hotfix_guard.gitrepo import GitResult
     from hotfix_guard.options import RunOptions
     from hotfix_guard.overrides import Override
-
-RELEASE_TAG = "release-tag"  # the rule ids, as they appear in the output
-PROTECTED_BRANCH = "protected-branch"
-HOTFIX_BRANCH = "hotfix-branch"
-NEAR_MISS_BRANCH = "near-miss-branch"
-OTHER_REF = "other"
+    from hotfix_guard.pushrules import RefFacts
 
 INPUT_FORM = "<local ref> <local sha> <remote ref> <remote sha>"
 
@@ -106,23 +106,6 @@ def update_from_pre_commit() -> RefUpdate | None:
     return RefUpdate(local, pushed, remote, None, os.environ.get("PRE_COMMIT_FROM_REF") or None)
 
 
-def kind_of(ref: str, config: Config) -> str:
-    """Which rule a remote ref falls under; plain string work, no git."""
-    if ref.startswith("refs/tags/"):
-        from hotfix_guard.versions import parse_release_tag
-
-        return RELEASE_TAG if parse_release_tag(ref[len("refs/tags/") :], config.tag_prefix) else OTHER_REF
-    if not ref.startswith("refs/heads/"):
-        return OTHER_REF
-    name = ref[len("refs/heads/") :]
-    if name in config.protected_branches:
-        return PROTECTED_BRANCH
-    from hotfix_guard.branches import HOTFIX, NEAR_MISS, classify
-
-    kind = classify(name, config)
-    return HOTFIX_BRANCH if kind == HOTFIX else NEAR_MISS_BRANCH if kind == NEAR_MISS else OTHER_REF
-
-
 # --- entry points --------------------------------------------------------------
 
 
@@ -155,22 +138,20 @@ def _framework_remote() -> str:
 
 
 def _guard(updates: list[RefUpdate], remote: str, config_file: str | None, options: RunOptions) -> int:
+    """Gather the facts of the push (git), evaluate the rules and checks over them (pure), render."""
     from hotfix_guard.config import load_config
+    from hotfix_guard.pushrules import OTHER_REF, kind_of
 
     config = load_config(_top(), config_file)
     kinds = [(update, kind_of(update.remote_ref, config)) for update in updates]
     guarded = [(update, kind) for update, kind in kinds if kind != OTHER_REF]
     if not guarded:
         return EXIT_OK  # ordinary refs only: no git, no diff, nothing more imported
-    push = Push(updates, remote, config, options)
-    found = [(update, finding) for update, kind in guarded for finding in push.check(update, kind)]
-    shown = [finding for _, finding in found if finding.severity != NOTE]
-    if shown:
-        _say(_render(shown))
-    blocking = [(update, finding) for update, finding in found if finding.severity == ERROR]
-    if not blocking:
-        return EXIT_OK
-    return _override(blocking, remote)
+    enabled = _enabled_checks(guarded, config, options)
+    gather = Gatherer(updates, remote, config, enabled)
+    facts = [(update, gather.facts(update, kind)) for update, kind in guarded]
+    found = [(update, finding) for update, ref in facts for finding in _evaluate(ref, config, options, enabled)]
+    return _outcome(found, remote)
 
 
 def _top() -> str:
@@ -187,123 +168,90 @@ def _top() -> str:
     return gitrepo.repo_info(None).top
 
 
-# --- the rules -------------------------------------------------------------------
+# --- the facts ---------------------------------------------------------------------
 
 
-class Push:
-    """The whole push, for rules that look beyond their own ref (a tag pushed with main)."""
+class Gatherer:
+    """Asks git what the push rules and the checks need to know about a push, each question once."""
 
-    def __init__(self, updates: list[RefUpdate], remote: str, config: Config, options: RunOptions):
-        self.updates = updates
+    def __init__(self, updates: list[RefUpdate], remote: str, config: Config, enabled: list[str]):
+        self.updates = updates  # the whole push: a tag may be on a main pushed along with it
         self.remote = remote
         self.config = config
-        self.options = options
+        self.enabled = enabled
+        self._answers: dict[tuple[str, ...], GitResult] = {}
 
-    def check(self, update: RefUpdate, kind: str) -> list[Finding]:
+    def facts(self, update: RefUpdate, kind: str) -> RefFacts:
+        from hotfix_guard.pushrules import PROTECTED_BRANCH, RELEASE_TAG, RefFacts
+
+        if update.deletes:
+            return RefFacts(update.remote_ref, kind, update.local_sha, deletes=True, remote=self.remote)
         if kind == RELEASE_TAG:
-            return self.release_tag(update)
+            return self._release_tag(update)
         if kind == PROTECTED_BRANCH:
-            return self.protected_branch(update)
-        if update.deletes:
-            return []  # deleting a (misnamed) hotfix branch: finish --push does it after the merge
-        if kind == NEAR_MISS_BRANCH:
-            return self.branch_checks(update, only_name=True)
-        return self.branch_checks(update, only_name=False)
+            return self._protected_branch(update)
+        return self._hotfix_branch(update, kind)
 
-    def release_tag(self, update: RefUpdate) -> list[Finding]:
-        tag = update.remote_ref[len("refs/tags/") :]
-        if update.deletes:
-            return [
-                _finding(
-                    RELEASE_TAG,
-                    update,
-                    f"deleting release tag {tag} is blocked: a published release stays; "
-                    "if it is bad, release a new patch that undoes it: hotfix-guard rollback",
-                )
-            ]
+    def _release_tag(self, update: RefUpdate) -> RefFacts:
+        from hotfix_guard.pushrules import RELEASE_TAG, RefFacts
+
         pushed = self._object(update.local_sha)
-        existing = update.remote_sha if update.remote_sha is not None else self._remote_tag(update.remote_ref)
-        if existing is not None and not is_zero(existing) and existing != pushed:
-            return [
-                _finding(
-                    RELEASE_TAG,
-                    update,
-                    f"release tag {tag} already exists on the remote at {existing[:10]}; moving it to {pushed[:10]} "
-                    "is blocked: a published release never moves; make a new release instead (hotfix-guard start)",
-                )
-            ]
-        if not self.config.release_tags_on_main or self._on_main(pushed):
-            return []
-        main = self.config.main_branch
-        return [
-            _finding(
-                RELEASE_TAG,
-                update,
-                f"release tag {tag} points at {pushed[:10]}, which is not on {main}: a release is tagged on {main} "
-                f"after the merge; delete this tag (git tag -d {tag}) and run hotfix-guard finish "
-                f"(it merges into {main}, tags the merge and pushes both)",
-            )
-        ]
+        old = update.remote_sha if update.remote_sha is not None else self._remote_tag(update.remote_ref)
+        old = None if old is None or is_zero(old) else old
+        # A tag that would move is blocked whatever its commit: main is asked about only otherwise.
+        on_main = self._on_main(pushed) if self.config.release_tags_on_main and old in (None, pushed) else None
+        return RefFacts(update.remote_ref, RELEASE_TAG, pushed, old=old, remote=self.remote, on_main=on_main)
 
-    def protected_branch(self, update: RefUpdate) -> list[Finding]:
-        from hotfix_guard import gitrepo
+    def _protected_branch(self, update: RefUpdate) -> RefFacts:
+        from hotfix_guard.pushrules import PROTECTED_BRANCH, RefFacts
 
-        branch = update.remote_ref[len("refs/heads/") :]
-        if update.deletes:
-            return [_finding(PROTECTED_BRANCH, update, f"deleting protected branch {branch} is blocked")]
         old = update.old_remote
         if old is None:
-            return []  # a new branch
-        result = gitrepo.run_git(["merge-base", "--is-ancestor", "--end-of-options", old, update.local_sha])
-        if result.returncode == 0:
-            return []
-        if result.returncode == 1:
-            why = f"the remote's {old[:10]} is not an ancestor of {update.local_sha[:10]}, so commits on {branch} would be lost"
-        else:
-            why = f"this clone does not have the remote's {old[:10]}"
-        return [
-            _finding(
-                PROTECTED_BRANCH,
-                update,
-                f"not a fast-forward of protected branch {branch}: {why}; "
-                f"fetch and merge instead of overwriting it (git pull --no-rebase {self.remote or 'origin'} {branch})",
-            )
-        ]
+            return RefFacts(update.remote_ref, PROTECTED_BRANCH, update.local_sha, remote=self.remote)
+        answer = self._git("merge-base", "--is-ancestor", "--end-of-options", old, update.local_sha).returncode
+        return RefFacts(
+            update.remote_ref,
+            PROTECTED_BRANCH,
+            update.local_sha,
+            old=old,
+            remote=self.remote,
+            old_known=answer in (0, 1),  # any other exit: git does not have the remote's commit
+            fast_forward=answer == 0,
+        )
 
-    def branch_checks(self, update: RefUpdate, only_name: bool) -> list[Finding]:
-        """The hotfix checks on exactly what is pushed (only the name for a near miss)."""
+    def _hotfix_branch(self, update: RefUpdate, kind: str) -> RefFacts:
+        """The change the checks run on: exactly the pushed commit against its base (only the name for a near miss)."""
         from hotfix_guard.model import Change
-        from hotfix_guard.runner import checks_to_run, run_checks
+        from hotfix_guard.pushrules import NEAR_MISS_BRANCH, RefFacts
 
         branch = update.remote_ref[len("refs/heads/") :]
-        enabled = checks_to_run(self.config, self.options)
-        if only_name:
+        if kind == NEAR_MISS_BRANCH:
             change = Change(branch=branch, base="", base_version=None, head=branch)
-            return _on_ref(run_checks(change, self.config, self.options, only=["branch-name"]).findings, update)
-        from hotfix_guard.collect import Target, collect_change
+        else:
+            from hotfix_guard.collect import Target, collect_change
 
-        change = collect_change(Target(), update.local_sha, branch, self.config, enabled)
-        if "commits" in change.collected and not change.commits:
-            # A hotfix branch with no commits yet, as `hotfix-guard start --push` publishes it.
-            enabled = [check for check in enabled if check == "branch-name"]
-        return _on_ref(run_checks(change, self.config, self.options, only=enabled).findings, update)
+            change = collect_change(Target(), update.local_sha, branch, self.config, self.enabled)
+        return RefFacts(update.remote_ref, kind, update.local_sha, remote=self.remote, change=change)
+
+    def _git(self, *args: str) -> GitResult:
+        if args not in self._answers:
+            from hotfix_guard import gitrepo
+
+            self._answers[args] = gitrepo.run_git(list(args))
+        return self._answers[args]
 
     def _object(self, name: str) -> str:
         """NAME as an object id (pre-commit may pass a ref name instead of a sha)."""
         if _is_sha(name):
             return name
-        from hotfix_guard import gitrepo
-
-        result = gitrepo.run_git(["rev-parse", "--verify", "-q", "--end-of-options", name])
+        result = self._git("rev-parse", "--verify", "-q", "--end-of-options", name)
         return result.text().strip() if result.returncode == 0 else name
 
     def _remote_tag(self, ref: str) -> str | None:
         """Where the remote has tag REF (pre-commit does not say: ask the remote)."""
-        from hotfix_guard import gitrepo
-
         if not self.remote:
             raise HotfixGuardError(f"cannot tell whether the remote already has {ref}: no remote name was given")
-        result = gitrepo.run_git(["ls-remote", "--", self.remote, ref])
+        result = self._git("ls-remote", "--", self.remote, ref)
         if result.returncode != 0:
             raise HotfixGuardError(f"cannot ask {self.remote!r} whether it has {ref}: {result.error_line()}")
         for line in result.text().splitlines():
@@ -314,7 +262,6 @@ class Push:
 
     def _on_main(self, tagged: str) -> bool:
         """Whether the tagged commit is on the main branch: local, remote-tracking, or pushed along."""
-        from hotfix_guard import gitrepo
         from hotfix_guard.refnames import is_valid_refname
 
         main = self.config.main_branch
@@ -327,20 +274,53 @@ class Push:
             for update in self.updates
             if update.remote_ref == f"refs/heads/{main}" and update.local_ref.startswith("refs/")
         ]
-        result = gitrepo.run_git(
-            ["for-each-ref", "--format=%(refname)", f"--contains={tagged}^{{commit}}", "--", *dict.fromkeys(refs)]
+        result = self._git(
+            "for-each-ref", "--format=%(refname)", f"--contains={tagged}^{{commit}}", "--", *dict.fromkeys(refs)
         )
         return result.returncode == 0 and bool(result.text().strip())
 
 
-def _finding(rule: str, update: RefUpdate, message: str) -> Finding:
-    return Finding(rule, message, ERROR, update.remote_ref)
+def _enabled_checks(guarded: list[tuple[RefUpdate, str]], config: Config, options: RunOptions) -> list[str]:
+    """The enabled checks where a hotfix branch (or a near miss) is pushed; else the registry stays unimported."""
+    from hotfix_guard.pushrules import HOTFIX_BRANCH, NEAR_MISS_BRANCH
+
+    if all(update.deletes or kind not in (HOTFIX_BRANCH, NEAR_MISS_BRANCH) for update, kind in guarded):
+        return []
+    from hotfix_guard.runner import checks_to_run
+
+    return checks_to_run(config, options)
 
 
-def _on_ref(findings: list[Finding], update: RefUpdate) -> list[Finding]:
-    """Findings about a pushed ref, each naming it."""
-    ref = update.remote_ref
-    return [Finding(f.check, f.message, f.severity, f"{ref}: {f.file}" if f.file else ref) for f in findings]
+# --- the rules and the checks, over the facts -------------------------------------------
+
+
+def _evaluate(ref: RefFacts, config: Config, options: RunOptions, enabled: list[str]) -> list[Finding]:
+    """What the push rule for REF finds, or for a hotfix branch its checks; no git."""
+    from hotfix_guard import pushrules
+
+    rule = pushrules.RULES.get(ref.kind)
+    if rule is not None:
+        return rule(ref, config)
+    wanted = pushrules.checks_for(ref, enabled)
+    if not wanted or ref.change is None:
+        return []
+    from hotfix_guard.runner import run_checks
+
+    return pushrules.on_ref(run_checks(ref.change, config, options, only=wanted).findings, ref)
+
+
+# --- rendering -------------------------------------------------------------------------
+
+
+def _outcome(found: list[tuple[RefUpdate, Finding]], remote: str) -> int:
+    """Show the findings; a blocked push goes through only with a recorded override."""
+    shown = [finding for _, finding in found if finding.severity != NOTE]
+    if shown:
+        _say(_render(shown))
+    blocking = [(update, finding) for update, finding in found if finding.severity == ERROR]
+    if not blocking:
+        return EXIT_OK
+    return _override(blocking, remote)
 
 
 # --- break-glass ------------------------------------------------------------------

@@ -365,3 +365,25 @@ def test_override_shows_in_status(released: GitRepo, origin: GitRepo) -> None:
 
 def test_status_says_when_no_override_was_recorded(released: GitRepo) -> None:
     assert "Push guard overrides: none recorded" in run_cli(released, "status").stdout
+
+
+@pytest.mark.parametrize(
+    ("pushed", "code", "asked"),
+    [
+        (["main", "v1.2.4"], 0, [["merge-base", "--is-ancestor"], ["for-each-ref", "--format=%(refname)"]]),
+        (["v1.2.4"], 0, [["for-each-ref", "--format=%(refname)"]]),  # on the local main
+        (["--force", "v1.2.3"], 1, []),  # a tag that would move is blocked whatever its commit: main is not asked
+    ],
+    ids=["main-and-tag", "tag", "moved-tag"],
+)
+def test_the_guard_asks_git_only_what_the_rules_need_once(
+    released: GitRepo, origin: GitRepo, tmp_path: Path, pushed: list[str], code: int, asked: list[list[str]]
+) -> None:
+    released.commit("feat: next")
+    released.tag("v1.2.4")
+    released.git("tag", "-f", "v1.2.3")
+    trace = tmp_path / "git-trace.jsonl"
+    result = push(released, "origin", *pushed, HOTFIX_GUARD_TRACE_GIT=str(trace))
+    assert result.returncode == code, result.stderr
+    lines = trace.read_text().splitlines() if trace.exists() else []
+    assert [json.loads(line)[1:3] for line in lines] == asked
