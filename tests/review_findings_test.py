@@ -1,0 +1,72 @@
+"""Reproductions from the second review of issue 10: each test fails on the code it was written
+against, and shows one way the promises of the README are not kept."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import GitRepo, run_cli
+from finish_test import conflict_on, make_flow, state
+
+from hotfix_guard.regex_safety import hazard
+
+
+def test_finish_abort_keeps_a_file_in_a_directory_that_replaced_a_tracked_file(hotfix: GitRepo) -> None:
+    """Data loss: while finish is stopped on a conflict, the user turns a tracked file into a
+    directory (rm, mkdir) and writes notes in it; --abort's reset deletes the notes, and the
+    stash it makes does not hold them."""
+    flow = make_flow(hotfix)
+    conflict_on(flow, "develop")
+    assert run_cli(flow, "finish").exit_code == 1
+    (flow.path / "README.md").unlink()
+    flow.write("README.md/notes.txt", "precious, never committed\n")
+    result = run_cli(flow, "finish", "--abort")
+    assert result.exit_code == 0, result.output
+    stashes = flow.git("stash", "list", "--format=%H").split()
+    saved = [flow.git("show", f"{stash}^3:README.md/notes.txt", check=False) for stash in stashes]
+    on_disk = flow.path / "README.md" / "notes.txt"
+    assert on_disk.exists() or "precious, never committed\n" in saved
+
+
+# SIGTERM hotfix-guard (git's grandparent: git -> hook) when the undo deletes the tag.
+TERM_IN_UNDO = """#!/bin/sh
+[ "$1" = committed ] || exit 0
+grep -q "^[0-9a-f]* 0000000000000000000000000000000000000000 refs/tags/v1.2.4" || exit 0
+kill -TERM $(cut -d' ' -f4 /proc/$PPID/stat)
+sleep 1
+"""
+REFUSE_DEVELOP = """#!/bin/sh
+[ "$(git symbolic-ref HEAD)" = refs/heads/develop ] && { echo "no merges into develop" >&2; exit 1; }
+exit 0
+"""
+
+
+def test_a_first_sigterm_during_an_undo_does_not_cut_it_short(hotfix: GitRepo) -> None:
+    """Silently wrong: a hook refuses the back-merge, so finish undoes; a `kill PID` arriving
+    during that undo stops it half way (HEAD left on develop, the journal left behind), and
+    all the user sees is "Terminated." with exit 143, which the README says means "undone"."""
+    flow = make_flow(hotfix)
+    before = state(flow)
+    for name, body in (("pre-merge-commit", REFUSE_DEVELOP), ("reference-transaction", TERM_IN_UNDO)):
+        flow.write(f".git/hooks/{name}", body).chmod(0o755)
+    command = [sys.executable, "-m", "hotfix_guard", "finish"]
+    result = subprocess.run(command, cwd=flow.path, capture_output=True, text=True, timeout=60)
+    (flow.path / ".git" / "hooks" / "reference-transaction").unlink()
+    assert result.returncode == 143, result.stderr
+    assert not (flow.path / ".git" / "hotfix-guard" / "finish.json").exists(), result.stderr
+    assert state(flow) == before
+
+
+def test_a_token_that_backtracks_in_high_polynomial_time_is_refused(tmp_path: Path) -> None:
+    """Silently wrong guard + doc mismatch: `.*:.*:.*…` passes the scanner (the README says a
+    passing pattern is at worst quadratic) but is O(n^7): a 100-character message takes minutes
+    in the commit-msg hook."""
+    pattern = r"\bHOTFIX\b.*:.*:.*:.*:.*:.*:.*!"
+    # Measured here: 40 colons 1.3 s, 100 colons 112 s (one core); `.*a.*a.*a.*a.*a.*a.*b` on
+    # 60 a's: 37 s. Both patterns compile and load as config today.
+    assert re.compile(pattern)
+    assert hazard(pattern) is not None
+    assert hazard(r".*a.*a.*a.*a.*a.*a.*b") is not None
