@@ -70,3 +70,16 @@ def test_a_token_that_backtracks_in_high_polynomial_time_is_refused(tmp_path: Pa
     assert re.compile(pattern)
     assert hazard(pattern) is not None
     assert hazard(r".*a.*a.*a.*a.*a.*a.*b") is not None
+
+
+def test_a_notify_template_cannot_print_the_git_config_or_an_ignored_secret(hotfix: GitRepo) -> None:
+    """Containment: a committed config names `.git/config` (a remote URL with a token) or an
+    ignored `.env` as a template; notify prints them into the message. The README says a
+    repository's config cannot put your local files into a message."""
+    hotfix.git("remote", "add", "origin", "https://deploy:ghp_SECRET@example.com/x.git")
+    hotfix.write(".gitignore", ".env\n")
+    hotfix.write(".env", "API_KEY=sk-live-SECRET\n")
+    hotfix.write(".hotfix-guard.toml", '[notify]\nteam-template = ".git/config"\nusers-template = ".env"\n')
+    team, users = run_cli(hotfix, "notify", "--team"), run_cli(hotfix, "notify", "--users")
+    assert "SECRET" not in team.output and team.exit_code == 2, team.output
+    assert "SECRET" not in users.output and users.exit_code == 2, users.output
