@@ -83,3 +83,24 @@ def test_a_notify_template_cannot_print_the_git_config_or_an_ignored_secret(hotf
     team, users = run_cli(hotfix, "notify", "--team"), run_cli(hotfix, "notify", "--users")
     assert "SECRET" not in team.output and team.exit_code == 2, team.output
     assert "SECRET" not in users.output and users.exit_code == 2, users.output
+
+
+def test_start_continue_keeps_an_edit_to_a_version_file_made_after_the_kill(released: GitRepo) -> None:
+    """Data loss: `start` is killed before its version bump; the user edits the version file (a
+    source file, pkg/__init__.py) and runs `start --continue`, which writes the bump over the
+    edit and commits: exit 0, no stash, the edit is gone."""
+    from killing import run
+
+    released.write(".hotfix-guard.toml", 'version-files = [\'pkg/__init__.py:__version__ = "([^"]+)"\']\n')
+    released.write("pkg/__init__.py", '__version__ = "1.2.3"\n\ndef login(token):\n    return True\n')
+    released.commit("feat: pkg")
+    released.git("tag", "-f", "v1.2.3")
+    assert run(released, "start", kill_at=1).returncode == -9
+    edited = '__version__ = "1.2.3"\n\ndef login(token):\n    return bool(token)\n'
+    released.write("pkg/__init__.py", edited)
+    result = run(released, "start", "--continue")
+    stashed = [
+        released.git("show", f"{s}:pkg/__init__.py") for s in released.git("stash", "list", "--format=%H").split()
+    ]
+    on_disk = (released.path / "pkg" / "__init__.py").read_text()
+    assert "bool(token)" in on_disk or edited in stashed, (result.returncode, result.stdout, result.stderr)
