@@ -3,14 +3,18 @@ against, and shows one way the promises of the README are not kept."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import GitRepo, run_cli
 from finish_test import conflict_on, make_flow, state
 
+from hotfix_guard.errors import RepoError
+from hotfix_guard.flow import lock
 from hotfix_guard.regex_safety import hazard
 
 
@@ -104,3 +108,41 @@ def test_start_continue_keeps_an_edit_to_a_version_file_made_after_the_kill(rele
     ]
     on_disk = (released.path / "pkg" / "__init__.py").read_text()
     assert "bool(token)" in on_disk or edited in stashed, (result.returncode, result.stdout, result.stderr)
+
+
+HOLD = """
+import sys, time
+from hotfix_guard.flow import lock
+lock.acquire(sys.argv[1], "finish")
+print("held", flush=True)
+time.sleep(60)
+"""
+
+
+def test_two_takers_of_a_stale_lock_cannot_both_hold_it(released: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Concurrency: A and B both find the same stale lock. B takes it over first and runs;
+    A, which read the stale holder before, renames B's live lock aside, deletes it and takes
+    its own: two commands change the repository at once (the docstring says "so two takers
+    cannot both win")."""
+    git_dir = str(released.path / ".git")
+    path = Path(lock.lock_path(git_dir))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"pid": 999_999_999, "start": "1", "command": "finish"}))
+    read, holders = lock._read, []
+
+    def read_then_let_b_in(where: str) -> dict[str, object] | None:
+        seen = read(where)  # A has seen the stale holder; now B takes the lock over and runs
+        if not holders:
+            b = subprocess.Popen([sys.executable, "-c", HOLD, git_dir], stdout=subprocess.PIPE, text=True)
+            holders.append(b)
+            assert b.stdout is not None and b.stdout.readline() == "held\n"
+        return seen
+
+    monkeypatch.setattr(lock, "_read", read_then_let_b_in)
+    try:
+        with pytest.raises(RepoError, match="another hotfix-guard"):
+            lock.release(lock.acquire(git_dir, "finish"))
+    finally:
+        for b in holders:
+            b.kill()
+            b.wait()
