@@ -146,3 +146,24 @@ def test_two_takers_of_a_stale_lock_cannot_both_hold_it(released: GitRepo, monke
         for b in holders:
             b.kill()
             b.wait()
+
+
+def test_finish_abort_keeps_the_resolution_of_an_earlier_conflict(hotfix: GitRepo) -> None:
+    """Data loss (reflog only): conflicts on both merges. The user resolves the one into main
+    and runs --continue; the back-merge conflicts too, and the user runs --abort. The merge
+    commit holding the first resolution is dropped: no stash, no branch, not named (finish's
+    own undo says "Your merge resolution is kept in commit …"; --abort says nothing)."""
+    flow = make_flow(hotfix)
+    conflict_on(flow, "main")
+    flow.checkout("develop")
+    flow.commit("chore: develop version", **{"VERSION": "develop\n"})
+    flow.checkout("hotfix/v1.2.4")
+    assert run_cli(flow, "finish").exit_code == 1
+    flow.write("VERSION", "carefully resolved for main\n")
+    flow.git("add", "VERSION")
+    assert run_cli(flow, "finish", "--continue").exit_code == 1  # stopped again, on develop
+    resolution = flow.git("rev-parse", "main").strip()
+    result = run_cli(flow, "finish", "--abort")
+    assert result.exit_code == 0, result.output
+    kept = flow.git("for-each-ref", "--contains", resolution)
+    assert kept or resolution[:10] in result.output, result.output
