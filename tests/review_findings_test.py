@@ -167,3 +167,12 @@ def test_finish_abort_keeps_the_resolution_of_an_earlier_conflict(hotfix: GitRep
     assert result.exit_code == 0, result.output
     kept = flow.git("for-each-ref", "--contains", resolution)
     assert kept or resolution[:10] in result.output, result.output
+
+
+def test_a_damaged_finish_journal_is_a_clear_error_not_a_bug(hotfix: GitRepo) -> None:
+    """Exit 3 instead of a one-line error: start and rollback say their journal is damaged;
+    finish --abort on a journal whose `before` is not an object reports "a bug" (AssertionError)."""
+    journal = {"before": [], "steps": [], "branch": "hotfix/v1.2.4", "main": "main", "format": 2}
+    hotfix.write(".git/hotfix-guard/finish.json", json.dumps(journal))
+    result = run_cli(hotfix, "finish", "--abort")
+    assert result.exit_code == 2 and "damaged" in result.output, result.output
