@@ -176,3 +176,20 @@ def test_a_damaged_finish_journal_is_a_clear_error_not_a_bug(hotfix: GitRepo) ->
     hotfix.write(".git/hotfix-guard/finish.json", json.dumps(journal))
     result = run_cli(hotfix, "finish", "--abort")
     assert result.exit_code == 2 and "damaged" in result.output, result.output
+
+
+@pytest.mark.parametrize("command", ["start", "rollback"])
+def test_start_and_rollback_refuse_an_ignored_file_their_checkout_overwrites(released: GitRepo, command: str) -> None:
+    """Data loss (issue item 2, fixed in finish only): v1.2.4 tracks settings.local, main then
+    stops tracking it and ignores it, and the user keeps a private one. `start` (checking out
+    v1.2.4) and `rollback` (moving main to the tree of v1.2.4) overwrite it, exit 0."""
+    released.commit("feat: settings", **{"settings.local": "shared default\n"})
+    released.tag("v1.2.4")
+    released.git("rm", "-q", "--cached", "settings.local")
+    released.commit("chore: stop tracking settings.local", **{".gitignore": "settings.local\n"})
+    if command == "rollback":
+        released.tag("v1.2.5")
+    released.write("settings.local", "my private password\n")
+    result = run_cli(released, command)
+    assert (released.path / "settings.local").read_text() == "my private password\n", result.output
+    assert result.exit_code == 2 and "settings.local" in result.output
