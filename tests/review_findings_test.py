@@ -193,3 +193,20 @@ def test_start_and_rollback_refuse_an_ignored_file_their_checkout_overwrites(rel
     result = run_cli(released, command)
     assert (released.path / "settings.local").read_text() == "my private password\n", result.output
     assert result.exit_code == 2 and "settings.local" in result.output
+
+
+def test_continue_accepts_a_merge_the_user_committed_by_hand(hotfix: GitRepo) -> None:
+    """Usability / advice that drops work: after resolving, the user concludes the merge with
+    `git commit` (what git itself suggests). --continue refuses ("was it aborted with git merge
+    --abort?") and prints `git update-ref refs/heads/develop <old>` and `git switch -f` as the
+    way to put things back, which silently drops that merge commit."""
+    flow = make_flow(hotfix)
+    conflict_on(flow, "develop")
+    assert run_cli(flow, "finish").exit_code == 1
+    flow.write("VERSION", "resolved\n")
+    flow.git("add", "VERSION")
+    flow.git("commit", "-q", "--no-edit")
+    resolution = flow.git("rev-parse", "HEAD").strip()
+    result = run_cli(flow, "finish", "--continue")
+    assert result.exit_code == 0, result.output
+    assert flow.git("rev-parse", "develop").strip() == resolution
