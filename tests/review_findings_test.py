@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -210,3 +211,19 @@ def test_continue_accepts_a_merge_the_user_committed_by_hand(hotfix: GitRepo) ->
     result = run_cli(flow, "finish", "--continue")
     assert result.exit_code == 0, result.output
     assert flow.git("rev-parse", "develop").strip() == resolution
+
+
+def test_continue_leaves_a_lock_file_made_after_the_kill(hotfix: GitRepo) -> None:
+    """Doc mismatch, and a live git's lock deleted: the README says only the lock files made
+    *during* the cut-off run are removed. Any index.lock made between the kill and --continue
+    (a `git commit` whose editor is still open, in another terminal) is removed too, with the
+    note that the killed git left it."""
+    from killing import run
+
+    flow = make_flow(hotfix)
+    assert run(flow, "finish", kill_at=1).returncode == -9
+    time.sleep(1.5)
+    lock_file = flow.path / ".git" / "index.lock"
+    lock_file.write_text("")  # another git, started after the kill, still running
+    result = run(flow, "finish", "--continue")
+    assert lock_file.exists(), result.stdout + result.stderr
