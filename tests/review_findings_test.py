@@ -227,3 +227,20 @@ def test_continue_leaves_a_lock_file_made_after_the_kill(hotfix: GitRepo) -> Non
     lock_file.write_text("")  # another git, started after the kill, still running
     result = run(flow, "finish", "--continue")
     assert lock_file.exists(), result.stdout + result.stderr
+
+
+def test_finish_undo_keeps_a_local_edit_of_an_assume_unchanged_file(released: GitRepo) -> None:
+    """Data loss: conf.yml is tracked and marked assume-unchanged with a local edit (a common
+    way to keep private settings in a tracked file); `git status` calls the tree clean. develop
+    changes conf.yml, so `git switch develop` refuses, and finish's undo (`reset --hard`)
+    writes the committed conf.yml over the private one, then says the work tree is back."""
+    released.commit("feat: conf", **{"conf.yml": "url=prod\n"})
+    released.git("tag", "-f", "v1.2.3")
+    released.switch("develop")
+    released.commit("feat: dev conf", **{"conf.yml": "url=prod\nnew=1\n"})
+    released.switch("hotfix/v1.2.4", "v1.2.3")
+    released.commit(**{"app.py": "print('fixed')\n"})
+    released.write("conf.yml", "url=my private server\n")
+    released.git("update-index", "--assume-unchanged", "conf.yml")
+    result = run_cli(released, "finish")
+    assert (released.path / "conf.yml").read_text() == "url=my private server\n", result.output
