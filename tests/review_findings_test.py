@@ -244,3 +244,18 @@ def test_finish_undo_keeps_a_local_edit_of_an_assume_unchanged_file(released: Gi
     released.git("update-index", "--assume-unchanged", "conf.yml")
     result = run_cli(released, "finish")
     assert (released.path / "conf.yml").read_text() == "url=my private server\n", result.output
+
+
+def test_a_finish_stopped_in_one_worktree_blocks_rollback_in_another(hotfix: GitRepo, tmp_path: Path) -> None:
+    """Silently wrong guard: journals live in each worktree's own git directory, refs in the
+    shared one. While finish is stopped on a conflict in worktree A (main merged and tagged
+    v1.2.4), `rollback` in worktree B rolls that half-finished release back (exit 0), B's
+    `finish --abort` says no finish is in progress, and A's --abort is stuck on a stale journal."""
+    flow = make_flow(hotfix)
+    conflict_on(flow, "develop")
+    other = tmp_path / "other"
+    flow.git("worktree", "add", "-q", "--detach", str(other), "v1.2.3")
+    assert run_cli(flow, "finish").exit_code == 1
+    refs = flow.refs()
+    result = run_cli(other, "rollback")
+    assert result.exit_code == 2 and flow.refs() == refs, result.output
