@@ -81,6 +81,32 @@ def require_clean(repo: Repo) -> None:
         raise RepoError(
             f"the working tree or index has changes ({', '.join(names)}); commit or stash them first (git stash)"
         )
+    hidden = hidden_changes(repo)
+    if hidden:
+        listed = ", ".join(hidden[:5]) + (f" and {len(hidden) - 5} more" if len(hidden) > 5 else "")
+        raise RepoError(
+            f"{listed} {'is' if len(hidden) == 1 else 'are'} marked assume-unchanged and "
+            f"{'has' if len(hidden) == 1 else 'have'} local changes, which git status does not show and a "
+            f"checkout or an undo would overwrite; keep them first (git update-index --no-assume-unchanged "
+            f"{hidden[0]}, then git stash), then run again"
+        )
+
+
+def hidden_changes(repo: Repo) -> list[str]:
+    """Files marked assume-unchanged whose content differs from the index: git status calls the
+    tree clean, and git overwrites them without a word."""
+    marked = [entry[2:] for entry in repo.git("ls-files", "-v", "-z").split("\0") if entry[:1].islower()]
+    if not marked:
+        return []
+    staged = {
+        entry.partition("\t")[2]: entry.split()[1]
+        for entry in repo.git("--literal-pathspecs", "ls-files", "-s", "-z", "--", *marked).split("\0")
+        if "\t" in entry
+    }
+    present = [path for path in marked if os.path.isfile(os.path.join(repo.top, path))]
+    hashes = repo.git("hash-object", "--no-filters", "--", *present).split() if present else []
+    changed = {path for path, sha in zip(present, hashes, strict=False) if staged.get(path) != sha}
+    return [path for path in marked if path in changed or path not in present]
 
 
 def require_remote(repo: Repo, remote: str) -> None:
@@ -208,14 +234,26 @@ def untracked_in_the_way(repo: Repo, revs: list[str]) -> dict[str, str]:
     """Untracked or ignored files that checking out any of REVS would overwrite or remove,
     each with the rev that tracks it (git overwrites ignored files without a word).
 
-    Only paths a rev tracks and the index does not can be in the way: a file there, a file
-    where one of its directories must go, or a directory holding untracked files where the
-    file must go.
+    Only paths a rev tracks and the index does not, or tracked files the work tree has
+    replaced with a directory, can be in the way: a file there, a file where one of its
+    directories must go, or a directory holding untracked files where the file must go.
     """
     found: dict[str, str] = {}
+    # Tracked files the work tree has replaced (a directory where a file was): a checkout of a
+    # rev that has the file there removes whatever untracked files the directory holds.
+    replaced = [
+        path
+        for path in filter(None, repo.git("diff", "--name-only", "-z", "--no-renames", "--diff-filter=D").split("\0"))
+        if os.path.isdir(os.path.join(repo.top, path))
+    ]
     for rev in revs:
         missing = repo.git("diff-index", "--cached", "--no-renames", "--name-only", "-z", "--diff-filter=D", rev, "--")
-        for path in filter(None, missing.split("\0")):
+        tracked_there = (
+            repo.git("--literal-pathspecs", "ls-tree", "-z", "--name-only", rev, "--", *replaced).split("\0")
+            if replaced
+            else []
+        )
+        for path in [*filter(None, missing.split("\0")), *filter(None, tracked_there)]:
             blocker = _blocker(repo, path)
             if blocker is not None:
                 found.setdefault(blocker, rev)
@@ -232,7 +270,11 @@ def _blocker(repo: Repo, path: str) -> str | None:
         if os.path.islink(full) or not os.path.isdir(full):
             tracked = depth < len(parts) and repo.git("--literal-pathspecs", "ls-files", "-z", "--", name)
             return None if tracked else name
-    leftovers = repo.git("--literal-pathspecs", "ls-files", "-z", "-o", "--directory", "--", path)
+    # --directory stops at an untracked directory, but says nothing of one where the index
+    # still has a file (a tracked file replaced by a directory): then list its files.
+    leftovers = repo.git("--literal-pathspecs", "ls-files", "-z", "-o", "--directory", "--", path) or repo.git(
+        "--literal-pathspecs", "ls-files", "-z", "-o", "--", path
+    )
     return path + "/" if leftovers else None
 
 

@@ -650,7 +650,7 @@ def _load(repo: Repo, resuming: bool, began: float) -> Plan:
     data = read_json(path)
     if data is None:
         raise RepoError("no finish is in progress")
-    if not all(key in data for key in ("before", "steps", "branch", "main")):
+    if not _well_formed(data):
         raise RepoError(f"the finish journal {path} is damaged; put things right by hand, then remove it")
     plan = Plan(data)
     started = data.get("started")
@@ -677,7 +677,7 @@ def _stale(repo: Repo, plan: Plan, resuming: bool) -> list[str]:
     before = _before(plan).refs
     expected = plan.data.get("expected") or before
     assert isinstance(expected, dict)
-    if resuming and _cut_off(repo, plan):
+    if resuming and (_cut_off(repo, plan) or _committed_by_hand(repo, plan)):
         resuming = False  # killed between steps or inside one: the step under way may have moved its ref
     if not resuming:
         step = next((step for step in plan.steps if step not in plan.done), "")
@@ -702,6 +702,8 @@ def resume(repo: Repo, began: float) -> int:
     plan = _load(repo, resuming=True, began=began)
     if _cut_off(repo, plan):
         return _recover(repo, plan)
+    if _committed_by_hand(repo, plan):
+        return _accept_hand_commit(repo, plan)
     unmerged = _unmerged(repo)
     if unmerged:
         raise RepoError(
@@ -763,6 +765,12 @@ def abort(repo: Repo, began: float) -> int:
             f"{error}; or fix the cause and run hotfix-guard finish --abort again (the journal records how far it got)"
         ) from None
     say(f"finish of {plan.text('branch')} aborted: every ref and the checkout are back as before it started")
+    resolved = plan.data.get("resolved")
+    for commit in resolved if isinstance(resolved, list) else []:
+        say(
+            f"your merge resolution is kept in commit {commit[:10]}; to keep it on a branch: "
+            f"git branch hotfix-guard-resolved-{commit[:10]} {commit}"
+        )
     return EXIT_OK
 
 
@@ -931,3 +939,58 @@ def _explain_nothing_to_abort(repo: Repo) -> None:
         + (f", tagged {tag}" if tag else "")
         + f"), and {where}. A finished release is not undone by --abort: use hotfix-guard rollback"
     )
+
+
+def _well_formed(data: dict[str, object]) -> bool:
+    """The journal has what every reader of it takes for granted (a hand-edited or truncated
+    one is reported as damaged, never as a bug)."""
+    before = data.get("before")
+    return (
+        isinstance(before, dict)
+        and isinstance(before.get("refs"), dict)
+        and isinstance(before.get("head"), str)
+        and isinstance(data.get("steps"), list)
+        and isinstance(data.get("done", []), list)
+        and isinstance(data.get("branch"), str)
+        and isinstance(data.get("main"), str)
+        and all(isinstance(data.get(key), (str, type(None))) for key in ("develop", "tag", "head", "remote"))
+    )
+
+
+def _committed_by_hand(repo: Repo, plan: Plan) -> bool:
+    """True when the user concluded the stopped merge with git commit, as git suggests: no merge
+    is in progress, and the branch of the merge under way ends with that merge."""
+    step = _under_way(plan)
+    if "handed_over" not in plan.data or step not in ("merge-main", "merge-develop"):
+        return False
+    if os.path.exists(os.path.join(repo.git_dir, "MERGE_HEAD")):
+        return False
+    try:
+        return _step_took_effect(repo, plan, step)
+    except RepoError:
+        return False
+
+
+def _accept_hand_commit(repo: Repo, plan: Plan) -> int:
+    step = _under_way(plan)
+    assert step is not None
+    if repo.git("status", "--porcelain", "-z", "--untracked-files=no"):
+        raise RepoError(
+            "you committed the merge; the tree still has uncommitted changes, which finish's next checkouts "
+            "would carry or reset: commit or stash them, then run finish --continue"
+        )
+    commit = repo.sha("HEAD") or ""
+    say(f"done: {_describe(plan, step)} (you committed the merge: {commit[:10]})")
+    plan.done.append(step)
+    plan.data.pop("handed_over", None)
+    resolved = plan.data.setdefault("resolved", [])
+    assert isinstance(resolved, list)
+    resolved.append(commit)
+    try:
+        if step == "merge-develop":
+            repo.git("switch", "-q", plan.text("main"))
+        _record_expected(repo, plan)
+        _save(repo, plan)
+    except UNDO_ON as error:
+        return _undo(repo, plan, step, error)
+    return _carry_on(repo, plan)
