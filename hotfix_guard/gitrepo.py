@@ -65,12 +65,23 @@ class GitResult:
         return "; ".join(refused + remote_said) or self.error_line()
 
     def error_line(self) -> str:
-        """The line of git's complaint that says what went wrong (not a trailing hint)."""
-        lines = [line.strip() for line in decode(self.stderr).strip().splitlines() if line.strip()]
+        """The line of git's complaint that says what went wrong (not a trailing hint); a line
+        that ends in a colon gets the indented names git lists under it (the files a checkout
+        would overwrite)."""
+        raw = [line for line in decode(self.stderr).strip().splitlines() if line.strip()]
+        lines = [line.strip() for line in raw]
         for prefixes in (("! [",), ("fatal:", "error:")):  # a push's refusal says more than its summary
-            reasons = [line for line in lines if line.startswith(prefixes)]
+            reasons = [index for index, line in enumerate(lines) if line.startswith(prefixes)]
             if reasons:
-                return reasons[-1]
+                index = reasons[-1]
+                if not lines[index].endswith(":"):
+                    return lines[index]
+                names = []
+                for line in raw[index + 1 :]:
+                    if not line[:1].isspace():
+                        break
+                    names.append(line.strip())
+                return f"{lines[index]} {', '.join(names[:10])}" if names else lines[index]
         return lines[-1] if lines else f"exit code {self.returncode}"
 
 
