@@ -6,9 +6,11 @@ the ETA from the severity's budget, the versions, the details and the next steps
 update). What the repository knows is filled in; the rest is a visible `<fill in: ...>`
 placeholder. `[notify] team-template` / `users-template` name files that replace the
 built-in templates; they use `$name` placeholders (string.Template: no code, no
-attribute access), and `$$` for a dollar sign. A template must be inside the repository:
-a path or symlink leading out of it is refused, so that a repository's config cannot put
-a local secret into the message.
+attribute access), and `$$` for a dollar sign. A template must be a file git tracks in the
+repository (committed, or at least added to the index): a path or symlink leading out of
+the repository, a file under `.git` (`.git/config` holds remote URLs, tokens included) and
+an untracked or ignored file (`.env`) are refused, so that a repository's config cannot
+put a local secret into the message.
 """
 
 from __future__ import annotations
@@ -165,8 +167,9 @@ def message(audience: str, incident: Incident, config: Config, top: str) -> str:
 
 
 def _template(audience: str, config: Config, top: str) -> str:
-    """The template file the config names: a regular file inside the repository, never one
-    outside it (`../secret.txt`, `/etc/shadow`, or a committed symlink leading out)."""
+    """The template file the config names: a file git tracks in the repository (committed, or
+    at least in the index), never one under `.git`, outside the top (`../secret.txt`,
+    `/etc/shadow`), reached through a symlink leading out, or untracked or ignored (`.env`)."""
     from hotfix_guard.paths import inside, read_inside
 
     name = config.notify_templates[audience]
@@ -175,12 +178,20 @@ def _template(audience: str, config: Config, top: str) -> str:
     key = config.where("notify", f"{audience}-template")
     what = f"{key}: the template"
     real = inside(top, name, what)
+    relative = os.path.relpath(real, os.path.realpath(top))
+    if _under_git_dir(name) or _under_git_dir(relative):
+        raise ConfigError(f"{key} names {name!r}, which is under .git; a template must be a file git tracks")
     if not os.path.exists(real):
         raise ConfigError(
             f"{key} names {name!r}, which cannot be read (No such file or directory); create it or remove the key"
         )
     if not os.path.isfile(real):
         raise ConfigError(f"{key} names {name!r}, which is not a regular file; name a text file")
+    if not _tracked(top, relative):
+        raise ConfigError(
+            f"{key} names {name!r}, which git does not track (untracked or ignored); "
+            f"a template must be a file committed or added to the index"
+        )
     if os.path.getsize(real) > MAX_TEMPLATE_BYTES:
         raise ConfigError(
             f"{key} names {name!r}, which is over {MAX_TEMPLATE_BYTES // 1024} KiB; is it the right file?"
@@ -190,3 +201,18 @@ def _template(audience: str, config: Config, top: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ConfigError(f"{key} names {name!r}, which is not valid UTF-8 (byte {error.start})") from None
+
+
+def _under_git_dir(path: str) -> bool:
+    """Whether PATH has a `.git` part (any case: git refuses to track such a path anyway)."""
+    return any(part.lower() == ".git" for part in path.replace(os.sep, "/").split("/"))
+
+
+def _tracked(top: str, relative: str) -> bool:
+    """Whether git tracks RELATIVE (a file's path from TOP, symlinks resolved) in its index.
+    The pathspec is literal, so that `*` or `.en[v]` cannot stand for another file."""
+    from hotfix_guard.gitrepo import run_git
+
+    result = run_git(["--literal-pathspecs", "ls-files", "--error-unmatch", "-z", "--", relative], top)
+    listed = result.stdout.decode("utf-8", "surrogateescape").split("\0")
+    return result.returncode == 0 and relative.replace(os.sep, "/") in listed

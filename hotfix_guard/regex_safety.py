@@ -12,7 +12,11 @@ names the part to rewrite. It finds:
    that comes after it (the next part, or the start of the next repetition): `(a+)+`,
    `(\\w+\\s?)*`; `(-[a-z0-9]+)*` is fine, since `[a-z0-9]+` cannot match the `-`;
 4. two unbounded parts that can match the same text next to each other: `\\s*\\s*`, `.*.*`
-   (each pair costs another factor of the text's length).
+   (each pair costs another factor of the text's length);
+5. a variable part that can hand characters on to a later variable part which can still fail
+   (something that can fail follows it): `.*:.*!`, `.*a.*a.*b`. Rules 4 and 5 bound the degree:
+   one start of a search costs at most a number of steps in proportion to the text's length,
+   so a whole search at worst its square (`[^:]*:.*!` and `.*:.*` are fine).
 
 Possessive quantifiers (`a*+`) and atomic groups (`(?>...)`) never backtrack into what they
 matched, so they count as fixed. The pattern must already compile; `hazard` only judges it.
@@ -74,7 +78,8 @@ def hazard(pattern: str, ignorecase: bool = False) -> str | None:
     """Why PATTERN could take exponential (or high polynomial) time, or None when it cannot."""
     flags = _inline_flags(pattern)
     parser = _Parser(pattern, ignorecase or "i" in flags, "x" in flags)
-    return _walk(parser.parse())
+    alternatives = parser.parse()
+    return _walk(alternatives) or _chained_loops(alternatives)
 
 
 def _inline_flags(pattern: str) -> str:
@@ -510,3 +515,73 @@ def _last(unit: Unit) -> frozenset[int]:
     if unit.is_group:
         return _union(_edge(alternative, True) for alternative in unit.alternatives)
     return unit.chars
+
+
+# --- rule 5: the degree of the polynomial ---------------------------------------------------
+
+
+def _chained_loops(alternatives: list[list[Unit]]) -> str | None:
+    """Rule 5: no variable part may hand characters on to a later one that can still fail.
+
+    The parts that can vary in length are listed in the pattern's order. One hands text on to a
+    later one when it can match the later one's first character and every part that must match
+    between them: in `.*:.*!` the first `.*` can end at any `:`, and for each such end the second
+    `.*` tries every length before `!` fails, n*n steps for each of the n places a search starts.
+    `[^:]*:.*!` is fine (`[^:]*` must stop at the first `:`), and so is `.*:.*` (the last `.*`
+    cannot fail: nothing that can fail follows it). With this rule, each start of a search costs
+    at most a number of steps in proportion to the text's length, and a whole search its square.
+    """
+    items = _flatten(alternatives, required=True)
+    for later, (kind, _chars, unit) in enumerate(items):
+        if kind != "loop" or _cannot_fail_after(items, later):
+            continue
+        for earlier in range(later):
+            if items[earlier][0] == "loop" and _hands_on(items, earlier, later):
+                return (
+                    f"{items[earlier][2].text!r} can match what {unit.text!r} after it does, and both can backtrack: "
+                    f"the time grows with the cube of the text's length; make one unable to match what follows it "
+                    f"(e.g. [^:]* instead of .* before a ':')"
+                )
+    return None
+
+
+_Item = tuple[str, frozenset[int], Unit]  # ("loop" | "needed" | "anchor", its characters, the unit)
+
+
+def _flatten(alternatives: list[list[Unit]], required: bool) -> list[_Item]:
+    """The pattern's parts in order: each variable part ("loop") with every character it can match,
+    each part that must match ("needed") with its characters, and each zero-width assertion
+    ("anchor"). REQUIRED is False inside an optional part or one of several alternatives, whose
+    parts need not match at all."""
+    items: list[_Item] = []
+    several = len(alternatives) > 1
+    for sequence in alternatives:
+        for unit in sequence:
+            items += _flatten_unit(unit, required and not several)
+    return items
+
+
+def _flatten_unit(unit: Unit, required: bool) -> list[_Item]:
+    if unit.zero_width:
+        return [("anchor", frozenset(), unit)]
+    if unit.backref:
+        return [("loop", ANY, unit)]
+    if unit.atomic or unit.possessive or not _variable(unit):
+        return [("needed", _alphabet(unit), unit)] if required and unit.low > 0 else []
+    if unit.high is None or unit.high > 1 or not unit.is_group:
+        return [("loop", _alphabet(unit), unit)]
+    return _flatten(unit.alternatives, required and unit.low > 0)
+
+
+def _cannot_fail_after(items: list[_Item], index: int) -> bool:
+    """Whether everything after the loop at INDEX matches whatever follows (loops that may match nothing)."""
+    return all(kind == "loop" and unit.low == 0 and not unit.backref for kind, _chars, unit in items[index + 1 :])
+
+
+def _hands_on(items: list[_Item], earlier: int, later: int) -> bool:
+    """Whether the loop at EARLIER can take over characters up to and into the loop at LATER."""
+    chars = items[earlier][1]
+    after = next(unit for kind, _chars, unit in items[earlier + 1 :] if kind != "anchor")
+    if not chars & _first(items[later][2]) or not _last(items[earlier][2]) & _first(after):
+        return False
+    return all(kind != "needed" or chars & needed for kind, needed, _unit in items[earlier + 1 : later])

@@ -279,6 +279,7 @@ def test_push_guard_keys(tmp_path: Path) -> None:
     ("text", "key"),
     [
         ('[commit-message]\ntoken = "(a+)+$"\n', "'commit-message.token'"),
+        ("[commit-message]\ntoken = '\\bHOTFIX\\b.*:.*:.*!'\n", "'commit-message.token'"),
         ("[branch-name]\npatterns = ['^hotfix/(\\w+\\s?)*$']\n", "'branch-name.patterns'"),
         ('[focused-tests]\npattern = "(a|A)+"\n', "'focused-tests.pattern'"),
         ("version-files = ['VERSION:^(\\d+\\.?)+$']\n", "'version-files'"),

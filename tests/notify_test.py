@@ -15,6 +15,12 @@ def config(repo: GitRepo, text: str) -> None:
     repo.write(".git/guard.toml", text)
 
 
+def template(repo: GitRepo, name: str, text: str | bytes) -> None:
+    """A template file git tracks: added to the index (a template need not be committed)."""
+    repo.write(name, text)
+    repo.git("add", "--", name)
+
+
 def notify(repo: GitRepo, *args: str) -> str:
     options = ["--config", str(repo.path / ".git/guard.toml")] if (repo.path / ".git/guard.toml").exists() else []
     result = run_cli(repo, *options, "notify", *args)
@@ -84,27 +90,27 @@ def test_unknown_values_are_visible_placeholders(hotfix: GitRepo) -> None:
 
 
 def test_template_file_named_in_config_replaces_the_built_in(hotfix: GitRepo) -> None:
-    hotfix.write(".git/users.txt", "$new_version is out ($$0): $install_command\n")
-    config(hotfix, '[notify]\ninstall-command = "npm install -g shop@latest"\nusers-template = ".git/users.txt"\n')
+    template(hotfix, "templates/users.txt", "$new_version is out ($$0): $install_command\n")
+    config(hotfix, '[notify]\ninstall-command = "npm install -g shop@latest"\nusers-template = "templates/users.txt"\n')
     assert notify(hotfix, "--users") == "1.2.4 is out ($0): npm install -g shop@latest\n"
 
 
 @pytest.mark.parametrize(
-    ("template", "fragment"),
+    ("text", "fragment"),
     [
         (
             None,
-            "names '.git/missing.txt', which cannot be read (No such file or directory); create it or remove the key",
+            "names 'missing.txt', which cannot be read (No such file or directory); create it or remove the key",
         ),
         ("Hello $nobody\n", "uses $nobody, which notify does not fill; use: $branch,"),
         ("Costs 5$\n", "has a misplaced $"),
         (b"\xff\xfe\n", "which is not valid UTF-8"),
     ],
 )
-def test_bad_template_is_a_one_line_error(hotfix: GitRepo, template: str | bytes | None, fragment: str) -> None:
-    name = ".git/missing.txt" if template is None else ".git/team.txt"
-    if template is not None:
-        hotfix.write(name, template)
+def test_bad_template_is_a_one_line_error(hotfix: GitRepo, text: str | bytes | None, fragment: str) -> None:
+    name = "missing.txt" if text is None else "team.txt"
+    if text is not None:
+        template(hotfix, name, text)
     config(hotfix, f'[notify]\nteam-template = "{name}"\n')
     result = run_cli(hotfix, "--config", str(hotfix.path / ".git/guard.toml"), "notify", "--team")
     assert result.exit_code == 2, result.output
@@ -160,13 +166,48 @@ def test_template_outside_the_repository_is_refused(hotfix: GitRepo, tmp_path: P
 
 
 def test_template_symlink_inside_the_repository_is_followed(hotfix: GitRepo) -> None:
-    hotfix.write(".git/users.txt", "Fixed in $new_version\n")
-    (hotfix.path / ".git/link.txt").symlink_to(hotfix.path / ".git/users.txt")
-    config(hotfix, '[notify]\nusers-template = ".git/link.txt"\n')
+    template(hotfix, "users.txt", "Fixed in $new_version\n")
+    (hotfix.path / "link.txt").symlink_to("users.txt")
+    hotfix.git("add", "link.txt")
+    config(hotfix, '[notify]\nusers-template = "link.txt"\n')
     assert notify(hotfix, "--users") == "Fixed in 1.2.4\n"
 
 
 def test_template_that_is_not_a_regular_file_is_refused(hotfix: GitRepo) -> None:
-    config(hotfix, '[notify]\nteam-template = ".git/refs"\n')
+    template(hotfix, "templates/team.txt", "Hello\n")
+    config(hotfix, '[notify]\nteam-template = "templates"\n')
     result = run_cli(hotfix, "--config", str(hotfix.path / ".git/guard.toml"), "notify", "--team")
-    assert result.exit_code == 2 and "names '.git/refs', which is not a regular file" in result.stderr
+    assert result.exit_code == 2 and "names 'templates', which is not a regular file" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "rule"),
+    [
+        (".git/config", "which is under .git"),
+        (".git/../.git/config", "which is under .git"),
+        ("sub/.git/config", "which is under .git"),
+        (".env", "which git does not track (untracked or ignored)"),
+        ("notes.txt", "which git does not track (untracked or ignored)"),
+        ("*.txt", "which cannot be read"),
+        ("link.txt", "which git does not track (untracked or ignored)"),
+    ],
+)
+def test_template_git_does_not_track_is_refused(hotfix: GitRepo, name: str, rule: str) -> None:
+    """`.git/config` holds remote URLs with their tokens; an ignored `.env` holds local secrets;
+    a committed symlink can point at either; a glob must not stand for a tracked file."""
+    hotfix.git("config", "remote.origin.url", "https://deploy:SECRET@example.com/x.git")
+    hotfix.write(".gitignore", ".env\n")
+    hotfix.write(".env", "API_KEY=SECRET\n")
+    hotfix.write("notes.txt", "SECRET\n")
+    template(hotfix, "tracked.txt", "Fixed in $new_version\n")
+    (hotfix.path / "sub").mkdir()
+    (hotfix.path / "sub/.git").symlink_to(hotfix.path / ".git")
+    (hotfix.path / "link.txt").symlink_to(".env")
+    hotfix.git("add", "link.txt")
+    config(hotfix, f'[notify]\nteam-template = "{name}"\n')
+    before = hotfix.git("status", "--porcelain", "--ignored")
+    result = run_cli(hotfix, "--config", str(hotfix.path / ".git/guard.toml"), "notify", "--team")
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
+    assert f"'notify.team-template' in {hotfix.path / '.git/guard.toml'} names {name!r}, {rule}" in result.stderr
+    assert "SECRET" not in result.output
+    assert hotfix.git("status", "--porcelain", "--ignored") == before

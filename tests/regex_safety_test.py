@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -35,6 +36,12 @@ REFUSED = [
     (r"\s*\s*HOTFIX", r"'\\s*' and '\\s*'"),
     (r"[a-z]+[a-z0-9]*X", "'[a-z]+' and '[a-z0-9]*'"),
     (r"(\w+)\w*x", r"'(\\w+)' and '\\w*'"),
+    (r"\bHOTFIX\b.*:.*:.*!", "'.*' can match what '.*' after it does"),
+    (r".*a.*a.*b", "'.*' can match what '.*' after it does"),
+    (r".*:.*!", "the time grows with the cube of the text's length"),
+    (r"\S+:\S+$", r"'\\S+' can match what '\\S+' after it does"),
+    (r".*(?::|;).*!", "'.*' can match what '.*' after it does"),
+    (r"(.*):\1!", r"'.*' can match what '\\1' after it does"),
 ]
 
 ACCEPTED = [
@@ -61,6 +68,11 @@ ACCEPTED = [
     r"(?P<v>\d+)\.(?P=v)",
     r"(a)?(?(1)b|c)+",
     r"(?<=a)b+(?!x)",
+    r"[^:]*:[^:]*:[^:]*!",
+    r"\w+-\w+-\w+-\w+!",
+    r".*:.*",
+    r"HOTFIX.*!",
+    r"^hotfix/(\d+\.)+\d+$",
 ]
 
 
@@ -80,3 +92,14 @@ def test_patterns_that_match_in_one_way_are_accepted(pattern: str) -> None:
 def test_case_insensitive_matching_is_taken_into_account() -> None:
     assert hazard("(A|a)+") is None
     assert hazard("(A|a)+", ignorecase=True) is not None
+
+
+def test_a_pattern_the_scanner_accepts_searches_a_long_message_quickly() -> None:
+    """The bound the README states: a search with an accepted pattern is at worst quadratic. The
+    refused `.*:.*!` takes about 8 s on 2,000 colons; accepted ones take a few hundredths."""
+    text = ":" * 2000
+    for pattern in (r".*:!", r"[^:]*:[^:]*:[^:]*!", r".*HOTFIX", r"HOTFIX.*:.*"):
+        assert hazard(pattern) is None
+        started = time.perf_counter()
+        assert re.search(pattern, text) is None
+        assert time.perf_counter() - started < 2, pattern
