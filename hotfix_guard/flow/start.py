@@ -327,9 +327,9 @@ def newest_of_line(repo: Repo, config: Config, base: Version) -> str:
 def require_nothing_in_the_way(repo: Repo, revs: dict[str, str], command: str, then: str) -> None:
     """Refuse (RepoError, nothing changed) when checking out any of REVS (each with how to name
     it) would overwrite or remove an untracked or ignored file: git does so to an ignored one
-    without a word. A file that holds exactly what the checkout writes there loses nothing."""
+    without a word."""
     found = untracked_in_the_way(repo, list(revs))
-    names = sorted(name for name, rev in found.items() if not same_content(repo, rev, name))
+    names = sorted(found)
     if not names:
         return
     listed = ", ".join(f"{name} ({revs[found[name]]})" for name in names[:5])
@@ -338,15 +338,6 @@ def require_nothing_in_the_way(repo: Repo, revs: dict[str, str], command: str, t
         f"untracked or ignored files are in the way of {command}'s checkout: {listed}{more}; git would overwrite "
         f"or remove them. Move them aside (or commit them), then {then}"
     )
-
-
-def same_content(repo: Repo, rev: str, path: str) -> bool:
-    """True when PATH is a regular file holding exactly the blob REV has there."""
-    full = os.path.join(repo.top, path)
-    if path.endswith("/") or os.path.islink(full) or not os.path.isfile(full):
-        return False
-    blob = repo.sha(f"{rev}:{path}")
-    return blob is not None and repo.git("hash-object", "--", path).strip() == blob
 
 
 def start_options(
