@@ -234,3 +234,17 @@ def test_abort_refuses_when_origin_cannot_be_asked(bad: GitRepo, tmp_path: Path)
     result = killing.run(bad, "rollback", "--abort")
     assert result.returncode == 2 and "cannot ask origin whether the push that was cut off reached it" in result.stderr
     assert state(bad) == killed and (bad.path / JOURNAL).exists()
+
+
+def test_continue_refuses_an_ignored_file_in_the_way_of_the_checkout(bad: GitRepo) -> None:
+    """Killed before the merge checks out v1.2.3's tree, which tracks README.md; the user keeps
+    a private one, ignored, in the meantime."""
+    assert killing.killed(killing.run(bad, "rollback", kill_at=1))
+    bad.write(".git/info/exclude", "README.md\n")
+    bad.write("README.md", "my notes\n")
+    before = state(bad)
+    result = killing.run(bad, "rollback", "--continue")
+    assert (
+        result.returncode == 2 and "in the way of rollback's checkout: README.md (tracked in v1.2.3)" in result.stderr
+    )
+    assert state(bad) == before and (bad.path / JOURNAL).exists()

@@ -133,6 +133,14 @@ def _behind(repo: GitRepo) -> None:
     repo.git("update-ref", "refs/remotes/origin/main", ahead)
 
 
+def _ignored_in_the_way(repo: GitRepo) -> None:
+    """On topic, which ignores settings.local, a private one; main tracks it."""
+    repo.commit("feat: settings", **{"settings.local": "shared\n"})
+    repo.switch("other", "v1.2.3")
+    repo.commit("chore: ignore settings", **{".gitignore": "settings.local\n"})
+    repo.write("settings.local", "my password\n")
+
+
 @pytest.mark.parametrize(
     ("prepare", "args", "message"),
     [
@@ -146,6 +154,12 @@ def _behind(repo: GitRepo) -> None:
         (_behind, [], "main is 1 commit behind origin/main; update it first"),
         (lambda r: None, ["--push"], "no remote 'origin' to push to"),
         (lambda r: r.git("branch", "-m", "main", "trunk"), [], "branch 'main' does not exist"),
+        (
+            lambda r: r.write("README.md", "mine\n"),
+            [],
+            "in the way of rollback's checkout: README.md (tracked in v1.2.3)",
+        ),
+        (_ignored_in_the_way, [], "in the way of rollback's checkout: settings.local (tracked on main)"),
     ],
 )
 def test_refusals_exit_2_and_change_nothing(bad: GitRepo, prepare, args, message) -> None:

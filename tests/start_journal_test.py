@@ -238,3 +238,52 @@ def test_abort_refuses_when_origin_cannot_be_asked(released: GitRepo, tmp_path: 
     result = killing.run(released, "start", "--abort")
     assert result.returncode == 2 and "cannot ask origin whether the push that was cut off reached it" in result.stderr
     assert state(released) == killed and (released.path / JOURNAL).exists()
+
+
+@pytest.mark.parametrize("kill_at", [1, 2])  # before the checkout is complete, and before the bump
+def test_continue_refuses_to_write_over_an_edit_made_after_the_kill(versioned: GitRepo, kill_at: int) -> None:
+    assert killing.killed(killing.run(versioned, "start", kill_at=kill_at))
+    versioned.write("VERSION", "1.2.3-mine\n")
+    before = state(versioned)
+    result = killing.run(versioned, "start", "--continue")
+    assert result.returncode == 2 and "VERSION changed after the start of hotfix/v1.2.4 was cut off" in result.stderr
+    assert (versioned.path / "VERSION").read_text() == "1.2.3-mine\n"
+    assert state(versioned) == before and (versioned.path / JOURNAL).exists()
+
+
+def test_continue_refuses_an_ignored_file_in_the_way_of_the_checkout(versioned: GitRepo) -> None:
+    """Killed in the checkout, the user resets to main and keeps a private README.md, ignored."""
+    assert killing.killed(killing.run(versioned, "start", kill_at=1))
+    versioned.git("reset", "-q", "--hard")
+    versioned.write(".git/info/exclude", "README.md\n")
+    versioned.write("README.md", "my notes\n")
+    result = killing.run(versioned, "start", "--continue")
+    assert result.returncode == 2 and "in the way of start's checkout: README.md" in result.stderr
+    assert (versioned.path / "README.md").read_text() == "my notes\n" and (versioned.path / JOURNAL).exists()
+
+
+def test_abort_of_a_checkout_cut_off_half_way_stashes_nothing(versioned: GitRepo) -> None:
+    """Each path is main's or the base's, as when git is killed writing the checkout: the tool's own."""
+    before = state(versioned)
+    assert killing.killed(killing.run(versioned, "start", kill_at=1))
+    versioned.git("checkout", "HEAD", "--", "new.py", "app.py")  # these two not switched yet
+    result = killing.run(versioned, "start", "--abort")
+    assert result.returncode == 0, result.stderr
+    assert state(versioned) == before and "stash" not in result.stdout
+
+
+def test_abort_of_a_checkout_cut_off_keeps_an_edit_made_after_the_kill(versioned: GitRepo) -> None:
+    assert killing.killed(killing.run(versioned, "start", kill_at=1))
+    versioned.write("app.py", "print('mine')\n")
+    result = killing.run(versioned, "start", "--abort")
+    assert result.returncode == 0, result.stderr
+    assert versioned.git("show", "stash@{0}:app.py") == "print('mine')\n"
+
+
+def test_abort_keeps_a_new_file_where_main_tracks_one(versioned: GitRepo) -> None:
+    """The checkout removed new.py (main's, not the base's); the user writes their own there."""
+    assert killing.killed(killing.run(versioned, "start", kill_at=1))
+    versioned.write("new.py", "MINE = 1\n")
+    result = killing.run(versioned, "start", "--abort")
+    assert result.returncode == 0, result.stderr
+    assert versioned.git("show", "stash@{0}^3:new.py") == "MINE = 1\n"

@@ -320,3 +320,14 @@ def test_without_severity_the_record_has_none(released: GitRepo) -> None:
 )
 def test_bad_severity_or_summary_is_refused(released: GitRepo, args: list[str], fragment: str) -> None:
     assert_refused(released, args, fragment)
+
+
+@pytest.mark.parametrize("ignored", [False, True])
+def test_a_private_file_where_the_base_tracks_one_is_refused(released: GitRepo, ignored: bool) -> None:
+    released.git("rm", "-q", "README.md")
+    released.commit("docs: drop the readme", **({".gitignore": "README.md\n"} if ignored else {}))
+    released.write("README.md", "my private notes\n")
+    assert_refused(
+        released, [], "untracked or ignored files are in the way of start's checkout: README.md (tracked in v1.2.3)"
+    )
+    assert (released.path / "README.md").read_text() == "my private notes\n"

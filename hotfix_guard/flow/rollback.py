@@ -37,6 +37,7 @@ from hotfix_guard.flow.common import (
     write_json,
 )
 from hotfix_guard.flow.lock import locked
+from hotfix_guard.flow.start import require_nothing_in_the_way
 from hotfix_guard.refnames import is_valid_tag_name
 from hotfix_guard.versions import Version, parse_release_tag
 
@@ -271,7 +272,19 @@ def make_plan(repo: Repo, config: Config, to_tag: str | None, tag: str | None, p
         require_remote(repo, config.remote)
     undone = repo.git("log", "--no-merges", "--no-show-signature", "--format=%h %s", f"refs/tags/{target}..{main_sha}")
     switch = repo.current_branch() != main
-    return Plan(main, main_sha, switch, latest, target, tag, undone.splitlines(), config.remote, push)
+    plan = Plan(main, main_sha, switch, latest, target, tag, undone.splitlines(), config.remote, push)
+    require_nothing_in_the_way(repo, checkouts(repo, plan), "rollback", "run rollback again")
+    return plan
+
+
+def checkouts(repo: Repo, plan: Plan) -> dict[str, str]:
+    """The trees the rollback still checks out (main, then the target's), each with how to name it."""
+    revs = {}
+    if repo.current_branch() != plan.main:
+        revs[f"refs/heads/{plan.main}"] = f"tracked on {plan.main}"
+    if repo.sha(f"refs/heads/{plan.main}") == plan.main_sha:
+        revs[f"refs/tags/{plan.target}^{{tree}}"] = f"tracked in {plan.target}"
+    return revs
 
 
 def choose_target(repo: Repo, releases: list[tuple[Version, str]], to_tag: str | None, prefix: str) -> str:
@@ -471,6 +484,7 @@ def resume(repo: Repo, push: bool, began: float) -> int:
     plan.push = plan.push or push
     data["push"] = plan.push
     discard_own_changes(repo, plan, data)
+    require_nothing_in_the_way(repo, checkouts(repo, plan), "rollback", "run hotfix-guard rollback --continue")
     say(f"completing the rollback of {plan.latest} to {plan.target} (tag {plan.tag}) that was cut off")
     done = data.get("done")
     say(f"  done before it was cut off: {', '.join(map(str, done)) if isinstance(done, list) and done else 'nothing'}")

@@ -35,6 +35,7 @@ from hotfix_guard.flow.common import (
     require_remote,
     say,
     say_error,
+    untracked_in_the_way,
     write_json,
 )
 from hotfix_guard.flow.lock import locked
@@ -120,6 +121,7 @@ def _start(
     base_sha = repo.git("rev-parse", "--verify", "--end-of-options", f"refs/tags/{tag}^{{commit}}").strip()
     branch = new_branch_name(repo, config, version, name=name, security=security, timestamp=timestamp, now=moment)
     require_startable(repo, config, branch, version, tag)
+    require_nothing_in_the_way(repo, {base_sha: f"tracked in {tag}"}, "start", "run start again")
     if push:
         require_remote(repo, config.remote)
     bumps = plan_bumps(repo, config.version_files, tag, version, version.next_patch())
@@ -322,6 +324,22 @@ def newest_of_line(repo: Repo, config: Config, base: Version) -> str:
     return line[-1]
 
 
+def require_nothing_in_the_way(repo: Repo, revs: dict[str, str], command: str, then: str) -> None:
+    """Refuse (RepoError, nothing changed) when checking out any of REVS (each with how to name
+    it) would overwrite or remove an untracked or ignored file: git does so to an ignored one
+    without a word."""
+    found = untracked_in_the_way(repo, list(revs))
+    names = sorted(found)
+    if not names:
+        return
+    listed = ", ".join(f"{name} ({revs[found[name]]})" for name in names[:5])
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    raise RepoError(
+        f"untracked or ignored files are in the way of {command}'s checkout: {listed}{more}; git would overwrite "
+        f"or remove them. Move them aside (or commit them), then {then}"
+    )
+
+
 def start_options(
     name: str | None, from_tag: str | None, security: bool, timestamp: bool, push: bool, incident: dict[str, str]
 ) -> list[str]:
@@ -508,24 +526,39 @@ def restore(repo: Repo, journal: dict[str, object]) -> None:
 
 
 def own_changes_only(repo: Repo, journal: dict[str, object]) -> bool:
-    """True when the uncommitted state is one the start itself passes through: the base
-    checked out under the old HEAD, or (some of) the bumped files not committed yet."""
+    """True when the uncommitted state is one the start itself passes through."""
+    return not users_changes(repo, journal)
+
+
+def users_changes(repo: Repo, journal: dict[str, object]) -> list[str]:
+    """The paths whose index or work-tree content the start did not put there.
+
+    Before the bump is committed, the start's own state is, path by path, HEAD's content or
+    the base's (a checkout from the old HEAD to the base, cut off half way) or the bumped
+    text; anything else is the user's, as is every change once the bump is committed. An
+    untracked file a reset would overwrite counts too: when in doubt, it is kept.
+    """
+    base, head = text(journal, "base_commit"), repo.sha("HEAD")
+    in_the_way = sorted(untracked_in_the_way(repo, ["HEAD", base]))
     stash = repo.try_git("stash", "create").text().strip()
     if not stash:
-        return True
-    base = text(journal, "base_commit")
-    head = repo.sha("HEAD")
+        return in_the_way
+    trees = [f"{stash}^{{tree}}", f"{stash}^2^{{tree}}"]
     if head != base and repo.current_branch() == journal.get("branch"):
-        return False  # the bump is committed: changes now are the user's
+        return sorted({path for tree in trees for path in changed_paths(repo, "HEAD", tree)} | set(in_the_way))
     bumps = dict(journal_bumps(journal))
-    for tree in (f"{stash}^{{tree}}", f"{stash}^2^{{tree}}"):
-        changed = [
-            path for path in repo.git("diff", "--name-only", "-z", "--no-renames", base, tree).split("\0") if path
-        ]
-        for path in changed:
+    found = set(in_the_way)
+    for tree in trees:
+        for path in changed_paths(repo, "HEAD", tree) & changed_paths(repo, base, tree):
             if path not in bumps or repo.try_git("show", f"{tree}:{path}").stdout != bumps[path].encode("utf-8"):
-                return False
-    return True
+                found.add(path)
+    return sorted(found)
+
+
+def changed_paths(repo: Repo, old: str, new: str) -> set[str]:
+    """The paths whose content or mode differs between the trees OLD and NEW."""
+    output = repo.git("diff", "--name-only", "-z", "--no-renames", old, new, "--")
+    return set(filter(None, output.split("\0")))
 
 
 def load_journal(repo: Repo, began: float) -> dict[str, object]:
@@ -546,6 +579,7 @@ def resume(repo: Repo, config: Config, push: bool, began: float) -> int:
     branch, tag = text(journal, "branch"), text(journal, "base_tag")
     done = journal.get("done")
     say(f"  done before it was cut off: {', '.join(map(str, done)) if isinstance(done, list) and done else 'nothing'}")
+    require_resumable(repo, journal)
     try:
         carry_on(repo, journal)
     except BaseException as error:
@@ -556,6 +590,30 @@ def resume(repo: Repo, config: Config, push: bool, began: float) -> int:
     status = push_and_finish(repo, journal, remote, push or bool(journal.get("push")))
     say(next_steps(config))
     return status
+
+
+def require_resumable(repo: Repo, journal: dict[str, object]) -> None:
+    """Refuse (RepoError, nothing changed, the journal kept) when completing the start would
+    overwrite what is not its own: a file in the way of the checkout still to make, or a
+    change the user made after the cut-off to a file the checkout or the bump still writes."""
+    branch = text(journal, "branch")
+    checkout = repo.current_branch() != branch
+    if checkout:
+        rev = f"refs/heads/{branch}" if repo.sha(f"refs/heads/{branch}") is not None else text(journal, "base_commit")
+        require_nothing_in_the_way(
+            repo, {rev: f"tracked in {text(journal, 'base_tag')}"}, "start", "run hotfix-guard start --continue"
+        )
+    bump_pending = repo.sha("HEAD") == text(journal, "base_commit")
+    bumped = {path for path, _ in journal_bumps(journal)} if bump_pending else set()
+    users = users_changes(repo, journal)
+    at_risk = users if checkout else [path for path in users if path in bumped]
+    if at_risk:
+        listed = ", ".join(at_risk[:5]) + (f" and {len(at_risk) - 5} more" if len(at_risk) > 5 else "")
+        raise RepoError(
+            f"{listed} changed after the start of {branch} was cut off, and completing it would write over that; "
+            "nothing was changed and your changes are where you left them: commit or stash them (git stash -u), "
+            "then run hotfix-guard start --continue (and git stash pop after it)"
+        )
 
 
 def abort(repo: Repo, began: float) -> int:
