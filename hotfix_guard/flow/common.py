@@ -230,6 +230,22 @@ class Snapshot:
         ]
 
 
+def require_nothing_in_the_way(repo: Repo, revs: dict[str, str], checkouts: str, then: str) -> None:
+    """Refuse (RepoError, nothing changed) when checking out any of REVS (each with how to name
+    it) would overwrite or remove an untracked or ignored file: git does so to an ignored one
+    without a word. CHECKOUTS names them ("finish's checkouts"), THEN says what to run after."""
+    found = untracked_in_the_way(repo, list(revs))
+    names = sorted(found)
+    if not names:
+        return
+    listed = ", ".join(f"{name} ({revs[found[name]]})" for name in names[:5])
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    raise RepoError(
+        f"untracked or ignored files are in the way of {checkouts}: {listed}{more}; git would overwrite "
+        f"or remove them. Move them aside (or commit them), then {then}"
+    )
+
+
 def untracked_in_the_way(repo: Repo, revs: list[str]) -> dict[str, str]:
     """Untracked or ignored files that checking out any of REVS would overwrite or remove,
     each with the rev that tracks it (git overwrites ignored files without a word).

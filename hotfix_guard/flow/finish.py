@@ -26,11 +26,11 @@ from hotfix_guard.flow.common import (
     read_json,
     record_name,
     require_clean,
+    require_nothing_in_the_way,
     require_remote,
     save_work,
     say,
     say_error,
-    untracked_in_the_way,
     work_trees,
     write_json,
 )
@@ -269,16 +269,8 @@ def _require_nothing_in_the_way(repo: Repo, main: str, develop: str | None, bran
         merged = _merge_result(repo, into, branch) if into is not None else None
         if merged is not None:
             targets.setdefault(merged, f"by the merge into {into}")
-    found = untracked_in_the_way(repo, list(targets))
-    if not found:
-        return
-    names = sorted(found)
-    listed = ", ".join(f"{name} (tracked {targets[found[name]]})" for name in names[:5])
-    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
-    raise RepoError(
-        f"untracked or ignored files are in the way of finish's checkouts: {listed}{more}; git would overwrite "
-        f"or remove them. Move them aside (or commit them), then {then}"
-    )
+    tracked = {rev: f"tracked {where}" for rev, where in targets.items()}
+    require_nothing_in_the_way(repo, tracked, "finish's checkouts", then)
 
 
 def _merge_result(repo: Repo, into: str, branch: str) -> str | None:

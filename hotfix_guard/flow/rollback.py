@@ -31,13 +31,13 @@ from hotfix_guard.flow.common import (
     release_tags,
     remote_shas,
     require_clean,
+    require_nothing_in_the_way,
     require_remote,
     say,
     say_error,
     write_json,
 )
 from hotfix_guard.flow.lock import locked
-from hotfix_guard.flow.start import require_nothing_in_the_way
 from hotfix_guard.refnames import is_valid_tag_name
 from hotfix_guard.versions import Version, parse_release_tag
 
@@ -273,7 +273,7 @@ def make_plan(repo: Repo, config: Config, to_tag: str | None, tag: str | None, p
     undone = repo.git("log", "--no-merges", "--no-show-signature", "--format=%h %s", f"refs/tags/{target}..{main_sha}")
     switch = repo.current_branch() != main
     plan = Plan(main, main_sha, switch, latest, target, tag, undone.splitlines(), config.remote, push)
-    require_nothing_in_the_way(repo, checkouts(repo, plan), "rollback", "run rollback again")
+    require_nothing_in_the_way(repo, checkouts(repo, plan), "rollback's checkout", "run rollback again")
     return plan
 
 
@@ -484,7 +484,9 @@ def resume(repo: Repo, push: bool, began: float) -> int:
     plan.push = plan.push or push
     data["push"] = plan.push
     discard_own_changes(repo, plan, data)
-    require_nothing_in_the_way(repo, checkouts(repo, plan), "rollback", "run hotfix-guard rollback --continue")
+    require_nothing_in_the_way(
+        repo, checkouts(repo, plan), "rollback's checkout", "run hotfix-guard rollback --continue"
+    )
     say(f"completing the rollback of {plan.latest} to {plan.target} (tag {plan.tag}) that was cut off")
     done = data.get("done")
     say(f"  done before it was cut off: {', '.join(map(str, done)) if isinstance(done, list) and done else 'nothing'}")

@@ -32,6 +32,7 @@ from hotfix_guard.flow.common import (
     release_tags,
     remote_shas,
     require_clean,
+    require_nothing_in_the_way,
     require_remote,
     say,
     say_error,
@@ -121,7 +122,7 @@ def _start(
     base_sha = repo.git("rev-parse", "--verify", "--end-of-options", f"refs/tags/{tag}^{{commit}}").strip()
     branch = new_branch_name(repo, config, version, name=name, security=security, timestamp=timestamp, now=moment)
     require_startable(repo, config, branch, version, tag)
-    require_nothing_in_the_way(repo, {base_sha: f"tracked in {tag}"}, "start", "run start again")
+    require_nothing_in_the_way(repo, {base_sha: f"tracked in {tag}"}, "start's checkout", "run start again")
     if push:
         require_remote(repo, config.remote)
     bumps = plan_bumps(repo, config.version_files, tag, version, version.next_patch())
@@ -322,22 +323,6 @@ def branch_target(branch: str, base: Version, config: Config) -> str | None:
 def newest_of_line(repo: Repo, config: Config, base: Version) -> str:
     line = [tag for version, tag in release_tags(repo, config.tag_prefix) if version.key()[:2] == base.key()[:2]]
     return line[-1]
-
-
-def require_nothing_in_the_way(repo: Repo, revs: dict[str, str], command: str, then: str) -> None:
-    """Refuse (RepoError, nothing changed) when checking out any of REVS (each with how to name
-    it) would overwrite or remove an untracked or ignored file: git does so to an ignored one
-    without a word."""
-    found = untracked_in_the_way(repo, list(revs))
-    names = sorted(found)
-    if not names:
-        return
-    listed = ", ".join(f"{name} ({revs[found[name]]})" for name in names[:5])
-    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
-    raise RepoError(
-        f"untracked or ignored files are in the way of {command}'s checkout: {listed}{more}; git would overwrite "
-        f"or remove them. Move them aside (or commit them), then {then}"
-    )
 
 
 def start_options(
@@ -601,7 +586,10 @@ def require_resumable(repo: Repo, journal: dict[str, object]) -> None:
     if checkout:
         rev = f"refs/heads/{branch}" if repo.sha(f"refs/heads/{branch}") is not None else text(journal, "base_commit")
         require_nothing_in_the_way(
-            repo, {rev: f"tracked in {text(journal, 'base_tag')}"}, "start", "run hotfix-guard start --continue"
+            repo,
+            {rev: f"tracked in {text(journal, 'base_tag')}"},
+            "start's checkout",
+            "run hotfix-guard start --continue",
         )
     bump_pending = repo.sha("HEAD") == text(journal, "base_commit")
     bumped = {path for path, _ in journal_bumps(journal)} if bump_pending else set()
