@@ -65,7 +65,15 @@ def pre_commit(tmp_path_factory: pytest.TempPathFactory) -> PreCommit:
     """A snapshot of this checkout, a config naming each of its hooks, and a store with them installed: once per worker."""
     source = tmp_path_factory.mktemp("hook-source") / "hotfix-guard"
     shutil.copytree(CHECKOUT, source, ignore=NOT_SHIPPED)
-    with pytest.MonkeyPatch.context() as patch:
+    hooks = [{"id": hook["id"]} for hook in yaml.safe_load((source / ".pre-commit-hooks.yaml").read_text())]
+    shared_env = {
+        "PRE_COMMIT_HOME": str(tmp_path_factory.mktemp("pre-commit-home")),
+        "VIRTUALENV_OVERRIDE_APP_DATA": str(tmp_path_factory.mktemp("virtualenv-app-data")),
+        "PIP_CACHE_DIR": str(tmp_path_factory.mktemp("pip-cache")),  # nothing written to the user's own cache
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    }
+    pip_config = _user_pip_config()
+    with pytest.MonkeyPatch.context() as patch:  # the tests' git, which the session fixture runs before
         for name, value in {**IDENTITY, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}.items():
             patch.setenv(name, value)
         for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
@@ -73,17 +81,11 @@ def pre_commit(tmp_path_factory: pytest.TempPathFactory) -> PreCommit:
         snapshot = GitRepo(source)
         snapshot.git("init", "-q")
         rev = snapshot.commit("hotfix-guard under test")
-    hooks = [{"id": hook["id"]} for hook in yaml.safe_load((source / ".pre-commit-hooks.yaml").read_text())]
-    config = source.parent / "pre-commit-config.yaml"
-    # JSON is YAML: no YAML writer needed
-    config.write_text(json.dumps({"repos": [{"repo": str(source), "rev": rev, "hooks": hooks}]}, indent=2))
-    shared_env = {
-        "PRE_COMMIT_HOME": str(tmp_path_factory.mktemp("pre-commit-home")),
-        "VIRTUALENV_OVERRIDE_APP_DATA": str(tmp_path_factory.mktemp("virtualenv-app-data")),
-        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-    }
-    runner = PreCommit(config, {**shared_env, **_user_pip_config()})
-    installed = runner.command("install-hooks", f"--config={config}", cwd=source)
+        config = source.parent / "pre-commit-config.yaml"
+        # JSON is YAML: no YAML writer needed
+        config.write_text(json.dumps({"repos": [{"repo": str(source), "rev": rev, "hooks": hooks}]}, indent=2))
+        runner = PreCommit(config, {**shared_env, **pip_config})
+        installed = runner.command("install-hooks", f"--config={config}", cwd=source)
     assert installed.returncode == 0, installed.stdout
     return runner
 
