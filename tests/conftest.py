@@ -26,7 +26,11 @@ GOOD_MESSAGE = "fix(auth): HOTFIX - stop token bypass"
 @pytest.fixture(autouse=True)
 def git_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test sees the same git: no user or system config, a pinned identity and dates."""
-    home = tmp_path_factory.mktemp("home")
+    isolate_git(tmp_path_factory.mktemp("home"), monkeypatch)
+
+
+def isolate_git(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What git_environment does, for fixtures of a wider scope (which run before it)."""
     (home / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -11,17 +12,28 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import GitRepo, run_cli
+from conftest import GitRepo, isolate_git, run_cli
 from shop_project import ALL_TEST_FILES, CRITICAL, fix, make_shop, rerelease
 
 
+@pytest.fixture(scope="module")
+def mapped_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shop, with the test map of v1.0.0 built: once per module (a build runs the shop's tests under coverage)."""
+    with pytest.MonkeyPatch.context() as patch:
+        isolate_git(tmp_path_factory.mktemp("home"), patch)
+        template = GitRepo(tmp_path_factory.mktemp("mapped") / "repo")
+        template.path.mkdir()
+        template.git("init", "-q", "-b", "main")
+        make_shop(template)
+        result = run_cli(template, "tests", "--build-map")
+        assert result.exit_code == 0, result.output
+    return template.path
+
+
 @pytest.fixture
-def mapped(repo: GitRepo) -> GitRepo:
-    """The shop, with the test map of v1.0.0 built."""
-    make_shop(repo)
-    result = run_cli(repo, "tests", "--build-map")
-    assert result.exit_code == 0, result.output
-    return repo
+def mapped(mapped_template: Path, tmp_path: Path) -> GitRepo:
+    """A copy of that shop (same commits, since identity and dates are pinned), its map in .git."""
+    return GitRepo(Path(shutil.copytree(mapped_template, tmp_path / "repo", symlinks=True)))
 
 
 def maps(repo: GitRepo) -> list[str]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -68,7 +71,19 @@ def add_origin(repo: GitRepo, tmp_path: Path) -> Path:
 
 
 def finished(released: GitRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
-    """The in-progress hotfix, finished with --push at 10:20: merged, tagged v1.2.4, merged back, pushed."""
+    """The in-progress hotfix, finished with --push at 10:20: merged, tagged v1.2.4, merged back, pushed.
+
+    Built for real once per worker, then copied: identity and dates are pinned, so every build
+    makes the same objects, and a copy (remote URL pointed at its own origin) is the same state.
+    """
+    origin = tmp_path / "origin.git"
+    if _finished:
+        shutil.rmtree(released.path)
+        shutil.copytree(_finished["repo"], released.path, symlinks=True)
+        shutil.copytree(_finished["origin"], origin, symlinks=True)
+        released.git("remote", "set-url", "origin", str(origin))
+        at(monkeypatch, "10:20:00")
+        return dict(_finished["shas"])  # type: ignore[arg-type]
     shas = in_progress(released, monkeypatch)
     add_origin(released, tmp_path)
     at(monkeypatch, "10:20:00")
@@ -76,4 +91,14 @@ def finished(released: GitRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     assert result.exit_code == 0, result.output
     shas["main"] = released.git("rev-parse", "main").strip()
     shas["develop"] = released.git("rev-parse", "develop").strip()
+    cache = Path(tempfile.mkdtemp(prefix="finished-hotfix-"))
+    atexit.register(shutil.rmtree, cache, ignore_errors=True)
+    _finished.update(
+        repo=shutil.copytree(released.path, cache / "repo", symlinks=True),
+        origin=shutil.copytree(origin, cache / "origin.git", symlinks=True),
+        shas=dict(shas),
+    )
     return shas
+
+
+_finished: dict[str, object] = {}

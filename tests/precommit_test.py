@@ -1,14 +1,19 @@
-"""Every hook of .pre-commit-hooks.yaml, in every stage it declares, through the real `pre-commit try-repo`.
+"""Every hook of .pre-commit-hooks.yaml, in every stage it declares, through the real `pre-commit run`.
 
-try-repo builds the hook environment (a virtualenv with hotfix-guard pip-installed) in a store
-of its own that it deletes afterwards (pre_commit/commands/try_repo.py: `Store(tempdir)`), so
-PRE_COMMIT_HOME cannot share it between runs: each run pays for one install. What the runs
-can share is a clean snapshot of this checkout (so that try-repo never makes a shadow commit,
-and sees new files that are not tracked yet) and virtualenv's seed-wheel cache.
+As pre-commit's own tests do (testing/fixtures.py: `make_config_from_repo`), each worker makes a
+one-commit snapshot repository of this checkout once, a `.pre-commit-config.yaml` naming every hook
+of it at that commit, and a store (PRE_COMMIT_HOME) of its own where `pre-commit install-hooks`
+pip-installs hotfix-guard once. Each test then runs `pre-commit run --config <that config> HOOK
+--hook-stage=...` in its repository: the same code path as `pre-commit try-repo` (which builds
+that config and calls run), without an install per test. The snapshot also means that pre-commit
+never sees uncommitted edits of the checkout through a shadow commit, and sees new untracked files.
+(An xdist group, to make one worker pay for the install, does not work: pytest 9.2's structured
+node ids drop the group suffix xdist's loadgroup relies on, pytest-dev/pytest-xdist#1386.)
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -17,6 +22,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import GOOD_MESSAGE, IDENTITY, GitRepo
 from shop_project import fix, make_shop
 
@@ -29,21 +35,20 @@ STRICT_SIZE = '[diff-size]\nseverity = "error"\nmax-lines = 10\n'
 VERDICT = {0: "Passed", 1: "Failed"}
 
 
-class TryRepo:
-    """`pre-commit try-repo <snapshot of this checkout> HOOK OPTIONS...`, run in a test repository."""
+class PreCommit:
+    """`pre-commit run --config <every hook of the snapshot> HOOK OPTIONS...`, run in a test repository."""
 
-    def __init__(self, source: Path, shared_env: dict[str, str]):
-        self.source = source
+    def __init__(self, config: Path, shared_env: dict[str, str]):
+        self.config = config
         self.shared_env = shared_env
 
-    def __call__(self, repo: GitRepo, hook: str, *options: str) -> subprocess.CompletedProcess[str]:
+    def command(self, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         # conftest's git_environment has already dropped PRE_COMMIT_*, GIT_DIR and friends and the CI variables.
         env = dict(os.environ, **self.shared_env)
         env.pop("SKIP", None)  # pre-commit would skip the hooks it names
-        command = [sys.executable, "-m", "pre_commit", "try-repo", "--color=never", str(self.source), hook, *options]
         return subprocess.run(
-            command,
-            cwd=repo.path,
+            [sys.executable, "-m", "pre_commit", *args],
+            cwd=cwd,
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -51,27 +56,38 @@ class TryRepo:
             timeout=600,
         )
 
+    def __call__(self, repo: GitRepo, hook: str, *options: str) -> subprocess.CompletedProcess[str]:
+        return self.command("run", "--color=never", f"--config={self.config}", hook, *options, cwd=repo.path)
+
 
 @pytest.fixture(scope="session")
-def try_repo(tmp_path_factory: pytest.TempPathFactory) -> TryRepo:
-    """try-repo of a one-commit snapshot of this checkout's work tree, made once per session."""
+def pre_commit(tmp_path_factory: pytest.TempPathFactory) -> PreCommit:
+    """A snapshot of this checkout, a config naming each of its hooks, and a store with them installed: once per worker."""
     source = tmp_path_factory.mktemp("hook-source") / "hotfix-guard"
     shutil.copytree(CHECKOUT, source, ignore=NOT_SHIPPED)
-    with pytest.MonkeyPatch.context() as patch:
+    hooks = [{"id": hook["id"]} for hook in yaml.safe_load((source / ".pre-commit-hooks.yaml").read_text())]
+    shared_env = {
+        "PRE_COMMIT_HOME": str(tmp_path_factory.mktemp("pre-commit-home")),
+        "VIRTUALENV_OVERRIDE_APP_DATA": str(tmp_path_factory.mktemp("virtualenv-app-data")),
+        "PIP_CACHE_DIR": str(tmp_path_factory.mktemp("pip-cache")),  # nothing written to the user's own cache
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    }
+    pip_config = _user_pip_config()
+    with pytest.MonkeyPatch.context() as patch:  # the tests' git, which the session fixture runs before
         for name, value in {**IDENTITY, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}.items():
             patch.setenv(name, value)
         for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
             patch.delenv(name, raising=False)
         snapshot = GitRepo(source)
         snapshot.git("init", "-q")
-        snapshot.commit("hotfix-guard under test")
-    shared_env = {
-        "VIRTUALENV_OVERRIDE_APP_DATA": str(tmp_path_factory.mktemp("virtualenv-app-data")),
-        # pip: downloads and built wheels shared across the runs, no version check against the index
-        "PIP_CACHE_DIR": str(tmp_path_factory.mktemp("pip-cache")),
-        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-    }
-    return TryRepo(source, {**shared_env, **_user_pip_config()})
+        rev = snapshot.commit("hotfix-guard under test")
+        config = source.parent / "pre-commit-config.yaml"
+        # JSON is YAML: no YAML writer needed
+        config.write_text(json.dumps({"repos": [{"repo": str(source), "rev": rev, "hooks": hooks}]}, indent=2))
+        runner = PreCommit(config, {**shared_env, **pip_config})
+        installed = runner.command("install-hooks", f"--config={config}", cwd=source)
+    assert installed.returncode == 0, installed.stdout
+    return runner
 
 
 def _user_pip_config() -> dict[str, str]:
@@ -130,9 +146,9 @@ def strict_size(repo: GitRepo) -> GitRepo:
     ],
     ids=["next-patch", "wrong-version"],
 )
-def test_branch_name_before_commit(released: GitRepo, try_repo: TryRepo, branch: str, code: int, text: str) -> None:
+def test_branch_name_before_commit(released: GitRepo, pre_commit: PreCommit, branch: str, code: int, text: str) -> None:
     released.switch(branch, "v1.2.3")
-    assert_outcome(try_repo(released, "hotfix-branch-name", "--hook-stage=pre-commit"), code, text)
+    assert_outcome(pre_commit(released, "hotfix-branch-name", "--hook-stage=pre-commit"), code, text)
 
 
 @pytest.mark.parametrize(
@@ -148,12 +164,12 @@ def test_branch_name_before_commit(released: GitRepo, try_repo: TryRepo, branch:
     ids=["hotfix-branch", "near-miss"],
 )
 def test_branch_name_on_push_checks_the_pushed_branch(
-    released: GitRepo, try_repo: TryRepo, branch: str, code: int, text: str
+    released: GitRepo, pre_commit: PreCommit, branch: str, code: int, text: str
 ) -> None:
     released.switch(branch, "v1.2.3")
     released.commit(GOOD_MESSAGE, **{"app.py": "print('fixed')\n"})
     released.checkout("main")  # not a hotfix branch: only the pushed branch can block
-    assert_outcome(try_repo(released, "hotfix-branch-name", *pushing(released, branch)), code, text)
+    assert_outcome(pre_commit(released, "hotfix-branch-name", *pushing(released, branch)), code, text)
 
 
 @pytest.mark.parametrize(
@@ -162,10 +178,10 @@ def test_branch_name_on_push_checks_the_pushed_branch(
     ids=["five-files", "six-files"],
 )
 def test_file_count_before_commit_counts_staged_files(
-    hotfix: GitRepo, try_repo: TryRepo, staged: int, code: int, text: str
+    hotfix: GitRepo, pre_commit: PreCommit, staged: int, code: int, text: str
 ) -> None:
     add_files(hotfix, staged)
-    assert_outcome(try_repo(hotfix, "hotfix-file-count", "--hook-stage=pre-commit"), code, text)
+    assert_outcome(pre_commit(hotfix, "hotfix-file-count", "--hook-stage=pre-commit"), code, text)
 
 
 @pytest.mark.parametrize(
@@ -174,13 +190,13 @@ def test_file_count_before_commit_counts_staged_files(
     ids=["staged-files-are-not-pushed", "six-files-pushed"],
 )
 def test_file_count_on_push_counts_pushed_files(
-    hotfix: GitRepo, try_repo: TryRepo, committed: int, staged: int, code: int, text: str
+    hotfix: GitRepo, pre_commit: PreCommit, committed: int, staged: int, code: int, text: str
 ) -> None:
     if committed:
         add_files(hotfix, committed)
         hotfix.commit(GOOD_MESSAGE)
     add_files(hotfix, staged)
-    assert_outcome(try_repo(hotfix, "hotfix-file-count", *pushing(hotfix, "hotfix/v1.2.4")), code, text)
+    assert_outcome(pre_commit(hotfix, "hotfix-file-count", *pushing(hotfix, "hotfix/v1.2.4")), code, text)
 
 
 @pytest.mark.parametrize(
@@ -189,10 +205,10 @@ def test_file_count_on_push_counts_pushed_files(
     ids=["ten-lines", "eleven-lines"],
 )
 def test_diff_size_before_commit_counts_staged_lines(
-    strict_size: GitRepo, try_repo: TryRepo, lines: int, code: int, text: str
+    strict_size: GitRepo, pre_commit: PreCommit, lines: int, code: int, text: str
 ) -> None:
     add_files(strict_size, 1, lines)
-    assert_outcome(try_repo(strict_size, "hotfix-diff-size", "--hook-stage=pre-commit"), code, text)
+    assert_outcome(pre_commit(strict_size, "hotfix-diff-size", "--hook-stage=pre-commit"), code, text)
 
 
 @pytest.mark.parametrize(
@@ -201,11 +217,11 @@ def test_diff_size_before_commit_counts_staged_lines(
     ids=["ten-lines", "eleven-lines"],
 )
 def test_diff_size_on_push_counts_pushed_lines(
-    strict_size: GitRepo, try_repo: TryRepo, lines: int, code: int, text: str
+    strict_size: GitRepo, pre_commit: PreCommit, lines: int, code: int, text: str
 ) -> None:
     add_files(strict_size, 1, lines)
     strict_size.commit(GOOD_MESSAGE)
-    assert_outcome(try_repo(strict_size, "hotfix-diff-size", *pushing(strict_size, "hotfix/v1.2.4")), code, text)
+    assert_outcome(pre_commit(strict_size, "hotfix-diff-size", *pushing(strict_size, "hotfix/v1.2.4")), code, text)
 
 
 @pytest.mark.parametrize(
@@ -217,11 +233,13 @@ def test_diff_size_on_push_counts_pushed_lines(
     ],
     ids=["good-message", "bad-message", "bad-message-outside-hotfix"],
 )
-def test_commit_message(released: GitRepo, try_repo: TryRepo, branch: str, message: str, code: int, text: str) -> None:
+def test_commit_message(
+    released: GitRepo, pre_commit: PreCommit, branch: str, message: str, code: int, text: str
+) -> None:
     if branch != "main":
         released.switch(branch, "v1.2.3")
     released.write(".git/COMMIT_EDITMSG", message + "\n")
-    result = try_repo(
+    result = pre_commit(
         released, "hotfix-commit-message", "--hook-stage=commit-msg", "--commit-msg-filename=.git/COMMIT_EDITMSG"
     )
     assert_outcome(result, code, text)
@@ -232,10 +250,10 @@ def test_commit_message(released: GitRepo, try_repo: TryRepo, branch: str, messa
     [(GOOD_MESSAGE, 0, "Passed"), ("update stuff", 1, "'update stuff': missing the hotfix token")],
     ids=["good-message", "bad-message"],
 )
-def test_validate_on_push(released: GitRepo, try_repo: TryRepo, message: str, code: int, text: str) -> None:
+def test_validate_on_push(released: GitRepo, pre_commit: PreCommit, message: str, code: int, text: str) -> None:
     released.switch("hotfix/v1.2.4", "v1.2.3")
     released.commit(message, **{"app.py": "print('fixed')\n"})
-    assert_outcome(try_repo(released, "hotfix-validate", *pushing(released, "hotfix/v1.2.4")), code, text)
+    assert_outcome(pre_commit(released, "hotfix-validate", *pushing(released, "hotfix/v1.2.4")), code, text)
 
 
 @pytest.mark.parametrize(
@@ -246,11 +264,13 @@ def test_validate_on_push(released: GitRepo, try_repo: TryRepo, message: str, co
     ],
     ids=["one-fix", "empty-change"],
 )
-def test_validate_manual_checks_head(released: GitRepo, try_repo: TryRepo, commits: int, code: int, text: str) -> None:
+def test_validate_manual_checks_head(
+    released: GitRepo, pre_commit: PreCommit, commits: int, code: int, text: str
+) -> None:
     released.switch("hotfix/v1.2.4", "v1.2.3")
     for _ in range(commits):
         released.commit(GOOD_MESSAGE, **{"app.py": "print('fixed')\n"})
-    assert_outcome(try_repo(released, "hotfix-validate", "--hook-stage=manual"), code, text)
+    assert_outcome(pre_commit(released, "hotfix-validate", "--hook-stage=manual"), code, text)
 
 
 @pytest.mark.parametrize(
@@ -261,8 +281,8 @@ def test_validate_manual_checks_head(released: GitRepo, try_repo: TryRepo, commi
     ],
     ids=["fix-keeps-tests-green", "fix-breaks-a-test"],
 )
-def test_focused_tests_on_push(repo: GitRepo, try_repo: TryRepo, new_total: str, code: int, text: str) -> None:
+def test_focused_tests_on_push(repo: GitRepo, pre_commit: PreCommit, new_total: str, code: int, text: str) -> None:
     make_shop(repo)  # its config names this interpreter, which has pytest, as the project's Python
     fix(repo, "src/shop/pricing.py", "round(amount * (1 + TAX), 2)", new_total)
-    result = try_repo(repo, "hotfix-focused-tests", *pushing(repo, "hotfix/v1.0.1", base="v1.0.0"))
+    result = pre_commit(repo, "hotfix-focused-tests", *pushing(repo, "hotfix/v1.0.1", base="v1.0.0"))
     assert_outcome(result, code, text)
