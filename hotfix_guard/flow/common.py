@@ -11,6 +11,7 @@ import sys
 
 from hotfix_guard import gitrepo
 from hotfix_guard.errors import GitError, RepoError
+from hotfix_guard.flow.lock import common_dir
 from hotfix_guard.report import write
 from hotfix_guard.versions import Version, parse_release_tag
 
@@ -66,8 +67,32 @@ class Repo:
         return gitrepo.head_branch(self.git_dir)
 
     def state_path(self, *parts: str) -> str:
-        """A file of ours inside the git directory: never part of the work tree or a change."""
-        return os.path.join(self.git_dir, "hotfix-guard", *parts)
+        """A file of ours inside the git directory: never part of the work tree or a change.
+
+        In the common git directory, shared by every worktree as the refs are: a journal left in
+        one worktree stops the commands of all the others (files an older version wrote in a
+        linked worktree's own git directory are not read any more).
+        """
+        return os.path.join(common_dir(self.git_dir), "hotfix-guard", *parts)
+
+
+# The journal each flow command keeps while it runs, and is left behind when it is cut off or stopped.
+JOURNALS = {"start": "start.json", "finish": "finish.json", "rollback": "rollback.json"}
+
+
+def require_no_other_run(repo: Repo, command: str, action: str = "run") -> None:
+    """Refuse a new run of COMMAND (start, finish or rollback) while another of them is stopped or
+    was cut off, in this worktree or another: its journal must be completed or undone first.
+    Nothing to check for an ACTION other than "run" (the command's own --continue or --abort)."""
+    if action != "run":
+        return
+    for other, journal in JOURNALS.items():
+        path = repo.state_path(journal)
+        if other != command and os.path.exists(path):
+            raise RepoError(
+                f"a {other} is in progress or was cut off (its journal is {path}); run hotfix-guard {other} "
+                f"--continue to complete it, or hotfix-guard {other} --abort to undo it, before {command}"
+            )
 
 
 def require_clean(repo: Repo) -> None:

@@ -26,6 +26,7 @@ from hotfix_guard.flow.common import (
     read_json,
     record_name,
     require_clean,
+    require_no_other_run,
     require_remote,
     save_work,
     say,
@@ -127,6 +128,7 @@ def _finish(
         return abort(repo, began)
     if action == "continue":
         return resume(repo, began)
+    require_no_other_run(repo, "finish")
     journal = read_json(repo.state_path(JOURNAL))
     if journal is not None and "undoing" in journal:
         raise RepoError("a finish was partly undone; run hotfix-guard finish --abort to finish putting things back")

@@ -31,6 +31,7 @@ from hotfix_guard.flow.common import (
     release_tags,
     remote_shas,
     require_clean,
+    require_no_other_run,
     require_remote,
     say,
     say_error,
@@ -135,6 +136,7 @@ def rollback(
     options = [*(["--to", to_tag] if to_tag else []), *(["--tag", tag] if tag else []), *(["--push"] if push else [])]
     command = shlex.join(["rollback", *options, *([f"--{action}"] if action != "run" else [])])
     with locked(repo.git_dir, command, say):
+        require_no_other_run(repo, "rollback", action)
         if action == "abort":
             return abort(repo, began)
         journal = read_json(repo.state_path(JOURNAL))

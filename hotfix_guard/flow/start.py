@@ -32,6 +32,7 @@ from hotfix_guard.flow.common import (
     release_tags,
     remote_shas,
     require_clean,
+    require_no_other_run,
     require_remote,
     say,
     say_error,
@@ -111,6 +112,7 @@ def _start(
             )
         say(f"found a start of {started} that was cut off; completing it")
         return resume(repo, config, push, began)
+    require_no_other_run(repo, "start")
     options = start_options(name, from_tag, security, timestamp, push, incident)
     again = started_here(repo, config, name, from_tag, security, timestamp, options)
     if again is not None:
