@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from pathlib import Path
 
+import pytest
 from conftest import GitRepo, run_cli
 from killing import run
 
-from hotfix_guard.flow.common import Repo
+from hotfix_guard.errors import RepoError
+from hotfix_guard.flow.common import Repo, holding_signals
 
 
 def test_every_worktree_keeps_its_state_in_the_common_git_dir(released: GitRepo, tmp_path: Path) -> None:
@@ -32,3 +37,41 @@ def test_a_start_cut_off_in_one_worktree_blocks_rollback_and_finish_in_another(
         assert released.refs() == refs
     assert run(released, "start", "--abort").returncode == 0  # its own --abort is not refused
     assert not (released.path / ".git" / "hotfix-guard" / "start.json").exists()
+
+
+class Signalled(Exception):
+    pass
+
+
+def _raise(signum: int, frame: object) -> None:
+    raise Signalled(signum)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_waits_for_the_end_of_an_undo_then_reaches_its_handler(signum: int) -> None:
+    previous = signal.signal(signum, _raise)
+    try:
+        done = []
+        with pytest.raises(Signalled):
+            with holding_signals():
+                os.kill(os.getpid(), signum)
+                time.sleep(0.05)
+                done.append("the whole undo")
+        assert done == ["the whole undo"] and signal.getsignal(signum) is _raise
+    finally:
+        signal.signal(signum, previous)
+
+
+def test_a_signal_held_during_a_failed_undo_leaves_its_error_to_be_seen(tmp_path: Path) -> None:
+    previous = signal.signal(signal.SIGTERM, _raise)
+    try:
+        with pytest.raises(RepoError, match="could not put everything back"):
+            with holding_signals():
+                os.kill(os.getpid(), signal.SIGTERM)
+                raise RepoError("could not put everything back")
+        journal = tmp_path / "rollback.json"
+        journal.write_text("{}")
+        with holding_signals(str(journal)):  # the undo said it could not finish: no "terminated" on top
+            os.kill(os.getpid(), signal.SIGTERM)
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -7,7 +7,9 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import sys
+import threading
 
 from hotfix_guard import gitrepo
 from hotfix_guard.errors import GitError, RepoError
@@ -17,7 +19,7 @@ from hotfix_guard.versions import Version, parse_release_tag
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
 IN_PROGRESS = {
     "MERGE_HEAD": "a merge",
@@ -93,6 +95,38 @@ def require_no_other_run(repo: Repo, command: str, action: str = "run") -> None:
                 f"a {other} is in progress or was cut off (its journal is {path}); run hotfix-guard {other} "
                 f"--continue to complete it, or hotfix-guard {other} --abort to undo it, before {command}"
             )
+
+
+@contextlib.contextmanager
+def holding_signals(done_when_gone: str | None = None) -> Iterator[None]:
+    """Hold off Ctrl-C (SIGINT) and SIGTERM for the block: an undo, which must not stop half way.
+
+    A signal that arrives meanwhile is noted, and once the block is done it is raised again for
+    the handler that was in place (the CLI's: the command ends as interrupted or terminated).
+    When the block fails, its error is what the user must see, and the signal is dropped (the
+    command ends on that error anyway); so it is when DONE_WHEN_GONE, the journal an undo that
+    reports its own failure removes once everything is back, is still there. SIGKILL still
+    stops everything. Outside the main
+    thread signals are not ours to take, and the block just runs.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+
+    def note(signum: int, frame: object) -> None:
+        caught.append(signum)
+
+    previous = {signum: signal.signal(signum, note) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+    if done_when_gone is not None and os.path.lexists(done_when_gone):
+        return
+    for signum in dict.fromkeys(caught):
+        signal.raise_signal(signum)
 
 
 def require_clean(repo: Repo) -> None:

@@ -22,6 +22,7 @@ from hotfix_guard.flow.common import (
     Runner,
     Snapshot,
     clear_stale_git_locks,
+    holding_signals,
     keep_users_changes,
     read_json,
     record_name,
@@ -552,7 +553,8 @@ def _undo(repo: Repo, plan: Plan, step: str, error: BaseException) -> int:
         else ""
     )
     try:
-        _put_back(repo, plan)
+        with holding_signals():
+            _put_back(repo, plan)
     except RepoError as restore_error:
         say_error(
             f"{_describe(plan, step)} {what}. Then {restore_error}; or, once the cause is fixed, run "
@@ -759,7 +761,8 @@ def abort(repo: Repo, began: float) -> int:
         ) from None
     _keep_users_commits(repo, plan)
     try:
-        _put_back(repo, plan)
+        with holding_signals():
+            _put_back(repo, plan)
     except RepoError as error:
         raise RepoError(
             f"{error}; or fix the cause and run hotfix-guard finish --abort again (the journal records how far it got)"

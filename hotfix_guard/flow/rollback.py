@@ -26,6 +26,7 @@ from hotfix_guard.flow.common import (
     Runner,
     Snapshot,
     clear_stale_git_locks,
+    holding_signals,
     keep_users_changes,
     read_json,
     release_tags,
@@ -220,7 +221,8 @@ def run_steps(repo: Repo, plan: Plan, data: dict[str, object]) -> int:
     try:
         commit = carry_on(repo, plan, data, Runner(repo, dry_run=False), steps)
     except (Exception, KeyboardInterrupt) as error:
-        undo(repo, data, plan, steps[-1] if steps else "start", error)
+        with holding_signals(repo.state_path(JOURNAL)):
+            undo(repo, data, plan, steps[-1] if steps else "start", error)
         if not isinstance(error, (RepoError, KeyboardInterrupt, OSError)):
             raise  # a bug: restored, but keep the traceback
         return EXIT_INTERRUPTED if isinstance(error, KeyboardInterrupt) else EXIT_FAILED
@@ -485,9 +487,10 @@ def abort(repo: Repo, began: float) -> int:
     plan, data = load_journal(repo, began)
     if data.get("pushing"):
         require_unpublished(repo, plan, data)
-    discard_own_changes(repo, plan, data)
-    before(data).restore(repo)
-    finish_journal(repo)
+    with holding_signals():
+        discard_own_changes(repo, plan, data)
+        before(data).restore(repo)
+        finish_journal(repo)
     say(
         f"rollback to {plan.target} aborted: {plan.main} is at {plan.main_sha[:10]} again, tag {plan.tag} is absent, "
         "and the checkout is as before"

@@ -25,6 +25,7 @@ from hotfix_guard.flow.common import (
     Runner,
     Snapshot,
     clear_stale_git_locks,
+    holding_signals,
     keep_users_changes,
     latest_release,
     read_json,
@@ -413,7 +414,8 @@ def create_branch(repo: Repo, journal: dict[str, object]) -> None:
     try:
         carry_on(repo, journal)
     except BaseException as error:
-        undo(repo, journal, error)
+        with holding_signals():
+            undo(repo, journal, error)
         if isinstance(error, OSError):
             raise RepoError(f"start failed ({error.strerror or error}); nothing changed") from None
         raise
@@ -551,7 +553,8 @@ def resume(repo: Repo, config: Config, push: bool, began: float) -> int:
     try:
         carry_on(repo, journal)
     except BaseException as error:
-        undo(repo, journal, error)
+        with holding_signals():
+            undo(repo, journal, error)
         raise
     say(f"Completed the start of {branch} at {tag} ({text(journal, 'base_commit')[:10]}); it is checked out.")
     remote = str(journal.get("remote") or config.remote)
@@ -566,7 +569,8 @@ def abort(repo: Repo, began: float) -> int:
     journal = load_journal(repo, began)
     if journal.get("pushing"):
         require_unpublished(repo, journal)
-    restore(repo, journal)
+    with holding_signals():
+        restore(repo, journal)
     before = journal.get("before")
     head = str(before.get("head", "")) if isinstance(before, dict) else ""
     branch = text(journal, "branch")
