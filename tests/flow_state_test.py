@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 from conftest import GitRepo, run_cli
+from finish_test import make_flow
 from killing import run
 
 from hotfix_guard.errors import RepoError
@@ -52,11 +54,10 @@ def test_a_signal_waits_for_the_end_of_an_undo_then_reaches_its_handler(signum: 
     previous = signal.signal(signum, _raise)
     try:
         done = []
-        with pytest.raises(Signalled):
-            with holding_signals():
-                os.kill(os.getpid(), signum)
-                time.sleep(0.05)
-                done.append("the whole undo")
+        with pytest.raises(Signalled), holding_signals():
+            os.kill(os.getpid(), signum)
+            time.sleep(0.05)
+            done.append("the whole undo")
         assert done == ["the whole undo"] and signal.getsignal(signum) is _raise
     finally:
         signal.signal(signum, previous)
@@ -65,13 +66,43 @@ def test_a_signal_waits_for_the_end_of_an_undo_then_reaches_its_handler(signum: 
 def test_a_signal_held_during_a_failed_undo_leaves_its_error_to_be_seen(tmp_path: Path) -> None:
     previous = signal.signal(signal.SIGTERM, _raise)
     try:
-        with pytest.raises(RepoError, match="could not put everything back"):
-            with holding_signals():
-                os.kill(os.getpid(), signal.SIGTERM)
-                raise RepoError("could not put everything back")
+        with pytest.raises(RepoError, match="could not put everything back"), holding_signals():
+            os.kill(os.getpid(), signal.SIGTERM)
+            raise RepoError("could not put everything back")
         journal = tmp_path / "rollback.json"
         journal.write_text("{}")
         with holding_signals(str(journal)):  # the undo said it could not finish: no "terminated" on top
             os.kill(os.getpid(), signal.SIGTERM)
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def test_continue_leaves_the_killed_gits_locks_while_a_git_runs_in_the_repository(hotfix: GitRepo) -> None:
+    flow = make_flow(hotfix)
+    assert run(flow, "finish", kill_at=1).returncode == -9
+    left = flow.path / ".git" / "ORIG_HEAD.lock"
+    assert left.exists()
+    git = subprocess.Popen(["git", "hash-object", "--stdin"], cwd=flow.path, stdin=subprocess.PIPE)
+    try:
+        time.sleep(0.2)
+        result = run(flow, "finish", "--continue")
+        assert result.returncode == 2 and f"git (pid {git.pid}) is running" in result.stderr, result.stderr
+        assert left.exists() and (flow.path / ".git" / "hotfix-guard" / "finish.json").exists()
+    finally:
+        git.communicate(b"")
+    result = run(flow, "finish", "--continue")
+    assert result.returncode == 0 and "removed" in result.stdout, result.stderr
+    assert not left.exists() and flow.git("rev-parse", "main") == flow.git("rev-parse", "v1.2.4^{commit}")
+
+
+def test_continue_refuses_while_a_lock_made_after_the_kill_is_there(hotfix: GitRepo) -> None:
+    flow = make_flow(hotfix)
+    assert run(flow, "finish", kill_at=1).returncode == -9
+    time.sleep(1.5)
+    newer = flow.path / ".git" / "index.lock"
+    newer.write_text("")
+    result = run(flow, "finish", "--continue")
+    assert result.returncode == 2 and f"{newer} was made after the run was cut off" in result.stderr, result.stderr
+    assert newer.exists() and not (flow.path / ".git" / "ORIG_HEAD.lock").exists()
+    newer.unlink()  # as the error says, once no git runs
+    assert run(flow, "finish", "--continue").returncode == 0
