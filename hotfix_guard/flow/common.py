@@ -125,8 +125,8 @@ def holding_signals(done_when_gone: str | None = None) -> Iterator[None]:
             signal.signal(signum, signal.SIG_DFL if handler is None else handler)
     if done_when_gone is not None and os.path.lexists(done_when_gone):
         return
-    for signum in dict.fromkeys(caught):
-        signal.raise_signal(signum)
+    for held in dict.fromkeys(caught):
+        signal.raise_signal(held)
 
 
 def require_clean(repo: Repo) -> None:
@@ -440,8 +440,8 @@ def running_gits(repo: Repo) -> list[int] | None:
             if name != "git" and not name.startswith("git-"):
                 continue
             cwd = os.readlink(f"/proc/{entry}/cwd")
-            with open(f"/proc/{entry}/environ", "rb") as handle:
-                environ = handle.read().split(b"\0")
+            with open(f"/proc/{entry}/environ", "rb") as environ_file:
+                environ = environ_file.read().split(b"\0")
         except OSError:
             continue  # gone meanwhile, or not ours to look at
         git_dirs = [
