@@ -99,6 +99,7 @@ def test_a_stale_lock_is_broken_only_while_it_still_holds_the_stale_record(relea
     assert json.loads(Path(path).read_text()) == live
     Path(path).write_text(json.dumps(stale))
     assert lock._break_stale(path, stale) and not os.path.exists(path)
+    assert not os.path.exists(f"{path}.break")  # nothing left behind
 
 
 def test_a_breaker_held_by_another_process_makes_the_taker_wait(released: GitRepo) -> None:
@@ -114,6 +115,7 @@ def test_a_breaker_held_by_another_process_makes_the_taker_wait(released: GitRep
         began = time.monotonic()
         assert lock._break_stale(path, stale) and not os.path.exists(path)
         assert time.monotonic() - began > 0.3  # it waited for the other to let go
+        assert not os.path.exists(f"{path}.break")
     finally:
         breaker.kill()
         breaker.wait()

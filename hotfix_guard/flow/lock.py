@@ -7,9 +7,11 @@ the next command says so and takes it over. A lock whose holder still runs is re
 with a one-line error naming it.
 
 Taking over a stale lock is done under a breaker, so that two takers cannot both win: an
-flock on `lock.break` beside the lock (a file never removed; the kernel drops a dead
-process's flock, so a breaker is never stale). Under it the taker reads the lock again and
-removes it only when it still holds the very record found stale. That is safe because the
+flock on `lock.break` beside the lock (the kernel drops a dead process's flock, so a breaker
+is never stale). It counts only while the file is still at that name: its holder removes it
+before letting go, and one who waited on the removed file tries the new one. Under it the
+taker reads the lock again and removes it only when it still holds the very record found
+stale. That is safe because the
 file at the lock's path cannot change while the breaker is held: a new lock is only linked
 into place where there is none, a live holder removes only its own, and a stale one is only
 removed under the breaker. A taker that finds another record (one who broke it first and
@@ -160,23 +162,38 @@ BREAK_WAIT = 5.0  # seconds: the breaker is held only to read and remove one fil
 def _break_stale(path: str, stale: dict[str, object]) -> bool:
     """Remove the lock at PATH if it still holds the record STALE (whose process is gone);
     False when it holds anything else. See the module's docstring for why this is safe."""
-    fd = os.open(f"{path}.break", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
-    try:
-        deadline = time.monotonic() + BREAK_WAIT
-        while True:
+    breaker = f"{path}.break"
+    deadline = time.monotonic() + BREAK_WAIT
+    while True:
+        fd = os.open(breaker, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise RepoError(f"cannot take over the stale lock {path}: {path}.break stays locked") from None
+                    raise RepoError(f"cannot take over the stale lock {path}: {breaker} stays locked") from None
                 time.sleep(0.01)
-        if _read(path) != stale:
-            return False
-        os.remove(path)
-        return True
-    finally:
-        os.close(fd)  # drops the flock
+                continue
+            if not _same_file(fd, breaker):
+                continue  # its holder removed it as we waited: take the one there now
+            try:
+                if _read(path) != stale:
+                    return False
+                os.remove(path)
+                return True
+            finally:
+                os.remove(breaker)  # while still holding it, so nothing is left behind
+        finally:
+            os.close(fd)  # drops the flock
+
+
+def _same_file(fd: int, path: str) -> bool:
+    try:
+        there = os.stat(path, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (there.st_dev, there.st_ino) == (held.st_dev, held.st_ino)
 
 
 def release(path: str) -> None:
