@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,36 @@ def test_a_process_killed_while_writing_the_lock_leaves_none(released: GitRepo) 
     assert not os.path.exists(lock.lock_path(_git_dir(released)))
     with lock.locked(_git_dir(released), "finish"):
         pass
+
+
+def test_a_stale_lock_is_broken_only_while_it_still_holds_the_stale_record(released: GitRepo) -> None:
+    """Another taker broke the stale lock and took its own first: ours is left in place."""
+    path = lock.lock_path(_git_dir(released))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    stale = {"pid": 999_999_999, "start": "1", "command": "finish", "since": "x"}
+    live = {"pid": os.getppid(), "start": lock.process_start(os.getppid()), "command": "rollback", "since": "y"}
+    Path(path).write_text(json.dumps(live))
+    assert not lock._break_stale(path, stale)
+    assert json.loads(Path(path).read_text()) == live
+    Path(path).write_text(json.dumps(stale))
+    assert lock._break_stale(path, stale) and not os.path.exists(path)
+    assert not os.path.exists(f"{path}.break")  # nothing left behind
+
+
+def test_a_breaker_held_by_another_process_makes_the_taker_wait(released: GitRepo) -> None:
+    """While another taker holds lock.break, nobody removes the lock; once it lets go (or dies), one can."""
+    path = lock.lock_path(_git_dir(released))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    stale = {"pid": 999_999_999, "start": "1", "command": "finish", "since": "x"}
+    Path(path).write_text(json.dumps(stale))
+    hold = "import fcntl, sys, time; f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX); print(1, flush=True); time.sleep(0.5)"
+    breaker = subprocess.Popen([sys.executable, "-c", hold, f"{path}.break"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert breaker.stdout is not None and breaker.stdout.readline() == "1\n"
+        began = time.monotonic()
+        assert lock._break_stale(path, stale) and not os.path.exists(path)
+        assert time.monotonic() - began > 0.3  # it waited for the other to let go
+        assert not os.path.exists(f"{path}.break")
+    finally:
+        breaker.kill()
+        breaker.wait()

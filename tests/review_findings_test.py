@@ -16,6 +16,7 @@ from finish_test import conflict_on, make_flow, state
 
 from hotfix_guard.errors import RepoError
 from hotfix_guard.flow import lock
+from hotfix_guard.flow.common import KILLED_GIT_GRACE
 from hotfix_guard.regex_safety import hazard
 
 
@@ -222,7 +223,7 @@ def test_continue_leaves_a_lock_file_made_after_the_kill(hotfix: GitRepo) -> Non
 
     flow = make_flow(hotfix)
     assert run(flow, "finish", kill_at=1).returncode == -9
-    time.sleep(1.5)
+    time.sleep(KILLED_GIT_GRACE + 0.5)
     lock_file = flow.path / ".git" / "index.lock"
     lock_file.write_text("")  # another git, started after the kill, still running
     result = run(flow, "finish", "--continue")

@@ -7,16 +7,19 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import sys
+import threading
 
 from hotfix_guard import gitrepo
 from hotfix_guard.errors import GitError, RepoError
+from hotfix_guard.flow.lock import common_dir
 from hotfix_guard.report import write
 from hotfix_guard.versions import Version, parse_release_tag
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
 IN_PROGRESS = {
     "MERGE_HEAD": "a merge",
@@ -66,8 +69,64 @@ class Repo:
         return gitrepo.head_branch(self.git_dir)
 
     def state_path(self, *parts: str) -> str:
-        """A file of ours inside the git directory: never part of the work tree or a change."""
-        return os.path.join(self.git_dir, "hotfix-guard", *parts)
+        """A file of ours inside the git directory: never part of the work tree or a change.
+
+        In the common git directory, shared by every worktree as the refs are: a journal left in
+        one worktree stops the commands of all the others (files an older version wrote in a
+        linked worktree's own git directory are not read any more).
+        """
+        return os.path.join(common_dir(self.git_dir), "hotfix-guard", *parts)
+
+
+# The journal each flow command keeps while it runs, and is left behind when it is cut off or stopped.
+JOURNALS = {"start": "start.json", "finish": "finish.json", "rollback": "rollback.json"}
+
+
+def require_no_other_run(repo: Repo, command: str, action: str = "run") -> None:
+    """Refuse a new run of COMMAND (start, finish or rollback) while another of them is stopped or
+    was cut off, in this worktree or another: its journal must be completed or undone first.
+    Nothing to check for an ACTION other than "run" (the command's own --continue or --abort)."""
+    if action != "run":
+        return
+    for other, journal in JOURNALS.items():
+        path = repo.state_path(journal)
+        if other != command and os.path.exists(path):
+            raise RepoError(
+                f"a {other} is in progress or was cut off (its journal is {path}); run hotfix-guard {other} "
+                f"--continue to complete it, or hotfix-guard {other} --abort to undo it, before {command}"
+            )
+
+
+@contextlib.contextmanager
+def holding_signals(done_when_gone: str | None = None) -> Iterator[None]:
+    """Hold off Ctrl-C (SIGINT) and SIGTERM for the block: an undo, which must not stop half way.
+
+    A signal that arrives meanwhile is noted, and once the block is done it is raised again for
+    the handler that was in place (the CLI's: the command ends as interrupted or terminated).
+    When the block fails, its error is what the user must see, and the signal is dropped (the
+    command ends on that error anyway); so it is when DONE_WHEN_GONE, the journal an undo that
+    reports its own failure removes once everything is back, is still there. SIGKILL still
+    stops everything. Outside the main
+    thread signals are not ours to take, and the block just runs.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+
+    def note(signum: int, frame: object) -> None:
+        caught.append(signum)
+
+    previous = {signum: signal.signal(signum, note) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+    if done_when_gone is not None and os.path.lexists(done_when_gone):
+        return
+    for held in dict.fromkeys(caught):
+        signal.raise_signal(held)
 
 
 def require_clean(repo: Repo) -> None:
@@ -358,28 +417,99 @@ def save_work(repo: Repo, trees: WorkTrees, message: str) -> str:
     return stash
 
 
+# How long after the journal's last write a lock file can still be the killed git's: each step
+# writes the journal and then runs its git, which made its locks by the time it was killed.
+KILLED_GIT_GRACE = 5.0  # seconds
+
+
 def clear_stale_git_locks(repo: Repo, refs: list[str], since: float, until: float) -> None:
     """Remove the lock and temporary files of a git that was killed with the command that was cut off.
 
     Git leaves `<file>.lock` (and `packed-refs.new`) behind when it is killed, and then
     refuses to touch that file until someone removes it. Only the files the command changes
-    are looked at, and only those made while it ran (after its journal, before this process
-    began): a git the user runs now makes newer ones, which are left alone.
+    are looked at, and only those made while it ran: after its journal was begun, and no later
+    than shortly after the journal's last write (the step under way, killed). A file made
+    later may be a live git's (a `git commit` whose editor is open), and so may any while a
+    git runs in this repository or one of its worktrees (seen in /proc): then the files are
+    left, and when one is there this refuses (RepoError), naming it. So it does where there
+    is no /proc to look in.
     """
     names = ["index", "HEAD", "ORIG_HEAD", "MERGE_HEAD", "packed-refs", "config", *refs]
     arguments = [argument for name in names for argument in ("--git-path", name)]
     paths = repo.git("rev-parse", *arguments).splitlines()
     leftovers = [f"{path}.lock" for path in paths] + [f"{path}.new" for path in paths if path.endswith("packed-refs")]
+    found = {}
     for leftover in leftovers:
         path = os.path.join(repo.top, leftover)
-        try:
-            made = os.lstat(path).st_mtime
-        except OSError:
-            continue
-        if since - 1 <= made <= until:
+        with contextlib.suppress(OSError):
+            found[path] = os.lstat(path).st_mtime
+    if not found:
+        return
+    gits = running_gits(repo)
+    if gits is None:
+        raise RepoError(
+            f"git's lock files are left: {', '.join(sorted(found))}; if no git is running in this repository, "
+            "remove them, then run again"
+        )
+    if gits:
+        raise RepoError(
+            f"git (pid {', '.join(map(str, gits))}) is running in this repository, and {', '.join(sorted(found))} "
+            "may be its lock; wait for it to end, then run again"
+        )
+    journals = [repo.state_path(name) for name in JOURNALS.values()]
+    written = max((os.path.getmtime(path) for path in journals if os.path.exists(path)), default=until)
+    newer = []
+    for path, made in sorted(found.items()):
+        if since - 1 <= made <= min(until, written + KILLED_GIT_GRACE):
             with contextlib.suppress(FileNotFoundError):
                 os.remove(path)
             say(f"note: removed {path}, left by the git that was killed with the run that was cut off")
+        else:
+            newer.append(path)
+    if newer:
+        raise RepoError(
+            f"{', '.join(newer)} was made after the run was cut off (a git may be using it); when no git is "
+            "running in this repository, remove it, then run again"
+        )
+
+
+def running_gits(repo: Repo) -> list[int] | None:
+    """The pids of the git processes (git, git-*) working in this repository: their directory is
+    inside one of its worktrees or git directories, or their GIT_DIR is one of these. None
+    where /proc cannot tell. Processes whose directory cannot be read (another user's) are
+    not counted."""
+    if not os.path.isdir("/proc/self"):
+        return None
+    listed = repo.try_git("worktree", "list", "--porcelain", "-z").text().split("\0")
+    trees = [entry.removeprefix("worktree ") for entry in listed if entry.startswith("worktree ")]
+    roots = {os.path.realpath(path) for path in [repo.top, repo.git_dir, common_dir(repo.git_dir), *trees]}
+
+    def ours(path: str) -> bool:
+        real = os.path.realpath(path)
+        return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/comm", encoding="utf-8", errors="replace") as handle:
+                name = handle.read().strip()
+            if name != "git" and not name.startswith("git-"):
+                continue
+            cwd = os.readlink(f"/proc/{entry}/cwd")
+            with open(f"/proc/{entry}/environ", "rb") as environ_file:
+                environ = environ_file.read().split(b"\0")
+        except OSError:
+            continue  # gone meanwhile, or not ours to look at
+        git_dirs = [
+            os.path.join(cwd, os.fsdecode(variable.partition(b"=")[2]))
+            for variable in environ
+            if variable.startswith((b"GIT_DIR=", b"GIT_COMMON_DIR="))
+        ]
+        if any(ours(path) for path in [cwd, *git_dirs]):
+            found.append(int(entry))
+    return found
 
 
 def remote_shas(repo: Repo, remote: str, refs: list[str]) -> dict[str, str]:

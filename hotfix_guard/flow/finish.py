@@ -22,10 +22,12 @@ from hotfix_guard.flow.common import (
     Runner,
     Snapshot,
     clear_stale_git_locks,
+    holding_signals,
     keep_users_changes,
     read_json,
     record_name,
     require_clean,
+    require_no_other_run,
     require_nothing_in_the_way,
     require_remote,
     save_work,
@@ -127,6 +129,7 @@ def _finish(
         return abort(repo, began)
     if action == "continue":
         return resume(repo, began)
+    require_no_other_run(repo, "finish")
     journal = read_json(repo.state_path(JOURNAL))
     if journal is not None and "undoing" in journal:
         raise RepoError("a finish was partly undone; run hotfix-guard finish --abort to finish putting things back")
@@ -542,7 +545,8 @@ def _undo(repo: Repo, plan: Plan, step: str, error: BaseException) -> int:
         else ""
     )
     try:
-        _put_back(repo, plan)
+        with holding_signals():
+            _put_back(repo, plan)
     except RepoError as restore_error:
         say_error(
             f"{_describe(plan, step)} {what}. Then {restore_error}; or, once the cause is fixed, run "
@@ -751,7 +755,8 @@ def abort(repo: Repo, began: float) -> int:
         ) from None
     _keep_users_commits(repo, plan)
     try:
-        _put_back(repo, plan)
+        with holding_signals():
+            _put_back(repo, plan)
     except RepoError as error:
         raise RepoError(
             f"{error}; or fix the cause and run hotfix-guard finish --abort again (the journal records how far it got)"

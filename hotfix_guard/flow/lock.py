@@ -5,10 +5,22 @@ every worktree, as refs are), holding the holder's pid, its process start time a
 command. A lock whose holder is gone (killed with SIGKILL, the machine rebooted) is stale:
 the next command says so and takes it over. A lock whose holder still runs is refused
 with a one-line error naming it.
+
+Taking over a stale lock is done under a breaker, so that two takers cannot both win: an
+flock on `lock.break` beside the lock (the kernel drops a dead process's flock, so a breaker
+is never stale). It counts only while the file is still at that name: its holder removes it
+before letting go, and one who waited on the removed file tries the new one. Under it the
+taker reads the lock again and removes it only when it still holds the very record found
+stale. That is safe because the
+file at the lock's path cannot change while the breaker is held: a new lock is only linked
+into place where there is none, a live holder removes only its own, and a stale one is only
+removed under the breaker. A taker that finds another record (one who broke it first and
+took the lock) starts over, and meets a live holder.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import time
@@ -133,16 +145,55 @@ def acquire(git_dir: str, command: str, say: Callable[[str], None] | None = None
             )
         if not isinstance(pid, int):
             raise RepoError(f"the lock {path} is unreadable; if no hotfix-guard is running, remove it")
-        # Stale: move it aside under a name only we use, so two takers cannot both win.
-        aside = f"{path}.stale.{os.getpid()}"
         try:
-            os.rename(path, aside)
-        except FileNotFoundError:
-            continue
-        os.remove(aside)
+            broken = _break_stale(path, holder)
+        except OSError as error:
+            raise RepoError(f"cannot take over the stale lock {path}: {error.strerror or error}") from None
+        if not broken:
+            continue  # someone else broke it (and may hold the lock now): look again
         if say is not None:
             say(f"note: took over a stale lock ({_describe(holder)}), whose process is no longer running")
     raise RepoError(f"cannot take the lock {path}: it keeps changing hands; try again")
+
+
+BREAK_WAIT = 5.0  # seconds: the breaker is held only to read and remove one file
+
+
+def _break_stale(path: str, stale: dict[str, object]) -> bool:
+    """Remove the lock at PATH if it still holds the record STALE (whose process is gone);
+    False when it holds anything else. See the module's docstring for why this is safe."""
+    breaker = f"{path}.break"
+    deadline = time.monotonic() + BREAK_WAIT
+    while True:
+        fd = os.open(breaker, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise RepoError(f"cannot take over the stale lock {path}: {breaker} stays locked") from None
+                time.sleep(0.01)
+                continue
+            if not _same_file(fd, breaker):
+                continue  # its holder removed it as we waited: take the one there now
+            try:
+                if _read(path) != stale:
+                    return False
+                os.remove(path)
+                return True
+            finally:
+                os.remove(breaker)  # while still holding it, so nothing is left behind
+        finally:
+            os.close(fd)  # drops the flock
+
+
+def _same_file(fd: int, path: str) -> bool:
+    try:
+        there = os.stat(path, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (there.st_dev, there.st_ino) == (held.st_dev, held.st_ino)
 
 
 def release(path: str) -> None:

@@ -26,11 +26,13 @@ from hotfix_guard.flow.common import (
     Runner,
     Snapshot,
     clear_stale_git_locks,
+    holding_signals,
     keep_users_changes,
     read_json,
     release_tags,
     remote_shas,
     require_clean,
+    require_no_other_run,
     require_nothing_in_the_way,
     require_remote,
     say,
@@ -136,6 +138,7 @@ def rollback(
     options = [*(["--to", to_tag] if to_tag else []), *(["--tag", tag] if tag else []), *(["--push"] if push else [])]
     command = shlex.join(["rollback", *options, *([f"--{action}"] if action != "run" else [])])
     with locked(repo.git_dir, command, say):
+        require_no_other_run(repo, "rollback", action)
         if action == "abort":
             return abort(repo, began)
         journal = read_json(repo.state_path(JOURNAL))
@@ -219,7 +222,8 @@ def run_steps(repo: Repo, plan: Plan, data: dict[str, object]) -> int:
     try:
         commit = carry_on(repo, plan, data, Runner(repo, dry_run=False), steps)
     except (Exception, KeyboardInterrupt) as error:
-        undo(repo, data, plan, steps[-1] if steps else "start", error)
+        with holding_signals(repo.state_path(JOURNAL)):
+            undo(repo, data, plan, steps[-1] if steps else "start", error)
         if not isinstance(error, (RepoError, KeyboardInterrupt, OSError)):
             raise  # a bug: restored, but keep the traceback
         return EXIT_INTERRUPTED if isinstance(error, KeyboardInterrupt) else EXIT_FAILED
@@ -499,9 +503,10 @@ def abort(repo: Repo, began: float) -> int:
     plan, data = load_journal(repo, began)
     if data.get("pushing"):
         require_unpublished(repo, plan, data)
-    discard_own_changes(repo, plan, data)
-    before(data).restore(repo)
-    finish_journal(repo)
+    with holding_signals():
+        discard_own_changes(repo, plan, data)
+        before(data).restore(repo)
+        finish_journal(repo)
     say(
         f"rollback to {plan.target} aborted: {plan.main} is at {plan.main_sha[:10]} again, tag {plan.tag} is absent, "
         "and the checkout is as before"

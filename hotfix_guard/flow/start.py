@@ -25,6 +25,7 @@ from hotfix_guard.flow.common import (
     Runner,
     Snapshot,
     clear_stale_git_locks,
+    holding_signals,
     keep_users_changes,
     latest_release,
     read_json,
@@ -32,6 +33,7 @@ from hotfix_guard.flow.common import (
     release_tags,
     remote_shas,
     require_clean,
+    require_no_other_run,
     require_nothing_in_the_way,
     require_remote,
     say,
@@ -113,6 +115,7 @@ def _start(
             )
         say(f"found a start of {started} that was cut off; completing it")
         return resume(repo, config, push, began)
+    require_no_other_run(repo, "start")
     options = start_options(name, from_tag, security, timestamp, push, incident)
     again = started_here(repo, config, name, from_tag, security, timestamp, options)
     if again is not None:
@@ -414,7 +417,8 @@ def create_branch(repo: Repo, journal: dict[str, object]) -> None:
     try:
         carry_on(repo, journal)
     except BaseException as error:
-        undo(repo, journal, error)
+        with holding_signals():
+            undo(repo, journal, error)
         if isinstance(error, OSError):
             raise RepoError(f"start failed ({error.strerror or error}); nothing changed") from None
         raise
@@ -568,7 +572,8 @@ def resume(repo: Repo, config: Config, push: bool, began: float) -> int:
     try:
         carry_on(repo, journal)
     except BaseException as error:
-        undo(repo, journal, error)
+        with holding_signals():
+            undo(repo, journal, error)
         raise
     say(f"Completed the start of {branch} at {tag} ({text(journal, 'base_commit')[:10]}); it is checked out.")
     remote = str(journal.get("remote") or config.remote)
@@ -610,7 +615,8 @@ def abort(repo: Repo, began: float) -> int:
     journal = load_journal(repo, began)
     if journal.get("pushing"):
         require_unpublished(repo, journal)
-    restore(repo, journal)
+    with holding_signals():
+        restore(repo, journal)
     before = journal.get("before")
     head = str(before.get("head", "")) if isinstance(before, dict) else ""
     branch = text(journal, "branch")
