@@ -15,12 +15,13 @@ import os
 
 from hotfix_guard import gitrepo
 from hotfix_guard.errors import HotfixGuardError, RepoError
+from hotfix_guard.hooks import GIT_HOOKS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
-HOOK_TYPES = ("pre-commit", "commit-msg", "pre-push")
+HOOK_TYPES = GIT_HOOKS  # the git hooks a shim serves: defined once, where they run
 MARKER = "# hotfix-guard hook shim"
 BACKUP_SUFFIX = ".hotfix-guard-backup"
 PRE_COMMIT_MARKERS = (
