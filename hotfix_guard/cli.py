@@ -623,12 +623,8 @@ def start(
 
     if sum(bool(choice) for choice in (name, security, timestamp)) > 1:
         raise click.UsageError("give at most one of NAME, --security and --timestamp")
-    if resume and abort:
-        raise click.UsageError("give --continue or --abort, not both")
-    if (resume or abort) and (dry_run or name or from_tag or security or timestamp or severity or summary):
-        raise click.UsageError("--continue and --abort take no other options (but --push with --continue)")
-    if abort and push:
-        raise click.UsageError("--abort undoes the start; it does not go with --push")
+    others = bool(dry_run or name or from_tag or security or timestamp or severity or summary)
+    action = _flow_action("start", resume, abort, others=others, push=push)
     repo, config = _flow_config(opts)
     return run_start(
         repo,
@@ -641,7 +637,7 @@ def start(
         dry_run=dry_run,
         severity=severity,
         summary=summary,
-        action="continue" if resume else "abort" if abort else "run",
+        action=action,
     )
 
 
@@ -686,12 +682,10 @@ def finish(
     """
     from hotfix_guard.flow.finish import finish as run_finish
 
-    if resume and abort:
-        raise click.UsageError("give --continue or --abort, not both")
-    if (resume or abort) and dry_run:
+    if (resume or abort) and dry_run and not (resume and abort):
         raise click.UsageError("--dry-run plans a new finish; it does not go with --continue or --abort")
+    action = _flow_action("finish", resume, abort, others=False, push=False)
     repo, config = _flow_config(opts)
-    action = "continue" if resume else "abort" if abort else "run"
     return run_finish(
         repo,
         config,
@@ -753,15 +747,21 @@ def rollback(
     """
     from hotfix_guard.flow.rollback import rollback as run_rollback
 
+    action = _flow_action("rollback", resume, abort, others=bool(dry_run or to_tag or tag_name), push=push)
+    repo, config = _flow_config(opts)
+    return run_rollback(repo, config, to_tag=to_tag, tag=tag_name, push=push, dry_run=dry_run, action=action)
+
+
+def _flow_action(command: str, resume: bool, abort: bool, *, others: bool, push: bool) -> str:
+    """ "run", "continue" or "abort" from the flags, with the usage errors the flow commands share:
+    OTHERS says whether options of a new run were given too."""
     if resume and abort:
         raise click.UsageError("give --continue or --abort, not both")
-    if (resume or abort) and (dry_run or to_tag or tag_name):
+    if (resume or abort) and others:
         raise click.UsageError("--continue and --abort take no other options (but --push with --continue)")
     if abort and push:
-        raise click.UsageError("--abort undoes the rollback; it does not go with --push")
-    repo, config = _flow_config(opts)
-    action = "continue" if resume else "abort" if abort else "run"
-    return run_rollback(repo, config, to_tag=to_tag, tag=tag_name, push=push, dry_run=dry_run, action=action)
+        raise click.UsageError(f"--abort undoes the {command}; it does not go with --push")
+    return "continue" if resume else "abort" if abort else "run"
 
 
 REPORT_EXIT_CODES_HELP = f"""\b

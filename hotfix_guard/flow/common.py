@@ -154,14 +154,15 @@ def require_clean(repo: Repo) -> None:
 def hidden_changes(repo: Repo) -> list[str]:
     """Files marked assume-unchanged whose content differs from the index: git status calls the
     tree clean, and git overwrites them without a word."""
-    marked = [entry[2:] for entry in repo.git("ls-files", "-v", "-z").split("\0") if entry[:1].islower()]
+    # `-v -s`: "h 100644 <sha> 0\tpath", the tag in lower case for an assume-unchanged file.
+    staged = {
+        entry.partition("\t")[2]: entry.split()[2]
+        for entry in repo.git("ls-files", "-v", "-s", "-z").split("\0")
+        if entry[:1].islower() and "\t" in entry
+    }
+    marked = list(staged)
     if not marked:
         return []
-    staged = {
-        entry.partition("\t")[2]: entry.split()[1]
-        for entry in repo.git("--literal-pathspecs", "ls-files", "-s", "-z", "--", *marked).split("\0")
-        if "\t" in entry
-    }
     present = [path for path in marked if os.path.isfile(os.path.join(repo.top, path))]
     hashes = repo.git("hash-object", "--no-filters", "--", *present).split() if present else []
     changed = {path for path, sha in zip(present, hashes, strict=False) if staged.get(path) != sha}
@@ -536,8 +537,14 @@ def keep_users_changes(repo: Repo, target: str, doing: str) -> str | None:
     head_tree = repo.sha("HEAD^{tree}")
     if trees == {"index": head_tree, "worktree": head_tree, "untracked": None}:
         return None
+    return save_and_say(repo, trees, f"{doing}: your uncommitted changes")
+
+
+def save_and_say(repo: Repo, trees: WorkTrees, what: str) -> str:
+    """Save TREES as a stash entry named after WHAT and where HEAD is, and print the one command
+    that brings all of it back; its commit."""
     where = repo.current_branch() or repo.git("rev-parse", "--short", "HEAD").strip()
-    stash = save_work(repo, trees, f"On {where}: {doing}: your uncommitted changes")
+    stash = save_work(repo, trees, f"On {where}: {what}")
     say(
         f"your uncommitted changes (staged, unstaged and new files) are saved as a stash; to bring all of it "
         f"back as it was, on a new branch at {where}: git stash branch hotfix-guard-saved-{stash[:10]} {stash}"
@@ -575,7 +582,7 @@ def say(text: str) -> None:
 def say_error(text: str) -> None:
     """One line on standard error in the documented form: `hotfix-guard: error: <text>`."""
     line = " ".join(part.strip() for part in text.splitlines() if part.strip())
-    write(f"hotfix-guard: error: {line.removeprefix('error: ')}\n", sys.stderr)
+    write(f"hotfix-guard: error: {line}\n", sys.stderr)
 
 
 def write_json(path: str, data: object) -> None:

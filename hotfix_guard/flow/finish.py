@@ -23,14 +23,13 @@ from hotfix_guard.flow.common import (
     Snapshot,
     clear_stale_git_locks,
     holding_signals,
-    keep_users_changes,
     read_json,
     record_name,
     require_clean,
     require_no_other_run,
     require_nothing_in_the_way,
     require_remote,
-    save_work,
+    save_and_say,
     say,
     say_error,
     work_trees,
@@ -98,13 +97,12 @@ def finish(
     dry_run: bool,
 ) -> int:
     """Run, carry on or undo a finish; every run that changes something holds the repository's lock."""
-    if dry_run:
-        return _finish(
-            repo, config, action, branch, develop, skip_develop, tag, skip_tag, keep, push, verify, dry_run, 0.0
-        )
     began = time.time()  # git lock files newer than the journal and older than this are a killed run's
     command = " ".join(["finish", *{"abort": ["--abort"], "continue": ["--continue"]}.get(action, [])])
-    with lock.locked(repo.git_dir, command + (" --push" if push else ""), say):
+    held = (
+        contextlib.nullcontext() if dry_run else lock.locked(repo.git_dir, command + (" --push" if push else ""), say)
+    )
+    with held:
         return _finish(
             repo, config, action, branch, develop, skip_develop, tag, skip_tag, keep, push, verify, dry_run, began
         )
@@ -269,7 +267,7 @@ def _require_nothing_in_the_way(repo: Repo, main: str, develop: str | None, bran
     would overwrite or remove an untracked or ignored file."""
     targets = {f"refs/heads/{name}": f"on {name}" for name in (main, develop, branch) if name is not None}
     for into in (main, develop):
-        merged = _merge_result(repo, into, branch) if into is not None else None
+        merged = _merge_result(repo, f"refs/heads/{into}", f"refs/heads/{branch}") if into is not None else None
         if merged is not None:
             targets.setdefault(merged, f"by the merge into {into}")
     tracked = {rev: f"tracked {where}" for rev, where in targets.items()}
@@ -277,9 +275,10 @@ def _require_nothing_in_the_way(repo: Repo, main: str, develop: str | None, bran
 
 
 def _merge_result(repo: Repo, into: str, branch: str) -> str | None:
-    """The tree merging BRANCH into INTO makes, conflicts and all (a renamed directory can put
-    a file where neither side has it); None where git cannot tell without a checkout."""
-    result = repo.try_git("merge-tree", "--write-tree", "--no-messages", f"refs/heads/{into}", f"refs/heads/{branch}")
+    """The tree merging revision BRANCH into revision INTO makes, conflicts and all (a renamed
+    directory can put a file where neither side has it); None where git cannot tell without a
+    checkout."""
+    result = repo.try_git("merge-tree", "--write-tree", "--no-messages", into, branch)
     tree = result.text().split("\n", 1)[0].strip() if result.returncode in (0, 1) else ""
     return tree or None
 
@@ -724,8 +723,13 @@ def resume(repo: Repo, began: float) -> int:
             "Fix that, then run finish --continue again (or finish --abort)"
         )
     say(f"done: {_describe(plan, step)}")
+    return _merge_concluded(repo, plan, step)
+
+
+def _merge_concluded(repo: Repo, plan: Plan, step: str) -> int:
+    """The stopped merge is committed (HEAD): the tree is finish's again, the resolution is in that
+    commit; carry on with the rest."""
     plan.done.append(step)
-    # The merge is committed: the tree is finish's again, and the resolution is in that commit.
     plan.data.pop("handed_over", None)
     resolved = plan.data.setdefault("resolved", [])
     assert isinstance(resolved, list)
@@ -782,16 +786,9 @@ def _keep_users_work(repo: Repo, plan: Plan) -> None:
     trees = work_trees(repo, _before(plan).target(repo))
     clean = {"index": repo.sha("HEAD^{tree}"), "worktree": repo.sha("HEAD^{tree}"), "untracked": None}
     if trees not in (handed.get("trees"), clean):
-        where = repo.current_branch() or repo.git("rev-parse", "--short", "HEAD").strip()
         step = handed.get("step")
         doing = _describe(plan, step) if isinstance(step, str) else f"finish {plan.text('branch')}"
-        message = f"On {where}: hotfix-guard finish --abort: your work on the stopped {doing}"
-        stash = save_work(repo, trees, message)
-        say(
-            f"your uncommitted changes (staged, unstaged and new files) are saved as a stash; to bring all of it "
-            f"back as it was, on a new branch at {where}: git stash branch hotfix-guard-saved-{stash[:10]} {stash}"
-        )
-        plan.data["saved"] = stash
+        plan.data["saved"] = save_and_say(repo, trees, f"hotfix-guard finish --abort: your work on the stopped {doing}")
     plan.data.pop("handed_over", None)
     _save(repo, plan)
 
@@ -852,11 +849,10 @@ def _keep_changes_of_a_cut_off_run(repo: Repo, plan: Plan, step: str | None, tar
     own = {repo.sha("HEAD^{tree}")}
     into = {"merge-main": plan.text("main"), "merge-develop": plan.optional("develop")}.get(step or "")
     if into is not None:
-        merged = repo.try_git("merge-tree", "--write-tree", "--no-messages", f"refs/heads/{into}", plan.text("head"))
-        own.add(merged.text().split("\n", 1)[0].strip() if merged.returncode == 0 else None)
+        own.add(_merge_result(repo, f"refs/heads/{into}", plan.text("head")))
     if trees["untracked"] is None and trees["index"] in own and trees["worktree"] in own:
         return
-    keep_users_changes(repo, target, f"hotfix-guard {doing}")
+    save_and_say(repo, trees, f"hotfix-guard {doing}: your uncommitted changes")
 
 
 def _step_took_effect(repo: Repo, plan: Plan, step: str) -> bool:
@@ -976,18 +972,5 @@ def _accept_hand_commit(repo: Repo, plan: Plan) -> int:
             "you committed the merge; the tree still has uncommitted changes, which finish's next checkouts "
             "would carry or reset: commit or stash them, then run finish --continue"
         )
-    commit = repo.sha("HEAD") or ""
-    say(f"done: {_describe(plan, step)} (you committed the merge: {commit[:10]})")
-    plan.done.append(step)
-    plan.data.pop("handed_over", None)
-    resolved = plan.data.setdefault("resolved", [])
-    assert isinstance(resolved, list)
-    resolved.append(commit)
-    try:
-        if step == "merge-develop":
-            repo.git("switch", "-q", plan.text("main"))
-        _record_expected(repo, plan)
-        _save(repo, plan)
-    except UNDO_ON as error:
-        return _undo(repo, plan, step, error)
-    return _carry_on(repo, plan)
+    say(f"done: {_describe(plan, step)} (you committed the merge: {(repo.sha('HEAD') or '')[:10]})")
+    return _merge_concluded(repo, plan, step)

@@ -422,12 +422,12 @@ def undo(repo: Repo, data: dict[str, object], plan: Plan, step: str, error: Base
     if not left:
         finish_journal(repo)
         say_error(
-            f"error: rollback failed at step '{step}' ({cause}); everything is back as it was "
+            f"rollback failed at step '{step}' ({cause}); everything is back as it was "
             f"({plan.main} at {plan.main_sha[:10]}, tag {plan.tag} absent); fix the cause and run it again"
         )
         return
     say_error(
-        f"error: rollback failed at step '{step}' ({cause}), and could not be fully undone: {'; '.join(left)}; "
+        f"rollback failed at step '{step}' ({cause}), and could not be fully undone: {'; '.join(left)}; "
         f"run hotfix-guard rollback --abort to finish undoing it, or by hand: {'; '.join(snapshot.manual_commands())}"
     )
 
@@ -551,7 +551,7 @@ def push_rollback(repo: Repo, plan: Plan) -> int:
     result = repo.try_git(*plan.push_args())
     if result.returncode != 0:
         say_error(
-            f"error: the push to {plan.remote} failed ({result.push_refusal()}); nothing was pushed: the rollback "
+            f"the push to {plan.remote} failed ({result.push_refusal()}); nothing was pushed: the rollback "
             f"is complete locally, but {what} are not on {plan.remote}; fix the cause and retry: hotfix-guard rollback "
             f"--push (or {plan.push_command()})"
         )
@@ -562,6 +562,6 @@ def push_rollback(repo: Repo, plan: Plan) -> int:
 
 def push_interrupted(plan: Plan) -> str:
     return (
-        f"error: the push was interrupted; the rollback is complete here, but {plan.main} and tag {plan.tag} may or "
+        f"the push was interrupted; the rollback is complete here, but {plan.main} and tag {plan.tag} may or "
         f"may not be on {plan.remote}; run hotfix-guard rollback --push again to complete it"
     )

@@ -725,7 +725,7 @@ def push_branch(repo: Repo, remote: str, branch: str) -> int:
     result = repo.try_git(*args)
     if result.returncode != 0:
         say_error(
-            f"error: pushing {branch} to {remote} failed ({result.push_refusal()}); the branch is created and "
+            f"pushing {branch} to {remote} failed ({result.push_refusal()}); the branch is created and "
             f"checked out here, but not on {remote}; retry: git {shlex.join(args)}"
         )
         return EXIT_FAILED
@@ -735,7 +735,7 @@ def push_branch(repo: Repo, remote: str, branch: str) -> int:
 
 def push_interrupted(remote: str, branch: str) -> str:
     return (
-        f"error: the push was interrupted; {branch} is created here and may or may not be on {remote}; "
+        f"the push was interrupted; {branch} is created here and may or may not be on {remote}; "
         "run hotfix-guard start --push again to complete it"
     )
 
