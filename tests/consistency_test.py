@@ -132,3 +132,16 @@ def test_help_and_the_hooks_import_no_command_they_do_not_run() -> None:
             check=True,
         ).stdout.split()
     )
+
+
+def test_every_resource_file_is_in_the_package_data() -> None:
+    """The shim template and the drill's application are data files: a wheel without them would break install-hooks and drill."""
+    import configparser
+
+    setup = configparser.ConfigParser()
+    setup.read(ROOT / "setup.cfg")
+    patterns = setup["options.package_data"]["hotfix_guard"].split()
+    package = ROOT / "hotfix_guard"
+    shipped = {path for pattern in patterns for path in package.glob(pattern) if path.is_file()}
+    resources = {p for p in (package / "resources").rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    assert resources and resources <= shipped
