@@ -145,3 +145,16 @@ def test_every_resource_file_is_in_the_package_data() -> None:
     shipped = {path for pattern in patterns for path in package.glob(pattern) if path.is_file()}
     resources = {p for p in (package / "resources").rglob("*") if p.is_file() and "__pycache__" not in p.parts}
     assert resources and resources <= shipped
+
+
+def test_git_is_started_only_by_gitrepo() -> None:
+    """Other modules may build git command lines, but only gitrepo.run_git starts the process."""
+    import re
+
+    starts = re.compile(r"subprocess\.[a-z_]+\(\s*\[\s*\"git\"|posix_spawnp?\(")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "hotfix_guard").rglob("*.py")
+        if "resources" not in path.parts and path.name != "gitrepo.py" and starts.search(path.read_text())
+    ]
+    assert offenders == []
