@@ -1,12 +1,15 @@
 """Build the Change a run checks: which branch, which base release, and what changed since.
 
-Only the facts the enabled checks need are asked of git, each once.
+Only the facts the enabled checks need (their `needs` in the registry) are asked of git,
+each once. The focused tests are not run here: they are the last fact, gathered by the
+validation service after the cheaper checks (validation.py).
 """
 
 from __future__ import annotations
 
 from hotfix_guard import gitrepo
 from hotfix_guard.branches import branch_version
+from hotfix_guard.checks import needs_of
 from hotfix_guard.errors import RepoError
 from hotfix_guard.model import Change, Commit, FileChange
 from hotfix_guard.versions import non_release_globs, parse_release_tag, release_tag_glob
@@ -16,12 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Collection
 
     from hotfix_guard.config import Config
-    from hotfix_guard.focus.focused import Outcome
     from hotfix_guard.versions import Version
-
-NEEDS_FILES = {"file-count", "diff-size"}
-NEEDS_COMMITS = {"commit-message", "scope"}
-FOCUSED_TESTS = "focused-tests"
 
 
 class Target:
@@ -71,43 +69,43 @@ def head_info(target: Target) -> gitrepo.RepoInfo:
 def collect_change(target: Target, head: str, branch: str | None, config: Config, checks: Collection[str]) -> Change:
     """The change from the base release to HEAD (a commit name), as far as CHECKS need it."""
     repo = target.repo
-    version = branch_version(branch, config) if branch and "branch-name" in checks else None
-    needs_base = bool(version) or bool(set(checks) & (NEEDS_FILES | NEEDS_COMMITS | {FOCUSED_TESTS}))
-    if not needs_base:
+    needs = needs_of(checks)
+    version = branch_version(branch, config) if branch and "release" in needs else None
+    if not version and not needs & {"files", "commits", "history", "tests"}:
         return Change(branch=branch, base="", base_version=None, head=_head_label(target, branch))
 
     base_name, base_rev, base_version = resolve_base(target, head, config)
     develop_refs = [f"refs/heads/{config.develop_branch}", f"refs/remotes/{config.remote}/{config.develop_branch}"]
-    wanted_refs = list(develop_refs) if "scope" in checks else []
+    wanted_refs = list(develop_refs) if "history" in needs else []
     if version is not None:
         wanted_refs.append(f"refs/tags/{version.tag(config.tag_prefix)}")
     existing = gitrepo.existing_refs(wanted_refs, repo)
 
     collected = set()
     commits: tuple[Commit, ...] = ()
-    if set(checks) & NEEDS_COMMITS:
+    if needs & {"commits", "history"}:
         commits = gitrepo.commits_between(base_rev, head, repo)
         collected.add("commits")
     files: tuple[FileChange, ...] = ()
-    if set(checks) & NEEDS_FILES:
+    if "files" in needs:
         files = gitrepo.changed_files(base_rev, None if target.staged else head, repo)
         collected.add("files")
     development: frozenset[str] = frozenset()
     found_develop = [ref for ref in develop_refs if ref in existing]
-    if found_develop and commits and "scope" in checks:
+    if found_develop and commits and "history" in needs:
         development = frozenset(c.sha for c in commits) & gitrepo.first_parent_line(found_develop, base_rev, repo)
     is_ancestor = True
-    if target.base is not None and "scope" in checks:
+    if target.base is not None and "history" in needs:
         is_ancestor = gitrepo.is_ancestor(base_rev, head, repo)
         if not is_ancestor and gitrepo.is_shallow(repo):
             raise RepoError(
                 f"cannot tell whether {base_name} is an ancestor of the head in this shallow clone; "
                 "fetch the history (git fetch --unshallow, or --deepen N)"
             )
-    focus = _focused_tests(target.repo, base_rev, head, config) if FOCUSED_TESTS in checks else None
     return Change(
         branch=branch,
         base=base_name,
+        base_rev=base_rev,
         base_version=base_version,
         head=_head_label(target, branch),
         base_is_ancestor=is_ancestor,
@@ -117,19 +115,7 @@ def collect_change(target: Target, head: str, branch: str | None, config: Config
         existing_tags=frozenset(ref[len("refs/tags/") :] for ref in existing if ref.startswith("refs/tags/")),
         includes_staged=target.staged,
         collected=frozenset(collected),
-        focus=focus,
     )
-
-
-def _focused_tests(repo: str | None, base_rev: str, head: str, config: Config) -> Outcome:
-    """Select and run the focused tests; their output goes to stderr, beside the report."""
-    from hotfix_guard.focus.focused import run_focused
-    from hotfix_guard.focus.select import Context
-
-    info = gitrepo.repo_info(repo)
-    base_sha = gitrepo.commit_sha(base_rev, repo)
-    assert base_sha is not None  # resolve_base checked it
-    return run_focused(Context(info.top, info.git_dir, base_sha, head, config), output=2)
 
 
 def _head_label(target: Target, branch: str | None) -> str:

@@ -13,40 +13,20 @@ import os
 import re
 import sys
 
+from hotfix_guard.checks import registry
 from hotfix_guard.errors import ConfigError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-CHECK_IDS = ("branch-name", "file-count", "diff-size", "commit-message", "scope", "focused-tests")
 SEVERITIES = ("error", "warning", "off")
 # Tables that are not checks: settings of one command, named by it.
 COMMAND_TABLES = ("notify",)
 
-DEFAULT_BRANCH_PATTERNS = (
-    r"^hotfix/v(?P<version>[0-9]+\.[0-9]+\.[0-9]+)$",
-    r"^hotfix/security-[0-9]{4}-[0-9]{3}$",
-    r"^hotfix/v[0-9]{4}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])_([01][0-9]|2[0-3])[0-5][0-9]$",
-    r"^hotfix/[a-z0-9]+(-[a-z0-9]+)*$",
-)
-
-# Changed files that no test can read: documentation outside the test directories.
-DEFAULT_TEST_IGNORE = (
-    "*.md",
-    "*.rst",
-    "docs/*",
-    "doc/*",
-    "LICENSE*",
-    "AUTHORS*",
-    "CHANGES*",
-    "CHANGELOG*",
-    "HISTORY*",
-    ".github/*",
-)
-
-# (table, key) -> default; the default's type is the key's type. Table "" is the top level.
-DEFAULTS: dict[tuple[str, str], object] = {
+# (table, key) -> default; the default's type is the key's type. Table "" is the top level;
+# each check's table (its severity and options) comes from the check registry.
+SETTINGS: dict[tuple[str, str], object] = {
     ("", "tag-prefix"): "v",
     ("", "branch-prefix"): "hotfix/",
     ("", "main-branch"): "main",
@@ -55,31 +35,26 @@ DEFAULTS: dict[tuple[str, str], object] = {
     ("", "version-files"): [],
     ("", "protected-branches"): ["main"],
     ("", "release-tags-on-main"): True,
-    ("branch-name", "severity"): "error",
-    ("branch-name", "patterns"): list(DEFAULT_BRANCH_PATTERNS),
-    ("file-count", "severity"): "error",
-    ("file-count", "max-files"): 5,
-    ("file-count", "exclude"): [],
-    ("diff-size", "severity"): "warning",
-    ("diff-size", "max-lines"): 200,
-    ("diff-size", "exclude"): [],
-    ("commit-message", "severity"): "error",
-    ("commit-message", "token"): r"\bHOTFIX\b",
-    ("commit-message", "conventional"): True,
-    ("commit-message", "types"): ["fix"],
-    ("scope", "severity"): "error",
-    ("focused-tests", "severity"): "error",
-    ("focused-tests", "pattern"): "critical|security|auth",
-    ("focused-tests", "markers"): [],
-    ("focused-tests", "python"): "",
-    ("focused-tests", "pytest-args"): [],
-    ("focused-tests", "test-command"): "",
-    ("focused-tests", "timeout"): 900,
-    ("focused-tests", "ignore"): list(DEFAULT_TEST_IGNORE),
     ("notify", "install-command"): "",  # e.g. "pip install -U NAME"; empty: a visible placeholder
     ("notify", "team-template"): "",  # a file (relative to the repository top) replacing the built-in template
     ("notify", "users-template"): "",
 }
+
+
+def _defaults() -> tuple[tuple[str, ...], dict[tuple[str, str], object], dict[tuple[str, str], int]]:
+    checks = registry()
+    defaults = dict(SETTINGS)
+    minimums = {}
+    for check in checks.values():
+        defaults[check.id, "severity"] = check.severity
+        for key, default in check.options.items():
+            defaults[check.id, key] = default
+        for key, minimum in check.minimums.items():
+            minimums[check.id, key] = minimum
+    return tuple(checks), defaults, minimums
+
+
+CHECK_IDS, DEFAULTS, MINIMUMS = _defaults()
 
 _FILE_NAMES = (".hotfix-guard.toml", "pyproject.toml", "setup.cfg")
 
@@ -146,6 +121,10 @@ class Config:
     def compile_patterns(self) -> None:
         """Compile the regular expressions now, so that a bad one is reported as the file loads."""
         _ = self.branch_patterns, self.message_token, self.critical_pattern
+
+    def option(self, check: str, key: str) -> object:
+        """A check's option, by its check id and key (a new check reads its options this way)."""
+        return self._values[check, key]
 
     def where(self, table: str, key: str) -> str:
         name = f"{table}.{key}" if table else key
@@ -379,13 +358,11 @@ def _from_ini_text(text: str, default: object) -> object:
 
 
 def _check_ranges(config: Config) -> None:
-    for table, key, value in (
-        ("file-count", "max-files", config.max_files),
-        ("diff-size", "max-lines", config.max_lines),
-        ("focused-tests", "timeout", config.test_timeout),
-    ):
-        if value < 1:
-            raise ConfigError(f"{config.where(table, key)} must be at least 1, got {value}")
+    for (table, key), minimum in MINIMUMS.items():
+        value = config.option(table, key)
+        assert isinstance(value, int)
+        if value < minimum:
+            raise ConfigError(f"{config.where(table, key)} must be at least {minimum}, got {value}")
 
 
 def _int(values: Mapping[tuple[str, str], object], table: str, key: str) -> int:

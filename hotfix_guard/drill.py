@@ -46,98 +46,22 @@ RELEASE = "v1.0.0"
 HOTFIX_BRANCH = "hotfix/v1.0.1"
 HOTFIX_TAG = "v1.0.1"
 
-APP = {
-    "README.md": "# shop\n\nA tiny shop service, used by `hotfix-guard drill`.\n",
-    "requirements.txt": "requests==2.31.0\n",
-    "app/__init__.py": '"""The shop service."""\n',
-    "app/auth.py": '''\
-"""Who may call the API."""
-
-import hmac
-
-TOKENS = {"alice": "s3cret-token-alice"}
+SHOP = os.path.join(os.path.dirname(__file__), "resources", "drill_shop")
 
 
-def is_authorised(user: str, token: str) -> bool:
-    expected = TOKENS.get(user)
-    return expected is not None and hmac.compare_digest(expected, token)
-''',
-    "app/storage.py": '''\
-"""Orders, one JSON object a line."""
-
-import json
-
-
-def append(path, record):
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(record) + "\\n")
+def _read_app(top: str = SHOP) -> dict[str, str]:
+    """The sample application released in the sandbox, from the package's resources: path -> text."""
+    files = {}
+    for folder, dirs, names in os.walk(top):
+        dirs[:] = [name for name in dirs if name != "__pycache__"]  # pip compiles the .py files it installs
+        for name in names:
+            path = os.path.join(folder, name)
+            with open(path, encoding="utf-8") as handle:
+                files[os.path.relpath(path, top).replace(os.sep, "/")] = handle.read()
+    return dict(sorted(files.items()))
 
 
-def load(path):
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-''',
-    "app/pricing.py": '''\
-"""Prices in other currencies."""
-
-import functools
-
-CALLS = {"rates": 0}
-
-
-def exchange_rates():
-    """Slow: asks the rates service."""
-    CALLS["rates"] += 1
-    return {"EUR": 1.0, "USD": 1.1}
-
-
-@functools.lru_cache(maxsize=None)
-def cached_rates():
-    return exchange_rates()
-
-
-def price(amount, currency):
-    return round(amount * cached_rates()[currency], 2)
-''',
-    "tests/test_auth.py": """\
-from app.auth import is_authorised
-
-
-def test_right_token_is_accepted():
-    assert is_authorised("alice", "s3cret-token-alice")
-
-
-def test_wrong_token_is_refused():
-    assert not is_authorised("alice", "guess")
-""",
-    "tests/test_storage.py": """\
-from app.storage import append, load
-
-
-def test_a_saved_order_loads(tmp_path):
-    append(tmp_path / "orders.jsonl", {"id": 1})
-    assert load(tmp_path / "orders.jsonl") == [{"id": 1}]
-""",
-    "tests/test_pricing.py": """\
-from app.pricing import price
-
-
-def test_price_in_dollars():
-    assert price(10, "USD") == 11.0
-""",
-    "tests/test_dependencies.py": """\
-from pathlib import Path
-
-
-def pins():
-    lines = Path(__file__).parent.parent.joinpath("requirements.txt").read_text().splitlines()
-    return dict(line.split("==") for line in lines if "==" in line)
-
-
-def test_every_dependency_is_pinned():
-    assert pins()
-""",
-}
+APP = _read_app()
 
 
 class Scenario(Record):

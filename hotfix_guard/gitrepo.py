@@ -1,4 +1,12 @@
-"""The only module that talks to git. It runs the git binary's plumbing and returns model types.
+"""The one module that starts git. It runs the git binary's plumbing and returns model types.
+
+Every git process goes through `run_git` here. Most questions are functions of this
+module; some modules build their own git command lines and run them through `run_git`
+(or `flow.common.Repo.git`, a thin wrapper): flow/ (the commands that change refs and
+their undo), prepush.py (the facts of a push, each asked once), overrides.py (the audit
+notes), incident.py and status.py (history and timeline facts), notify.py (whether a
+template is tracked) and drill.py (its sandbox). They follow the same rules as this
+module. No module runs git through `subprocess` or a shell.
 
 Processes are started with `os.posix_spawnp` rather than `subprocess`: importing
 `subprocess` costs more than a whole git call, and the hooks run on every commit.

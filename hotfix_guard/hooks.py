@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sys
 
+from hotfix_guard.checks import registry
 from hotfix_guard.errors import EXIT_ERROR, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, HotfixGuardError
 
 GIT_HOOKS = ("pre-commit", "commit-msg", "pre-push")
@@ -24,12 +25,12 @@ if TYPE_CHECKING:
     from hotfix_guard.model import Finding
     from hotfix_guard.options import RunOptions
 
-# Hook ids (one check each, or validate), then git's own hook types, which the shims in
-# hooks/ call: pre-commit runs the pre-commit stage's checks, commit-msg is commit-message,
-# pre-push is the push guard (prepush.py).
-HOOKS = ("branch-name", "file-count", "diff-size", "commit-message", "scope", "focused-tests", "validate", *GIT_HOOKS)
+# Hook ids (one check each, from the registry, or validate), then git's own hook types,
+# which the shims in hooks/ call: pre-commit runs the checks of the registry's pre-commit
+# stage, commit-msg is commit-message, pre-push is the push guard (prepush.py).
+HOOKS = (*registry(), "validate", *GIT_HOOKS)
 USAGE = "usage: hotfix-guard hook {" + ",".join(HOOKS) + "} [--config FILE] [COMMIT_MSG_FILE | REMOTE URL]"
-PRE_COMMIT_STAGE = ("branch-name", "file-count", "diff-size")
+PRE_COMMIT_STAGE = tuple(check.id for check in registry().values() if "pre-commit" in check.stages)
 
 
 def main(name: str, args: list[str]) -> int:
@@ -141,10 +142,10 @@ def _commit_message(args: list[str], git_dir: str, config: Config) -> int:
 
 
 def _change_hook(name: str, branch: str, head: str, staged: bool, config: Config, options: RunOptions) -> int:
-    from hotfix_guard.collect import Target, collect_change
-    from hotfix_guard.runner import checks_to_run, run_checks
+    from hotfix_guard.collect import Target
+    from hotfix_guard.validation import enabled_checks, prepare
 
-    enabled = checks_to_run(config, options)
+    enabled = enabled_checks(config, options)
     if name == "validate":
         wanted = enabled
     elif name == "pre-commit":
@@ -154,8 +155,7 @@ def _change_hook(name: str, branch: str, head: str, staged: bool, config: Config
     if not wanted:
         return EXIT_OK
     target = Target(staged=staged and name != "validate")
-    change = collect_change(target, head, branch, config, wanted)
-    return _finish(run_checks(change, config, options, only=wanted).findings)
+    return _finish(prepare(target, head, branch, config, wanted, only=wanted).run(options).findings)
 
 
 def _finish(findings: list[Finding]) -> int:

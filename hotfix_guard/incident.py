@@ -14,13 +14,13 @@ import re
 from datetime import datetime, timezone
 
 from hotfix_guard.branches import HOTFIX, branch_version, classify
-from hotfix_guard.collect import Target, collect_change
-from hotfix_guard.config import CHECK_IDS
+from hotfix_guard.checks import registry
+from hotfix_guard.collect import Target
 from hotfix_guard.errors import RepoError
 from hotfix_guard.flow.common import read_json, record_name, release_tags
 from hotfix_guard.model import Record
-from hotfix_guard.runner import run_checks
 from hotfix_guard.severity import Severity, level
+from hotfix_guard.validation import Validation, prepare
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from hotfix_guard.flow.common import Repo
     from hotfix_guard.model import Change
     from hotfix_guard.options import RunOptions
-    from hotfix_guard.runner import Report
+    from hotfix_guard.validation import Report
     from hotfix_guard.versions import Version
 
 FINISHED = "finished"
@@ -275,7 +275,7 @@ def _from_finished_record(repo: Repo, config: Config, branch: str, record: dict[
 
 def _gather(repo: Repo, config: Config, incident: Incident, options: RunOptions) -> None:
     incident.change = _change(repo, config, incident)
-    incident.report = run_checks(incident.change, config, options)
+    incident.report = Validation(incident.change, config).run(options)
     if incident.base is not None:
         incident.commits = commit_facts(repo, f"refs/tags/{incident.base}", incident.head)
     if incident.state != FINISHED:
@@ -302,8 +302,7 @@ def _change(repo: Repo, config: Config, incident: Incident) -> Change:
         base = None
     target = Target(repo.top, incident.head, base, incident.branch)
     # Triage and documents must not wait for a test run: focused tests are `hotfix-guard tests`.
-    checks = [check for check in CHECK_IDS if check != "focused-tests"]
-    change = collect_change(target, incident.head, incident.branch, config, checks)
+    change = prepare(target, incident.head, incident.branch, config, list(registry()), tests=False).change
     if incident.tag is not None:
         # The hotfix's own release tag exists because it is finished, not because the
         # branch patches a released version.

@@ -36,29 +36,16 @@ PRE_COMMIT = "pre-commit framework"
 OTHER = "other"
 NONE = "none"
 
-_TEMPLATE = """\
-#!/bin/sh
-{marker} ({hook}): installed by `hotfix-guard install-hooks`, removed by `hotfix-guard uninstall-hooks`.
-# Hands this hook's arguments and standard input to `hotfix-guard hook {hook}`.
-hook={hook}
-if command -v hotfix-guard >/dev/null 2>&1; then
-    exec hotfix-guard hook "$hook" "$@"
-fi
-for python in python3 python; do
-    if command -v "$python" >/dev/null 2>&1 && "$python" -c 'import hotfix_guard' </dev/null >/dev/null 2>&1; then
-        exec "$python" -m hotfix_guard hook "$hook" "$@"
-    fi
-done
-echo "hotfix-guard: error: the $hook hook cannot run: hotfix-guard is not installed (not on PATH, no python3 -m hotfix_guard); install it (pip install hotfix-guard) or remove this hook: $0" >&2
-exit 1
-"""
+# The shim's text, with {marker} and {hook} to fill in.
+SHIM_TEMPLATE = os.path.join(os.path.dirname(__file__), "resources", "hook-shim.sh")
 
 
 def shim_text(hook_type: str) -> str:
     """The shim for one git hook type, byte for byte what `hooks/<hook_type>` holds."""
     if hook_type not in HOOK_TYPES:
         raise HotfixGuardError(f"unknown hook type {hook_type!r}; choose from {', '.join(HOOK_TYPES)}")
-    return _TEMPLATE.format(marker=MARKER, hook=hook_type)
+    with open(SHIM_TEMPLATE, encoding="utf-8") as handle:
+        return handle.read().format(marker=MARKER, hook=hook_type)
 
 
 class HooksDir:

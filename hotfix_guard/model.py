@@ -11,7 +11,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from hotfix_guard.focus.focused import Outcome
     from hotfix_guard.versions import Version
 
 ERROR = "error"
@@ -114,6 +113,7 @@ class Change(Record):
     __slots__ = (
         "branch",
         "base",
+        "base_rev",
         "base_version",
         "head",
         "base_is_ancestor",
@@ -123,7 +123,7 @@ class Change(Record):
         "existing_tags",
         "includes_staged",
         "collected",
-        "focus",
+        "tests",
     )
 
     def __init__(
@@ -132,6 +132,7 @@ class Change(Record):
         branch: str | None,
         base: str,
         base_version: Version | None,
+        base_rev: str = "",
         head: str,
         base_is_ancestor: bool = True,
         commits: tuple[Commit, ...] = (),
@@ -140,10 +141,11 @@ class Change(Record):
         existing_tags: frozenset[str] = frozenset(),
         includes_staged: bool = False,
         collected: frozenset[str] = frozenset(),
-        focus: Outcome | None = None,
+        tests: TestRun | None = None,
     ):
         self.branch = branch
         self.base = base
+        self.base_rev = base_rev  # what git was given for the base: refs/tags/v1.2.3, or a commit
         self.base_version = base_version
         self.head = head
         self.base_is_ancestor = base_is_ancestor
@@ -153,4 +155,46 @@ class Change(Record):
         self.existing_tags = existing_tags
         self.includes_staged = includes_staged
         self.collected = collected  # which of "commits", "files" were asked of git
-        self.focus = focus  # the focused tests' selection and run, when that check is enabled
+        self.tests = tests  # the focused tests' run, gathered last (None: not run)
+
+    def with_tests(self, tests: TestRun) -> Change:
+        """The same change, with the focused tests' run."""
+        values = {name: getattr(self, name) for name in self.__slots__}
+        values["tests"] = tests
+        return Change(**values)
+
+
+class TestRun(Record):
+    """How the focused tests of a change went, as plain facts.
+
+    `outcome` is "passed", "failed" or "error" (pytest could not run them, none ran, the
+    run timed out), or None when the project has no tests to run. `details` holds the
+    selection and run as the JSON report shows them.
+    """
+
+    __test__ = False  # not a pytest test class, whatever its name
+    __slots__ = ("selected", "total", "whole_suite", "outcome", "failed", "summary", "seconds", "details")
+
+    def __init__(
+        self,
+        *,
+        selected: int,
+        total: int,
+        whole_suite: bool,
+        outcome: str | None,
+        failed: int = 0,
+        summary: str = "",
+        seconds: float = 0.0,
+        details: dict[str, object] | None = None,
+    ):
+        self.selected = selected
+        self.total = total
+        self.whole_suite = whole_suite
+        self.outcome = outcome
+        self.failed = failed
+        self.summary = summary
+        self.seconds = seconds
+        self.details = details if details is not None else {}
+
+    def __hash__(self) -> int:
+        return hash((self.selected, self.total, self.outcome, self.summary))

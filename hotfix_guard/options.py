@@ -48,6 +48,9 @@ class RunOptions(Record):
         return RunOptions(True, self.strict, self.skip)
 
 
+NO_OPTIONS = RunOptions()
+
+
 def run_options(
     *,
     allow_large: bool = False,

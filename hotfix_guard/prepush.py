@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from hotfix_guard.options import RunOptions
     from hotfix_guard.overrides import Override
     from hotfix_guard.pushrules import RefFacts
+    from hotfix_guard.validation import Validation
 
 INPUT_FORM = "<local ref> <local sha> <remote ref> <remote sha>"
 
@@ -150,7 +151,11 @@ def _guard(updates: list[RefUpdate], remote: str, config_file: str | None, optio
     enabled = _enabled_checks(guarded, config, options)
     gather = Gatherer(updates, remote, config, enabled)
     facts = [(update, gather.facts(update, kind)) for update, kind in guarded]
-    found = [(update, finding) for update, ref in facts for finding in _evaluate(ref, config, options, enabled)]
+    found = [
+        (update, finding)
+        for update, ref in facts
+        for finding in _evaluate(ref, config, options, enabled, gather.validations.get(ref.ref))
+    ]
     return _outcome(found, remote)
 
 
@@ -180,6 +185,7 @@ class Gatherer:
         self.config = config
         self.enabled = enabled
         self._answers: dict[tuple[str, ...], GitResult] = {}
+        self.validations: dict[str, Validation] = {}  # pushed hotfix branch -> its change, ready to judge
 
     def facts(self, update: RefUpdate, kind: str) -> RefFacts:
         from hotfix_guard.pushrules import PROTECTED_BRANCH, RELEASE_TAG, RefFacts
@@ -228,9 +234,12 @@ class Gatherer:
         if kind == NEAR_MISS_BRANCH:
             change = Change(branch=branch, base="", base_version=None, head=branch)
         else:
-            from hotfix_guard.collect import Target, collect_change
+            from hotfix_guard.collect import Target
+            from hotfix_guard.validation import prepare
 
-            change = collect_change(Target(), update.local_sha, branch, self.config, self.enabled)
+            validation = prepare(Target(), update.local_sha, branch, self.config, self.enabled)
+            self.validations[update.remote_ref] = validation
+            change = validation.change
         return RefFacts(update.remote_ref, kind, update.local_sha, remote=self.remote, change=change)
 
     def _git(self, *args: str) -> GitResult:
@@ -286,16 +295,19 @@ def _enabled_checks(guarded: list[tuple[RefUpdate, str]], config: Config, option
 
     if all(update.deletes or kind not in (HOTFIX_BRANCH, NEAR_MISS_BRANCH) for update, kind in guarded):
         return []
-    from hotfix_guard.runner import checks_to_run
+    from hotfix_guard.validation import enabled_checks
 
-    return checks_to_run(config, options)
+    return enabled_checks(config, options)
 
 
 # --- the rules and the checks, over the facts -------------------------------------------
 
 
-def _evaluate(ref: RefFacts, config: Config, options: RunOptions, enabled: list[str]) -> list[Finding]:
-    """What the push rule for REF finds, or for a hotfix branch its checks; no git."""
+def _evaluate(
+    ref: RefFacts, config: Config, options: RunOptions, enabled: list[str], validation: Validation | None
+) -> list[Finding]:
+    """What the push rule for REF finds, or for a hotfix branch its checks (no git, except
+    the focused tests, which run last and only when the other checks passed)."""
     from hotfix_guard import pushrules
 
     rule = pushrules.RULES.get(ref.kind)
@@ -304,9 +316,11 @@ def _evaluate(ref: RefFacts, config: Config, options: RunOptions, enabled: list[
     wanted = pushrules.checks_for(ref, enabled)
     if not wanted or ref.change is None:
         return []
-    from hotfix_guard.runner import run_checks
+    from hotfix_guard.validation import Validation
 
-    return pushrules.on_ref(run_checks(ref.change, config, options, only=wanted).findings, ref)
+    if validation is None:
+        validation = Validation(ref.change, config)
+    return pushrules.on_ref(validation.run(options, only=wanted).findings, ref)
 
 
 # --- rendering -------------------------------------------------------------------------

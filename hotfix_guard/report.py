@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from typing import IO
 
     from hotfix_guard.model import Finding
-    from hotfix_guard.runner import Report
+    from hotfix_guard.validation import Report
 
 FORMATS = ("text", "json", "github")
 
@@ -104,7 +104,7 @@ def render_json(report: Report, strict: bool) -> str:
             "lines": sum(file.lines for file in change.files) if "files" in change.collected else None,
             "includes_staged": change.includes_staged,
         },
-        "focused_tests": change.focus.as_dict() if change.focus is not None else None,
+        "focused_tests": change.tests.details if change.tests is not None else None,
         "checks": [{"id": r.check, "status": r.status, "reason": r.reason or None} for r in report.results],
         "findings": [
             {"check": f.check, "severity": f.severity, "message": f.message, "file": f.file} for f in report.findings

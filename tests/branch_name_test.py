@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hotfix_guard.checks.branch_name import DEFAULT_PATTERNS as DEFAULT_BRANCH_PATTERNS
 from hotfix_guard.checks.branch_name import FORMS, check
-from hotfix_guard.config import DEFAULT_BRANCH_PATTERNS, DEFAULTS, Config, default_config
+from hotfix_guard.config import DEFAULTS, Config, default_config
 from hotfix_guard.model import ERROR, NOTE, Change, Finding
 from hotfix_guard.versions import Version
 

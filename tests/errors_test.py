@@ -11,9 +11,9 @@ import pytest
 from conftest import GitRepo, run_cli
 
 from hotfix_guard import __version__, hooks
+from hotfix_guard.checks import registry
 from hotfix_guard.cli import main as cli_main
 from hotfix_guard.errors import EXIT_BUG, EXIT_INTERRUPTED, report_bug
-from hotfix_guard.runner import CHECKS
 
 BUG_LINE = "hotfix-guard: error: unexpected error (a bug in hotfix-guard): ValueError: boom on two lines; details in "
 
@@ -27,7 +27,7 @@ def _raise(exception: BaseException) -> object:
 
 @pytest.fixture
 def buggy_scope(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(CHECKS, "scope", _raise(ValueError("boom on\ntwo lines")))
+    monkeypatch.setattr(registry()["scope"], "function", _raise(ValueError("boom on\ntwo lines")))
 
 
 def _log(repo: GitRepo) -> Path:
@@ -56,7 +56,7 @@ def test_a_bug_in_a_hook_exits_3_with_one_line(
 
 
 def test_ctrl_c_is_still_130_not_a_bug(hotfix: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(CHECKS, "scope", _raise(KeyboardInterrupt()))
+    monkeypatch.setattr(registry()["scope"], "function", _raise(KeyboardInterrupt()))
     assert cli_main(["--repo", str(hotfix.path), "validate"]) == EXIT_INTERRUPTED
     monkeypatch.chdir(hotfix.path)
     assert hooks.main("scope", []) == EXIT_INTERRUPTED
@@ -65,9 +65,9 @@ def test_ctrl_c_is_still_130_not_a_bug(hotfix: GitRepo, monkeypatch: pytest.Monk
 
 def test_the_console_script_exits_3_on_a_bug(hotfix: GitRepo) -> None:
     program = (
-        "import sys; from hotfix_guard import runner; from hotfix_guard.entry import main\n"
+        "import sys; from hotfix_guard.checks import registry; from hotfix_guard.entry import main\n"
         "def bug(*args): raise ValueError('boom on two lines')\n"
-        "runner.CHECKS['scope'] = bug\n"
+        "registry()['scope'].function = bug\n"
         "sys.exit(main(sys.argv[1:]))\n"
     )
     for args in (["validate"], ["hook", "scope"]):

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from hotfix_guard.config import DEFAULT_BRANCH_PATTERNS, DEFAULTS
+from hotfix_guard.checks.branch_name import DEFAULT_PATTERNS as DEFAULT_BRANCH_PATTERNS
+from hotfix_guard.config import DEFAULTS
 from hotfix_guard.regex_safety import hazard
 
 REFUSED = [

@@ -10,7 +10,7 @@ import pytest
 from hotfix_guard.config import default_config
 from hotfix_guard.model import ERROR, NOTE, WARNING, Change, Commit, FileChange, Finding
 from hotfix_guard.report import render_github, render_json, render_text, write
-from hotfix_guard.runner import Report, run_checks
+from hotfix_guard.validation import Report, run_checks
 from hotfix_guard.versions import Version
 
 BRANCH_ERROR = (

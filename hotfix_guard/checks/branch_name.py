@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 from hotfix_guard.branches import NEAR_MISS, OTHER, classify, matching_pattern, suggest, version_text
+from hotfix_guard.checks import Check
 from hotfix_guard.model import NOTE, Change, Finding
+from hotfix_guard.options import NO_OPTIONS
 from hotfix_guard.refnames import is_valid_branch_name
 from hotfix_guard.versions import Version, parse_version
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from hotfix_guard.config import Config
+    from hotfix_guard.options import RunOptions
 
 ID = "branch-name"
 
+DEFAULT_PATTERNS = (
+    r"^hotfix/v(?P<version>[0-9]+\.[0-9]+\.[0-9]+)$",
+    r"^hotfix/security-[0-9]{4}-[0-9]{3}$",
+    r"^hotfix/v[0-9]{4}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])_([01][0-9]|2[0-3])[0-5][0-9]$",
+    r"^hotfix/[a-z0-9]+(-[a-z0-9]+)*$",
+)
 FORMS = "hotfix/vX.Y.Z, hotfix/security-YYYY-NNN, hotfix/<kebab-case> or hotfix/vYYYYMMDD_HHMM"
 
 
-def check(change: Change, config: Config) -> list[Finding]:
+def check(change: Change, config: Config, options: RunOptions = NO_OPTIONS) -> list[Finding]:
     name = change.branch
     if name is None or classify(name, config) == OTHER:
         return []
@@ -68,9 +77,22 @@ def _hint(name: str, config: Config, expected: Version | None) -> str:
 
 def _forms(config: Config) -> str:
     """The accepted forms in words for the default patterns, else the configured patterns."""
-    from hotfix_guard.config import DEFAULT_BRANCH_PATTERNS
-
     patterns = tuple(pattern.pattern for pattern in config.branch_patterns)
-    if patterns == DEFAULT_BRANCH_PATTERNS:
+    if patterns == DEFAULT_PATTERNS:
         return FORMS
     return "a name matching " + " or ".join(repr(pattern) for pattern in patterns)
+
+
+CHECK = Check(
+    id=ID,
+    order=10,
+    summary=(
+        "The hotfix branch is named hotfix/vX.Y.Z (next patch of its base), hotfix/security-YYYY-NNN, "
+        "hotfix/<kebab-case> or hotfix/vYYYYMMDD_HHMM."
+    ),
+    severity="error",
+    needs=("release",),
+    stages=("pre-commit", "pre-push"),
+    options={"patterns": list(DEFAULT_PATTERNS)},
+    function=check,
+)

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from hotfix_guard.checks import Check
 from hotfix_guard.model import Change, Finding
+from hotfix_guard.options import NO_OPTIONS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from hotfix_guard.config import Config
+    from hotfix_guard.options import RunOptions
 
 ID = "commit-message"
 
 SCISSORS = "------------------------ >8 ------------------------"
 _AUTOSQUASH = ("fixup! ", "squash! ", "amend! ")
 EXAMPLE = "fix(scope): HOTFIX - what it fixes"
+DEFAULT_TOKEN = r"\bHOTFIX\b"
 
 
-def check(change: Change, config: Config) -> list[Finding]:
+def check(change: Change, config: Config, options: RunOptions = NO_OPTIONS) -> list[Finding]:
     findings: list[Finding] = []
     for commit in change.commits:
         if commit.is_merge:
@@ -65,9 +69,7 @@ def message_problems(message: str, config: Config, valid_utf8: bool = True) -> l
 
 def _example(config: Config) -> str:
     """A model message, when the default rules are in force (a custom token has no model)."""
-    from hotfix_guard.config import DEFAULTS
-
-    default_rules = config.message_token.pattern == DEFAULTS["commit-message", "token"]
+    default_rules = config.message_token.pattern == DEFAULT_TOKEN
     return f"; e.g. {EXAMPLE!r}" if default_rules and "fix" in config.message_types else ""
 
 
@@ -100,3 +102,15 @@ def conventional_type(header: str) -> str | None:
 
 def _quote(subject: str) -> str:
     return repr(subject if len(subject) <= 60 else subject[:57] + "...")
+
+
+CHECK = Check(
+    id=ID,
+    order=40,
+    summary="Every hotfix commit carries the HOTFIX token and a conventional fix header.",
+    severity="error",
+    needs=("commits",),
+    stages=("commit-msg",),
+    options={"token": DEFAULT_TOKEN, "conventional": True, "types": ["fix"]},
+    function=check,
+)

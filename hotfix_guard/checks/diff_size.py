@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from hotfix_guard.checks import Check
 from hotfix_guard.checks.file_count import split_excluded
 from hotfix_guard.model import NOTE, Change, FileChange, Finding
+from hotfix_guard.options import NO_OPTIONS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from hotfix_guard.config import Config
+    from hotfix_guard.options import RunOptions
 
 ID = "diff-size"
 
 
-def check(change: Change, config: Config) -> list[Finding]:
+def check(change: Change, config: Config, options: RunOptions = NO_OPTIONS) -> list[Finding]:
     counted, excluded = split_excluded(change.files, config.diff_size_exclude)
     findings = []
     if excluded:
@@ -40,3 +43,16 @@ def _largest(files: list[FileChange], count: int = 3) -> str:
 def _list(files: list[FileChange], limit: int = 10) -> str:
     more = f" and {len(files) - limit} more" if len(files) > limit else ""
     return ", ".join(repr(file.path) for file in files[:limit]) + more
+
+
+CHECK = Check(
+    id=ID,
+    order=30,
+    summary="Lines added + removed in the whole hotfix stay under max-lines.",
+    severity="warning",
+    needs=("files",),
+    stages=("pre-commit", "pre-push"),
+    options={"max-lines": 200, "exclude": []},
+    minimums={"max-lines": 1},
+    function=check,
+)

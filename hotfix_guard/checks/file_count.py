@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from hotfix_guard.checks import Check
 from hotfix_guard.model import NOTE, Change, FileChange, Finding
+from hotfix_guard.options import NO_OPTIONS, RunOptions
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -12,8 +14,9 @@ ID = "file-count"
 ALLOW_HINT = "if this is intended, pass --allow-large or set HOTFIX_GUARD_ALLOW_LARGE=1"
 
 
-def check(change: Change, config: Config, allow_large: bool = False) -> list[Finding]:
-    """ALLOW_LARGE: the user accepted a change over the limit (a run option, never config)."""
+def check(change: Change, config: Config, options: RunOptions = NO_OPTIONS) -> list[Finding]:
+    """`options.allow_large`: the user accepted a change over the limit (a run option, never config)."""
+    allow_large = options.allow_large
     counted, excluded = split_excluded(change.files, config.file_count_exclude)
     findings = []
     if excluded:
@@ -59,3 +62,17 @@ def _names(files: list[FileChange], limit: int = 20) -> str:
 
 def _needs_quotes(path: str) -> bool:
     return any(char in path for char in ", \n\t'\"") or not path.isprintable()
+
+
+CHECK = Check(
+    id=ID,
+    order=20,
+    summary="The whole hotfix (committed change plus staged files) changes at most max-files files.",
+    severity="error",
+    needs=("files",),
+    stages=("pre-commit", "pre-push"),
+    options={"max-files": 5, "exclude": []},
+    minimums={"max-files": 1},
+    run_options=("allow-large",),
+    function=check,
+)

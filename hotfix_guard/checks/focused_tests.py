@@ -1,38 +1,81 @@
 """The focused tests (critical / security / auth and what the change reaches) must pass.
 
-The selection and the run happen while the change is collected (they are facts about
-the change, like its files); this check judges their outcome.
+The tests are the last fact gathered about a change: the validation service selects and
+runs them only after the cheaper checks passed (see validation.py); this check judges the
+run, which the change carries as plain data (model.TestRun).
 """
 
 from __future__ import annotations
 
+from hotfix_guard.checks import Check
 from hotfix_guard.model import ERROR, NOTE, Change, Finding
+from hotfix_guard.options import NO_OPTIONS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from hotfix_guard.config import Config
+    from hotfix_guard.options import RunOptions
 
 ID = "focused-tests"
 
+# Changed files that no test can read: documentation outside the test directories.
+DEFAULT_IGNORE = (
+    "*.md",
+    "*.rst",
+    "docs/*",
+    "doc/*",
+    "LICENSE*",
+    "AUTHORS*",
+    "CHANGES*",
+    "CHANGELOG*",
+    "HISTORY*",
+    ".github/*",
+)
+NOT_RUN_HERE = "not run here (hotfix-guard tests runs them)"
+
 
 def skip_reason(change: Change) -> str | None:
-    """Why the check has nothing to run (the project has no tests hotfix-guard can find)."""
-    focus = change.focus
-    if focus is None:
-        return "not run here (hotfix-guard tests runs them)"
-    if focus.result is None:
+    """Why the check has nothing to judge (not run here, or the project has no tests hotfix-guard can find)."""
+    tests = change.tests
+    if tests is None:
+        return NOT_RUN_HERE
+    if tests.outcome is None:
         return "no tests found (no test_*.py or *_test.py files; for other runners set [focused-tests] test-command)"
     return None
 
 
-def check(change: Change, config: Config) -> list[Finding]:
-    focus = change.focus
-    if focus is None or focus.result is None:
+def check(change: Change, config: Config, options: RunOptions = NO_OPTIONS) -> list[Finding]:
+    tests = change.tests
+    if tests is None or tests.outcome is None:
         return []
-    selection, result = focus.selection, focus.result
-    scope = "the whole suite" if selection.whole_suite else f"{selection.count()} of {selection.total} tests"
-    ran = f"ran {scope} in {result.seconds:.1f} s"
-    if result.outcome == "passed":
+    scope = "the whole suite" if tests.whole_suite else f"{tests.selected} of {tests.total} tests"
+    ran = f"ran {scope} in {tests.seconds:.1f} s"
+    if tests.outcome == "passed":
         return [Finding(ID, f"{ran}: passed", NOTE)]
-    failed = f"{result.failed} failed, " if result.failed else ""
-    return [Finding(ID, f"{ran}: {failed}{result.summary}; rerun: hotfix-guard tests", ERROR)]
+    failed = f"{tests.failed} failed, " if tests.failed else ""
+    return [Finding(ID, f"{ran}: {failed}{tests.summary}; rerun: hotfix-guard tests", ERROR)]
+
+
+CHECK = Check(
+    id=ID,
+    order=60,
+    summary=(
+        "Select and run the tests that matter for the pushed hotfix "
+        "(critical set, changed tests, what the change reaches)."
+    ),
+    severity="error",
+    needs=("tests",),
+    stages=("pre-push",),
+    options={
+        "pattern": "critical|security|auth",
+        "markers": [],
+        "python": "",
+        "pytest-args": [],
+        "test-command": "",
+        "timeout": 900,
+        "ignore": list(DEFAULT_IGNORE),
+    },
+    minimums={"timeout": 1},
+    function=check,
+    skip_reason=skip_reason,
+)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from hotfix_guard.checks import Check
 from hotfix_guard.model import Change, Finding
+from hotfix_guard.options import NO_OPTIONS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from hotfix_guard.config import Config
+    from hotfix_guard.options import RunOptions
 
 ID = "scope"
 
 
-def check(change: Change, config: Config) -> list[Finding]:
+def check(change: Change, config: Config, options: RunOptions = NO_OPTIONS) -> list[Finding]:
     if not change.base_is_ancestor:
         return [
             Finding(
@@ -35,3 +38,14 @@ def check(change: Change, config: Config) -> list[Finding]:
             f"{listed}{more}; rebuild the hotfix from {change.base} with only the fix",
         )
     ]
+
+
+CHECK = Check(
+    id=ID,
+    order=50,
+    summary="The change starts at its base, is not empty and carries no development work.",
+    severity="error",
+    needs=("commits", "history"),
+    stages=(),  # no hook of its own: it runs in hotfix-validate and the push guard
+    function=check,
+)

@@ -14,7 +14,7 @@ import time
 
 from hotfix_guard import gitrepo
 from hotfix_guard.branches import HOTFIX, branch_version, classify
-from hotfix_guard.collect import Target, collect_change
+from hotfix_guard.collect import Target
 from hotfix_guard.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, GitError, RepoError
 from hotfix_guard.flow import lock
 from hotfix_guard.flow.common import (
@@ -36,7 +36,7 @@ from hotfix_guard.flow.common import (
     write_json,
 )
 from hotfix_guard.options import run_options
-from hotfix_guard.runner import checks_to_run, run_checks
+from hotfix_guard.validation import Validation, enabled_checks, prepare
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -176,13 +176,14 @@ def make_plan(
     if push:
         require_remote(repo, config.remote)
     options = run_options()  # finish has no check flags: the environment's (HOTFIX_GUARD_ALLOW_LARGE)
-    checks = checks_to_run(config, options) if verify else []
-    change = collect_change(Target(repo.top, f"refs/heads/{branch}"), head, branch, config, [*checks, "commit-message"])
+    checks = enabled_checks(config, options) if verify else []
+    validation = prepare(Target(repo.top, f"refs/heads/{branch}"), head, branch, config, [*checks, "commit-message"])
+    change = validation.change
     tag_name = None if skip_tag else (tag or _release_tag(branch, change, config))
     already = tag_name is not None and _tag_is_this_merge(repo, tag_name, head, main)
     if not already:
         _require_latest_line(repo, config, change)
-        _verify(change, config, options, verify)
+        _verify(validation, options, verify)
     backmerge = None if skip_develop else (develop or config.develop_branch)
     if backmerge is not None and repo.sha(f"refs/heads/{backmerge}") is None:
         if develop is not None:
@@ -296,11 +297,12 @@ def _require_not_checked_out_elsewhere(repo: Repo, branches: list[str | None]) -
         raise RepoError(f"{', '.join(busy)} is checked out in another worktree; switch it away there first")
 
 
-def _verify(change: Change, config: Config, options: RunOptions, verify: bool) -> None:
+def _verify(validation: Validation, options: RunOptions, verify: bool) -> None:
     if not verify:
         say("validate skipped (--no-verify)")
         return
-    report = run_checks(change, config, options)
+    report = validation.run(options)
+    change = report.change
     if report.exit_code(options.strict):
         from hotfix_guard.report import render_findings, write
 

@@ -16,6 +16,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+    from hotfix_guard.model import TestRun
+
 
 class Outcome:
     """A selection and, when it was run, how the run went."""
@@ -25,6 +27,22 @@ class Outcome:
     def __init__(self, selection: Selection, result: run.RunResult | None):
         self.selection = selection
         self.result = result
+
+    def as_test_run(self) -> TestRun:
+        """The facts the focused-tests check judges, as plain data."""
+        from hotfix_guard.model import TestRun
+
+        selection, result = self.selection, self.result
+        return TestRun(
+            selected=selection.count(),
+            total=selection.total,
+            whole_suite=bool(selection.whole_suite),
+            outcome=result.outcome if result is not None else None,
+            failed=result.failed if result is not None and result.failed else 0,
+            summary=result.summary if result is not None else "",
+            seconds=result.seconds if result is not None else 0.0,
+            details=self.as_dict(),
+        )
 
     def as_dict(self) -> dict[str, object]:
         """The facts for the JSON report (the incident review lists the selected ids)."""

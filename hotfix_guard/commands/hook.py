@@ -1,0 +1,33 @@
+"""`hook NAME`: the hooks' entry point through click (for --help; entry.py skips click for real hook runs)."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from hotfix_guard.commands.common import Options
+from hotfix_guard.errors import RepoError
+from hotfix_guard.hooks import HOOKS
+
+
+@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True}, add_help_option=True)
+@click.argument("name", type=click.Choice(HOOKS))
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_obj
+def hook(opts: Options, name: str, args: tuple[str, ...]) -> int:
+    """Entry point for git hooks and pre-commit: hotfix-guard hook NAME [COMMIT_MSG_FILE].
+
+    Passes silently on branches that are not hotfix branches. pre-commit stage: the change
+    plus what is staged; pre-push stage: what is pushed; commit-msg: the message file.
+    The git hook shims run `hook pre-commit`, `hook commit-msg FILE` and
+    `hook pre-push REMOTE URL` (git's ref lines on standard input: every pushed ref).
+    """
+    from hotfix_guard.hooks import main as run_hook
+
+    if opts.repo is not None:
+        if not os.path.isdir(opts.repo):
+            raise RepoError(f"{opts.repo!r} is not a directory")
+        os.chdir(opts.repo)  # a hook works where git runs it: in the work tree
+    config = ["--config", opts.config_file] if opts.config_file is not None else []
+    return run_hook(name, [*config, *args])
