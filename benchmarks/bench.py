@@ -20,6 +20,8 @@ dropped; a ratio is the median over rounds of that round's command / floor.
   pre-push (branch)  target <= 2.0x its floor: a push of an ordinary branch
   pre-push (hotfix)  target <= 1.5x its floor: a push of the hotfix branch
   validate           target <= 1.5x its floor, peak RSS < 100 MiB
+  pre-push (N tags)  target <= 2 s: a push of 10,000 new release tags on main
+                     (measured apart, after the others: the tags would change them)
 
 Run it with the python of the venv where hotfix-guard is installed: the console
 script is looked up next to sys.executable. Exit 0 once measured, even if a
@@ -56,6 +58,8 @@ PUSH_ARGS = ["hook", "pre-push", "origin", "https://example.com/app.git"]
 ORDINARY_BRANCH = "feature/search-speedup"
 ZERO = "0" * 40
 RSS_LIMIT_MIB = 100
+PUSHED_TAGS = 10_000
+TAG_PUSH_LIMIT_MS = 2000
 
 SEED = 20240601
 IDENT = "Release Bot <release-bot@example.com>"
@@ -471,6 +475,39 @@ def print_report(commands: list[Command], python_ms: float, runs: int) -> None:
     print(f"  wait4 counts reaped children; largest git in its floor: {git_mib:.1f} MiB")
 
 
+def measure_tag_push(repo: Path, env: dict[str, str], workdir: Path, runs: int) -> Command:
+    """A push of PUSHED_TAGS new release tags, spread over main's history; the tags are
+    created for this measurement and deleted after it."""
+    commits = git(["rev-list", "--first-parent", "main"], repo, env).split()
+    names = [f"refs/tags/v900.{n // 1000}.{n % 1000}" for n in range(PUSHED_TAGS)]
+    on = [commits[n * len(commits) // PUSHED_TAGS] for n in range(PUSHED_TAGS)]
+    create = "".join(f"create {name} {sha}\n" for name, sha in zip(names, on, strict=True))
+    subprocess.run(["git", "update-ref", "--stdin"], cwd=repo, env=env, input=create.encode(), check=True)
+    try:
+        cmd = Command(f"pre-push ({PUSHED_TAGS} tags)", console_script(["hotfix-guard", *PUSH_ARGS]), 2.0)
+        cmd.stdin = "".join(f"{name} {sha} {name} {ZERO}\n" for name, sha in zip(names, on, strict=True)).encode()
+        trace(cmd, repo, env, workdir / "git-trace.jsonl")
+        print(f"{cmd.name}: exit 0, {len(cmd.floor)} git commands")
+        with tempfile.TemporaryFile(dir=workdir) as sink:
+            runner = Runner(repo, env, sink)
+            for round_ in range(runs + 1):
+                runner.command(cmd)
+                runner.floor(cmd)
+                if round_ == 0:
+                    cmd.times.clear()
+                    cmd.floor_times.clear()
+    finally:
+        delete = "".join(f"delete {name}\n" for name in names)
+        subprocess.run(["git", "update-ref", "--stdin"], cwd=repo, env=env, input=delete.encode(), check=True)
+    row = cmd.figures()
+    verdict = "PASS" if row["median_ms"] <= TAG_PUSH_LIMIT_MS else "FAIL"  # type: ignore[operator]
+    print(
+        f"{cmd.name}: median {row['median_ms']:.0f} ms (target <= {TAG_PUSH_LIMIT_MS} ms) {verdict}; "
+        f"floor {row['floor_median_ms']:.0f} ms, {len(cmd.floor)} git commands, ratio {cmd.ratio():.2f}x"
+    )
+    return cmd
+
+
 def run(args: argparse.Namespace, workdir: Path) -> int:
     commands = load_commands()
     scale = QUICK if args.quick else FULL
@@ -494,6 +531,7 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
     print("machine: " + ", ".join(f"{name} {value}" for name, value in info.items()))
     python_ms = 1000 * statistics.median(runner.python_times)
     print_report(commands, python_ms, args.runs)
+    tag_push = measure_tag_push(repo, env, workdir, max(3, args.runs // 3))
     if args.json:
         figures = {
             "machine": info,
@@ -503,6 +541,7 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
             "python_floor_ms": python_ms,
             "rss_limit_mib": RSS_LIMIT_MIB,
             "commands": [cmd.figures() for cmd in commands],
+            "tag_push": {**tag_push.figures(), "limit_ms": TAG_PUSH_LIMIT_MS},
         }
         Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
     return 0

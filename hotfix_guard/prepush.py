@@ -141,7 +141,7 @@ def _framework_remote() -> str:
 def _guard(updates: list[RefUpdate], remote: str, config_file: str | None, options: RunOptions) -> int:
     """Gather the facts of the push (git), evaluate the rules and checks over them (pure), render."""
     from hotfix_guard.config import load_config
-    from hotfix_guard.pushrules import OTHER_REF, kind_of
+    from hotfix_guard.pushrules import OTHER_REF, RELEASE_TAG, kind_of
 
     config = load_config(_top(), config_file)
     kinds = [(update, kind_of(update.remote_ref, config)) for update in updates]
@@ -149,7 +149,7 @@ def _guard(updates: list[RefUpdate], remote: str, config_file: str | None, optio
     if not guarded:
         return EXIT_OK  # ordinary refs only: no git, no diff, nothing more imported
     enabled = _enabled_checks(guarded, config, options)
-    gather = Gatherer(updates, remote, config, enabled)
+    gather = Gatherer(updates, remote, config, enabled, tags=sum(kind == RELEASE_TAG for _, kind in guarded))
     facts = [(update, gather.facts(update, kind)) for update, kind in guarded]
     found = [
         (update, finding)
@@ -176,15 +176,23 @@ def _top() -> str:
 # --- the facts ---------------------------------------------------------------------
 
 
+# Above this many release tags in one push, whether each is on main is answered for all at
+# once (one walk of main's history) instead of one git process per tag.
+TAG_BATCH = 16
+
+
 class Gatherer:
     """Asks git what the push rules and the checks need to know about a push, each question once."""
 
-    def __init__(self, updates: list[RefUpdate], remote: str, config: Config, enabled: list[str]):
+    def __init__(self, updates: list[RefUpdate], remote: str, config: Config, enabled: list[str], tags: int = 0):
         self.updates = updates  # the whole push: a tag may be on a main pushed along with it
         self.remote = remote
         self.config = config
         self.enabled = enabled
+        self.batch = tags > TAG_BATCH
         self._answers: dict[tuple[str, ...], GitResult] = {}
+        self._on_main_commits: frozenset[str] | None = None
+        self._peeled: dict[str, str] | None = None
         self.validations: dict[str, Validation] = {}  # pushed hotfix branch -> its change, ready to judge
 
     def facts(self, update: RefUpdate, kind: str) -> RefFacts:
@@ -269,8 +277,8 @@ class Gatherer:
                 return sha
         return None
 
-    def _on_main(self, tagged: str) -> bool:
-        """Whether the tagged commit is on the main branch: local, remote-tracking, or pushed along."""
+    def _main_refs(self) -> list[str]:
+        """The refs that stand for main: local, remote-tracking, and what the push sends to it."""
         from hotfix_guard.refnames import is_valid_refname
 
         main = self.config.main_branch
@@ -283,10 +291,45 @@ class Gatherer:
             for update in self.updates
             if update.remote_ref == f"refs/heads/{main}" and update.local_ref.startswith("refs/")
         ]
+        return list(dict.fromkeys(refs))
+
+    def _on_main(self, tagged: str) -> bool:
+        """Whether the tagged commit is on the main branch: local, remote-tracking, or pushed along."""
+        if self.batch:
+            commit = self._peel(tagged)
+            if commit is not None:
+                return commit in self._main_history()
         result = self._git(
-            "for-each-ref", "--format=%(refname)", f"--contains={tagged}^{{commit}}", "--", *dict.fromkeys(refs)
+            "for-each-ref", "--format=%(refname)", f"--contains={tagged}^{{commit}}", "--", *self._main_refs()
         )
         return result.returncode == 0 and bool(result.text().strip())
+
+    def _peel(self, tagged: str) -> str | None:
+        """The commit a pushed tag object or commit names, from one listing of the local tags;
+        None when the listing does not say (then the tag is asked about on its own)."""
+        if self._peeled is None:
+            listing = self._git(
+                "for-each-ref", "--format=%(objectname) %(objecttype) %(*objectname) %(*objecttype)", "refs/tags/"
+            )
+            self._peeled = {}
+            for line in listing.text().splitlines() if listing.returncode == 0 else ():
+                fields = line.split()
+                if len(fields) == 2 and fields[1] == "commit":
+                    self._peeled[fields[0]] = fields[0]
+                elif len(fields) == 4 and fields[3] == "commit":
+                    self._peeled[fields[0]] = fields[2]
+        return self._peeled.get(tagged)
+
+    def _main_history(self) -> frozenset[str]:
+        """Every commit on main (its refs as in `_main_refs`), from one walk of its history."""
+        if self._on_main_commits is None:
+            tips = self._git("for-each-ref", "--format=%(objectname)", "--", *self._main_refs())
+            commits = tips.text().split() if tips.returncode == 0 else []
+            walked = self._git("rev-list", *commits, "--") if commits else None
+            if walked is not None and walked.returncode != 0:
+                raise HotfixGuardError(f"cannot list the history of {self.config.main_branch}: {walked.error_line()}")
+            self._on_main_commits = frozenset(walked.text().split()) if walked is not None else frozenset()
+        return self._on_main_commits
 
 
 def _enabled_checks(guarded: list[tuple[RefUpdate, str]], config: Config, options: RunOptions) -> list[str]:

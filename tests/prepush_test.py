@@ -387,3 +387,45 @@ def test_the_guard_asks_git_only_what_the_rules_need_once(
     assert result.returncode == code, result.stderr
     lines = trace.read_text().splitlines() if trace.exists() else []
     assert [json.loads(line)[1:3] for line in lines] == asked
+
+
+def test_a_push_of_many_release_tags_asks_git_a_few_times_and_decides_each(released: GitRepo, tmp_path: Path) -> None:
+    """Over TAG_BATCH tags, whether each is on main comes from one walk of main's history, not a git per tag;
+    the decisions are the same as asking one by one (lightweight and annotated, on main, off main, pushed along)."""
+    from hotfix_guard.prepush import TAG_BATCH
+
+    for n in range(TAG_BATCH + 4):
+        released.commit(f"fix: HOTFIX - {n}")
+        released.git("tag", *(["-a", "-m", "r"] if n % 2 else []), f"v1.3.{n}")
+    released.switch("side", "v1.2.3")
+    released.commit("feat: elsewhere")
+    released.tag("v9.0.0")
+    released.git("tag", "-a", "-m", "r", "v9.0.1")
+    released.git("switch", "-q", "main")
+    released.git("branch", "next", "main")
+    ahead = GitRepo(released.path)
+    ahead.git("switch", "-q", "next")
+    ahead.commit("fix: HOTFIX - along")
+    ahead.tag("v9.1.0")  # on a commit that the same push sends to main
+    zero = "0" * 40
+
+    def line(ref: str) -> str:
+        return f"{ref} {released.git('rev-parse', ref).strip()} {ref} {zero}\n"
+
+    tags = [t for t in released.git("tag", "--list", "v*").split() if t != "v1.2.3"]
+    lines = "".join(line(f"refs/tags/{t}") for t in tags)
+    lines += f"refs/heads/next {released.git('rev-parse', 'next').strip()} refs/heads/main {zero}\n"
+    trace = tmp_path / "git.trace"
+    result = guard(released, "pre-push", "origin", "url", stdin=lines, HOTFIX_GUARD_TRACE_GIT=str(trace))
+    assert result.returncode == 1
+    blocked = {t for t in tags if f"refs/tags/{t}:" in result.stderr}
+    assert blocked == {"v9.0.0", "v9.0.1"}, result.stderr
+    assert len(trace.read_text().splitlines()) <= 6  # not one git per tag
+    sample = ["v1.3.0", "v1.3.1", "v9.0.0", "v9.0.1", "v9.1.0"]  # light and annotated, on and off main, along
+    along = lines.splitlines(True)[-1]
+    one_by_one = {
+        t
+        for t in sample
+        if guard(released, "pre-push", "origin", "url", stdin=line(f"refs/tags/{t}") + along).returncode
+    }
+    assert one_by_one == blocked
