@@ -9,6 +9,7 @@ the files anew (only for a deliberate change of format).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable
@@ -140,3 +141,60 @@ def test_a_journal_keeps_its_bytes_and_loads(scenario: Scenario, released: GitRe
     result = killing.run(repo, *then)
     assert result.returncode == 0, result.stderr
     assert not path.exists()
+
+
+DAMAGED = [
+    (
+        finish_conflict_main,
+        "handed_over",
+        5,
+        "the finish journal {path} is damaged; put things right by hand, then remove it",
+    ),
+    (
+        finish_killed,
+        "done",
+        "merge-main",
+        "the finish journal {path} is damaged; put things right by hand, then remove it",
+    ),
+    (
+        start_killed,
+        "bumps",
+        [["VERSION"]],
+        "the start journal 'bumps' is missing; put things right by hand, then remove the journal",
+    ),
+    (
+        start_killed,
+        "before",
+        None,
+        "the start journal 'before' is missing; put things right by hand, then remove the journal",
+    ),
+    (
+        rollback_killed,
+        "commit",
+        5,
+        "the rollback journal is damaged (rollback.json); put things right by hand, then remove it",
+    ),
+    (
+        rollback_killed,
+        "switch",
+        "no",
+        "the rollback journal is damaged (rollback.json); put things right by hand, then remove it",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("scenario", "key", "value", "message"), DAMAGED, ids=[f"{case[0].__name__}-{case[1]}" for case in DAMAGED]
+)
+def test_a_journal_holding_a_wrong_type_is_refused_in_one_line(
+    scenario: Scenario, key: str, value: object, message: str, released: GitRepo, tmp_path: Path
+) -> None:
+    repo, then = scenario(released, tmp_path)
+    path = repo.path / ".git/hotfix-guard" / f"{then[0]}.json"
+    journal = json.loads(path.read_text())
+    journal[key] = value
+    path.write_text(json.dumps(journal, indent=2))
+    refs = repo.refs()
+    result = killing.run(repo, then[0], "--abort")
+    assert (result.returncode, result.stderr) == (2, f"hotfix-guard: error: {message.format(path=path)}\n")
+    assert repo.refs() == refs and path.exists()
