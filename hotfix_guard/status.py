@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from typing import TypedDict, final
 
 from hotfix_guard.branches import HOTFIX, classify
 from hotfix_guard.errors import HotfixGuardError
@@ -26,15 +27,105 @@ if TYPE_CHECKING:
 
 MAX_LISTED = 10  # commits on main listed one a line; the rest are counted
 
+# The facts are what `status --format json` prints (public output), hence JSON-shaped records:
+# their keys, in this order, are the document's.
 
-def gather(
-    repo: Repo, config: Config, now: datetime | None = None, options: RunOptions | None = None
-) -> dict[str, object]:
+
+class Production(TypedDict):
+    tag: str
+    version: str
+    tagged_at: str | None
+
+
+class Commit(TypedDict):
+    sha: str
+    subject: str
+
+
+class MainFacts(TypedDict):
+    branch: str
+    exists: bool
+    commits_since_release: int | None  # None when the branch does not exist
+    commits: list[Commit]  # the newest MAX_LISTED
+
+
+class CurrentBranch(TypedDict):
+    name: str | None  # None: detached HEAD
+    hotfix: bool
+    base: str | None
+
+
+class ChangeSize(TypedDict):
+    files: int
+    lines: int
+    commits: int
+
+
+class CheckFacts(TypedDict):
+    id: str
+    status: str
+    reason: str | None
+    findings: list[str]
+
+
+@final
+class HotfixFacts(TypedDict):
+    branch: str
+    base: str | None
+    state: str
+    change: ChangeSize
+    checks: list[CheckFacts]
+    errors: int
+    warnings: int
+    severity: str | None
+    summary: str | None
+    started_at: str | None
+    elapsed_seconds: int | None
+    budget_minutes: list[int] | None  # [min, max]
+    over_budget: bool | None
+
+
+@final
+class HotfixTrouble(TypedDict):
+    """A hotfix branch whose facts cannot be gathered, and why."""
+
+    branch: str
+    base: None
+    error: str
+
+
+class OpenBranch(TypedDict):
+    branch: str
+    where: list[str]  # "local", and the remote's name
+
+
+class Override(TypedDict):
+    commit: str
+    ref: str
+    reason: str
+    who: str
+    when: str
+    blocked: list[str]
+
+
+class Facts(TypedDict):
+    """Every fact status shows."""
+
+    production: Production | None
+    main: MainFacts
+    current_branch: CurrentBranch
+    hotfix: HotfixFacts | HotfixTrouble | None  # on a hotfix branch
+    open_hotfix_branches: list[OpenBranch]
+    overrides: list[Override]
+    now: str | None
+
+
+def gather(repo: Repo, config: Config, now: datetime | None = None, options: RunOptions | None = None) -> Facts:
     """Every fact status shows, as plain data (what --format json prints); OPTIONS (default:
     from the environment) are the run options its checks run with."""
     moment = now or datetime.now(timezone.utc)
     releases = release_tags(repo, config.tag_prefix)
-    production = None
+    production: Production | None = None
     if releases:
         version, tag = releases[-1]
         tagged = tag_time(repo, tag)
@@ -48,7 +139,7 @@ def gather(
         "current_branch": {
             "name": current,
             "hotfix": is_hotfix,
-            "base": hotfix.get("base") if hotfix else None,
+            "base": hotfix["base"] if hotfix else None,
         },
         "hotfix": hotfix,
         "open_hotfix_branches": _open_branches(repo, config),
@@ -60,7 +151,7 @@ def gather(
 OVERRIDES_SHOWN = 5
 
 
-def _overrides(repo: Repo) -> list[dict[str, object]]:
+def _overrides(repo: Repo) -> list[Override]:
     """The push guard's recorded break-glass overrides, newest first (the audit trail)."""
     from hotfix_guard.overrides import list_overrides
 
@@ -74,18 +165,22 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z") if moment else None
 
 
-def _main_since(repo: Repo, config: Config, tag: str | None) -> dict[str, object]:
+def _main_since(repo: Repo, config: Config, tag: str | None) -> MainFacts:
     main = config.main_branch
     if repo.sha(f"refs/heads/{main}") is None:
         return {"branch": main, "exists": False, "commits_since_release": None, "commits": []}
     since = [f"refs/tags/{tag}..refs/heads/{main}"] if tag else [f"refs/heads/{main}"]
     count = int(repo.git("rev-list", "--count", *since, "--").strip())
     lines = repo.git("log", f"-{MAX_LISTED}", "--format=%h%x1f%s", *since, "--").splitlines()
-    commits = [{"sha": sha, "subject": subject} for sha, _, subject in (line.partition("\x1f") for line in lines)]
+    commits: list[Commit] = [
+        {"sha": sha, "subject": subject} for sha, _, subject in (line.partition("\x1f") for line in lines)
+    ]
     return {"branch": main, "exists": True, "commits_since_release": count, "commits": commits}
 
 
-def _hotfix(repo: Repo, config: Config, branch: str, now: datetime, options: RunOptions | None) -> dict[str, object]:
+def _hotfix(
+    repo: Repo, config: Config, branch: str, now: datetime, options: RunOptions | None
+) -> HotfixFacts | HotfixTrouble:
     try:
         incident = find_incident(repo, config, branch, options)
     except HotfixGuardError as error:
@@ -93,7 +188,7 @@ def _hotfix(repo: Repo, config: Config, branch: str, now: datetime, options: Run
     return _hotfix_facts(incident, now)
 
 
-def _hotfix_facts(incident: Incident, now: datetime) -> dict[str, object]:
+def _hotfix_facts(incident: Incident, now: datetime) -> HotfixFacts:
     change, report = incident.change, incident.report
     assert change is not None and report is not None
     severity = incident.severity
@@ -127,7 +222,7 @@ def _hotfix_facts(incident: Incident, now: datetime) -> dict[str, object]:
     }
 
 
-def _open_branches(repo: Repo, config: Config) -> list[dict[str, object]]:
+def _open_branches(repo: Repo, config: Config) -> list[OpenBranch]:
     """Hotfix branches, local or on the remote, whose head is not merged into main yet."""
     main = f"refs/heads/{config.main_branch}"
     merged_filter = [f"--no-merged={main}"] if repo.sha(main) is not None else []
@@ -146,20 +241,19 @@ def _open_branches(repo: Repo, config: Config) -> list[dict[str, object]]:
     return [{"branch": name, "where": where} for name, where in sorted(found.items())]
 
 
-def render_json(facts: dict[str, object]) -> str:
+def render_json(facts: Facts) -> str:
     return json.dumps(facts, indent=2, ensure_ascii=False) + "\n"
 
 
-def render_text(facts: dict[str, object]) -> str:
+def render_text(facts: Facts) -> str:
     lines = [*_production_lines(facts), *_main_lines(facts), *_current_lines(facts)]
     lines += _open_lines(facts)
     lines += _override_lines(facts)
     return "\n".join(lines) + "\n"
 
 
-def _override_lines(facts: dict[str, object]) -> list[str]:
+def _override_lines(facts: Facts) -> list[str]:
     overrides = facts["overrides"]
-    assert isinstance(overrides, list)
     if not overrides:
         return ["Push guard overrides: none recorded"]
     lines = [f"Push guard overrides: {len(overrides)} recorded (refs/notes/hotfix-guard)"]
@@ -172,20 +266,18 @@ def _override_lines(facts: dict[str, object]) -> list[str]:
     return lines
 
 
-def _production_lines(facts: dict[str, object]) -> list[str]:
+def _production_lines(facts: Facts) -> list[str]:
     production = facts["production"]
-    if not isinstance(production, dict):
+    if production is None:
         return ["Production: no release tag yet"]
     return [f"Production: {production['tag']} (tagged {_readable(production['tagged_at'])})"]
 
 
-def _main_lines(facts: dict[str, object]) -> list[str]:
+def _main_lines(facts: Facts) -> list[str]:
     main = facts["main"]
-    assert isinstance(main, dict)
-    if not main["exists"]:
-        return [f"Main: there is no branch {main['branch']!r} (set main-branch in the config)"]
     count = main["commits_since_release"]
-    assert isinstance(count, int) and isinstance(main["commits"], list)
+    if not main["exists"] or count is None:
+        return [f"Main: there is no branch {main['branch']!r} (set main-branch in the config)"]
     since = "since the release" if facts["production"] else "in all"
     lines = [f"Main ({main['branch']}): {_plural(count, 'commit')} {since}" + (":" if count else "")]
     lines += [f"  {commit['sha']} {commit['subject']}" for commit in main["commits"]]
@@ -194,24 +286,22 @@ def _main_lines(facts: dict[str, object]) -> list[str]:
     return lines
 
 
-def _current_lines(facts: dict[str, object]) -> list[str]:
-    current = facts["current_branch"]
-    assert isinstance(current, dict)
+def _current_lines(facts: Facts) -> list[str]:
+    current, hotfix = facts["current_branch"], facts["hotfix"]
     if current["name"] is None:
         return ["Current branch: none (detached HEAD)"]
-    if not current["hotfix"]:
+    if not current["hotfix"] or hotfix is None:
         return [f"Current branch: {current['name']} (not a hotfix branch)"]
-    hotfix = facts["hotfix"]
-    assert isinstance(hotfix, dict)
     if "error" in hotfix:
         return [f"Current branch: {current['name']} (hotfix branch; {hotfix['error']})"]
     lines = [f"Current branch: {current['name']} (hotfix branch, base {hotfix['base']}, {hotfix['state']})"]
     change = hotfix["change"]
-    assert isinstance(change, dict)
-    counts = ", ".join(_plural(change[key], key.rstrip("s")) for key in ("files", "lines", "commits"))
+    counts = ", ".join(
+        _plural(count, noun)
+        for count, noun in ((change["files"], "file"), (change["lines"], "line"), (change["commits"], "commit"))
+    )
     lines.append(f"  Change: {counts}")
     lines += _severity_lines(hotfix)
-    assert isinstance(hotfix["checks"], list)
     for check in hotfix["checks"]:
         reason = f" {check['reason']}" if check["reason"] else ""
         lines.append(f"  {check['status']:<8} [{check['id']}]{reason}")
@@ -219,11 +309,11 @@ def _current_lines(facts: dict[str, object]) -> list[str]:
     return lines
 
 
-def _plural(count: object, noun: str) -> str:
+def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'s' * (count != 1)}"
 
 
-def _severity_lines(hotfix: dict[str, object]) -> list[str]:
+def _severity_lines(hotfix: HotfixFacts) -> list[str]:
     from hotfix_guard.severity import level
 
     lines = [f"  Summary: {hotfix['summary']}"] if hotfix["summary"] else []
@@ -232,7 +322,7 @@ def _severity_lines(hotfix: dict[str, object]) -> list[str]:
     started = f"started {_readable(hotfix['started_at'])}" if hotfix["started_at"] else "no start record"
     if severity is None:
         lines.append(f"  Severity: not recorded ({started}; record it with start --severity LEVEL)")
-    elif isinstance(elapsed, int):
+    elif elapsed is not None:
         lines.append(
             f"  Severity: {severity.name} ({severity.meaning}; approval: {severity.approval}); {started}, "
             f"elapsed {format_duration(elapsed)}: {severity.verdict(elapsed)}"
@@ -240,9 +330,8 @@ def _severity_lines(hotfix: dict[str, object]) -> list[str]:
     return lines
 
 
-def _open_lines(facts: dict[str, object]) -> list[str]:
+def _open_lines(facts: Facts) -> list[str]:
     branches = facts["open_hotfix_branches"]
-    assert isinstance(branches, list)
     if not branches:
         return ["Open hotfix branches: none"]
     return ["Open hotfix branches (not merged into main):"] + [
@@ -250,5 +339,5 @@ def _open_lines(facts: dict[str, object]) -> list[str]:
     ]
 
 
-def _readable(iso: object) -> str:
+def _readable(iso: str | None) -> str:
     return str(iso).replace("T", " ").replace("Z", " UTC") if iso else "at an unknown time"

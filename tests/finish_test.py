@@ -236,6 +236,17 @@ def test_rerun_with_keep_is_a_no_op(flow: GitRepo) -> None:
     assert state(flow) == before
 
 
+def test_rerun_with_keep_and_push_pushes_the_finished_release(flow: GitRepo, tmp_path: Path) -> None:
+    """A re-run with the branch kept used to stop on a plan that had no remote (a bug, exit 3)."""
+    origin = bare_origin(flow, tmp_path)
+    assert run_cli(flow, "finish", "--keep").exit_code == 0
+    flow.checkout("hotfix/v1.2.4")
+    result = run_cli(flow, "finish", "--keep", "--push")
+    assert result.exit_code == 0 and "already finished" in result.stdout, result.output
+    pushed = subprocess.run(["git", "-C", str(origin), "rev-parse", "main", "v1.2.4"], capture_output=True, text=True)
+    assert pushed.stdout == flow.git("rev-parse", "main", "v1.2.4")
+
+
 def test_backmerge_to_another_branch(flow: GitRepo) -> None:
     flow.switch("release/1.3", "develop")
     flow.checkout("hotfix/v1.2.4")

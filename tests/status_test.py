@@ -12,10 +12,10 @@ from incidents import add_origin, in_progress, moment
 
 from hotfix_guard.config import default_config
 from hotfix_guard.flow.common import Repo
-from hotfix_guard.status import gather, render_text
+from hotfix_guard.status import Facts, gather, render_text
 
 
-def status_at(repo: GitRepo, clock: str) -> dict[str, object]:
+def status_at(repo: GitRepo, clock: str) -> Facts:
     return gather(Repo(str(repo.path)), default_config(), moment(clock))
 
 

@@ -10,6 +10,7 @@ import shutil
 import signal
 import sys
 import threading
+from typing import TypedDict
 
 from hotfix_guard import gitrepo
 from hotfix_guard.errors import GitError, RepoError
@@ -198,6 +199,25 @@ def latest_release(repo: Repo, prefix: str) -> tuple[Version, str]:
     return releases[-1]
 
 
+class SnapshotRecord(TypedDict):
+    """A Snapshot as a journal keeps it (JSON)."""
+
+    refs: dict[str, str | None]
+    head: str
+
+
+def snapshot_record(value: object) -> SnapshotRecord | None:
+    """VALUE, read from a journal, as a snapshot record; None when it is not one."""
+    if not isinstance(value, dict):
+        return None
+    refs, head = value.get("refs"), value.get("head")
+    if not isinstance(refs, dict) or not isinstance(head, str):
+        return None
+    if not all(isinstance(ref, str) and isinstance(sha, (str, type(None))) for ref, sha in refs.items()):
+        return None
+    return {"refs": refs, "head": head}
+
+
 class Snapshot:
     """Where some refs and HEAD pointed, to put them back exactly."""
 
@@ -211,15 +231,12 @@ class Snapshot:
         head = f"refs/heads/{branch}" if branch else repo.git("rev-parse", "HEAD").strip()
         return cls({ref: repo.sha(ref) for ref in refs}, head)
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self) -> SnapshotRecord:
         return {"refs": self.refs, "head": self.head}
 
     @classmethod
-    def from_json(cls, data: dict[str, object]) -> Snapshot:
-        refs = data["refs"]
-        head = data["head"]
-        assert isinstance(refs, dict) and isinstance(head, str)
-        return cls(dict(refs), head)
+    def from_json(cls, data: SnapshotRecord) -> Snapshot:
+        return cls(dict(data["refs"]), data["head"])
 
     def restore(self, repo: Repo, restored: Callable[[str], None] | None = None) -> None:
         """Put every ref, HEAD, the index and the work tree back as they were taken.
@@ -354,7 +371,22 @@ def _blocker(repo: Repo, path: str) -> str | None:
     return path + "/" if leftovers else None
 
 
-WorkTrees = dict[str, str | None]
+class WorkTrees(TypedDict):
+    """The index, the work tree and the untracked files in the way, each as a tree (a journal keeps them)."""
+
+    index: str
+    worktree: str
+    untracked: str | None
+
+
+def work_trees_record(value: object) -> WorkTrees | None:
+    """VALUE, read from a journal, as work trees; None when it is not."""
+    if not isinstance(value, dict):
+        return None
+    index, worktree, untracked = value.get("index"), value.get("worktree"), value.get("untracked")
+    if not isinstance(index, str) or not isinstance(worktree, str) or not isinstance(untracked, (str, type(None))):
+        return None
+    return {"index": index, "worktree": worktree, "untracked": untracked}
 
 
 def work_trees(repo: Repo, target: str) -> WorkTrees:
@@ -404,7 +436,6 @@ def save_work(repo: Repo, trees: WorkTrees, message: str) -> str:
     env = _identity(repo)
     head = repo.git("rev-parse", "--verify", "HEAD").strip()
     index, worktree, untracked = trees["index"], trees["worktree"], trees["untracked"]
-    assert index is not None and worktree is not None
     parents = [
         "-p",
         head,
@@ -535,7 +566,7 @@ def keep_users_changes(repo: Repo, target: str, doing: str) -> str | None:
     """
     trees = work_trees(repo, target)
     head_tree = repo.sha("HEAD^{tree}")
-    if trees == {"index": head_tree, "worktree": head_tree, "untracked": None}:
+    if (trees["index"], trees["worktree"], trees["untracked"]) == (head_tree, head_tree, None):
         return None
     return save_and_say(repo, trees, f"{doing}: your uncommitted changes")
 
@@ -561,8 +592,10 @@ def _identity(repo: Repo) -> dict[str, str]:
     return {f"GIT_{who}_{key}": value for who in ("AUTHOR", "COMMITTER") for key, value in stand_in.items()}
 
 
-class Runner:
-    """Runs the git commands that change the repository, or, in a dry run, only prints them."""
+class GitChanges:
+    """Runs the git commands that change the repository, or, in a dry run, only prints them.
+
+    (Not a runner of checks: that is hotfix_guard.runner.)"""
 
     def __init__(self, repo: Repo, dry_run: bool):
         self.repo = repo
@@ -611,4 +644,4 @@ def record_name(branch: str) -> str:
     return branch.replace("%", "%25").replace("/", "%2F") + ".json"
 
 
-__all__ = ["GitError", "Repo", "Runner", "Snapshot"]
+__all__ = ["GitChanges", "GitError", "Repo", "Snapshot"]

@@ -11,6 +11,8 @@ import contextlib
 import os
 import sys
 import time
+from dataclasses import dataclass
+from typing import TypedDict, cast
 
 from hotfix_guard import gitrepo
 from hotfix_guard.branches import HOTFIX, branch_version, classify
@@ -18,9 +20,11 @@ from hotfix_guard.collect import Target
 from hotfix_guard.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, GitError, RepoError
 from hotfix_guard.flow import lock
 from hotfix_guard.flow.common import (
+    GitChanges,
     Repo,
-    Runner,
     Snapshot,
+    SnapshotRecord,
+    WorkTrees,
     clear_stale_git_locks,
     holding_signals,
     read_json,
@@ -32,7 +36,9 @@ from hotfix_guard.flow.common import (
     save_and_say,
     say,
     say_error,
+    snapshot_record,
     work_trees,
+    work_trees_record,
     write_json,
 )
 from hotfix_guard.options import run_options
@@ -52,33 +58,119 @@ class Conflict(Exception):
     """A merge stopped on conflicts; the journal keeps the place."""
 
 
+class Planned(TypedDict):
+    """What finish will do, decided entirely before anything changes: the journal's first keys."""
+
+    branch: str
+    head: str
+    main: str
+    develop: str | None  # the branch merged back into; None: no merge back
+    tag: str | None
+    remote: str
+    message: str  # of the merge into main
+    verified: bool
+    keep: bool
+    steps: list[str]
+
+
+class Upstream(TypedDict):
+    """The hotfix branch's upstream (branch.<name>.remote and .merge), which the delete step unsets."""
+
+    remote: str
+    merge: str
+
+
+class HandOver(TypedDict):
+    """A stopped merge given to the user: the step, and what the index and the work tree held then."""
+
+    step: str
+    trees: WorkTrees
+
+
+class Undoing(TypedDict):
+    """How far an undo got: the refs it put back."""
+
+    restored: list[str]
+
+
+class FinishJournal(Planned, total=False):
+    """finish.json (JSON): the plan, then how far the run got, each key added as the run goes.
+
+    The keys are in the order they were added: a journal keeps its bytes from one version to
+    the next (tests/journal_format_test.py).
+    """
+
+    before: SnapshotRecord
+    upstream: Upstream | None
+    started: float
+    format: int  # JOURNAL_FORMAT; absent from an older hotfix-guard's journal
+    done: list[str]
+    expected: dict[str, str | None]  # where the steps done left each ref
+    handed_over: HandOver
+    resolved: list[str | None]  # the merge commits the user's resolutions went into
+    undoing: Undoing
+    saved: str  # the stash --abort saved the user's work in
+
+
+class _Finished(TypedDict):
+    branch: str
+    head: str
+    main: str
+    develop: str | None
+    tag: str | None
+    verified: bool
+    merge: str | None  # main after the finish
+
+
+class FinishedRecord(_Finished, total=False):
+    """finished/<branch>.json (JSON): a completed finish, for a re-run and the incident timeline.
+    Written in the order branch, head, main, develop, tag, verified, remote, merge."""
+
+    remote: str  # not in the records of older versions
+
+
+@dataclass
 class Plan:
-    """What finish will do, decided entirely before anything changes."""
+    """What finish will do, and, once it runs, the journal that says how far it got."""
 
-    def __init__(self, data: dict[str, object]):
-        self.data = data
+    journal: FinishJournal
+    already_finished: bool = False  # a re-run of a finish that is complete: nothing to do but push
 
-    def text(self, key: str) -> str:
-        value = self.data[key]
-        assert isinstance(value, str)
-        return value
+    @property
+    def branch(self) -> str:
+        return self.journal["branch"]
 
-    def optional(self, key: str) -> str | None:
-        value = self.data.get(key)
-        assert value is None or isinstance(value, str)
-        return value
+    @property
+    def head(self) -> str:
+        return self.journal["head"]
+
+    @property
+    def main(self) -> str:
+        return self.journal["main"]
+
+    @property
+    def develop(self) -> str | None:
+        return self.journal["develop"]
+
+    @property
+    def tag(self) -> str | None:
+        return self.journal["tag"]
+
+    @property
+    def remote(self) -> str:
+        return self.journal["remote"]
+
+    @property
+    def message(self) -> str:
+        return self.journal["message"]
 
     @property
     def steps(self) -> list[str]:
-        steps = self.data["steps"]
-        assert isinstance(steps, list)
-        return [str(step) for step in steps]
+        return self.journal["steps"]
 
     @property
     def done(self) -> list[str]:
-        done = self.data.setdefault("done", [])
-        assert isinstance(done, list)
-        return done
+        return self.journal.setdefault("done", [])
 
 
 def finish(
@@ -134,8 +226,8 @@ def _finish(
     if journal is not None:
         raise RepoError("a finish is already in progress; run finish --continue, or finish --abort to undo it")
     plan = make_plan(repo, config, branch, develop, skip_develop, tag, skip_tag, keep, push, verify)
-    if plan.data.get("already_finished"):
-        say(f"{plan.text('branch')} is already finished: {plan.optional('tag')} is its merge into {plan.text('main')}")
+    if plan.already_finished:
+        say(f"{plan.branch} is already finished: {plan.tag} is its merge into {plan.main}")
         if push and not dry_run:
             return _push(repo, plan)  # a push that was rejected last time
         return EXIT_OK
@@ -160,7 +252,7 @@ def make_plan(
     main = config.main_branch
     finished = _finished_record(repo, branch or repo.current_branch(), main)
     if finished is not None:
-        return Plan({"already_finished": True, "remote": config.remote, "keep": keep, "push": push, **finished})
+        return _finished_plan(finished, config.remote, keep)
     branch = branch or repo.current_branch()
     if branch is None:
         raise RepoError("HEAD is detached; name the hotfix branch: hotfix-guard finish hotfix/v1.2.4")
@@ -202,7 +294,7 @@ def make_plan(
         if wanted
     ]
     if already and not set(steps) - {"push"}:
-        return Plan({"already_finished": True, "branch": branch, "tag": tag_name, "main": main})
+        return _already_finished(branch, head, main, tag_name, config.remote, keep)
     if {"merge-main", "merge-develop"} & set(steps):
         _require_nothing_in_the_way(repo, main, backmerge, branch, "run finish again")
     return Plan(
@@ -221,7 +313,42 @@ def make_plan(
     )
 
 
-def _finished_record(repo: Repo, branch: str | None, main: str) -> dict[str, object] | None:
+def _already_finished(branch: str, head: str, main: str, tag: str | None, remote: str, keep: bool) -> Plan:
+    """The plan of a re-run of a finish whose merge TAG marks already, with the branch kept and
+    merged back: a push, if asked for, is all that is left."""
+    journal: FinishJournal = {
+        "branch": branch,
+        "head": head,
+        "main": main,
+        "develop": None,
+        "tag": tag,
+        "remote": remote,
+        "message": "",
+        "verified": False,
+        "keep": keep,
+        "steps": [],
+    }
+    return Plan(journal, already_finished=True)
+
+
+def _finished_plan(record: FinishedRecord, remote: str, keep: bool) -> Plan:
+    """The plan of a re-run of the finish RECORD says is complete: a push, if asked for, is all that is left."""
+    journal: FinishJournal = {
+        "branch": record["branch"],
+        "head": record["head"],
+        "main": record["main"],
+        "develop": record["develop"],
+        "tag": record["tag"],
+        "remote": record.get("remote", remote),  # not in the records of older versions
+        "message": "",
+        "verified": record["verified"],
+        "keep": keep,
+        "steps": [],
+    }
+    return Plan(journal, already_finished=True)
+
+
+def _finished_record(repo: Repo, branch: str | None, main: str) -> FinishedRecord | None:
     """The record of a completed finish this re-run repeats: of BRANCH once it is deleted, or,
     on main itself, of the hotfix whose merge main still ends with."""
     import glob
@@ -233,8 +360,10 @@ def _finished_record(repo: Repo, branch: str | None, main: str) -> dict[str, obj
     else:
         paths = glob.glob(os.path.join(glob.escape(repo.state_path("finished")), "*.json"))
     for path in paths:
-        record = read_json(path) or {}
-        merge, tag = record.get("merge"), record.get("tag")
+        record = _finished_from(read_json(path))
+        if record is None:
+            continue
+        merge, tag = record["merge"], record["tag"]
         tag_holds = tag is None or repo.sha(f"refs/tags/{tag}^{{commit}}") == merge
         on_main = branch != main or repo.sha(f"refs/heads/{main}") == merge
         if merge and tag_holds and on_main:
@@ -352,21 +481,21 @@ def _tag_is_this_merge(repo: Repo, tag: str, head: str, main: str) -> bool:
 
 
 def show_plan(repo: Repo, plan: Plan) -> int:
-    runner = Runner(repo, dry_run=True)
+    changes = GitChanges(repo, dry_run=True)
     for step in plan.steps:
         for command in _commands(plan, step):
-            runner.run(*command)
-    delete = _remote_delete(repo, plan) if "push" in plan.steps and not plan.data.get("keep") else None
+            changes.run(*command)
+    delete = _remote_delete(repo, plan) if "push" in plan.steps and not plan.journal["keep"] else None
     if delete is not None:
-        runner.run(*delete)
+        changes.run(*delete)
     return EXIT_OK
 
 
 def _commands(plan: Plan, step: str) -> list[list[str]]:
-    branch, main, develop, tag = plan.text("branch"), plan.text("main"), plan.optional("develop"), plan.optional("tag")
+    branch, main, develop, tag = plan.branch, plan.main, plan.develop, plan.tag
     hotfix_ref = f"refs/heads/{branch}"
     if step == "merge-main":
-        return [["switch", "-q", main], ["merge", "--no-ff", "--no-edit", "-m", plan.text("message"), hotfix_ref]]
+        return [["switch", "-q", main], ["merge", "--no-ff", "--no-edit", "-m", plan.message, hotfix_ref]]
     if step == "tag":
         assert tag is not None
         return [["tag", "-a", "-m", f"Release {tag} ({branch})", "--end-of-options", tag, f"refs/heads/{main}"]]
@@ -387,17 +516,17 @@ def _commands(plan: Plan, step: str) -> list[list[str]]:
         *([f"refs/heads/{develop}"] if develop else []),
         *([f"refs/tags/{tag}"] if tag else []),
     ]
-    return [["push", "--atomic", plan.text("remote"), *(f"{ref}:{ref}" for ref in refs)]]
+    return [["push", "--atomic", plan.remote, *(f"{ref}:{ref}" for ref in refs)]]
 
 
 def execute(repo: Repo, plan: Plan) -> int:
-    refs = [f"refs/heads/{plan.text('main')}", f"refs/heads/{plan.text('branch')}"]
-    refs += [f"refs/heads/{plan.optional('develop')}"] if plan.optional("develop") else []
-    refs += [f"refs/tags/{plan.optional('tag')}"] if plan.optional("tag") else []
-    plan.data["before"] = Snapshot.take(repo, refs).to_json()
-    plan.data["upstream"] = _upstream(repo, plan.text("branch"))
-    plan.data["started"] = time.time()
-    plan.data["format"] = JOURNAL_FORMAT
+    refs = [f"refs/heads/{plan.main}", f"refs/heads/{plan.branch}"]
+    refs += [f"refs/heads/{plan.develop}"] if plan.develop else []
+    refs += [f"refs/tags/{plan.tag}"] if plan.tag else []
+    plan.journal["before"] = Snapshot.take(repo, refs).to_json()
+    plan.journal["upstream"] = _upstream(repo, plan.branch)
+    plan.journal["started"] = time.time()
+    plan.journal["format"] = JOURNAL_FORMAT
     try:
         _save(repo, plan)
     except OSError as error:
@@ -438,21 +567,18 @@ def _carry_on(repo: Repo, plan: Plan) -> int:
         _drop_journal(repo)
     except OSError as error:
         say_error(
-            f"{plan.text('branch')} is finished, but the journal {repo.state_path(JOURNAL)} could not be removed "
+            f"{plan.branch} is finished, but the journal {repo.state_path(JOURNAL)} could not be removed "
             f"({error.strerror or error}); remove it by hand"
         )
         return EXIT_FAILED
-    say(
-        f"finished {plan.text('branch')}: on {plan.text('main')}"
-        + (f", tagged {plan.optional('tag')}" if plan.optional("tag") else "")
-    )
+    say(f"finished {plan.branch}: on {plan.main}" + (f", tagged {plan.tag}" if plan.tag else ""))
     return _push(repo, plan) if "push" in plan.steps else EXIT_OK
 
 
 def _hand_over(repo: Repo, plan: Plan, step: str) -> None:
     """Record that the index and the work tree are the user's now, and what they held when handed
     over: --abort keeps whatever the user changes from then on, and only that."""
-    plan.data["handed_over"] = {"step": step, "trees": work_trees(repo, _before(plan).target(repo))}
+    plan.journal["handed_over"] = {"step": step, "trees": work_trees(repo, _before(plan).target(repo))}
     _save(repo, plan)
 
 
@@ -477,22 +603,22 @@ def _unmerged(repo: Repo) -> list[str]:
 
 
 def _describe(plan: Plan, step: str) -> str:
-    branch = plan.text("branch")
+    branch = plan.branch
     return {
-        "merge-main": f"merge {branch} into {plan.text('main')}",
-        "tag": f"tag {plan.optional('tag')}",
-        "merge-develop": f"merge {branch} back into {plan.optional('develop')}",
+        "merge-main": f"merge {branch} into {plan.main}",
+        "tag": f"tag {plan.tag}",
+        "merge-develop": f"merge {branch} back into {plan.develop}",
         "delete": f"delete {branch}",
         "push": "push",
     }[step]
 
 
 def _record_expected(repo: Repo, plan: Plan) -> None:
-    plan.data["expected"] = {ref: repo.sha(ref) for ref in _before(plan).refs}
+    plan.journal["expected"] = {ref: repo.sha(ref) for ref in _before(plan).refs}
 
 
 def _save(repo: Repo, plan: Plan) -> None:
-    write_json(repo.state_path(JOURNAL), plan.data)
+    write_json(repo.state_path(JOURNAL), plan.journal)
 
 
 def _drop_journal(repo: Repo) -> None:
@@ -503,10 +629,7 @@ def _drop_journal(repo: Repo) -> None:
 def _put_back(repo: Repo, plan: Plan) -> None:
     """Restore the snapshot taken before finish started, recording in the journal how far the
     undo got, so that --abort can always finish it; RepoError says what is not back."""
-    undoing = plan.data.setdefault("undoing", {"restored": []})
-    assert isinstance(undoing, dict)
-    restored = undoing.setdefault("restored", [])
-    assert isinstance(restored, list)
+    restored = plan.journal.setdefault("undoing", {"restored": []})["restored"]
 
     def record(ref: str) -> None:
         if ref not in restored:
@@ -539,12 +662,8 @@ def _undo(repo: Repo, plan: Plan, step: str, error: BaseException) -> int:
         what = f"failed: {error.strerror or error}" + (f": {error.filename}" if error.filename else "")
     else:
         what = f"failed: {error}"
-    resolved = plan.data.get("resolved")
-    kept = (
-        f" Your merge resolution is kept in commit {resolved[-1]} (git show it)."
-        if isinstance(resolved, list) and resolved
-        else ""
-    )
+    resolved = plan.journal.get("resolved", [])
+    kept = f" Your merge resolution is kept in commit {resolved[-1]} (git show it)." if resolved else ""
     try:
         with holding_signals():
             _put_back(repo, plan)
@@ -563,15 +682,21 @@ def _undo(repo: Repo, plan: Plan, step: str, error: BaseException) -> int:
 
 
 def _before(plan: Plan) -> Snapshot:
-    before = plan.data.get("before")
-    assert isinstance(before, dict)
-    return Snapshot.from_json(before)
+    return Snapshot.from_json(plan.journal["before"])
 
 
 def _record_finished(repo: Repo, plan: Plan) -> None:
-    record = {key: plan.data.get(key) for key in ("branch", "head", "main", "develop", "tag", "verified", "remote")}
-    record["merge"] = repo.sha(f"refs/heads/{plan.text('main')}")
-    write_json(repo.state_path("finished", record_name(plan.text("branch"))), record)
+    record: FinishedRecord = {
+        "branch": plan.branch,
+        "head": plan.head,
+        "main": plan.main,
+        "develop": plan.develop,
+        "tag": plan.tag,
+        "verified": plan.journal["verified"],
+        "remote": plan.remote,
+        "merge": repo.sha(f"refs/heads/{plan.main}"),
+    }
+    write_json(repo.state_path("finished", record_name(plan.branch)), record)
 
 
 def _push(repo: Repo, plan: Plan) -> int:
@@ -581,8 +706,8 @@ def _push(repo: Repo, plan: Plan) -> int:
         return _push_release(repo, plan)
     except KeyboardInterrupt:
         say_error(
-            f"the push to {plan.text('remote')} was interrupted; the release is complete here, and "
-            f"{plan.text('remote')} may or may not have it. Run hotfix-guard finish {plan.text('branch')} --push "
+            f"the push to {plan.remote} was interrupted; the release is complete here, and "
+            f"{plan.remote} may or may not have it. Run hotfix-guard finish {plan.branch} --push "
             "again: it pushes what is missing"
         )
         return EXIT_FAILED
@@ -594,11 +719,11 @@ def _push_release(repo: Repo, plan: Plan) -> int:
     if result.returncode != 0:
         say_error(
             f"the push was rejected ({result.push_refusal()}); nothing was pushed (--atomic), the local result is "
-            f"complete. Retry with: hotfix-guard finish {plan.text('branch')} --push"
+            f"complete. Retry with: hotfix-guard finish {plan.branch} --push"
         )
         return EXIT_FAILED
-    say(f"pushed {' '.join(ref.partition(':')[0] for ref in command[3:])} to {plan.text('remote')}")
-    if plan.data.get("keep"):
+    say(f"pushed {' '.join(ref.partition(':')[0] for ref in command[3:])} to {plan.remote}")
+    if plan.journal["keep"]:
         return EXIT_OK
     delete = _remote_delete(repo, plan)
     if delete is None:
@@ -615,7 +740,7 @@ def _push_release(repo: Repo, plan: Plan) -> int:
 def _remote_branch_gone(repo: Repo, plan: Plan) -> bool:
     """True when the remote has no hotfix branch any more (an earlier run deleted it and was cut
     off before it dropped its tracking ref, which is dropped now)."""
-    remote, branch = plan.text("remote"), plan.text("branch")
+    remote, branch = plan.remote, plan.branch
     listed = repo.try_git("ls-remote", "--end-of-options", remote, f"refs/heads/{branch}")
     if listed.returncode != 0 or listed.text().strip():
         return False
@@ -627,19 +752,23 @@ def _remote_branch_gone(repo: Repo, plan: Plan) -> bool:
 def _remote_delete(repo: Repo, plan: Plan) -> list[str] | None:
     """Delete the remote hotfix branch, but only while it still holds what we last fetched,
     all of it merged (a lease, not a force: a colleague's later push is never deleted)."""
-    remote, branch = plan.text("remote"), plan.text("branch")
+    remote, branch = plan.remote, plan.branch
     seen = repo.sha(f"refs/remotes/{remote}/{branch}")
     if seen is None:
         return None
-    if not gitrepo.is_ancestor(seen, plan.text("head"), repo.top):
+    if not gitrepo.is_ancestor(seen, plan.head, repo.top):
         say_error(f"{remote}/{branch} has commits that are not in the release; it was not deleted")
         return None
     return ["push", f"--force-with-lease=refs/heads/{branch}:{seen}", remote, f":refs/heads/{branch}"]
 
 
-# The refs each step moves: while a step is under way (or was cut off), only these may
-# differ from the journal's record of where the finished steps left things.
-STEP_REFS = {"merge-main": "main", "tag": "tag", "merge-develop": "develop", "delete": "branch"}
+def _step_ref(plan: Plan, step: str) -> str | None:
+    """The ref STEP moves: while a step is under way (or was cut off), only it may differ from
+    the journal's record of where the finished steps left things."""
+    name = {"merge-main": plan.main, "tag": plan.tag, "merge-develop": plan.develop, "delete": plan.branch}.get(step)
+    if name is None:
+        return None
+    return f"refs/tags/{name}" if step == "tag" else f"refs/heads/{name}"
 
 
 def _load(repo: Repo, resuming: bool, began: float) -> Plan:
@@ -647,13 +776,14 @@ def _load(repo: Repo, resuming: bool, began: float) -> Plan:
     data = read_json(path)
     if data is None:
         raise RepoError("no finish is in progress")
-    if not _well_formed(data):
+    journal = _journal_from(data)
+    if journal is None:
         raise RepoError(f"the finish journal {path} is damaged; put things right by hand, then remove it")
-    plan = Plan(data)
-    started = data.get("started")
-    if isinstance(started, (int, float)) and _cut_off(repo, plan):
+    plan = Plan(journal)
+    started = journal.get("started")
+    if started is not None and _cut_off(repo, plan):
         clear_stale_git_locks(repo, list(_before(plan).refs), started, began)
-    if resuming and "undoing" in data:
+    if resuming and "undoing" in journal:
         raise RepoError("this finish was partly undone; run hotfix-guard finish --abort to finish putting things back")
     stale = _stale(repo, plan, resuming)
     if stale:
@@ -672,18 +802,13 @@ def _stale(repo: Repo, plan: Plan, resuming: bool) -> list[str]:
     could not record its progress got that far), and one the undo recorded as put back must be.
     """
     before = _before(plan).refs
-    expected = plan.data.get("expected") or before
-    assert isinstance(expected, dict)
-    if resuming and (_cut_off(repo, plan) or _committed_by_hand(repo, plan)):
+    expected = plan.journal.get("expected") or before
+    if resuming and (_cut_off(repo, plan) or _merge_committed_by_hand(repo, plan) is not None):
         resuming = False  # killed between steps or inside one: the step under way may have moved its ref
     if not resuming:
         step = next((step for step in plan.steps if step not in plan.done), "")
-        key = STEP_REFS.get(step)
-        name = plan.optional(key) if key else None
-        moving = {f"refs/tags/{name}" if key == "tag" else f"refs/heads/{name}"} if name else set()
-        expected = {ref: sha for ref, sha in expected.items() if ref not in moving}
-    undoing = plan.data.get("undoing")
-    restored = undoing.get("restored", []) if isinstance(undoing, dict) else []
+        expected = {ref: sha for ref, sha in expected.items() if ref != _step_ref(plan, step)}
+    restored = plan.journal["undoing"]["restored"] if "undoing" in plan.journal else []
     problems = []
     for ref, sha in expected.items():
         allowed = {before.get(ref)} if ref in restored else {sha} if resuming else {sha, before.get(ref)}
@@ -699,8 +824,9 @@ def resume(repo: Repo, began: float) -> int:
     plan = _load(repo, resuming=True, began=began)
     if _cut_off(repo, plan):
         return _recover(repo, plan)
-    if _committed_by_hand(repo, plan):
-        return _accept_hand_commit(repo, plan)
+    committed = _merge_committed_by_hand(repo, plan)
+    if committed is not None:
+        return _accept_hand_commit(repo, plan, committed)
     unmerged = _unmerged(repo)
     if unmerged:
         raise RepoError(
@@ -713,9 +839,7 @@ def resume(repo: Repo, began: float) -> int:
             f"unstaged changes in {', '.join(unstaged[:5])}: stage them (git add) to put them in the merge, or "
             "take them out (keep a copy, then git restore them), then run finish --continue"
         )
-    _require_nothing_in_the_way(
-        repo, plan.text("main"), plan.optional("develop"), plan.text("branch"), "run finish --continue"
-    )
+    _require_nothing_in_the_way(repo, plan.main, plan.develop, plan.branch, "run finish --continue")
     step = next(step for step in plan.steps if step not in plan.done)
     commit = repo.try_git("-c", "core.editor=true", "commit", "--no-edit", "--cleanup=strip", "-q")
     if commit.returncode != 0:
@@ -732,13 +856,11 @@ def _merge_concluded(repo: Repo, plan: Plan, step: str) -> int:
     """The stopped merge is committed (HEAD): the tree is finish's again, the resolution is in that
     commit; carry on with the rest."""
     plan.done.append(step)
-    plan.data.pop("handed_over", None)
-    resolved = plan.data.setdefault("resolved", [])
-    assert isinstance(resolved, list)
-    resolved.append(repo.sha("HEAD"))
+    plan.journal.pop("handed_over", None)
+    plan.journal.setdefault("resolved", []).append(repo.sha("HEAD"))
     try:
         if step == "merge-develop":
-            repo.git("switch", "-q", plan.text("main"))
+            repo.git("switch", "-q", plan.main)
         _record_expected(repo, plan)
         _save(repo, plan)
     except UNDO_ON as error:
@@ -751,7 +873,7 @@ def abort(repo: Repo, began: float) -> int:
         _explain_nothing_to_abort(repo)
     plan = _load(repo, resuming=False, began=began)
     try:
-        if _cut_off(repo, plan) and "undoing" not in plan.data:
+        if _cut_off(repo, plan) and "undoing" not in plan.journal:
             _keep_changes_of_a_cut_off_run(repo, plan, _under_way(plan), _before(plan).target(repo), "finish --abort")
         _keep_users_work(repo, plan)
     except OSError as error:
@@ -767,9 +889,8 @@ def abort(repo: Repo, began: float) -> int:
         raise RepoError(
             f"{error}; or fix the cause and run hotfix-guard finish --abort again (the journal records how far it got)"
         ) from None
-    say(f"finish of {plan.text('branch')} aborted: every ref and the checkout are back as before it started")
-    resolved = plan.data.get("resolved")
-    for commit in resolved if isinstance(resolved, list) else []:
+    say(f"finish of {plan.branch} aborted: every ref and the checkout are back as before it started")
+    for commit in filter(None, plan.journal.get("resolved", [])):
         say(
             f"your merge resolution is kept in commit {commit[:10]}; to keep it on a branch: "
             f"git branch hotfix-guard-resolved-{commit[:10]} {commit}"
@@ -780,26 +901,27 @@ def abort(repo: Repo, began: float) -> int:
 def _keep_users_work(repo: Repo, plan: Plan) -> None:
     """Before anything is reset: when a stopped merge was handed to the user and they changed
     anything since (staged, unstaged, new files), keep all of it as one stash entry."""
-    handed = plan.data.get("handed_over")
-    if "format" not in plan.data and os.path.exists(os.path.join(repo.git_dir, "MERGE_HEAD")):
-        handed = {}  # an older hotfix-guard's journal does not say: a stopped merge may hold the user's work
-    if not isinstance(handed, dict):
+    # An older hotfix-guard's journal does not say: a stopped merge may hold the user's work.
+    older = "format" not in plan.journal and os.path.exists(os.path.join(repo.git_dir, "MERGE_HEAD"))
+    handed = None if older else plan.journal.get("handed_over")
+    if handed is None and not older:
         return  # nothing was handed over: whatever is in the tree is finish's own doing
     trees = work_trees(repo, _before(plan).target(repo))
-    clean = {"index": repo.sha("HEAD^{tree}"), "worktree": repo.sha("HEAD^{tree}"), "untracked": None}
-    if trees not in (handed.get("trees"), clean):
-        step = handed.get("step")
-        doing = _describe(plan, step) if isinstance(step, str) else f"finish {plan.text('branch')}"
-        plan.data["saved"] = save_and_say(repo, trees, f"hotfix-guard finish --abort: your work on the stopped {doing}")
-    plan.data.pop("handed_over", None)
+    head_tree = repo.sha("HEAD^{tree}")
+    clean = (trees["index"], trees["worktree"], trees["untracked"]) == (head_tree, head_tree, None)
+    if not clean and (handed is None or trees != handed["trees"]):
+        doing = _describe(plan, handed["step"]) if handed is not None else f"finish {plan.branch}"
+        plan.journal["saved"] = save_and_say(
+            repo, trees, f"hotfix-guard finish --abort: your work on the stopped {doing}"
+        )
+    plan.journal.pop("handed_over", None)
     _save(repo, plan)
 
 
 def _keep_users_commits(repo: Repo, plan: Plan) -> None:
     """Say how to get back a commit the user made on a ref finish is about to put back (a
     merge committed by hand while it was stopped): the reset leaves it only in the reflog."""
-    expected = plan.data.get("expected") or {}
-    assert isinstance(expected, dict)
+    expected = plan.journal.get("expected") or {}
     for ref, sha in _before(plan).refs.items():
         current = repo.sha(ref)
         if current is not None and current not in (sha, expected.get(ref)):
@@ -809,7 +931,7 @@ def _keep_users_commits(repo: Repo, plan: Plan) -> None:
             )
 
 
-def _upstream(repo: Repo, branch: str) -> dict[str, str] | None:
+def _upstream(repo: Repo, branch: str) -> Upstream | None:
     """The branch's upstream (branch.<name>.remote and .merge), which the delete step unsets."""
     remote = repo.try_git("config", "--get", f"branch.{branch}.remote").text().strip()
     merge = repo.try_git("config", "--get", f"branch.{branch}.merge").text().strip()
@@ -817,12 +939,12 @@ def _upstream(repo: Repo, branch: str) -> dict[str, str] | None:
 
 
 def _restore_upstream(repo: Repo, plan: Plan) -> None:
-    upstream, branch = plan.data.get("upstream"), plan.text("branch")
-    if not isinstance(upstream, dict) or repo.sha(f"refs/heads/{branch}") is None:
+    upstream, branch = plan.journal.get("upstream"), plan.branch
+    if upstream is None or repo.sha(f"refs/heads/{branch}") is None:
         return
     if _upstream(repo, branch) is None:
-        repo.try_git("config", f"branch.{branch}.remote", str(upstream["remote"]))
-        repo.try_git("config", f"branch.{branch}.merge", str(upstream["merge"]))
+        repo.try_git("config", f"branch.{branch}.remote", upstream["remote"])
+        repo.try_git("config", f"branch.{branch}.merge", upstream["merge"])
 
 
 def _cut_off(repo: Repo, plan: Plan) -> bool:
@@ -831,9 +953,9 @@ def _cut_off(repo: Repo, plan: Plan) -> bool:
     A merge killed just after it moved its branch leaves MERGE_HEAD behind; only a journal
     older than the hand-over record cannot tell that from a conflict given to the user.
     """
-    if "handed_over" in plan.data:
+    if "handed_over" in plan.journal:
         return False
-    return "format" in plan.data or not os.path.exists(os.path.join(repo.git_dir, "MERGE_HEAD"))
+    return "format" in plan.journal or not os.path.exists(os.path.join(repo.git_dir, "MERGE_HEAD"))
 
 
 def _under_way(plan: Plan) -> str | None:
@@ -849,9 +971,9 @@ def _keep_changes_of_a_cut_off_run(repo: Repo, plan: Plan, step: str | None, tar
     """
     trees = work_trees(repo, target)
     own = {repo.sha("HEAD^{tree}")}
-    into = {"merge-main": plan.text("main"), "merge-develop": plan.optional("develop")}.get(step or "")
+    into = {"merge-main": plan.main, "merge-develop": plan.develop}.get(step or "")
     if into is not None:
-        own.add(_merge_result(repo, f"refs/heads/{into}", plan.text("head")))
+        own.add(_merge_result(repo, f"refs/heads/{into}", plan.head))
     if trees["untracked"] is None and trees["index"] in own and trees["worktree"] in own:
         return
     save_and_say(repo, trees, f"hotfix-guard {doing}: your uncommitted changes")
@@ -860,28 +982,27 @@ def _keep_changes_of_a_cut_off_run(repo: Repo, plan: Plan, step: str | None, tar
 def _step_took_effect(repo: Repo, plan: Plan, step: str) -> bool:
     """Whether the step a killed run was inside got as far as moving its ref; RepoError when
     the ref is somewhere the step cannot have put it."""
-    expected = plan.data.get("expected") or _before(plan).refs
-    assert isinstance(expected, dict)
+    expected = plan.journal.get("expected") or _before(plan).refs
     if step in ("merge-main", "merge-develop"):
-        ref = f"refs/heads/{plan.text('main') if step == 'merge-main' else plan.optional('develop')}"
+        ref = f"refs/heads/{plan.main if step == 'merge-main' else plan.develop}"
         current, was = repo.sha(ref), expected.get(ref)
         if current == was:
             return False
         parents = repo.git("rev-list", "--no-walk", "--parents", current or "").split()[1:] if current else []
-        if parents == [was, plan.text("head")]:
+        if parents == [was, plan.head]:
             return True
         raise RepoError(
             f"{ref} is at {(current or 'nothing')[:10]}, which the cut-off {_describe(plan, step)} did not make; "
             "nothing was changed. Run hotfix-guard finish --abort to put everything back"
         )
     if step == "tag":
-        tagged = repo.sha(f"refs/tags/{plan.optional('tag')}^{{commit}}")
+        tagged = repo.sha(f"refs/tags/{plan.tag}^{{commit}}")
         if tagged is None:
             return False
-        if tagged == repo.sha(f"refs/heads/{plan.text('main')}"):
+        if tagged == repo.sha(f"refs/heads/{plan.main}"):
             return True
-        raise RepoError(f"tag {plan.optional('tag')} is on {tagged[:10]}, not on the merge; run finish --abort")
-    return step == "delete" and repo.sha(f"refs/heads/{plan.text('branch')}") is None
+        raise RepoError(f"tag {plan.tag} is on {tagged[:10]}, not on the merge; run finish --abort")
+    return step == "delete" and repo.sha(f"refs/heads/{plan.branch}") is None
 
 
 def _recover(repo: Repo, plan: Plan) -> int:
@@ -889,7 +1010,7 @@ def _recover(repo: Repo, plan: Plan) -> int:
     got that far), then carry on with the rest, the push included."""
     step = _under_way(plan)
     where = f"inside: {_describe(plan, step)}" if step else "after its last step"
-    say(f"found a finish of {plan.text('branch')} that was cut off {where}; completing it")
+    say(f"found a finish of {plan.branch} that was cut off {where}; completing it")
     try:
         _keep_changes_of_a_cut_off_run(repo, plan, step, "HEAD", "finish --continue")
         if os.path.exists(os.path.join(repo.git_dir, "MERGE_HEAD")):
@@ -898,7 +1019,7 @@ def _recover(repo: Repo, plan: Plan) -> int:
         if step is not None and _step_took_effect(repo, plan, step):
             plan.done.append(step)
             say(f"done: {_describe(plan, step)}")
-        main = plan.text("main")
+        main = plan.main
         if "merge-main" in plan.done and repo.current_branch() != main:
             repo.git("switch", "-q", main)
         _record_expected(repo, plan)
@@ -913,13 +1034,12 @@ def _explain_nothing_to_abort(repo: Repo) -> None:
     import glob
 
     paths = glob.glob(os.path.join(glob.escape(repo.state_path("finished")), "*.json"))
-    records = [read_json(path) or {} for path in sorted(paths, key=os.path.getmtime)]
-    record = records[-1] if records else None
-    if record is None or not isinstance(record.get("branch"), str):
+    newest = max(paths, key=os.path.getmtime, default=None)
+    record = _finished_from(read_json(newest)) if newest is not None else None
+    if record is None:
         raise RepoError("no finish is in progress; there is nothing to abort")
-    branch, main, tag, remote = record["branch"], record.get("main"), record.get("tag"), record.get("remote")
-    remote = remote if isinstance(remote, str) else "origin"
-    merge = record.get("merge")
+    branch, main, tag, merge = record["branch"], record["main"], record["tag"], record["merge"]
+    remote = record.get("remote", "origin")
     refs = [f"refs/heads/{main}", *([f"refs/tags/{tag}", f"refs/tags/{tag}^{{}}"] if tag else [])]
     listed = repo.try_git("ls-remote", "--end-of-options", remote, *refs)
     has = {line.split("\t")[1]: line.split("\t")[0] for line in listed.text().splitlines() if "\t" in line}
@@ -936,39 +1056,80 @@ def _explain_nothing_to_abort(repo: Repo) -> None:
     )
 
 
-def _well_formed(data: dict[str, object]) -> bool:
-    """The journal has what every reader of it takes for granted (a hand-edited or truncated
-    one is reported as damaged, never as a bug)."""
-    before = data.get("before")
-    return (
-        isinstance(before, dict)
-        and isinstance(before.get("refs"), dict)
-        and isinstance(before.get("head"), str)
-        and isinstance(data.get("steps"), list)
-        and isinstance(data.get("done", []), list)
-        and isinstance(data.get("branch"), str)
-        and isinstance(data.get("main"), str)
-        and all(isinstance(data.get(key), (str, type(None))) for key in ("develop", "tag", "head", "remote"))
+def _journal_from(data: dict[str, object]) -> FinishJournal | None:
+    """DATA, read from finish.json, as a journal; None when it lacks what every reader of it takes
+    for granted or holds anything of another type (a hand-edited or truncated journal is reported
+    as damaged, never as a bug). Its keys keep their order: it is written back as it was read."""
+    handed, undoing, resolved = (
+        data.get("handed_over", {}),
+        data.get("undoing", {"restored": []}),
+        data.get("resolved", []),
+    )
+    well_formed = (
+        snapshot_record(data.get("before")) is not None
+        and _texts(data.get("steps"))
+        and _texts(data.get("done", []))
+        and all(isinstance(data.get(key), str) for key in ("branch", "head", "main", "remote", "message"))
+        and all(key in data and isinstance(data[key], (str, type(None))) for key in ("develop", "tag"))
+        and all(isinstance(data.get(key), bool) for key in ("verified", "keep"))
+        and isinstance(data.get("started", 0), (int, float))
+        and isinstance(data.get("format", JOURNAL_FORMAT), int)
+        and _refs(data.get("expected", {}))
+        and (data.get("upstream") is None or _texts(data.get("upstream"), ("remote", "merge")))
+        and isinstance(handed, dict)
+        and ("handed_over" not in data or isinstance(handed.get("step"), str))
+        and ("handed_over" not in data or work_trees_record(handed.get("trees")) is not None)
+        and isinstance(resolved, list)
+        and all(isinstance(commit, (str, type(None))) for commit in resolved)
+        and isinstance(undoing, dict)
+        and _texts(undoing.get("restored"))
+        and isinstance(data.get("saved", ""), str)
+    )
+    return cast("FinishJournal", data) if well_formed else None
+
+
+def _texts(value: object, keys: tuple[str, ...] | None = None) -> bool:
+    """Whether VALUE is a list of strings, or, given KEYS, an object with a string at each."""
+    if keys is not None:
+        return isinstance(value, dict) and all(isinstance(value.get(key), str) for key in keys)
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _refs(value: object) -> bool:
+    """Whether VALUE maps refs to commits (or to None: no such ref)."""
+    return isinstance(value, dict) and all(
+        isinstance(ref, str) and isinstance(sha, (str, type(None))) for ref, sha in value.items()
     )
 
 
-def _committed_by_hand(repo: Repo, plan: Plan) -> bool:
-    """True when the user concluded the stopped merge with git commit, as git suggests: no merge
-    is in progress, and the branch of the merge under way ends with that merge."""
+def _finished_from(data: dict[str, object] | None) -> FinishedRecord | None:
+    """DATA, read from a finished record, as one; None when it is none (or none of ours)."""
+    if data is None:
+        return None
+    well_formed = (
+        all(isinstance(data.get(key), str) for key in ("branch", "head", "main"))
+        and all(isinstance(data.get(key), (str, type(None))) for key in ("develop", "tag", "merge"))
+        and isinstance(data.get("verified"), bool)
+        and isinstance(data.get("remote", ""), str)
+    )
+    return cast("FinishedRecord", data) if well_formed else None
+
+
+def _merge_committed_by_hand(repo: Repo, plan: Plan) -> str | None:
+    """The step of the stopped merge when the user concluded it with git commit, as git suggests:
+    no merge is in progress, and the branch of the merge under way ends with that merge."""
     step = _under_way(plan)
-    if "handed_over" not in plan.data or step not in ("merge-main", "merge-develop"):
-        return False
+    if "handed_over" not in plan.journal or step not in ("merge-main", "merge-develop"):
+        return None
     if os.path.exists(os.path.join(repo.git_dir, "MERGE_HEAD")):
-        return False
+        return None
     try:
-        return _step_took_effect(repo, plan, step)
+        return step if _step_took_effect(repo, plan, step) else None
     except RepoError:
-        return False
+        return None
 
 
-def _accept_hand_commit(repo: Repo, plan: Plan) -> int:
-    step = _under_way(plan)
-    assert step is not None
+def _accept_hand_commit(repo: Repo, plan: Plan, step: str) -> int:
     if repo.git("status", "--porcelain", "-z", "--untracked-files=no"):
         raise RepoError(
             "you committed the merge; the tree still has uncommitted changes, which finish's next checkouts "

@@ -25,6 +25,8 @@ import json
 import os
 import time
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import TypedDict
 
 from hotfix_guard.errors import RepoError
 
@@ -73,25 +75,58 @@ def _alive(pid: int, started: str | None) -> bool:
     return started is None or now is None or now == started
 
 
-def _read(path: str) -> dict[str, object] | None:
+class LockRecord(TypedDict):
+    """What the lock file holds (JSON): who holds the lock, and since when."""
+
+    pid: int
+    start: str | None  # the holder's process start time, see process_start
+    command: str
+    since: str
+
+
+@dataclass(frozen=True)
+class Found:
+    """A lock file as read: its record, None when it is unreadable (not one of ours)."""
+
+    holder: LockRecord | None
+
+
+def _read(path: str) -> Found | None:
+    """The lock at PATH; None when there is none."""
     try:
         with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
+            text = handle.read()
     except FileNotFoundError:
         return None
     except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+        return Found(None)
+    return Found(_record(text))
 
 
-def _describe(holder: dict[str, object]) -> str:
-    return (
-        f"pid {holder.get('pid', '?')}, `hotfix-guard {holder.get('command', '?')}`, since {holder.get('since', '?')}"
-    )
+def _record(text: str) -> LockRecord | None:
+    """The record in a lock file's TEXT, None without a pid (a lock file that is not one of ours)."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    pid = data.get("pid") if isinstance(data, dict) else None
+    if not isinstance(pid, int):
+        return None
+    start = data.get("start")
+    return {
+        "pid": pid,
+        "start": start if isinstance(start, str) else None,
+        "command": str(data.get("command", "?")),
+        "since": str(data.get("since", "?")),
+    }
+
+
+def _describe(holder: LockRecord) -> str:
+    return f"pid {holder['pid']}, `hotfix-guard {holder['command']}`, since {holder['since']}"
 
 
 def _try_create(path: str, command: str) -> bool:
-    record = {
+    record: LockRecord = {
         "pid": os.getpid(),
         "start": process_start(os.getpid()),
         "command": command,
@@ -113,8 +148,9 @@ def _try_create(path: str, command: str) -> bool:
     return True
 
 
-def _is_ours(holder: dict[str, object] | None) -> bool:
-    return holder is not None and holder.get("pid") == os.getpid() and holder.get("start") == process_start(os.getpid())
+def _is_ours(found: Found | None) -> bool:
+    holder = found.holder if found is not None else None
+    return holder is not None and holder["pid"] == os.getpid() and holder["start"] == process_start(os.getpid())
 
 
 def acquire(git_dir: str, command: str, say: Callable[[str], None] | None = None) -> str:
@@ -134,17 +170,17 @@ def acquire(git_dir: str, command: str, say: Callable[[str], None] | None = None
                 return path
         except OSError as error:
             raise RepoError(f"cannot take the lock {path}: {error.strerror or error}") from None
-        holder = _read(path)
-        if holder is None:
+        found = _read(path)
+        if found is None:
             continue  # released between our two looks: try again
-        pid, started = holder.get("pid"), holder.get("start")
-        if isinstance(pid, int) and _alive(pid, started if isinstance(started, str) else None):
+        holder = found.holder
+        if holder is None:
+            raise RepoError(f"the lock {path} is unreadable; if no hotfix-guard is running, remove it")
+        if _alive(holder["pid"], holder["start"]):
             raise RepoError(
                 f"another hotfix-guard is changing this repository ({_describe(holder)}); wait for it to end. "
                 f"If no such process is running, remove {path}"
             )
-        if not isinstance(pid, int):
-            raise RepoError(f"the lock {path} is unreadable; if no hotfix-guard is running, remove it")
         try:
             broken = _break_stale(path, holder)
         except OSError as error:
@@ -159,7 +195,7 @@ def acquire(git_dir: str, command: str, say: Callable[[str], None] | None = None
 BREAK_WAIT = 5.0  # seconds: the breaker is held only to read and remove one file
 
 
-def _break_stale(path: str, stale: dict[str, object]) -> bool:
+def _break_stale(path: str, stale: LockRecord) -> bool:
     """Remove the lock at PATH if it still holds the record STALE (whose process is gone);
     False when it holds anything else. See the module's docstring for why this is safe."""
     breaker = f"{path}.break"
@@ -177,7 +213,7 @@ def _break_stale(path: str, stale: dict[str, object]) -> bool:
             if not _same_file(fd, breaker):
                 continue  # its holder removed it as we waited: take the one there now
             try:
-                if _read(path) != stale:
+                if _read(path) != Found(stale):
                     return False
                 os.remove(path)
                 return True

@@ -19,12 +19,14 @@ import re
 import shlex
 import time
 from contextlib import suppress
+from typing import TypedDict, cast
 
 from hotfix_guard.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, RepoError
 from hotfix_guard.flow.common import (
+    GitChanges,
     Repo,
-    Runner,
     Snapshot,
+    SnapshotRecord,
     clear_stale_git_locks,
     holding_signals,
     keep_users_changes,
@@ -37,6 +39,7 @@ from hotfix_guard.flow.common import (
     require_remote,
     say,
     say_error,
+    snapshot_record,
     write_json,
 )
 from hotfix_guard.flow.lock import locked
@@ -51,6 +54,35 @@ HEADER = "revert: ROLLBACK"
 JOURNAL = "rollback.json"
 MAX_LISTED = 20  # undone commits named in the message; the rest are counted
 DRY_RUN_COMMIT = "<rollback-commit>"
+DAMAGED = f"the rollback journal is damaged ({JOURNAL}); put things right by hand, then remove it"
+
+
+class PlanRecord(TypedDict):
+    """A Plan as the journal keeps it: its first keys."""
+
+    main: str
+    main_sha: str
+    switch: bool
+    latest: str
+    target: str
+    tag: str
+    undone: list[str]
+    remote: str
+    push: bool
+
+
+class _Run(PlanRecord):
+    before: SnapshotRecord
+    started: float
+    commit: str | None  # the rollback commit, once made
+    done: list[str]
+
+
+class RollbackJournal(_Run, total=False):
+    """rollback.json (JSON): the plan and how far the rollback got, written before its first
+    change. Written in the order of the keys here, "pushing" once the push begins."""
+
+    pushing: bool
 
 
 class Plan:
@@ -92,27 +124,61 @@ class Plan:
     def push_command(self) -> str:
         return shlex.join(["git", *self.push_args()])
 
-    def to_json(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in self.__slots__}
+    def journal(self, before: SnapshotRecord, started: float) -> RollbackJournal:
+        """The journal of this plan, as it is written before the first change."""
+        return {
+            "main": self.main,
+            "main_sha": self.main_sha,
+            "switch": self.switch,
+            "latest": self.latest,
+            "target": self.target,
+            "tag": self.tag,
+            "undone": self.undone,
+            "remote": self.remote,
+            "push": self.push,
+            "before": before,
+            "started": started,
+            "commit": None,
+            "done": [],
+        }
 
     @classmethod
-    def from_json(cls, data: dict[str, object]) -> Plan:
-        values = {name: data.get(name) for name in cls.__slots__}
-        texts = [name for name in cls.__slots__ if name not in ("switch", "undone", "push")]
-        if not all(isinstance(values[name], str) for name in texts) or not isinstance(values["undone"], list):
-            raise RepoError(f"the rollback journal is damaged ({JOURNAL}); put things right by hand, then remove it")
-        text = {name: str(values[name]) for name in texts}
+    def from_json(cls, data: PlanRecord) -> Plan:
         return cls(
-            text["main"],
-            text["main_sha"],
-            bool(values["switch"]),
-            text["latest"],
-            text["target"],
-            text["tag"],
-            [str(line) for line in values["undone"]],
-            text["remote"],
-            bool(values["push"]),
+            data["main"],
+            data["main_sha"],
+            data["switch"],
+            data["latest"],
+            data["target"],
+            data["tag"],
+            data["undone"],
+            data["remote"],
+            data["push"],
         )
+
+
+def journal_from(data: dict[str, object]) -> RollbackJournal:
+    """DATA, read from rollback.json, as a journal; RepoError when it lacks anything or holds
+    anything of another type (a hand-edited or truncated journal is reported as damaged, never
+    as a bug). Its keys keep their order: it is written back as it was read."""
+    texts = ("main", "main_sha", "latest", "target", "tag", "remote")
+    undone, done = data.get("undone"), data.get("done")
+    well_formed = (
+        all(isinstance(data.get(name), str) for name in texts)
+        and all(isinstance(data.get(name), bool) for name in ("switch", "push"))
+        and isinstance(data.get("pushing", False), bool)
+        and isinstance(undone, list)
+        and all(isinstance(line, str) for line in undone)
+        and snapshot_record(data.get("before")) is not None
+        and isinstance(data.get("started"), (int, float))
+        and "commit" in data
+        and isinstance(data["commit"], (str, type(None)))
+        and isinstance(done, list)
+        and all(isinstance(step, str) for step in done)
+    )
+    if not well_formed:
+        raise RepoError(DAMAGED)
+    return cast("RollbackJournal", data)
 
 
 def rollback(
@@ -131,9 +197,9 @@ def rollback(
         require_no_journal(repo)
         plan = make_plan(repo, config, to_tag, tag, push)
         say(f"dry run: roll back {plan.latest} to {plan.target} on {plan.main}, tagged {plan.tag}; nothing changes")
-        carry_on(repo, plan, {}, Runner(repo, dry_run=True), [])
+        carry_on(repo, plan, None, GitChanges(repo, dry_run=True), [])
         if plan.push:
-            Runner(repo, dry_run=True).run(*plan.push_args())
+            GitChanges(repo, dry_run=True).run(*plan.push_args())
         return EXIT_OK
     options = [*(["--to", to_tag] if to_tag else []), *(["--tag", tag] if tag else []), *(["--push"] if push else [])]
     command = shlex.join(["rollback", *options, *([f"--{action}"] if action != "run" else [])])
@@ -202,13 +268,8 @@ def completed_rollback(repo: Repo, config: Config, to_tag: str | None, tag: str 
 
 def execute(repo: Repo, plan: Plan) -> int:
     """Journal the plan, then make the changes; any failure puts everything back."""
-    data: dict[str, object] = {
-        **plan.to_json(),
-        "before": Snapshot.take(repo, [f"refs/heads/{plan.main}", f"refs/tags/{plan.tag}"]).to_json(),
-        "started": time.time(),
-        "commit": None,
-        "done": [],
-    }
+    snapshot = Snapshot.take(repo, [f"refs/heads/{plan.main}", f"refs/tags/{plan.tag}"])
+    data = plan.journal(snapshot.to_json(), time.time())
     path = repo.state_path(JOURNAL)
     try:
         write_json(path, data)
@@ -217,10 +278,10 @@ def execute(repo: Repo, plan: Plan) -> int:
     return run_steps(repo, plan, data)
 
 
-def run_steps(repo: Repo, plan: Plan, data: dict[str, object]) -> int:
+def run_steps(repo: Repo, plan: Plan, data: RollbackJournal) -> int:
     steps: list[str] = []
     try:
-        commit = carry_on(repo, plan, data, Runner(repo, dry_run=False), steps)
+        commit = carry_on(repo, plan, data, GitChanges(repo, dry_run=False), steps)
     except (Exception, KeyboardInterrupt) as error:
         with holding_signals(repo.state_path(JOURNAL)):
             undo(repo, data, plan, steps[-1] if steps else "start", error)
@@ -247,7 +308,7 @@ def run_steps(repo: Repo, plan: Plan, data: dict[str, object]) -> int:
     return status
 
 
-def save(repo: Repo, data: dict[str, object]) -> None:
+def save(repo: Repo, data: RollbackJournal) -> None:
     write_json(repo.state_path(JOURNAL), data)
 
 
@@ -349,41 +410,39 @@ def require_up_to_date(repo: Repo, main: str, main_sha: str, remote: str) -> Non
         )
 
 
-def carry_on(repo: Repo, plan: Plan, data: dict[str, object], runner: Runner, steps: list[str]) -> str:
-    """Run (or print) every change not made yet, recording each in the journal DATA (none in
+def carry_on(repo: Repo, plan: Plan, data: RollbackJournal | None, changes: GitChanges, steps: list[str]) -> str:
+    """Run (or print) every change not made yet, recording each in the journal DATA (None in
     a dry run); `steps` names each as it starts, for the failure report. Each step looks at
     the repository first, so one cut off half way is made again, once."""
     if repo.current_branch() != plan.main:
         steps.append(f"check out {plan.main}")
-        runner.run("switch", "-q", plan.main)
-    commit = data.get("commit")
+        changes.run("switch", "-q", plan.main)
+    commit = data["commit"] if data is not None else None
     if repo.sha(f"refs/heads/{plan.main}") == plan.main_sha:
         steps.append("create the rollback commit")
-        if not isinstance(commit, str) or repo.sha(f"{commit}^{{commit}}") is None:
+        if commit is None or repo.sha(f"{commit}^{{commit}}") is None:
             tree = f"refs/tags/{plan.target}^{{tree}}"
-            commit = runner.run("commit-tree", tree, "-p", plan.main_sha, "-m", commit_message(plan)).strip()
+            commit = changes.run("commit-tree", tree, "-p", plan.main_sha, "-m", commit_message(plan)).strip()
             commit = commit or DRY_RUN_COMMIT
-            record_step(repo, data, runner, "commit", commit)
+            record_step(repo, data, "commit", commit)
         steps.append(f"move {plan.main} to the rollback commit")
-        runner.run("merge", "-q", "--ff-only", commit)
-        record_step(repo, data, runner, "move-main")
-    assert isinstance(commit, str)
+        changes.run("merge", "-q", "--ff-only", commit)
+        record_step(repo, data, "move-main")
+    assert commit is not None, "main has moved, so the journal has the commit (load_journal checks)"
     if repo.sha(f"refs/tags/{plan.tag}") is None:
         steps.append(f"create tag {plan.tag}")
-        runner.run("tag", "-a", plan.tag, "-m", tag_message(plan), commit)
-        record_step(repo, data, runner, "tag")
+        changes.run("tag", "-a", plan.tag, "-m", tag_message(plan), commit)
+        record_step(repo, data, "tag")
     return commit
 
 
-def record_step(repo: Repo, data: dict[str, object], runner: Runner, step: str, commit: str | None = None) -> None:
-    if runner.dry_run:
-        return
+def record_step(repo: Repo, data: RollbackJournal | None, step: str, commit: str | None = None) -> None:
+    if data is None:
+        return  # a dry run
     if commit is not None:
         data["commit"] = commit
-    done = data.setdefault("done", [])
-    assert isinstance(done, list)
-    if step not in done:
-        done.append(step)
+    if step not in data["done"]:
+        data["done"].append(step)
     save(repo, data)
 
 
@@ -410,7 +469,7 @@ def tag_message(plan: Plan) -> str:
     )
 
 
-def undo(repo: Repo, data: dict[str, object], plan: Plan, step: str, error: BaseException) -> None:
+def undo(repo: Repo, data: RollbackJournal, plan: Plan, step: str, error: BaseException) -> None:
     cause = "interrupted" if isinstance(error, KeyboardInterrupt) else str(error) or type(error).__name__
     snapshot = before(data)
     try:
@@ -432,14 +491,11 @@ def undo(repo: Repo, data: dict[str, object], plan: Plan, step: str, error: Base
     )
 
 
-def before(data: dict[str, object]) -> Snapshot:
-    snapshot = data.get("before")
-    if not isinstance(snapshot, dict):
-        raise RepoError(f"the rollback journal is damaged ({JOURNAL}); put things right by hand, then remove it")
-    return Snapshot.from_json(snapshot)
+def before(data: RollbackJournal) -> Snapshot:
+    return Snapshot.from_json(data["before"])
 
 
-def discard_own_changes(repo: Repo, plan: Plan, data: dict[str, object]) -> None:
+def discard_own_changes(repo: Repo, plan: Plan, data: RollbackJournal) -> None:
     """Reset the index and work tree when what differs from HEAD is the rollback's own half-done
     checkout (the tree of main or of the target release), so that putting things back never
     keeps it as a stash of "your changes"; anything else is the user's, and is stashed."""
@@ -447,23 +503,24 @@ def discard_own_changes(repo: Repo, plan: Plan, data: dict[str, object]) -> None
     if not stash:
         return
     own = {repo.sha(f"refs/tags/{plan.target}^{{tree}}"), repo.sha(f"{plan.main_sha}^{{tree}}")}
-    moved = repo.sha("HEAD") == data.get("commit")  # the checkout was complete: changes since are the user's
+    moved = repo.sha("HEAD") == data["commit"]  # the checkout was complete: changes since are the user's
     if not moved and {repo.sha(f"{stash}^{{tree}}"), repo.sha(f"{stash}^2^{{tree}}")} <= own:
         repo.git("reset", "-q", "--hard")
     else:
         keep_users_changes(repo, before(data).target(repo), "hotfix-guard rollback --abort")
 
 
-def load_journal(repo: Repo, began: float) -> tuple[Plan, dict[str, object]]:
+def load_journal(repo: Repo, began: float) -> tuple[Plan, RollbackJournal]:
     """The journal of a rollback that was cut off, checked against the repository, with the lock
     files its killed git left cleared."""
     path = repo.state_path(JOURNAL)
-    data = read_json(path)
-    if data is None:
+    read = read_json(path)
+    if read is None:
         raise RepoError("no rollback was cut off; there is nothing to continue or abort")
+    data = journal_from(read)
     plan = Plan.from_json(data)
     snapshot = before(data)
-    commit = data.get("commit")
+    commit = data["commit"]
     main, tag = repo.sha(f"refs/heads/{plan.main}"), repo.sha(f"refs/tags/{plan.tag}^{{commit}}")
     problems = []
     if main not in (plan.main_sha, commit):
@@ -475,10 +532,8 @@ def load_journal(repo: Repo, began: float) -> tuple[Plan, dict[str, object]]:
             f"the rollback journal no longer matches the repository ({'; '.join(problems)}); nothing was changed. "
             f"To put everything back by hand: {' && '.join(snapshot.manual_commands())}; then remove {path}"
         )
-    started = data.get("started")
-    if isinstance(started, (int, float)):
-        refs = [*snapshot.refs, f"refs/remotes/{plan.remote}/{plan.main}"]
-        clear_stale_git_locks(repo, refs, started, began)
+    refs = [*snapshot.refs, f"refs/remotes/{plan.remote}/{plan.main}"]
+    clear_stale_git_locks(repo, refs, data["started"], began)
     return plan, data
 
 
@@ -492,8 +547,8 @@ def resume(repo: Repo, push: bool, began: float) -> int:
         repo, checkouts(repo, plan), "rollback's checkout", "run hotfix-guard rollback --continue"
     )
     say(f"completing the rollback of {plan.latest} to {plan.target} (tag {plan.tag}) that was cut off")
-    done = data.get("done")
-    say(f"  done before it was cut off: {', '.join(map(str, done)) if isinstance(done, list) and done else 'nothing'}")
+    done = data["done"]
+    say(f"  done before it was cut off: {', '.join(done) if done else 'nothing'}")
     return run_steps(repo, plan, data)
 
 
@@ -516,13 +571,13 @@ def abort(repo: Repo, began: float) -> int:
     return EXIT_OK
 
 
-def require_unpublished(repo: Repo, plan: Plan, data: dict[str, object]) -> None:
+def require_unpublished(repo: Repo, plan: Plan, data: RollbackJournal) -> None:
     """Refuse to undo (RepoError, nothing changed) when the remote has the rollback's main or tag."""
     main_ref, tag_ref = f"refs/heads/{plan.main}", f"refs/tags/{plan.tag}"
     remote = remote_shas(repo, plan.remote, [main_ref, tag_ref])
-    commit, tag = data.get("commit"), repo.sha(tag_ref)
+    commit, tag = data["commit"], repo.sha(tag_ref)
     has = [
-        *([f"{plan.main} at {str(commit)[:10]}"] if commit is not None and remote.get(main_ref) == commit else []),
+        *([f"{plan.main} at {commit[:10]}"] if commit is not None and remote.get(main_ref) == commit else []),
         *([f"tag {plan.tag}"] if tag is not None and remote.get(tag_ref) == tag else []),
     ]
     if has:

@@ -16,14 +16,16 @@ import shlex
 import time
 from contextlib import suppress
 from datetime import datetime, timezone
+from typing import TypedDict, cast
 
 from hotfix_guard import gitrepo
 from hotfix_guard.checks import branch_name
 from hotfix_guard.errors import EXIT_FAILED, EXIT_OK, GitError, RepoError
 from hotfix_guard.flow.common import (
+    GitChanges,
     Repo,
-    Runner,
     Snapshot,
+    SnapshotRecord,
     clear_stale_git_locks,
     holding_signals,
     keep_users_changes,
@@ -38,6 +40,7 @@ from hotfix_guard.flow.common import (
     require_remote,
     say,
     say_error,
+    snapshot_record,
     untracked_in_the_way,
     write_json,
 )
@@ -57,6 +60,46 @@ _IDENT_DATE = re.compile(r" [0-9]+ [+-][0-9]{4}$")
 MAX_SUMMARY = 200
 JOURNAL = "start.json"
 BUMP_SUBJECT = "fix(release): HOTFIX - set version"
+
+
+class _Started(TypedDict):
+    branch: str
+    base_tag: str
+    base_commit: str
+    started_at: str  # ISO 8601, UTC
+    who: str
+    command: str
+
+
+class StartRecord(_Started, total=False):
+    """starts/<branch>.json (JSON): when and where a hotfix started, for a re-run and the incident
+    timeline. Written in the order of the keys here."""
+
+    severity: str
+    summary: str
+    previous: list[object]  # the records of earlier branches of this name (deleted since), as they were
+
+
+class _StartPlanned(TypedDict):
+    branch: str
+    base_tag: str
+    base_commit: str
+    version: str  # the version the bump sets
+    bumps: list[list[str]]  # [path, its bumped text] for each version file
+    record: StartRecord
+    previous_record: str | None  # the start record this one replaces, byte for byte
+    remote: str
+    push: bool
+    before: SnapshotRecord
+    started: float
+    done: list[str]
+
+
+class StartJournal(_StartPlanned, total=False):
+    """start.json (JSON): what a start does and how far it got, written before its first change.
+    Written in the order of the keys here, "pushing" once the push begins."""
+
+    pushing: bool
 
 
 def start(
@@ -105,9 +148,9 @@ def _start(
     if name is not None:
         require_kebab_case(name, config)
     incident = incident_fields(severity, summary)
-    journal = read_json(repo.state_path(JOURNAL))
-    if journal is not None:
-        started = str(journal.get("branch"))
+    cut_off = read_json(repo.state_path(JOURNAL))
+    if cut_off is not None:
+        started = str(cut_off.get("branch"))
         if dry_run or (name is not None and f"{config.branch_prefix}{name}" != started):
             raise RepoError(
                 f"a start of {started} was cut off; run hotfix-guard start --continue to complete it, "
@@ -133,10 +176,10 @@ def _start(
     if dry_run:
         show_plan(repo, branch, tag, record, bumps, version.next_patch())
         if push:
-            Runner(repo, dry_run=True).run(*push_args(config.remote, branch))
+            GitChanges(repo, dry_run=True).run(*push_args(config.remote, branch))
         say("dry run: nothing was changed")
         return EXIT_OK
-    journal = {
+    journal: StartJournal = {
         "branch": branch,
         "base_tag": tag,
         "base_commit": base_sha,
@@ -162,13 +205,13 @@ def _start(
     return status
 
 
-def push_and_finish(repo: Repo, journal: dict[str, object], remote: str, push: bool) -> int:
+def push_and_finish(repo: Repo, journal: StartJournal, remote: str, push: bool) -> int:
     """Push the branch (the journal stays until the push has ended: a kill during it is
     completed by a re-run), then drop the journal."""
     if not push:
         finish_journal(repo)
         return EXIT_OK
-    branch = text(journal, "branch")
+    branch = journal["branch"]
     try:
         journal["pushing"] = True
         write_json(repo.state_path(JOURNAL), journal)
@@ -343,11 +386,9 @@ def start_options(
     ]
 
 
-def start_record(
-    repo: Repo, branch: str, tag: str, base_sha: str, moment: datetime, options: list[str]
-) -> dict[str, object]:
+def start_record(repo: Repo, branch: str, tag: str, base_sha: str, moment: datetime, options: list[str]) -> StartRecord:
     """When and where the hotfix started, and how severe it is, for the incident timeline."""
-    record: dict[str, object] = {
+    record: StartRecord = {
         "branch": branch,
         "base_tag": tag,
         "base_commit": base_sha,
@@ -355,9 +396,10 @@ def start_record(
         "who": who(repo),
         "command": shlex.join(["hotfix-guard", "start", *options]),
     }
-    for key in ("severity", "summary"):
-        if f"--{key}" in options:
-            record[key] = options[options.index(f"--{key}") + 1]
+    if "--severity" in options:
+        record["severity"] = options[options.index("--severity") + 1]
+    if "--summary" in options:
+        record["summary"] = options[options.index("--summary") + 1]
     # Records left by earlier branches of this name (deleted since) stay in the timeline.
     previous = read_json(repo.state_path("starts", record_name(branch)))
     if previous is not None:
@@ -376,17 +418,17 @@ def who(repo: Repo) -> str:
 
 
 def show_plan(
-    repo: Repo, branch: str, tag: str, record: dict[str, object], bumps: list[tuple[str, str]], version: Version
+    repo: Repo, branch: str, tag: str, record: StartRecord, bumps: list[tuple[str, str]], version: Version
 ) -> None:
-    runner = Runner(repo, dry_run=True)
+    changes = GitChanges(repo, dry_run=True)
     say(f"would write {repo.state_path('starts', record_name(branch))}:\n{json.dumps(record, indent=2)}")
-    runner.run("switch", "-c", branch, "--end-of-options", f"refs/tags/{tag}^{{commit}}")
+    changes.run("switch", "-c", branch, "--end-of-options", f"refs/tags/{tag}^{{commit}}")
     for path, _ in bumps:
         say(f"would set the version in {path} to {version}")
     if bumps:
         paths = [path for path, _ in bumps]
-        runner.run("add", "--", *paths)
-        runner.run("commit", "-q", "-m", f"{BUMP_SUBJECT} {version}", "--", *paths)
+        changes.run("add", "--", *paths)
+        changes.run("commit", "-q", "-m", f"{BUMP_SUBJECT} {version}", "--", *paths)
 
 
 def read_text(path: str) -> str | None:
@@ -400,7 +442,7 @@ def read_text(path: str) -> str | None:
         raise RepoError(f"cannot read {path}: {error}") from None
 
 
-def create_branch(repo: Repo, journal: dict[str, object]) -> None:
+def create_branch(repo: Repo, journal: StartJournal) -> None:
     """Record the start, create and check out the branch at the base tag, and bump the version
     files in a commit of their own; or leave everything as it was.
 
@@ -424,9 +466,9 @@ def create_branch(repo: Repo, journal: dict[str, object]) -> None:
         raise
 
 
-def carry_on(repo: Repo, journal: dict[str, object]) -> None:
+def carry_on(repo: Repo, journal: StartJournal) -> None:
     """Do every step not done yet; each checks the repository, so a step cut off is redone."""
-    branch, tag = text(journal, "branch"), text(journal, "base_tag")
+    branch, tag = journal["branch"], journal["base_tag"]
     record_path = repo.state_path("starts", record_name(branch))
     try:
         write_json(record_path, journal["record"])
@@ -442,22 +484,20 @@ def carry_on(repo: Repo, journal: dict[str, object]) -> None:
         repo.git("switch", "-q", branch)
     step_done(repo, journal, "branch")
     bumps = journal_bumps(journal)
-    if bumps and repo.sha("HEAD") == text(journal, "base_commit"):
+    if bumps and repo.sha("HEAD") == journal["base_commit"]:
         try:
             write_bumps(repo, bumps)
             paths = [path for path, _ in bumps]
             repo.git("add", "--", *paths)
-            repo.git("commit", "-q", "-m", f"{BUMP_SUBJECT} {text(journal, 'version')}", "--", *paths)
+            repo.git("commit", "-q", "-m", f"{BUMP_SUBJECT} {journal['version']}", "--", *paths)
         except GitError as error:
             raise RepoError(f"the version bump could not be committed ({error}); nothing changed") from None
     step_done(repo, journal, "bump")
 
 
-def step_done(repo: Repo, journal: dict[str, object], step: str) -> None:
-    done = journal.setdefault("done", [])
-    assert isinstance(done, list)
-    if step not in done:
-        done.append(step)
+def step_done(repo: Repo, journal: StartJournal, step: str) -> None:
+    if step not in journal["done"]:
+        journal["done"].append(step)
         write_json(repo.state_path(JOURNAL), journal)
 
 
@@ -466,22 +506,55 @@ def finish_journal(repo: Repo) -> None:
         os.remove(repo.state_path(JOURNAL))
 
 
-def text(journal: dict[str, object], key: str) -> str:
-    value = journal.get(key)
-    if not isinstance(value, str):
-        raise RepoError(f"the start journal {key!r} is missing; put things right by hand, then remove the journal")
-    return value
+def journal_from(data: dict[str, object]) -> StartJournal:
+    """DATA, read from start.json, as a journal; RepoError naming the first key it lacks or holds
+    something else in (a hand-edited or truncated journal is reported as damaged, never as a bug).
+    Its keys keep their order: it is written back as it was read."""
+    record, bumps = data.get("record"), data.get("bumps")
+    checks = {
+        **{key: isinstance(data.get(key), str) for key in ("branch", "base_tag", "base_commit", "version", "remote")},
+        "bumps": isinstance(bumps, list) and all(_texts(bump, 2) for bump in bumps),
+        "record": isinstance(record, dict) and record_from(record) is not None,
+        "previous_record": isinstance(data.get("previous_record"), (str, type(None))),
+        "push": isinstance(data.get("push"), bool),
+        "before": snapshot_record(data.get("before")) is not None,
+        "started": isinstance(data.get("started"), (int, float)),
+        "done": _texts(data.get("done")),
+        "pushing": isinstance(data.get("pushing", False), bool),
+    }
+    missing = next((key for key, good in checks.items() if not good), None)
+    if missing is not None:
+        raise RepoError(f"the start journal {missing!r} is missing; put things right by hand, then remove the journal")
+    return cast("StartJournal", data)
 
 
-def journal_bumps(journal: dict[str, object]) -> list[tuple[str, str]]:
-    bumps = journal.get("bumps") or []
-    assert isinstance(bumps, list)
-    return [(str(path), str(content)) for path, content in bumps]
+def record_from(data: dict[str, object] | None) -> StartRecord | None:
+    """DATA, read from a start record, as one; None when it is none (or none of ours)."""
+    if data is None:
+        return None
+    well_formed = (
+        all(
+            isinstance(data.get(key), str)
+            for key in ("branch", "base_tag", "base_commit", "started_at", "who", "command")
+        )
+        and all(isinstance(data.get(key, ""), str) for key in ("severity", "summary"))
+        and isinstance(data.get("previous", []), list)
+    )
+    return cast("StartRecord", data) if well_formed else None
 
 
-def undo(repo: Repo, journal: dict[str, object], error: BaseException) -> None:
+def _texts(value: object, length: int | None = None) -> bool:
+    """Whether VALUE is a list of strings (of LENGTH of them, if given)."""
+    return isinstance(value, list) and length in (None, len(value)) and all(isinstance(item, str) for item in value)
+
+
+def journal_bumps(journal: StartJournal) -> list[tuple[str, str]]:
+    return [(path, content) for path, content in journal["bumps"]]
+
+
+def undo(repo: Repo, journal: StartJournal, error: BaseException) -> None:
     """Put back what the start changed; if that fails too, say how to finish it (the journal stays)."""
-    branch = text(journal, "branch")
+    branch = journal["branch"]
     try:
         restore(repo, journal)
     except (RepoError, OSError) as restore_error:
@@ -492,19 +565,17 @@ def undo(repo: Repo, journal: dict[str, object], error: BaseException) -> None:
         ) from None
 
 
-def restore(repo: Repo, journal: dict[str, object]) -> None:
+def restore(repo: Repo, journal: StartJournal) -> None:
     """Refs, HEAD, index, work tree and the start record exactly as before; then drop the journal."""
-    before = journal.get("before")
-    assert isinstance(before, dict)
-    snapshot = Snapshot.from_json(before)
+    snapshot = Snapshot.from_json(journal["before"])
     if own_changes_only(repo, journal):
         repo.try_git("reset", "-q", "--hard")  # the tool's own half-done checkout or bump: nobody's work
     else:
         keep_users_changes(repo, snapshot.target(repo), "hotfix-guard start --abort")
     snapshot.restore(repo)
-    record_path = repo.state_path("starts", record_name(text(journal, "branch")))
-    previous = journal.get("previous_record")
-    if isinstance(previous, str):
+    record_path = repo.state_path("starts", record_name(journal["branch"]))
+    previous = journal["previous_record"]
+    if previous is not None:
         write_atomic(record_path, previous.encode("utf-8"))
     else:
         with suppress(FileNotFoundError):
@@ -514,12 +585,12 @@ def restore(repo: Repo, journal: dict[str, object]) -> None:
     finish_journal(repo)
 
 
-def own_changes_only(repo: Repo, journal: dict[str, object]) -> bool:
+def own_changes_only(repo: Repo, journal: StartJournal) -> bool:
     """True when the uncommitted state is one the start itself passes through."""
     return not users_changes(repo, journal)
 
 
-def users_changes(repo: Repo, journal: dict[str, object]) -> list[str]:
+def users_changes(repo: Repo, journal: StartJournal) -> list[str]:
     """The paths whose index or work-tree content the start did not put there.
 
     Before the bump is committed, the start's own state is, path by path, HEAD's content or
@@ -527,13 +598,13 @@ def users_changes(repo: Repo, journal: dict[str, object]) -> list[str]:
     text; anything else is the user's, as is every change once the bump is committed. An
     untracked file a reset would overwrite counts too: when in doubt, it is kept.
     """
-    base, head = text(journal, "base_commit"), repo.sha("HEAD")
+    base, head = journal["base_commit"], repo.sha("HEAD")
     in_the_way = sorted(untracked_in_the_way(repo, ["HEAD", base]))
     stash = repo.try_git("stash", "create").text().strip()
     if not stash:
         return in_the_way
     trees = [f"{stash}^{{tree}}", f"{stash}^2^{{tree}}"]
-    if head != base and repo.current_branch() == journal.get("branch"):
+    if head != base and repo.current_branch() == journal["branch"]:
         return sorted({path for tree in trees for path in changed_paths(repo, "HEAD", tree)} | set(in_the_way))
     bumps = dict(journal_bumps(journal))
     found = set(in_the_way)
@@ -550,24 +621,23 @@ def changed_paths(repo: Repo, old: str, new: str) -> set[str]:
     return set(filter(None, output.split("\0")))
 
 
-def load_journal(repo: Repo, began: float) -> dict[str, object]:
+def load_journal(repo: Repo, began: float) -> StartJournal:
     """The journal of a start that was cut off, with the lock files its killed git left cleared."""
-    journal = read_json(repo.state_path(JOURNAL))
-    if journal is None:
+    data = read_json(repo.state_path(JOURNAL))
+    if data is None:
         raise RepoError("no start was cut off; there is nothing to continue or abort")
-    branch, remote = text(journal, "branch"), str(journal.get("remote", "origin"))
-    started = journal.get("started")
-    if isinstance(started, (int, float)):
-        clear_stale_git_locks(repo, [f"refs/heads/{branch}", f"refs/remotes/{remote}/{branch}"], started, began)
+    journal = journal_from(data)
+    branch, remote = journal["branch"], journal["remote"]
+    clear_stale_git_locks(repo, [f"refs/heads/{branch}", f"refs/remotes/{remote}/{branch}"], journal["started"], began)
     return journal
 
 
 def resume(repo: Repo, config: Config, push: bool, began: float) -> int:
     """Complete a start that was cut off, from its journal."""
     journal = load_journal(repo, began)
-    branch, tag = text(journal, "branch"), text(journal, "base_tag")
-    done = journal.get("done")
-    say(f"  done before it was cut off: {', '.join(map(str, done)) if isinstance(done, list) and done else 'nothing'}")
+    branch, tag = journal["branch"], journal["base_tag"]
+    done = journal["done"]
+    say(f"  done before it was cut off: {', '.join(done) if done else 'nothing'}")
     require_resumable(repo, journal)
     try:
         carry_on(repo, journal)
@@ -575,28 +645,28 @@ def resume(repo: Repo, config: Config, push: bool, began: float) -> int:
         with holding_signals():
             undo(repo, journal, error)
         raise
-    say(f"Completed the start of {branch} at {tag} ({text(journal, 'base_commit')[:10]}); it is checked out.")
-    remote = str(journal.get("remote") or config.remote)
-    status = push_and_finish(repo, journal, remote, push or bool(journal.get("push")))
+    say(f"Completed the start of {branch} at {tag} ({journal['base_commit'][:10]}); it is checked out.")
+    remote = journal["remote"] or config.remote
+    status = push_and_finish(repo, journal, remote, push or journal["push"])
     say(next_steps(config))
     return status
 
 
-def require_resumable(repo: Repo, journal: dict[str, object]) -> None:
+def require_resumable(repo: Repo, journal: StartJournal) -> None:
     """Refuse (RepoError, nothing changed, the journal kept) when completing the start would
     overwrite what is not its own: a file in the way of the checkout still to make, or a
     change the user made after the cut-off to a file the checkout or the bump still writes."""
-    branch = text(journal, "branch")
+    branch = journal["branch"]
     checkout = repo.current_branch() != branch
     if checkout:
-        rev = f"refs/heads/{branch}" if repo.sha(f"refs/heads/{branch}") is not None else text(journal, "base_commit")
+        rev = f"refs/heads/{branch}" if repo.sha(f"refs/heads/{branch}") is not None else journal["base_commit"]
         require_nothing_in_the_way(
             repo,
-            {rev: f"tracked in {text(journal, 'base_tag')}"},
+            {rev: f"tracked in {journal['base_tag']}"},
             "start's checkout",
             "run hotfix-guard start --continue",
         )
-    bump_pending = repo.sha("HEAD") == text(journal, "base_commit")
+    bump_pending = repo.sha("HEAD") == journal["base_commit"]
     bumped = {path for path, _ in journal_bumps(journal)} if bump_pending else set()
     users = users_changes(repo, journal)
     at_risk = users if checkout else [path for path in users if path in bumped]
@@ -617,20 +687,19 @@ def abort(repo: Repo, began: float) -> int:
         require_unpublished(repo, journal)
     with holding_signals():
         restore(repo, journal)
-    before = journal.get("before")
-    head = str(before.get("head", "")) if isinstance(before, dict) else ""
-    branch = text(journal, "branch")
+    head = journal["before"]["head"]
+    branch = journal["branch"]
     say(
         f"start of {branch} aborted: the branch is gone and {head.removeprefix('refs/heads/')} is checked out as before"
     )
     if journal.get("pushing"):
-        say(f"its push had begun, but {journal.get('remote', 'origin')} does not have {branch}")
+        say(f"its push had begun, but {journal['remote']} does not have {branch}")
     return EXIT_OK
 
 
-def require_unpublished(repo: Repo, journal: dict[str, object]) -> None:
+def require_unpublished(repo: Repo, journal: StartJournal) -> None:
     """Refuse to undo (RepoError, nothing changed) when the remote has the branch as it is here."""
-    branch, remote = text(journal, "branch"), str(journal.get("remote", "origin"))
+    branch, remote = journal["branch"], journal["remote"]
     ref = f"refs/heads/{branch}"
     there, here = remote_shas(repo, remote, [ref]).get(ref), repo.sha(ref)
     if there is not None and there == here:
@@ -649,20 +718,18 @@ def started_here(
     security: bool,
     timestamp: bool,
     options: list[str],
-) -> dict[str, object] | None:
+) -> StartRecord | None:
     """The start record of the checked-out branch, when this run repeats the start that made it."""
     branch = repo.current_branch()
     if branch is None:
         return None
-    record = read_json(repo.state_path("starts", record_name(branch)))
-    base = record.get("base_commit") if record is not None else None
-    if record is None or record.get("branch") != branch or not isinstance(base, str):
+    record = record_from(read_json(repo.state_path("starts", record_name(branch))))
+    if record is None or record["branch"] != branch:
         return None
+    base = record["base_commit"]
     if repo.sha(f"{base}^{{commit}}") is None or not gitrepo.is_ancestor(base, "HEAD", repo.top):
         return None
-    again = without_push(str(record.get("command", ""))) == without_push(
-        shlex.join(["hotfix-guard", "start", *options])
-    )
+    again = without_push(record["command"]) == without_push(shlex.join(["hotfix-guard", "start", *options]))
     if name is not None:
         again = again or branch == f"{config.branch_prefix}{name}"
     elif not (security or timestamp):
@@ -678,10 +745,10 @@ def without_push(command: str) -> list[str]:
     return [word for word in shlex.split(command) if word != "--push"]
 
 
-def complete_again(repo: Repo, config: Config, record: dict[str, object], push: bool, dry_run: bool) -> int:
+def complete_again(repo: Repo, config: Config, record: StartRecord, push: bool, dry_run: bool) -> int:
     """A re-run of a start that is done: say what is there, and push if asked and missing."""
-    branch, base_tag, base = str(record["branch"]), str(record.get("base_tag")), str(record["base_commit"])
-    say(f"you are on {branch} already: started {record.get('started_at', '?')} from {base_tag} ({base[:10]})")
+    branch, base_tag, base = record["branch"], record["base_tag"], record["base_commit"]
+    say(f"you are on {branch} already: started {record['started_at']} from {base_tag} ({base[:10]})")
     if config.version_files:
         subjects = repo.git("log", "--no-show-signature", "--format=%s", f"{base}..HEAD").splitlines()
         version = parse_release_tag(base_tag, config.tag_prefix)
@@ -707,7 +774,7 @@ def complete_again(repo: Repo, config: Config, record: dict[str, object], push: 
     require_remote(repo, remote)
     say(f"  it is not on {remote}: pushing it")
     if dry_run:
-        Runner(repo, dry_run=True).run(*push_args(remote, branch))
+        GitChanges(repo, dry_run=True).run(*push_args(remote, branch))
         return EXIT_OK
     try:
         return push_branch(repo, remote, branch)
