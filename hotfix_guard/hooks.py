@@ -77,7 +77,9 @@ def _run(name: str, args: list[str]) -> int:
     from hotfix_guard.options import run_options
 
     head = pushed[1] if pushed else "HEAD"
-    return _change_hook(name, branch, head, staged=pushed is None, config=config, options=run_options())
+    return _change_hook(
+        name, branch, head, staged=pushed is None, config=config, options=run_options(), location=(top, git_dir)
+    )
 
 
 def _split_config_option(args: list[str]) -> tuple[str | None, list[str]]:
@@ -141,7 +143,9 @@ def _commit_message(args: list[str], git_dir: str, config: Config) -> int:
     return _finish(with_check_severity(check_message_file(data, config), severity))
 
 
-def _change_hook(name: str, branch: str, head: str, staged: bool, config: Config, options: RunOptions) -> int:
+def _change_hook(
+    name: str, branch: str, head: str, staged: bool, config: Config, options: RunOptions, location: tuple[str, str]
+) -> int:
     from hotfix_guard.collect import Target
     from hotfix_guard.validation import enabled_checks, prepare
 
@@ -155,7 +159,8 @@ def _change_hook(name: str, branch: str, head: str, staged: bool, config: Config
     if not wanted:
         return EXIT_OK
     target = Target(staged=staged and name != "validate")
-    return _finish(prepare(target, head, branch, config, wanted, only=wanted).run(options).findings)
+    validation = prepare(target, head, branch, config, wanted, only=wanted, location=location)
+    return _finish(validation.run(options).findings)
 
 
 def _finish(findings: list[Finding]) -> int:

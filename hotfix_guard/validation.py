@@ -156,30 +156,37 @@ def prepare(
     only: Collection[str] | None = None,
     *,
     tests: bool = True,
+    location: tuple[str, str] | None = None,
 ) -> Validation:
     """Gather the facts CHECKS need about the change from its base to HEAD (a commit), to
     judge them all (or ONLY these); the focused tests, when among CHECKS and TESTS is true,
-    run later, when due."""
+    run later, when due. LOCATION, the work tree and git directory when the caller knows
+    them, spares asking git again."""
     from hotfix_guard.collect import collect_change
 
     change = collect_change(target, head, branch, config, checks)
     known = registry()
     if not tests or not any("tests" in known[check].needs for check in checks if check in known):
         return Validation(change, config, only)
-    return Validation(change, config, only, lambda: focused_run(target.repo, change.base_rev, head, config))
+    return Validation(change, config, only, lambda: focused_run(target.repo, change.base_rev, head, config, location))
 
 
-def focused_run(repo: str | None, base_rev: str, head: str, config: Config) -> TestRun:
+def focused_run(
+    repo: str | None, base_rev: str, head: str, config: Config, location: tuple[str, str] | None = None
+) -> TestRun:
     """Select and run the focused tests of BASE_REV..HEAD; their output goes to stderr, beside the report."""
     from hotfix_guard import gitrepo
     from hotfix_guard.focus.focused import run_focused
     from hotfix_guard.focus.select import Context
 
-    info = gitrepo.repo_info(repo)
+    if location is None:
+        info = gitrepo.repo_info(repo)
+        location = info.top, info.git_dir
     base_sha = gitrepo.commit_sha(base_rev, repo)
     if base_sha is None:
         raise RepoError(f"base {base_rev!r} is not a commit in this repository")
-    return run_focused(Context(info.top, info.git_dir, base_sha, head, config), output=2).as_test_run()
+    top, git_dir = location
+    return run_focused(Context(top, git_dir, base_sha, head, config), output=2).as_test_run()
 
 
 def for_target(
@@ -204,7 +211,7 @@ def for_target(
         _require_hotfix_branch(branch, config)
     assert info.head_sha is not None  # head_info checked it
     wanted = list(checks) if checks is not None else enabled_checks(config, options)
-    return prepare(target, info.head_sha, branch, config, wanted, only=checks)
+    return prepare(target, info.head_sha, branch, config, wanted, only=checks, location=(info.top, info.git_dir))
 
 
 def _unknown_branch_message(target: Target) -> str:
