@@ -306,7 +306,7 @@ def _change(repo: Repo, config: Config, incident: Incident) -> Change:
     if incident.tag is not None:
         # The hotfix's own release tag exists because it is finished, not because the
         # branch patches a released version.
-        change.existing_tags = change.existing_tags - {incident.tag}
+        change = change.replace(existing_tags=change.existing_tags - {incident.tag})
     return change
 
 

@@ -157,11 +157,11 @@ class Change(Record):
         self.collected = collected  # which of "commits", "files" were asked of git
         self.tests = tests  # the focused tests' run, gathered last (None: not run)
 
-    def with_tests(self, tests: TestRun) -> Change:
-        """The same change, with the focused tests' run."""
-        values = {name: getattr(self, name) for name in self.__slots__}
-        values["tests"] = tests
-        return Change(**values)
+    def replace(self, **changes: object) -> Change:
+        """A copy with CHANGES (a change is not altered once collected)."""
+        values: dict[str, object] = {name: getattr(self, name) for name in self.__slots__}
+        values.update(changes)
+        return Change(**values)  # type: ignore[arg-type]
 
 
 class TestRun(Record):

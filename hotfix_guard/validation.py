@@ -125,7 +125,7 @@ class Validation:
 
     def _with_tests(self) -> Change:
         if self.change.tests is None and self._tests is not None:
-            self.change = self.change.with_tests(self._tests())
+            self.change = self.change.replace(tests=self._tests())
         return self.change
 
 
