@@ -101,7 +101,14 @@ class Config:
     @property
     def branch_patterns(self) -> tuple[re.Pattern[str], ...]:
         if self._branch_patterns is None:
-            self._branch_patterns = _compile_all(self._values, "branch-name", "patterns", self.source)
+            if self._values["branch-name", "patterns"] is DEFAULTS["branch-name", "patterns"]:
+                # Not configured (a configured list, even an equal one, is another object and is
+                # used as given): the defaults follow tag-prefix, and are safe by construction.
+                from hotfix_guard.checks.branch_name import default_patterns
+
+                self._branch_patterns = tuple(re.compile(pattern) for pattern in default_patterns(self.tag_prefix))
+            else:
+                self._branch_patterns = _compile_all(self._values, "branch-name", "patterns", self.source)
         return self._branch_patterns
 
     @property
