@@ -44,6 +44,7 @@ def gather(
     hotfix = _hotfix(repo, config, current, moment, options) if is_hotfix and current is not None else None
     return {
         "production": production,
+        "release_tag_hint": None if releases else _release_tag_hint(repo, config),
         "main": _main_since(repo, config, production["tag"] if production else None),
         "current_branch": {
             "name": current,
@@ -55,6 +56,15 @@ def gather(
         "overrides": _overrides(repo),
         "now": _iso(moment),
     }
+
+
+def _release_tag_hint(repo: Repo, config: Config) -> str | None:
+    """With no release tag, where tags of another scheme exist: which setting makes them count."""
+    from hotfix_guard.flow.common import tag_names
+    from hotfix_guard.versions import no_release_message, other_scheme
+
+    tags = tag_names(repo)
+    return no_release_message(config.tag_prefix, "yet", "", tags) if other_scheme(tags, config.tag_prefix) else None
 
 
 OVERRIDES_SHOWN = 5
@@ -175,7 +185,8 @@ def _override_lines(facts: dict[str, object]) -> list[str]:
 def _production_lines(facts: dict[str, object]) -> list[str]:
     production = facts["production"]
     if not isinstance(production, dict):
-        return ["Production: no release tag yet"]
+        hint = facts.get("release_tag_hint")
+        return [f"Production: {hint}" if hint else "Production: no release tag yet"]
     return [f"Production: {production['tag']} (tagged {_readable(production['tagged_at'])})"]
 
 

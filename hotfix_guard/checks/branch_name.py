@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 ID = "branch-name"
 
 
-
 def default_patterns(tag_prefix: str = "v") -> tuple[str, ...]:
     """The accepted names when `patterns` is not configured; the version and timestamp forms
     carry the release tags' prefix (`hotfix/v1.2.4` for `v`, `hotfix/1.2.4` for `""`).
