@@ -47,6 +47,14 @@ DEFAULT_PATTERNS = default_patterns()
 FORMS = forms()
 
 
+def skip_reason(change: Change, config: Config) -> str | None:
+    """A branch outside the hotfix prefix, and no near miss, is out of scope: not checked, not passed."""
+    name = change.branch
+    if name is not None and classify(name, config) == OTHER:
+        return f"{name!r} is not a hotfix branch (not under {config.branch_prefix}), so its name was not checked"
+    return None
+
+
 def check(change: Change, config: Config, options: RunOptions = NO_OPTIONS) -> list[Finding]:
     name = change.branch
     if name is None or classify(name, config) == OTHER:
@@ -117,4 +125,5 @@ CHECK = Check(
     stages=("pre-commit", "pre-push"),
     options={"patterns": list(DEFAULT_PATTERNS)},
     function=check,
+    skip_reason=skip_reason,
 )
