@@ -256,3 +256,27 @@ def test_notify_help_says_team_or_users_is_required() -> None:
 def test_check_help_has_no_strict_in_its_exit_codes() -> None:
     assert "--strict" not in help_of("check", "file-count")
     assert "not checked (skipped, exit 0)" in help_of("check", "branch-name")
+
+
+def test_real_layout_unprefixed_tags_with_config_outside_the_repository(repo: GitRepo, tmp_path: Path) -> None:
+    """What the trial on attrs' sdists (tags 23.1.0, 23.2.0; a pyproject.toml without our table)
+    showed: without tag-prefix every command names the setting; with it (--config outside the
+    repository) start, validate, finish --push and status go through."""
+    repo.commit("feat: 23.1.0", **{"pyproject.toml": '[project]\nname = "attrs"\n', "src__attr__make.py": "a = 1\n"})
+    repo.tag("23.1.0")
+    repo.commit("feat: 23.2.0", **{"src__attr__make.py": "a = 2\n"})
+    repo.tag("23.2.0")
+    repo.git("branch", "develop")
+    assert 'found 2 tags like 23.2.0: set tag-prefix = ""' in run_cli(repo, "start").stderr
+    config = tmp_path / "hotfix-guard.toml"
+    config.write_text('tag-prefix = ""\n')
+    remote = tmp_path / "origin.git"
+    repo.git("init", "-q", "--bare", str(remote))
+    repo.git("remote", "add", "origin", str(remote))
+    repo.git("push", "-q", "origin", "main", "develop", "23.1.0", "23.2.0")
+    assert run_cli(repo, "--config", str(config), "start").exit_code == 0
+    repo.commit(GOOD_MESSAGE, **{"src__attr__make.py": "a = 3\n"})
+    assert run_cli(repo, "--config", str(config), "validate").exit_code == 0
+    assert run_cli(repo, "--config", str(config), "finish", "--push").exit_code == 0
+    assert "refs/tags/23.2.1" in repo.git("ls-remote", "--tags", "origin")
+    assert run_cli(repo, "--config", str(config), "status").stdout.startswith("Production: 23.2.1 ")
