@@ -12,7 +12,7 @@ from hotfix_guard.branches import branch_version
 from hotfix_guard.checks import needs_of
 from hotfix_guard.errors import RepoError
 from hotfix_guard.model import Change, Commit, FileChange
-from hotfix_guard.versions import non_release_globs, parse_release_tag, release_tag_glob
+from hotfix_guard.versions import no_release_message, non_release_globs, parse_release_tag, release_tag_glob
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -144,15 +144,13 @@ def resolve_base(target: Target, head: str, config: Config) -> tuple[str, str, V
         target.repo,
     )
     if tag is None:
-        raise RepoError(_no_release_message(gitrepo.is_shallow(target.repo), prefix))
+        raise RepoError(_no_release_message(gitrepo.is_shallow(target.repo), prefix, gitrepo.tag_names(target.repo)))
     return tag, f"refs/tags/{tag}", parse_release_tag(tag, prefix)
 
 
-def _no_release_message(shallow: bool, prefix: str) -> str:
-    example = f"{prefix}1.2.3"
+def _no_release_message(shallow: bool, prefix: str, tags: list[str]) -> str:
     if shallow:
-        return (
-            f"no release tag (like {example}) is reachable from HEAD in this shallow clone; "
-            "fetch history and tags (git fetch --tags --unshallow, or --deepen N) or pass --base REF"
-        )
-    return f"no release tag (like {example}) is reachable from HEAD; tag the release or pass --base REF"
+        where = "is reachable from HEAD in this shallow clone"
+        advice = "fetch history and tags (git fetch --tags --unshallow, or --deepen N) or pass --base REF"
+        return no_release_message(prefix, where, advice, tags)
+    return no_release_message(prefix, "is reachable from HEAD", "tag the release or pass --base REF", tags)

@@ -62,8 +62,17 @@ _FILE_NAMES = (".hotfix-guard.toml", "pyproject.toml", "setup.cfg")
 class Config:
     """Validated settings; `source` names the file they came from (None for defaults)."""
 
-    def __init__(self, values: Mapping[tuple[str, str], object], source: str | None = None):
+    def __init__(
+        self,
+        values: Mapping[tuple[str, str], object],
+        source: str | None = None,
+        configured: frozenset[tuple[str, str]] | None = None,
+    ):
+        """CONFIGURED: the keys the config file set (default: those whose value is not the default)."""
         self.source = source
+        self.configured = (
+            configured if configured is not None else frozenset(k for k, v in values.items() if DEFAULTS.get(k) != v)
+        )
         self.tag_prefix = str(values["", "tag-prefix"])
         self.branch_prefix = str(values["", "branch-prefix"])
         self.main_branch = str(values["", "main-branch"])
@@ -101,7 +110,14 @@ class Config:
     @property
     def branch_patterns(self) -> tuple[re.Pattern[str], ...]:
         if self._branch_patterns is None:
-            self._branch_patterns = _compile_all(self._values, "branch-name", "patterns", self.source)
+            if ("branch-name", "patterns") not in self.configured:
+                # Not configured (a configured list, even one equal to the defaults, is used as
+                # given): the defaults follow tag-prefix, and are safe by construction.
+                from hotfix_guard.checks.branch_name import default_patterns
+
+                self._branch_patterns = tuple(re.compile(pattern) for pattern in default_patterns(self.tag_prefix))
+            else:
+                self._branch_patterns = _compile_all(self._values, "branch-name", "patterns", self.source)
         return self._branch_patterns
 
     @property
@@ -232,6 +248,7 @@ def _parse_setup_cfg(text: str, path: str) -> dict[str, object] | None:
 def _build(raw: dict[str, object], source: str) -> Config:
     from_text = source.endswith((".cfg", ".ini"))
     values = dict(DEFAULTS)
+    configured = set()
     for key, value in raw.items():
         if isinstance(value, dict):
             if key not in CHECK_IDS and key not in COMMAND_TABLES:
@@ -240,9 +257,11 @@ def _build(raw: dict[str, object], source: str) -> Config:
                 )
             for sub_key, sub_value in value.items():
                 values[key, sub_key] = _coerce(key, sub_key, sub_value, source, from_text)
+                configured.add((key, sub_key))
         else:
             values["", key] = _coerce("", key, value, source, from_text)
-    config = Config(values, source)
+            configured.add(("", key))
+    config = Config(values, source, frozenset(configured))
     _check_ranges(config)
     config.compile_patterns()
     _check_token(config)

@@ -358,6 +358,11 @@ def nearest_tag(
     return None
 
 
+def tag_names(repo: str | None) -> list[str]:
+    """Every tag's name (`v1.2.3`, `rel/v1.2.3`), one `for-each-ref`."""
+    return git_ok(["for-each-ref", "--format=%(refname:strip=2)", "refs/tags/"], repo).splitlines()
+
+
 def existing_refs(refs: list[str], repo: str | None) -> frozenset[str]:
     """Which of these full ref names exist (one `for-each-ref`, however many refs)."""
     if not refs:

@@ -62,6 +62,8 @@ def _summary(report: Report, colour: bool, strict: bool, title: str) -> str:
     change = report.change
     errors, warnings = report.count(ERROR), report.count(WARNING)
     outcome = "failed" if report.exit_code(strict) else "passed"
+    if outcome == "passed" and not report.findings and all(r.status in ("skipped", "off") for r in report.results):
+        outcome = "skipped"  # nothing was checked: `check branch-name feature/foo` did not pass anything
     where = change.branch or change.head
     base = f" since {change.base}" if change.base else ""
     sizes = ", ".join(

@@ -112,6 +112,7 @@ class Facts(TypedDict):
     """Every fact status shows."""
 
     production: Production | None
+    release_tag_hint: str | None  # no release tag: what the tags look like, and the setting that would fit them
     main: MainFacts
     current_branch: CurrentBranch
     hotfix: HotfixFacts | HotfixTrouble | None  # on a hotfix branch
@@ -135,6 +136,7 @@ def gather(repo: Repo, config: Config, now: datetime | None = None, options: Run
     hotfix = _hotfix(repo, config, current, moment, options) if is_hotfix and current is not None else None
     return {
         "production": production,
+        "release_tag_hint": None if releases else _release_tag_hint(repo, config),
         "main": _main_since(repo, config, production["tag"] if production else None),
         "current_branch": {
             "name": current,
@@ -146,6 +148,15 @@ def gather(repo: Repo, config: Config, now: datetime | None = None, options: Run
         "overrides": _overrides(repo),
         "now": _iso(moment),
     }
+
+
+def _release_tag_hint(repo: Repo, config: Config) -> str | None:
+    """With no release tag, where tags of another scheme exist: which setting makes them count."""
+    from hotfix_guard.flow.common import tag_names
+    from hotfix_guard.versions import no_release_message, other_scheme
+
+    tags = tag_names(repo)
+    return no_release_message(config.tag_prefix, "yet", "", tags) if other_scheme(tags, config.tag_prefix) else None
 
 
 OVERRIDES_SHOWN = 5
@@ -269,7 +280,8 @@ def _override_lines(facts: Facts) -> list[str]:
 def _production_lines(facts: Facts) -> list[str]:
     production = facts["production"]
     if production is None:
-        return ["Production: no release tag yet"]
+        hint = facts["release_tag_hint"]
+        return [f"Production: {hint}" if hint else "Production: no release tag yet"]
     return [f"Production: {production['tag']} (tagged {_readable(production['tagged_at'])})"]
 
 

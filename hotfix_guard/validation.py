@@ -115,7 +115,7 @@ class Validation:
         self, check_id: str, change: Change, options: RunOptions, results: dict[str, CheckResult]
     ) -> list[Finding]:
         check = registry()[check_id]
-        reason = check.skip_reason(change) if check.skip_reason is not None else None
+        reason = check.skip_reason(change, self.config) if check.skip_reason is not None else None
         if reason:
             results[check_id] = CheckResult(check_id, SKIPPED, reason)
             return []

@@ -11,6 +11,10 @@ import re
 
 from hotfix_guard.model import Record
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
 # Compiled on first use (re caches it): hooks import this module on every commit and push,
 # most of them without parsing a version.
 _CORE = r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
@@ -72,3 +76,36 @@ def non_release_globs(prefix: str) -> list[str]:
     or a leading zero."""
     escaped = glob_escape(prefix)
     return [f"{escaped}*[!0-9.]*", f"{escaped}*.*.*.*", f"{escaped}0[0-9]*", f"{escaped}*.0[0-9]*"]
+
+
+def other_scheme(tags: Iterable[str], prefix: str) -> str | None:
+    """When no tag is a release under PREFIX but tags of another release scheme exist, what
+    to set: `found 34 tags like 2.2.0: set tag-prefix = ""`; else None.
+
+    A scheme is what comes before MAJOR.MINOR.PATCH: nothing, or text ending in a character
+    other than a digit or a dot (so `1.2.3.4` is no release of prefix `1.`). The most common
+    scheme is named, with its highest version as the example.
+    """
+    schemes: dict[str, list[tuple[Version, str]]] = {}
+    for tag in tags:
+        if parse_release_tag(tag, prefix) is not None:
+            return None
+        match = re.fullmatch(f"((?:.*[^0-9.])?){_CORE}", tag, re.ASCII | re.DOTALL)
+        if match is None:
+            continue
+        version = Version(*(int(part) for part in match.groups()[1:]))
+        schemes.setdefault(match.group(1), []).append((version, tag))
+    if not schemes:
+        return None
+    scheme, found = max(schemes.items(), key=lambda item: (len(item[1]), -len(item[0])))
+    example = max(found, key=lambda pair: pair[0].key())[1]
+    quoted = scheme.replace("\\", "\\\\").replace('"', '\\"')
+    count = f"{len(found)} tag{'s' if len(found) != 1 else ''}"
+    return f'found {count} like {example}: set tag-prefix = "{quoted}"'
+
+
+def no_release_message(prefix: str, where: str, advice: str, tags: Iterable[str] = ()) -> str:
+    """`no release tag (like v1.2.3) WHERE; ADVICE`, or, when TAGS hold releases of another
+    scheme, the setting that would make them count instead of ADVICE."""
+    hint = other_scheme(tags, prefix)
+    return f"no release tag (like {prefix}1.2.3) {where}; {hint or advice}"

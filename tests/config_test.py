@@ -312,3 +312,17 @@ def test_an_empty_token_is_accepted_when_the_check_is_off(tmp_path: Path) -> Non
 def test_version_file_patterns_are_checked_as_the_config_loads(tmp_path: Path, entry: str, message: str) -> None:
     text = config_error(tmp_path, ".hotfix-guard.toml", f"version-files = ['{entry}']\n")
     assert message.format(path=tmp_path / ".hotfix-guard.toml") in text
+
+
+def test_patterns_set_in_the_file_are_used_as_given_even_when_equal_to_the_defaults(tmp_path: Path) -> None:
+    """Only patterns the file does not set follow tag-prefix; a list the file sets is the team's rule."""
+    from hotfix_guard.checks.branch_name import DEFAULT_PATTERNS
+
+    listed = ", ".join(f"'{pattern}'" for pattern in DEFAULT_PATTERNS)
+    (tmp_path / ".hotfix-guard.toml").write_text(f'tag-prefix = ""\n[branch-name]\npatterns = [{listed}]\n')
+    given = load_config(str(tmp_path))
+    assert [p.pattern for p in given.branch_patterns] == list(DEFAULT_PATTERNS)
+    (tmp_path / ".hotfix-guard.toml").write_text('tag-prefix = ""\n')
+    derived = load_config(str(tmp_path))
+    assert derived.branch_patterns[0].pattern != DEFAULT_PATTERNS[0]
+    assert derived.branch_patterns[0].match("hotfix/2.2.1") and not given.branch_patterns[0].match("hotfix/2.2.1")

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from hotfix_guard.checks.branch_name import DEFAULT_PATTERNS as DEFAULT_BRANCH_PATTERNS
+from hotfix_guard.checks.branch_name import default_patterns
 from hotfix_guard.config import DEFAULTS
 from hotfix_guard.regex_safety import hazard
 
@@ -88,6 +89,14 @@ def test_patterns_that_can_backtrack_for_ever_are_refused(pattern: str, reason: 
 def test_patterns_that_match_in_one_way_are_accepted(pattern: str) -> None:
     re.compile(pattern)
     assert hazard(pattern) is None
+
+
+@pytest.mark.parametrize("prefix", ["", "v", "release-", "rel/v", "v.", "a+b", "x(y", "r[1]*", "pkg@", "(a+)+"])
+def test_default_branch_patterns_stay_safe_for_any_tag_prefix(prefix: str) -> None:
+    """Safe by construction (the prefix is escaped, a literal run), and the scanner agrees."""
+    patterns = default_patterns(prefix)
+    assert [hazard(pattern) for pattern in patterns] == [None] * len(patterns)
+    assert re.fullmatch(patterns[0], f"hotfix/{prefix}1.2.3") is not None
 
 
 def test_case_insensitive_matching_is_taken_into_account() -> None:

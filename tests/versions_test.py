@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hotfix_guard.versions import Version, parse_release_tag, parse_version, release_tag_glob
+from hotfix_guard.versions import Version, other_scheme, parse_release_tag, parse_version, release_tag_glob
 
 numbers = st.integers(min_value=0, max_value=10**12)
 versions = st.builds(Version, numbers, numbers, numbers)
@@ -118,3 +118,33 @@ def test_parsers_never_crash(text: str, prefix: str) -> None:
 @given(versions, prefixes)
 def test_release_tag_glob_matches_every_release_tag(version: Version, prefix: str) -> None:
     assert fnmatchcase(version.tag(prefix), release_tag_glob(prefix))
+
+
+@pytest.mark.parametrize(
+    ("tags", "prefix", "hint"),
+    [
+        (["2.1.0", "2.2.0", "nightly"], "v", 'found 2 tags like 2.2.0: set tag-prefix = ""'),
+        (["release-2.10.0", "release-2.9.0", "2.0.0"], "v", 'found 2 tags like release-2.10.0: set tag-prefix = "release-"'),
+        (["rel/v1.0.0"], "", 'found 1 tag like rel/v1.0.0: set tag-prefix = "rel/v"'),
+        (["v1.2.3", "v1.3.0"], "", 'found 2 tags like v1.3.0: set tag-prefix = "v"'),
+        (['a"b1.0.0'], "v", 'found 1 tag like a"b1.0.0: set tag-prefix = "a\\"b"'),
+        (["v1.2.3", "2.2.0"], "v", None),  # a release under the prefix: nothing to hint
+        (["1.2.3.4", "v01.2.3", "v1.3.0-rc.1", "nightly-2024"], "v", None),  # not releases of any scheme
+        ([], "v", None),
+    ],
+)  # fmt: skip
+def test_other_scheme_names_the_most_common_prefix(tags: list[str], prefix: str, hint: str | None) -> None:
+    assert other_scheme(tags, prefix) == hint
+
+
+@given(st.lists(st.text(max_size=12)), prefixes)
+def test_other_scheme_prefix_makes_its_example_a_release(tags: list[str], prefix: str) -> None:
+    import re
+
+    hint = other_scheme(tags, prefix)
+    if hint is not None:
+        match = re.fullmatch(r'found \d+ tags? like (.*): set tag-prefix = "(.*)"', hint, re.DOTALL)
+        assert match is not None
+        scheme = match.group(2).replace('\\"', '"').replace("\\\\", "\\")
+        assert parse_release_tag(match.group(1), scheme) is not None
+        assert not any(parse_release_tag(tag, prefix) for tag in tags)

@@ -47,7 +47,7 @@ class Check(Record):
     """What the registry knows of one check. OPTIONS maps each key of the check's config
     table to its default (the default's type is the key's type); MINIMUMS gives the
     smallest value of the whole-number keys that have one. SKIP_REASON, when set, says
-    why the check has nothing to run on a change (None when it has)."""
+    why the check has nothing to run on a change under a config (None when it has)."""
 
     __slots__ = (
         "id",
@@ -76,7 +76,7 @@ class Check(Record):
         options: Mapping[str, object] | None = None,
         minimums: Mapping[str, int] | None = None,
         run_options: tuple[str, ...] = (),
-        skip_reason: Callable[[Change], str | None] | None = None,
+        skip_reason: Callable[[Change, Config], str | None] | None = None,
     ):
         unknown = [name for name in (*needs, *stages, *run_options) if name not in (*FACTS, *STAGES, *RUN_OPTIONS)]
         if unknown:

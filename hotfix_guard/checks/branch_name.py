@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hotfix_guard.branches import NEAR_MISS, OTHER, classify, matching_pattern, suggest, version_text
 from hotfix_guard.checks import Check
 from hotfix_guard.model import NOTE, Change, Finding
@@ -16,13 +18,41 @@ if TYPE_CHECKING:
 
 ID = "branch-name"
 
-DEFAULT_PATTERNS = (
-    r"^hotfix/v(?P<version>[0-9]+\.[0-9]+\.[0-9]+)$",
-    r"^hotfix/security-[0-9]{4}-[0-9]{3}$",
-    r"^hotfix/v[0-9]{4}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])_([01][0-9]|2[0-3])[0-5][0-9]$",
-    r"^hotfix/[a-z0-9]+(-[a-z0-9]+)*$",
-)
-FORMS = "hotfix/vX.Y.Z, hotfix/security-YYYY-NNN, hotfix/<kebab-case> or hotfix/vYYYYMMDD_HHMM"
+
+def default_patterns(tag_prefix: str = "v") -> tuple[str, ...]:
+    """The accepted names when `patterns` is not configured; the version and timestamp forms
+    carry the release tags' prefix (`hotfix/v1.2.4` for `v`, `hotfix/1.2.4` for `""`).
+
+    Safe by construction: the prefix enters escaped, a fixed run of literal characters right
+    after `^hotfix/`, so it adds no repetition and no choice for a match to backtrack into.
+    (tests/regex_safety_test.py also runs the scanner on them for a table of prefixes.)
+    """
+    prefix = re.escape(tag_prefix)
+    return (
+        rf"^hotfix/{prefix}(?P<version>[0-9]+\.[0-9]+\.[0-9]+)$",
+        r"^hotfix/security-[0-9]{4}-[0-9]{3}$",
+        rf"^hotfix/{prefix}[0-9]{{4}}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])_([01][0-9]|2[0-3])[0-5][0-9]$",
+        r"^hotfix/[a-z0-9]+(-[a-z0-9]+)*$",
+    )
+
+
+def forms(tag_prefix: str = "v") -> str:
+    """The default patterns in words."""
+    return (
+        f"hotfix/{tag_prefix}X.Y.Z, hotfix/security-YYYY-NNN, hotfix/<kebab-case> or hotfix/{tag_prefix}YYYYMMDD_HHMM"
+    )
+
+
+DEFAULT_PATTERNS = default_patterns()
+FORMS = forms()
+
+
+def skip_reason(change: Change, config: Config) -> str | None:
+    """A branch outside the hotfix prefix, and no near miss, is out of scope: not checked, not passed."""
+    name = change.branch
+    if name is not None and classify(name, config) == OTHER:
+        return f"{name!r} is not a hotfix branch (not under {config.branch_prefix}), so its name was not checked"
+    return None
 
 
 def check(change: Change, config: Config, options: RunOptions = NO_OPTIONS) -> list[Finding]:
@@ -78,8 +108,8 @@ def _hint(name: str, config: Config, expected: Version | None) -> str:
 def _forms(config: Config) -> str:
     """The accepted forms in words for the default patterns, else the configured patterns."""
     patterns = tuple(pattern.pattern for pattern in config.branch_patterns)
-    if patterns == DEFAULT_PATTERNS:
-        return FORMS
+    if patterns == default_patterns(config.tag_prefix):
+        return forms(config.tag_prefix)
     return "a name matching " + " or ".join(repr(pattern) for pattern in patterns)
 
 
@@ -95,4 +125,5 @@ CHECK = Check(
     stages=("pre-commit", "pre-push"),
     options={"patterns": list(DEFAULT_PATTERNS)},
     function=check,
+    skip_reason=skip_reason,
 )

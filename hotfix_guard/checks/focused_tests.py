@@ -34,7 +34,7 @@ DEFAULT_IGNORE = (
 NOT_RUN_HERE = "not run here (hotfix-guard tests runs them)"
 
 
-def skip_reason(change: Change) -> str | None:
+def skip_reason(change: Change, config: Config) -> str | None:
     """Why the check has nothing to judge (not run here, or the project has no tests hotfix-guard can find)."""
     tests = change.tests
     if tests is None:

@@ -17,7 +17,7 @@ from hotfix_guard.severity import NAMES as SEVERITY_NAMES
     "    (on v1.2.3 → creates hotfix/v1.2.4)\n\n"
     f"""\b
 Exit codes: 0 done (also a re-run that found the start complete), 1 the push
-was rejected (the branch is kept; run start --push again), 2 a precondition
+was rejected or interrupted (the branch is kept; run start --push again), 2 a precondition
 failed, another hotfix-guard holds the lock, another start was cut off (run
 --continue or --abort), or a step failed (everything was put back, or the
 message says to run --abort),
@@ -27,7 +27,7 @@ message says to run --abort),
 @click.argument("name", required=False)
 @click.option("--from", "from_tag", metavar="TAG", help="Base release (default: the highest release tag).")
 @click.option("--security", is_flag=True, help="Name it hotfix/security-YYYY-NNN (next number not yet used this year).")
-@click.option("--timestamp", is_flag=True, help="Name it hotfix/vYYYYMMDD_HHMM.")
+@click.option("--timestamp", is_flag=True, help="Name it hotfix/vYYYYMMDD_HHMM (v: the tag-prefix).")
 @click.option("--push", is_flag=True, help="Push the new branch with upstream tracking to the remote.")
 @click.option(
     "--severity",
@@ -61,8 +61,13 @@ def start(
 ) -> int:
     """Create and check out a hotfix branch at the latest release tag.
 
-    Default name hotfix/vX.Y.(Z+1) from the highest release vX.Y.Z; NAME gives
+    Default name hotfix/vX.Y.(Z+1) from the highest release vX.Y.Z, v being the
+    tag-prefix (hotfix/2.2.1 from 2.2.0 with tag-prefix = ""); NAME gives
     hotfix/NAME (kebab-case). Refuses on a dirty tree, an existing branch or tag.
+
+    With version-files configured, it sets the new version in those files in a
+    commit of its own on the new branch ('fix(release): HOTFIX - set version X.Y.Z'),
+    and refuses before changing anything when a file does not hold the base's version.
 
     The start record is written before the branch. A start cut off half way is
     completed by running it again (or --continue), or undone with --abort. Run
@@ -157,8 +162,8 @@ def finish(
     f"""\b
 Exit codes: 0 done (also a re-run with --push that pushed a complete rollback),
 1 a step failed (everything was put back, or the message says to run --abort)
-or the push was rejected (the rollback is complete locally; run rollback --push
-again), 2 a precondition failed, another hotfix-guard holds the lock, or a
+or the push was rejected or interrupted (the rollback is complete locally; run
+rollback --push again), 2 a precondition failed, another hotfix-guard holds the lock, or a
 rollback was cut off (nothing changed; run --continue or --abort),
 {BUG_HELP},
 130 interrupted by Ctrl-C, 143 terminated by SIGTERM (everything was put back)."""

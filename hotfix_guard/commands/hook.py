@@ -18,8 +18,8 @@ from hotfix_guard.hooks import HOOKS
 def hook(opts: Options, name: str, args: tuple[str, ...]) -> int:
     """Entry point for git hooks and pre-commit: hotfix-guard hook NAME [COMMIT_MSG_FILE].
 
-    Passes silently on branches that are not hotfix branches. pre-commit stage: the change
-    plus what is staged; pre-push stage: what is pushed; commit-msg: the message file.
+    Passes silently on branches that are not hotfix branches, except near misses
+    (Hotfix/v1.2.4), which are blocked. pre-commit stage: the change plus what is staged; pre-push stage: what is pushed; commit-msg: the message file.
     The git hook shims run `hook pre-commit`, `hook commit-msg FILE` and
     `hook pre-push REMOTE URL` (git's ref lines on standard input: every pushed ref).
     """

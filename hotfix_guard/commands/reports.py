@@ -7,13 +7,19 @@ from __future__ import annotations
 
 import click
 
-from hotfix_guard.commands.common import REPORT_EXIT_CODES_HELP, Options, flow_config
+from hotfix_guard.commands.common import BUG_HELP, REPORT_EXIT_CODES_HELP, Options, flow_config
 from hotfix_guard.errors import EXIT_OK
 from hotfix_guard.options import run_options
 from hotfix_guard.report import write
 
 
-@click.command(epilog="Example: hotfix-guard status --format json > triage.json\n\n" + REPORT_EXIT_CODES_HELP)
+@click.command(
+    epilog="Example: hotfix-guard status --format json > triage.json\n\n"
+    f"""\b
+Exit codes: 0 done (whatever the checks found: status changes nothing),
+2 the repository or the config cannot be read,
+{BUG_HELP}."""
+)
 @click.option(
     "--format",
     "status_format",
@@ -73,11 +79,13 @@ def review(opts: Options, name: str | None, output: str | None, force: bool) -> 
 
 @click.command(epilog="Example: hotfix-guard notify --users v1.2.4\n\n" + REPORT_EXIT_CODES_HELP)
 @click.argument("name", metavar="[BRANCH|TAG]", required=False)
-@click.option("--team", is_flag=True, help="The team notification, while the hotfix is under way.")
-@click.option("--users", is_flag=True, help="The notice for users, after the release.")
+@click.option("--team", is_flag=True, help="The team notification, while the hotfix is under way (this or --users).")
+@click.option("--users", is_flag=True, help="The notice for users, after the release (this or --team).")
 @click.pass_obj
 def notify(opts: Options, name: str | None, team: bool, users: bool) -> int:
     """Print the message a release manager sends: to the team (--team) or to users (--users).
+
+    One of --team and --users is required (exactly one).
 
     Filled from the repository and the start record; what it cannot know is a visible
     <fill in: ...> placeholder. [notify] install-command sets how users update;

@@ -14,13 +14,18 @@ import click
 
 from hotfix_guard.checks import registry
 from hotfix_guard.collect import Target
-from hotfix_guard.commands.common import EXIT_CODES_HELP, Options, change_options, output
+from hotfix_guard.commands.common import BUG_HELP, EXIT_CODES_HELP, Options, change_options, output
 from hotfix_guard.errors import RepoError
 from hotfix_guard.options import RunOptions, run_options
 from hotfix_guard.report import write
 from hotfix_guard.validation import FAILED, Report, for_target
 
 CHECK_IDS = tuple(registry())
+# `check ID` has no --strict: a warning never fails it.
+CHECK_EXIT_CODES_HELP = f"""\b
+Exit codes: 0 no errors (warnings allowed; also a check skipped as out of scope),
+1 the check failed, 2 usage, config or repository error,
+{BUG_HELP}."""
 ALLOW_LARGE_HELP = "Accept more changed files than the limit (also HOTFIX_GUARD_ALLOW_LARGE=1)."
 
 
@@ -49,7 +54,7 @@ def validate(
     """Run every enabled check on the hotfix change, before release.
 
     Fails on a branch that is not a hotfix branch. The focused tests run last, and only
-    when every other check passed. When the file limit is exceeded in an interactive
+    when no other check failed (with --strict: or warned). When the file limit is exceeded in an interactive
     terminal, asks "Continue with hotfix? [y/N]".
     """
     target = Target(opts.repo, head, base, branch)
@@ -81,7 +86,7 @@ def check() -> None:
     pass
 
 
-@check.command("branch-name", epilog=EXIT_CODES_HELP)
+@check.command("branch-name", epilog=CHECK_EXIT_CODES_HELP)
 @click.argument("name", required=False)
 @click.option("--base", metavar="REF", help="Base release (default: the nearest release tag reachable from HEAD).")
 @click.pass_obj
@@ -89,13 +94,14 @@ def check_branch_name(opts: Options, name: str | None, base: str | None) -> int:
     """Check a branch name (default: the checked-out branch).
 
     Accepted: hotfix/vX.Y.Z (the next patch of the base, not yet tagged),
-    hotfix/security-YYYY-NNN, hotfix/<kebab-case>, hotfix/vYYYYMMDD_HHMM. Names outside
-    hotfix/ pass, except near misses such as Hotfix/v1.2.4.
+    hotfix/security-YYYY-NNN, hotfix/<kebab-case>, hotfix/vYYYYMMDD_HHMM (v: the
+    tag-prefix). A name outside hotfix/ is not checked (skipped, exit 0), except a
+    near miss such as Hotfix/v1.2.4, which fails.
     """
     return _run_one(opts, "branch-name", Target(opts.repo, None, base, name), run_options())
 
 
-@check.command("commit-message", epilog=EXIT_CODES_HELP)
+@check.command("commit-message", epilog=CHECK_EXIT_CODES_HELP)
 @click.option(
     "--file",
     "message_file",
@@ -153,7 +159,7 @@ def _generic_command(check_id: str) -> click.Command:
         )(command)
     if "allow-large" in spec.run_options:
         command = click.option("--allow-large", is_flag=True, help=ALLOW_LARGE_HELP)(command)
-    return click.command(check_id, help=f"Check: {spec.summary}", epilog=EXIT_CODES_HELP)(command)
+    return click.command(check_id, help=f"Check: {spec.summary}", epilog=CHECK_EXIT_CODES_HELP)(command)
 
 
 for _check_id in CHECK_IDS:

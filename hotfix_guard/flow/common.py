@@ -16,7 +16,7 @@ from hotfix_guard import gitrepo
 from hotfix_guard.errors import GitError, RepoError
 from hotfix_guard.flow.lock import common_dir
 from hotfix_guard.report import write
-from hotfix_guard.versions import Version, parse_release_tag
+from hotfix_guard.versions import Version, no_release_message, parse_release_tag
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -184,18 +184,24 @@ def operation_in_progress(repo: Repo) -> str | None:
     return None
 
 
-def release_tags(repo: Repo, prefix: str) -> list[tuple[Version, str]]:
-    """Every release tag, lowest version first."""
-    output = repo.git("for-each-ref", "--format=%(refname:strip=2)", "refs/tags/")
-    releases = [(version, tag) for tag in output.splitlines() if (version := parse_release_tag(tag, prefix))]
+def tag_names(repo: Repo) -> list[str]:
+    """Every tag's name."""
+    return repo.git("for-each-ref", "--format=%(refname:strip=2)", "refs/tags/").splitlines()
+
+
+def release_tags(repo: Repo, prefix: str, names: list[str] | None = None) -> list[tuple[Version, str]]:
+    """Every release tag (among NAMES, default: every tag), lowest version first."""
+    names = tag_names(repo) if names is None else names
+    releases = [(version, tag) for tag in names if (version := parse_release_tag(tag, prefix))]
     return sorted(releases, key=lambda pair: pair[0].key())
 
 
 def latest_release(repo: Repo, prefix: str) -> tuple[Version, str]:
     """The release with the highest version (not merely the newest or nearest tag)."""
-    releases = release_tags(repo, prefix)
+    names = tag_names(repo)
+    releases = release_tags(repo, prefix, names)
     if not releases:
-        raise RepoError(f"no release tag (like {prefix}1.2.3) in this repository; tag the release first")
+        raise RepoError(no_release_message(prefix, "in this repository", "tag the release first", names))
     return releases[-1]
 
 

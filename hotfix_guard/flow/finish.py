@@ -254,17 +254,18 @@ def make_plan(
     if finished is not None:
         return _finished_plan(finished, config.remote, keep)
     branch = branch or repo.current_branch()
+    example = f"{config.branch_prefix}{config.tag_prefix}1.2.4"
     if branch is None:
-        raise RepoError("HEAD is detached; name the hotfix branch: hotfix-guard finish hotfix/v1.2.4")
+        raise RepoError(f"HEAD is detached; name the hotfix branch: hotfix-guard finish {example}")
     if classify(branch, config) != HOTFIX:
-        raise RepoError(f"{branch!r} is not a hotfix branch; name one: hotfix-guard finish hotfix/v1.2.4")
+        raise RepoError(f"{branch!r} is not a hotfix branch; name one: hotfix-guard finish {example}")
     head = repo.sha(f"refs/heads/{branch}")
     if head is None:
         raise RepoError(f"there is no branch {branch!r}")
     if repo.sha(f"refs/heads/{main}") is None:
         raise RepoError(f"there is no branch {main!r} to merge into; set main-branch in the config")
     if tag is not None:
-        require_tag_name(tag)
+        require_tag_name(tag, config.tag_prefix)
     if push:
         require_remote(repo, config.remote)
     options = run_options()  # finish has no check flags: the environment's (HOTFIX_GUARD_ALLOW_LARGE)
@@ -371,11 +372,11 @@ def _finished_record(repo: Repo, branch: str | None, main: str) -> FinishedRecor
     return None
 
 
-def require_tag_name(tag: str) -> None:
+def require_tag_name(tag: str, prefix: str = "v") -> None:
     from hotfix_guard.refnames import is_valid_tag_name
 
     if not is_valid_tag_name(tag):
-        raise RepoError(f"{tag!r} is not a valid tag name; pass --tag like v1.2.4")
+        raise RepoError(f"{tag!r} is not a valid tag name; pass --tag like {prefix}1.2.4")
 
 
 def _require_latest_line(repo: Repo, config: Config, change: Change) -> None:

@@ -326,7 +326,11 @@ def make_plan(repo: Repo, config: Config, to_tag: str | None, tag: str | None, p
         raise RepoError(f"branch {main!r} does not exist; create it, or set main-branch in the config")
     releases = release_tags(repo, config.tag_prefix)
     if not releases:
-        raise RepoError(f"no release tag (like {config.tag_prefix}1.2.3) in this repository; nothing to roll back")
+        from hotfix_guard.flow.common import tag_names
+        from hotfix_guard.versions import no_release_message
+
+        where, advice = "in this repository", "nothing to roll back"
+        raise RepoError(no_release_message(config.tag_prefix, where, advice, tag_names(repo)))
     latest_version, latest = releases[-1]
     target = choose_target(repo, releases, to_tag, config.tag_prefix)
     tag = choose_tag(repo, latest_version, tag, config.tag_prefix)

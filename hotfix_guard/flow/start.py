@@ -277,8 +277,16 @@ def base_release(repo: Repo, config: Config, from_tag: str | None) -> tuple[Vers
 
 
 def recent_releases(repo: Repo, config: Config) -> str:
-    tags = [tag for _, tag in release_tags(repo, config.tag_prefix)[-3:]]
-    return ", ".join(reversed(tags)) if tags else f"none yet (tag a release first, like {config.tag_prefix}1.2.3)"
+    from hotfix_guard.flow.common import tag_names
+    from hotfix_guard.versions import other_scheme
+
+    names = tag_names(repo)
+    tags = [tag for _, tag in release_tags(repo, config.tag_prefix, names)[-3:]]
+    if tags:
+        return ", ".join(reversed(tags))
+    return (
+        f"none yet ({other_scheme(names, config.tag_prefix) or f'tag a release first, like {config.tag_prefix}1.2.3'})"
+    )
 
 
 def new_branch_name(
