@@ -125,3 +125,19 @@ def test_scope_lists_ten_development_commits_then_how_many_more() -> None:
     assert (
         finding.message.startswith("12 commits come from dev, not from v1.2.3:") and " and 2 more;" in finding.message
     )
+
+
+# --- focused-tests -----------------------------------------------------------------------
+
+
+def test_focused_tests_that_did_not_run_are_not_said_to_have_run() -> None:
+    from hotfix_guard.checks import focused_tests
+    from hotfix_guard.model import TestRun
+
+    stopped = TestRun(selected=3, total=9, whole_suite=False, outcome="error", summary="pytest did not run", seconds=0.2)
+    (finding,) = focused_tests.check(change(tests=stopped), DEFAULT)
+    assert finding.severity == ERROR and not finding.message.startswith("ran ")
+    assert finding.message.startswith("selected 3 of 9 tests; the run did not complete (0.2 s): pytest did not run")
+    failed = TestRun(selected=3, total=9, whole_suite=False, outcome="failed", failed=1, summary="tests failed", seconds=1)
+    (finding,) = focused_tests.check(change(tests=failed), DEFAULT)
+    assert finding.message == "ran 3 of 9 tests in 1.0 s: 1 failed, tests failed; rerun: hotfix-guard tests"

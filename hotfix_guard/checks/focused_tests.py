@@ -49,7 +49,10 @@ def check(change: Change, config: Config, options: RunOptions = NO_OPTIONS) -> l
     if tests is None or tests.outcome is None:
         return []
     scope = "the whole suite" if tests.whole_suite else f"{tests.selected} of {tests.total} tests"
-    ran = f"ran {scope} in {tests.seconds:.1f} s"
+    if tests.outcome in ("passed", "failed"):
+        ran = f"ran {scope} in {tests.seconds:.1f} s"
+    else:  # pytest could not collect, ran none, could not start, or was killed: do not say they ran
+        ran = f"selected {scope}; the run did not complete ({tests.seconds:.1f} s)"
     if tests.outcome == "passed":
         return [Finding(ID, f"{ran}: passed", NOTE)]
     failed = f"{tests.failed} failed, " if tests.failed else ""
