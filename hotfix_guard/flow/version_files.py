@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import tempfile
 
 from hotfix_guard.errors import RepoError
 from hotfix_guard.paths import inside, refuse_symlink, write_atomic
@@ -62,6 +63,27 @@ def set_versions(
             if repo.try_git("cat-file", "-e", f"refs/tags/{tag}:{lock}").returncode == 0:
                 bumps.append(_bump_json(repo, lock, tag, old, new, label, LOCK_KEYS))
     return bumps
+
+
+def tree_with(repo: Repo, tree: str, contents: dict[str, bytes]) -> str:
+    """TREE with the files CONTENTS names (each in TREE already, keeping its mode) holding those
+    bytes: a new tree, written to the object database only (no index, no work tree)."""
+    if not contents:
+        return tree
+    with tempfile.TemporaryDirectory(prefix="hotfix-guard-") as scratch:
+        index = os.path.join(scratch, "index")
+        repo.git_with_index(index, "read-tree", tree)
+        for path, content in sorted(contents.items()):
+            listed = repo.git("ls-tree", "--full-tree", "-z", tree, "--", path).split("\0")[0]
+            mode = listed.split(" ", 1)[0]
+            if mode not in REGULAR_MODES:
+                raise RepoError(f"{WHAT} {path!r} is not a regular file in {tree[:10]}")
+            blob_file = os.path.join(scratch, "blob")
+            with open(blob_file, "wb") as handle:
+                handle.write(content)
+            blob = repo.git("hash-object", "-w", "--no-filters", "--", blob_file).strip()
+            repo.git_with_index(index, "update-index", "--cacheinfo", f"{mode},{blob},{path}")
+        return repo.git_with_index(index, "write-tree").strip()
 
 
 def entry_path(entry: str) -> str:
@@ -341,7 +363,10 @@ def _version_only(ours: str, base: str, theirs: str, release: str, kept: list[st
         return "the conflict changes more than the version"
     ours_versions, base_versions, theirs_versions = (VERSION_TOKEN.findall(side) for side in (ours, base, theirs))
     moved = [new for old, new in zip(base_versions, theirs_versions, strict=True) if old != new]
-    if not moved or any(new != release for new in moved):
+    others = [new for new in moved if new != release]
+    if release in moved and others:
+        return f"the conflict also changes {', '.join(others)}, not only the version"
+    if not moved or others:
         return f"the hotfix's side sets {', '.join(moved) or 'no version'}, not its release {release}"
     kept.extend(own for own, new in zip(ours_versions, theirs_versions, strict=True) if own != new and own not in kept)
     return ""
