@@ -101,7 +101,7 @@ def reference(command: str, factory: pytest.TempPathFactory) -> Reference:
 
 
 def released(top: Path) -> Path:
-    """v1.2.3 on main (pushed), develop one commit ahead (pushed), main checked out."""
+    """v1.2.3 on main (pushed), develop one commit ahead at version 1.3.0.dev0 (pushed), main checked out."""
     repo = top / "repo"
     crashkit.git(top, "init", "-q", "-b", "main", "--template=", "repo")
     crashkit.install_hooks(repo / ".git")
@@ -110,7 +110,8 @@ def released(top: Path) -> Path:
     commit(repo, "feat: first release", files)
     crashkit.git(repo, "tag", "v1.2.3")
     crashkit.git(repo, "switch", "-q", "-c", "develop")
-    commit(repo, "feat: unreleased", {"feature.py": "new\n"})
+    # develop's own version: finish's merge back conflicts on it and resolves it by itself (issue 11)
+    commit(repo, "feat: unreleased", {"feature.py": "new\n", "VERSION": "1.3.0.dev0\n"})
     crashkit.git(repo, "switch", "-q", "main")
     crashkit.add_remote(repo, top / "origin.git")
     crashkit.git(repo, "push", "-q", "origin", "main", "develop", "v1.2.3")

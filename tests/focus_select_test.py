@@ -93,6 +93,44 @@ def test_version_bump_alone_does_not_select_the_whole_suite(repo: GitRepo) -> No
     assert listed(repo) == ALL_TEST_FILES
 
 
+@pytest.mark.parametrize(
+    ("entry", "path", "content"),
+    [
+        (
+            'version-files = [\'src/shop/__init__.py:__version__ = "([^"]+)"\']',
+            "src/shop/__init__.py",
+            '__version__ = "1.0.0"\n',
+        ),
+        ('version-files = ["VERSION"]', "VERSION", "1.0.0\n"),
+        ('version-files = ["package.json"]', "package.json", '{\n  "name": "shop",\n  "version": "1.0.0"\n}\n'),
+    ],
+)
+def test_the_bump_start_makes_is_ignored_in_both_forms_of_version_files(
+    repo: GitRepo, entry: str, path: str, content: str
+) -> None:
+    make_shop(repo, config=_config(repo, "", top=entry))
+    rerelease(repo, **{path: content})
+    repo.checkout("main")
+    repo.git("branch", "-D", "hotfix/v1.0.1")
+    assert run_cli(repo, "start").exit_code == 0
+    fix(repo, "src/shop/auth.py", '"secret"', '"s3cret"')
+    assert listed(repo) == ["tests/test_auth.py"]
+    assert f"# ignored: {path} (only its version changed)" in explained(repo)
+
+
+def test_npm_lock_files_beside_package_json_are_ignored_with_it(repo: GitRepo) -> None:
+    manifest = '{\n  "name": "shop",\n  "version": "1.0.0"\n}\n'
+    lock = '{\n  "name": "shop",\n  "version": "1.0.0",\n  "lockfileVersion": 3,\n  "packages": {\n    "": {\n      "version": "1.0.0"\n    }\n  }\n}\n'
+    make_shop(repo, config=_config(repo, "", top='version-files = ["package.json"]'))
+    rerelease(repo, **{"package.json": manifest, "package-lock.json": lock})
+    repo.checkout("main")
+    repo.git("branch", "-D", "hotfix/v1.0.1")
+    assert run_cli(repo, "start").exit_code == 0
+    fix(repo, "src/shop/auth.py", '"secret"', '"s3cret"')
+    assert listed(repo) == ["tests/test_auth.py"]
+    assert "# ignored: package-lock.json (only its version changed)" in explained(repo)
+
+
 def test_deleted_module_selects_the_tests_that_imported_it(shop: GitRepo) -> None:
     shop.git("rm", "-q", "src/shop/auth.py")
     shop.commit("fix(auth): HOTFIX - drop the broken module")

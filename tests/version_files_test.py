@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+
 import pytest
 from conftest import GitRepo, run_cli
+
+from hotfix_guard.flow.version_files import LOCK_KEYS, MANIFEST_KEYS, set_json_strings
 
 
 @pytest.fixture
@@ -106,3 +111,88 @@ def test_version_file_that_is_a_directory_in_the_tag_is_refused(repo: GitRepo) -
     repo.tag("v1.2.3")
     result = run_cli(repo, "start")
     assert result.exit_code == 2 and "version file 'pkg' is not a regular file in v1.2.3" in result.stderr
+
+
+# --- npm: package.json, with package-lock.json and npm-shrinkwrap.json beside it ---------
+
+LOCK = (
+    '{\n  "name": "app",\n  "version": "1.2.3",\n  "lockfileVersion": 3,\n  "requires": true,\n'
+    '  "packages": {\n    "": {\n      "name": "app",\n      "version": "1.2.3",\n'
+    '      "dependencies": {\n        "ms": "^1.2.3"\n      }\n    },\n'
+    '    "node_modules/ms": {\n      "version": "1.2.3"\n    }\n  }\n}\n'
+)
+
+
+@pytest.mark.parametrize(
+    "style",
+    [
+        lambda text: text,  # npm's own: two spaces, a final newline
+        lambda text: text.replace("  ", "\t"),
+        lambda text: text.replace("  ", "    ").rstrip("\n"),
+        lambda text: text.replace("\n", "\r\n"),
+        lambda text: "".join(line.strip() for line in text.splitlines()),  # minified
+    ],
+    ids=["npm", "tabs", "four-spaces-no-newline", "crlf", "minified"],
+)
+def test_npm_files_change_in_the_two_values_only_byte_for_byte(style: Callable[[str], str]) -> None:
+    text = style(LOCK)
+    bumped = set_json_strings(text, LOCK_KEYS, "1.2.3", "1.2.4")
+    expected = text.replace('"version": "1.2.3"', '"version": "1.2.4"', 2).replace(
+        '"version":"1.2.3"', '"version":"1.2.4"', 2
+    )
+    assert bumped == expected
+    assert json.loads(bumped)["packages"]["node_modules/ms"]["version"] == "1.2.3"  # a dependency keeps its own
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"version": "1.2.0"}', "says version = '1.2.0'"),
+        ('{"name": "app"}', "has no version"),
+        ('{"version": "1.2.3",}', "expected a key"),
+        ('{"version": "1.2.3"} {}', "extra data"),
+    ],
+)
+def test_npm_files_that_are_not_as_expected_are_refused(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        set_json_strings(text, MANIFEST_KEYS, "1.2.3", "1.2.4")
+
+
+@pytest.fixture
+def npm(repo: GitRepo) -> GitRepo:
+    """v1.2.3 of an npm package: package.json (a dependency pinned at the same version), its lock, a shrinkwrap."""
+    manifest = '{\n\t"name": "app",\n\t"version": "1.2.3",\n\t"dependencies": {\n\t\t"ms": "1.2.3"\n\t}\n}'
+    files = {"package.json": manifest, "package-lock.json": LOCK, "npm-shrinkwrap.json": LOCK.replace("\n", "\r\n")}
+    repo.commit("feat: release", **{".hotfix-guard.toml": 'version-files = ["package.json"]\n', **files})
+    repo.tag("v1.2.3")
+    return repo
+
+
+def test_start_bumps_package_json_and_its_lock_files_with_no_regex(npm: GitRepo) -> None:
+    before = {name: npm.git("show", f"v1.2.3:{name}") for name in ("package.json", "package-lock.json")}
+    result = run_cli(npm, "start")
+    assert result.exit_code == 0, result.output
+    assert npm.git("diff", "--name-only", "v1.2.3", "HEAD").split() == [
+        "npm-shrinkwrap.json",
+        "package-lock.json",
+        "package.json",
+    ]
+    assert npm.git("show", "HEAD:package.json") == before["package.json"].replace(
+        '"version": "1.2.3"', '"version": "1.2.4"'
+    )
+    assert npm.git("show", "HEAD:package-lock.json") == before["package-lock.json"].replace(
+        '"version": "1.2.3"', '"version": "1.2.4"', 2
+    )
+    assert json.loads(npm.git("show", "HEAD:package.json"))["dependencies"] == {"ms": "1.2.3"}
+    assert (npm.path / "npm-shrinkwrap.json").read_bytes().count(b"\r\n") == LOCK.count("\n")
+
+
+def test_a_lock_file_behind_its_package_json_is_refused_before_anything_changes(npm: GitRepo) -> None:
+    npm.git("tag", "-d", "v1.2.3")
+    npm.commit("chore: stale lock", **{"package-lock.json": LOCK.replace('"1.2.3"', '"1.2.2"', 1)})
+    npm.tag("v1.2.3")
+    before = npm.refs()
+    result = run_cli(npm, "start")
+    assert result.exit_code == 2
+    assert "version file 'package-lock.json' says version = '1.2.2', but the base is 1.2.3" in result.stderr
+    assert npm.refs() == before

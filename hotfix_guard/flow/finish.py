@@ -19,6 +19,7 @@ from hotfix_guard.branches import HOTFIX, branch_version, classify
 from hotfix_guard.collect import Target
 from hotfix_guard.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, GitError, RepoError
 from hotfix_guard.flow import lock
+from hotfix_guard.flow.backmerge import KeptVersion, Prediction, describe_kept, predict, resolved_tree
 from hotfix_guard.flow.common import (
     GitChanges,
     Repo,
@@ -93,6 +94,14 @@ class Undoing(TypedDict):
     restored: list[str]
 
 
+class VersionPlan(TypedDict):
+    """The version files a back-merge conflict may lie in and be resolved by itself, and the
+    version the hotfix sets in them."""
+
+    files: list[str]
+    release: str
+
+
 class FinishJournal(Planned, total=False):
     """finish.json (JSON): the plan, then how far the run got, each key added as the run goes.
 
@@ -100,6 +109,7 @@ class FinishJournal(Planned, total=False):
     the next (tests/journal_format_test.py).
     """
 
+    versions: VersionPlan  # part of the plan, with version-files configured and a merge back
     before: SnapshotRecord
     upstream: Upstream | None
     started: float
@@ -110,6 +120,7 @@ class FinishJournal(Planned, total=False):
     resolved: list[str | None]  # the merge commits the user's resolutions went into
     undoing: Undoing
     saved: str  # the stash --abort saved the user's work in
+    versions_kept: list[KeptVersion]  # the back-merge's version conflict, resolved by itself
 
 
 class _Finished(TypedDict):
@@ -127,6 +138,7 @@ class FinishedRecord(_Finished, total=False):
     Written in the order branch, head, main, develop, tag, verified, remote, merge."""
 
     remote: str  # not in the records of older versions
+    versions_kept: list[KeptVersion]  # only where the back-merge's version conflict was resolved
 
 
 @dataclass
@@ -298,7 +310,7 @@ def make_plan(
         return _already_finished(branch, head, main, tag_name, config.remote, keep)
     if {"merge-main", "merge-develop"} & set(steps):
         _require_nothing_in_the_way(repo, main, backmerge, branch, "run finish again")
-    return Plan(
+    plan = Plan(
         {
             "branch": branch,
             "head": head,
@@ -312,6 +324,12 @@ def make_plan(
             "steps": steps,
         }
     )
+    release = _release_version(branch, change, config)
+    if "merge-develop" in steps and config.version_files and release is not None:
+        from hotfix_guard.flow.version_files import version_file_paths
+
+        plan.journal["versions"] = {"files": sorted(version_file_paths(config.version_files)), "release": release}
+    return plan
 
 
 def _already_finished(branch: str, head: str, main: str, tag: str | None, remote: str, keep: bool) -> Plan:
@@ -451,6 +469,14 @@ def _release_tag(branch: str, change: Change, config: Config) -> str:
     return version.tag(config.tag_prefix)
 
 
+def _release_version(branch: str, change: Change, config: Config) -> str | None:
+    """The version the hotfix releases, as start's bump wrote it in the version files."""
+    version = branch_version(branch, config)
+    if version is None and change.base_version is not None:
+        version = change.base_version.next_patch()
+    return str(version) if version is not None else None
+
+
 def _first_subject(change: Change) -> str:
     """The first fix's subject, passing over start's version bump."""
     own = [
@@ -484,15 +510,48 @@ def _tag_is_this_merge(repo: Repo, tag: str, head: str, main: str) -> bool:
 def show_plan(repo: Repo, plan: Plan) -> int:
     changes = GitChanges(repo, dry_run=True)
     for step in plan.steps:
-        for command in _commands(plan, step):
+        prediction = _predict(repo, plan, step)
+        for command in _commands(plan, step, prediction):
             changes.run(*command)
+        if step in ("merge-main", "merge-develop"):
+            say(f"  {_foresee(plan, step, prediction)}")
     delete = _remote_delete(repo, plan) if "push" in plan.steps and not plan.journal["keep"] else None
     if delete is not None:
         changes.run(*delete)
     return EXIT_OK
 
 
-def _commands(plan: Plan, step: str) -> list[list[str]]:
+def _predict(repo: Repo, plan: Plan, step: str) -> Prediction | None:
+    """What the merge of STEP would do (None: no merge, or git cannot tell); only the merge back
+    into develop resolves a conflict on the version by itself."""
+    if step == "merge-main":
+        return predict(repo, f"refs/heads/{plan.main}", plan.head, [], None)
+    if step != "merge-develop" or plan.develop is None:
+        return None
+    versions = plan.journal.get("versions")
+    files, release = (versions["files"], versions["release"]) if versions is not None else ([], None)
+    return predict(repo, f"refs/heads/{plan.develop}", plan.head, files, release)
+
+
+def _foresee(plan: Plan, step: str, prediction: Prediction | None) -> str:
+    """What the dry run expects of STEP's merge, from git merge-tree."""
+    merge = _describe(plan, step)
+    if prediction is None:
+        return f"{merge}: git merge-tree cannot tell whether it conflicts"
+    if not prediction.conflicts:
+        return f"{merge}: merges cleanly"
+    if prediction.resolvable:
+        return f"{merge}: a conflict on the version only, resolved by itself: {describe_kept(prediction.kept, plan.develop or '')}"
+    why = f" ({prediction.reason})" if prediction.reason and step == "merge-develop" else ""
+    return (
+        f"{merge}: would stop on a conflict in {', '.join(prediction.conflicts)}{why}; resolve it, then "
+        "hotfix-guard finish --continue (or finish --abort)"
+    )
+
+
+def _commands(plan: Plan, step: str, prediction: Prediction | None = None) -> list[list[str]]:
+    """The git commands of STEP; with a PREDICTION of a back-merge whose version conflict is
+    resolved by itself, its merge keeps develop's side of the conflicting hunks (-X ours)."""
     branch, main, develop, tag = plan.branch, plan.main, plan.develop, plan.tag
     hotfix_ref = f"refs/heads/{branch}"
     if step == "merge-main":
@@ -502,10 +561,12 @@ def _commands(plan: Plan, step: str) -> list[list[str]]:
         return [["tag", "-a", "-m", f"Release {tag} ({branch})", "--end-of-options", tag, f"refs/heads/{main}"]]
     if step == "merge-develop":
         assert develop is not None
-        message = f"Merge {branch} into {develop}"
+        message = ["-m", f"Merge {branch} into {develop}"]
+        if prediction is not None and prediction.resolvable:
+            message = [*message, "-m", describe_kept(prediction.kept, develop) + ".", "-X", "ours"]
         return [
             ["switch", "-q", develop],
-            ["merge", "--no-ff", "--no-edit", "-m", message, hotfix_ref],
+            ["merge", "--no-ff", "--no-edit", *message, hotfix_ref],
             ["switch", "-q", main],
         ]
     if step == "delete":
@@ -561,6 +622,8 @@ def _carry_on(repo: Repo, plan: Plan) -> int:
             _record_expected(repo, plan)
             _save(repo, plan)
             say(f"done: {_describe(plan, step)}")
+            if step == "merge-develop" and plan.journal.get("versions_kept"):
+                say(f"  {describe_kept(plan.journal['versions_kept'], plan.develop or '')}")
         _record_finished(repo, plan)
     except UNDO_ON as error:
         return _undo(repo, plan, step, error)
@@ -584,7 +647,8 @@ def _hand_over(repo: Repo, plan: Plan, step: str) -> None:
 
 
 def _run_step(repo: Repo, plan: Plan, step: str) -> None:
-    for command in _commands(plan, step):
+    prediction = _resolution(repo, plan, step)
+    for command in _commands(plan, step, prediction):
         if command[:2] == ["branch", "--unset-upstream"]:
             repo.try_git(*command)  # fails, harmlessly, when there is no upstream
             continue
@@ -597,6 +661,31 @@ def _run_step(repo: Repo, plan: Plan, step: str) -> None:
                 raise Conflict()
             lines = [line.strip() for line in gitrepo.decode(result.stderr).splitlines() if line.strip()]
             raise GitError(f"git merge failed: {' | '.join(lines[:3])}")
+        if prediction is not None:
+            _require_predicted_tree(repo, plan, prediction)
+
+
+def _resolution(repo: Repo, plan: Plan, step: str) -> Prediction | None:
+    """For the merge back: the prediction of a conflict on the version only, which the merge
+    resolves by itself, recorded in the journal before it runs; None for any other merge."""
+    if step != "merge-develop" or "versions" not in plan.journal:
+        return None
+    prediction = _predict(repo, plan, step)
+    if prediction is None or not prediction.resolvable:
+        return None
+    plan.journal["versions_kept"] = prediction.kept
+    _save(repo, plan)
+    return prediction
+
+
+def _require_predicted_tree(repo: Repo, plan: Plan, prediction: Prediction) -> None:
+    """The merge that kept develop's versions made exactly the predicted tree, or finish undoes it."""
+    merged = repo.sha("HEAD^{tree}")
+    if merged != resolved_tree(repo, prediction):
+        raise RepoError(
+            f"the merge back into {plan.develop} resolved its version conflict otherwise than predicted "
+            f"(tree {(merged or '?')[:10]}); merge it by hand: hotfix-guard finish --no-develop, then git merge"
+        )
 
 
 def _unmerged(repo: Repo) -> list[str]:
@@ -697,6 +786,8 @@ def _record_finished(repo: Repo, plan: Plan) -> None:
         "remote": plan.remote,
         "merge": repo.sha(f"refs/heads/{plan.main}"),
     }
+    if plan.journal.get("versions_kept"):
+        record["versions_kept"] = plan.journal["versions_kept"]
     write_json(repo.state_path("finished", record_name(plan.branch)), record)
 
 
@@ -975,6 +1066,10 @@ def _keep_changes_of_a_cut_off_run(repo: Repo, plan: Plan, step: str | None, tar
     into = {"merge-main": plan.main, "merge-develop": plan.develop}.get(step or "")
     if into is not None:
         own.add(_merge_result(repo, f"refs/heads/{into}", plan.head))
+    if step == "merge-develop" and plan.journal.get("versions_kept"):
+        prediction = _predict(repo, plan, step)  # the merge that keeps develop's version, killed inside
+        if prediction is not None and prediction.resolvable:
+            own.add(resolved_tree(repo, prediction))
     if trees["untracked"] is None and trees["index"] in own and trees["worktree"] in own:
         return
     save_and_say(repo, trees, f"hotfix-guard {doing}: your uncommitted changes")
@@ -1085,8 +1180,21 @@ def _journal_from(data: dict[str, object]) -> FinishJournal | None:
         and isinstance(undoing, dict)
         and _texts(undoing.get("restored"))
         and isinstance(data.get("saved", ""), str)
+        and _versions(data)
     )
     return cast("FinishJournal", data) if well_formed else None
+
+
+def _versions(data: dict[str, object]) -> bool:
+    """Whether the journal's version plan and the versions the back-merge kept (if any) are well formed."""
+    versions, kept = data.get("versions", {"files": [], "release": ""}), data.get("versions_kept", [])
+    return (
+        isinstance(versions, dict)
+        and _texts(versions.get("files"))
+        and isinstance(versions.get("release"), str)
+        and isinstance(kept, list)
+        and all(_texts(item, ("path", "kept", "hotfix")) for item in kept)
+    )
 
 
 def _texts(value: object, keys: tuple[str, ...] | None = None) -> bool:

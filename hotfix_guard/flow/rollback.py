@@ -82,13 +82,14 @@ class RollbackJournal(_Run, total=False):
     """rollback.json (JSON): the plan and how far the rollback got, written before its first
     change. Written in the order of the keys here, "pushing" once the push begins."""
 
+    bumps: list[list[str]]  # [path, its text with the rollback's version]; only with version-files
     pushing: bool
 
 
 class Plan:
     """What the rollback will do, settled before anything changes."""
 
-    __slots__ = ("main", "main_sha", "switch", "latest", "target", "tag", "undone", "remote", "push")
+    __slots__ = ("main", "main_sha", "switch", "latest", "target", "tag", "undone", "remote", "push", "bumps")
 
     def __init__(
         self,
@@ -101,6 +102,7 @@ class Plan:
         undone: list[str],
         remote: str,
         push: bool,
+        bumps: list[tuple[str, str]] | None = None,
     ):
         self.main = main
         self.main_sha = main_sha
@@ -111,6 +113,18 @@ class Plan:
         self.undone = undone  # "<short sha> <subject>" of every non-merge commit in target..main
         self.remote = remote
         self.push = push
+        self.bumps = bumps or []  # (path, text): the version files, set to the rollback tag's version
+
+    def version(self) -> str | None:
+        """The version the rollback's version files say (None: there are none)."""
+        return _version_of(self.tag) if self.bumps else None
+
+    def tree(self, repo: Repo) -> str:
+        """The rollback commit's tree: the target's, with the version files set to the tag's version."""
+        from hotfix_guard.flow.version_files import tree_with
+
+        tree = repo.git("rev-parse", "--verify", "--end-of-options", f"refs/tags/{self.target}^{{tree}}").strip()
+        return tree_with(repo, tree, {path: text.encode("utf-8") for path, text in self.bumps})
 
     def push_args(self) -> list[str]:
         return [
@@ -126,7 +140,7 @@ class Plan:
 
     def journal(self, before: SnapshotRecord, started: float) -> RollbackJournal:
         """The journal of this plan, as it is written before the first change."""
-        return {
+        journal: RollbackJournal = {
             "main": self.main,
             "main_sha": self.main_sha,
             "switch": self.switch,
@@ -141,6 +155,9 @@ class Plan:
             "commit": None,
             "done": [],
         }
+        if self.bumps:
+            journal["bumps"] = [list(bump) for bump in self.bumps]
+        return journal
 
     @classmethod
     def from_json(cls, data: PlanRecord) -> Plan:
@@ -154,6 +171,7 @@ class Plan:
             data["undone"],
             data["remote"],
             data["push"],
+            [(path, text) for path, text in cast("RollbackJournal", data).get("bumps", [])],
         )
 
 
@@ -175,10 +193,23 @@ def journal_from(data: dict[str, object]) -> RollbackJournal:
         and isinstance(data["commit"], (str, type(None)))
         and isinstance(done, list)
         and all(isinstance(step, str) for step in done)
+        and _bumps_well_formed(data.get("bumps", []))
     )
     if not well_formed:
         raise RepoError(DAMAGED)
     return cast("RollbackJournal", data)
+
+
+def _bumps_well_formed(bumps: object) -> bool:
+    return isinstance(bumps, list) and all(
+        isinstance(bump, list) and len(bump) == 2 and all(isinstance(part, str) for part in bump) for bump in bumps
+    )
+
+
+def _version_of(tag: str) -> str | None:
+    """The version a tag names, whatever its prefix: v2.8.9, 2.8.9, release-2.8.9 -> 2.8.9."""
+    match = re.search(r"(?<![0-9.])[0-9]+\.[0-9]+\.[0-9]+$", tag)
+    return match.group(0) if match else None
 
 
 def rollback(
@@ -342,8 +373,23 @@ def make_plan(repo: Repo, config: Config, to_tag: str | None, tag: str | None, p
     undone = repo.git("log", "--no-merges", "--no-show-signature", "--format=%h %s", f"refs/tags/{target}..{main_sha}")
     switch = repo.current_branch() != main
     plan = Plan(main, main_sha, switch, latest, target, tag, undone.splitlines(), config.remote, push)
+    plan.bumps = version_bumps(repo, config, target, tag)
     require_nothing_in_the_way(repo, checkouts(repo, plan), "rollback's checkout", "run rollback again")
     return plan
+
+
+def version_bumps(repo: Repo, config: Config, target: str, tag: str) -> list[tuple[str, str]]:
+    """The version files as TARGET has them, set to TAG's version: a rollback's tag is a release
+    of its own (`npm publish` / a PyPI upload of it must not collide with TARGET's)."""
+    if not config.version_files:
+        return []
+    old, new = _version_of(target), _version_of(tag)
+    if old is None or new is None:
+        say(f"note: {tag if new is None else target} names no version; the version files stay as {target} has them")
+        return []
+    from hotfix_guard.flow.version_files import set_versions
+
+    return set_versions(repo, config.version_files, target, old, new, target)
 
 
 def checkouts(repo: Repo, plan: Plan) -> dict[str, str]:
@@ -426,6 +472,10 @@ def carry_on(repo: Repo, plan: Plan, data: RollbackJournal | None, changes: GitC
         steps.append("create the rollback commit")
         if commit is None or repo.sha(f"{commit}^{{commit}}") is None:
             tree = f"refs/tags/{plan.target}^{{tree}}"
+            if plan.bumps and changes.dry_run:
+                say(f"would set the version in {', '.join(path for path, _ in plan.bumps)} to {plan.version()}")
+            elif plan.bumps:
+                tree = plan.tree(repo)
             commit = changes.run("commit-tree", tree, "-p", plan.main_sha, "-m", commit_message(plan)).strip()
             commit = commit or DRY_RUN_COMMIT
             record_step(repo, data, "commit", commit)
@@ -462,8 +512,15 @@ def commit_message(plan: Plan) -> str:
     return (
         f"{HEADER} {plan.latest} to {plan.target}\n\n"
         f"ROLLBACK of release {plan.latest}: this commit restores exactly the tree of release "
-        f"{plan.target}, without rewriting history. Tagged {plan.tag}.\n\n{undone}\n"
+        f"{plan.target}, without rewriting history. Tagged {plan.tag}.\n\n{_versions_note(plan)}{undone}\n"
     )
+
+
+def _versions_note(plan: Plan) -> str:
+    if not plan.bumps:
+        return ""
+    paths = ", ".join(path for path, _ in plan.bumps)
+    return f"Except its version files ({paths}): they say {plan.version()}, the version of {plan.tag}.\n\n"
 
 
 def tag_message(plan: Plan) -> str:
@@ -507,6 +564,8 @@ def discard_own_changes(repo: Repo, plan: Plan, data: RollbackJournal) -> None:
     if not stash:
         return
     own = {repo.sha(f"refs/tags/{plan.target}^{{tree}}"), repo.sha(f"{plan.main_sha}^{{tree}}")}
+    if data["commit"] is not None:
+        own.add(repo.sha(f"{data['commit']}^{{tree}}"))  # with the version files set
     moved = repo.sha("HEAD") == data["commit"]  # the checkout was complete: changes since are the user's
     if not moved and {repo.sha(f"{stash}^{{tree}}"), repo.sha(f"{stash}^2^{{tree}}")} <= own:
         repo.git("reset", "-q", "--hard")
@@ -596,6 +655,8 @@ def report_done(plan: Plan, commit: str) -> None:
     count = len(plan.undone)
     say(f"rolled back {plan.latest}: {plan.main} is now {short} '{HEADER} {plan.latest} to {plan.target}'")
     say(f"  its tree is exactly {plan.target}'s; it undoes {count} commit{'' if count == 1 else 's'} (listed in it)")
+    if plan.bumps:
+        say(f"  except the version: {', '.join(path for path, _ in plan.bumps)} say {plan.version()}, {plan.tag}'s")
     say(f"  history kept: the previous {plan.main} {plan.main_sha[:10]} is its parent")
     say(f"tagged {plan.tag} (annotated) on {short}")
     if plan.switch:

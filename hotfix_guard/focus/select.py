@@ -18,6 +18,7 @@ import re
 import time
 
 from hotfix_guard import gitrepo
+from hotfix_guard.flow.version_files import version_file_paths
 from hotfix_guard.focus import discover, testmap
 from hotfix_guard.focus.impact import Impact, SourceIndex
 from hotfix_guard.focus.imports import ImportGraph
@@ -132,6 +133,7 @@ def _sort_changes(
     sources = []
     beside_tests = _test_directories(suite)
     packages = {os.path.dirname(f) for f in tracked if os.path.basename(f) == "__init__.py"}
+    version_files = version_file_paths(config.version_files)  # `path:regex` entries by their path
     for status, path, old_path in changed:
         name = os.path.basename(path)
         if _is_test_file(path, suite, config):
@@ -140,7 +142,7 @@ def _sort_changes(
         elif name == "conftest.py" or (old_path and os.path.basename(old_path) == "conftest.py"):
             for conftest in {path, old_path or path}:  # a moved conftest.py leaves its old tests without it
                 _add_conftest(conftest, selection)
-        elif path in config.version_files and _is_version_bump(context, path, old_path):
+        elif path in version_files and _is_version_bump(context, path, old_path):
             selection.ignored.append(f"{path} (only its version changed)")
         elif name in discover.SUITE_WIDE_FILES and "/" not in path:
             selection.whole_suite.append(f"{path} changed: packaging and test configuration reach every test")
