@@ -196,7 +196,7 @@ def for_target(
     from hotfix_guard.config import load_config
 
     info = head_info(target)
-    config = load_config(info.top, config_file)
+    config = load_config(info.top, config_file, info.git_dir)
     branch = resolve_branch(target, info.git_dir)
     if branch is None and (require_hotfix or "branch-name" in (checks or ())):
         raise RepoError(_unknown_branch_message(target))
