@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 
 from hotfix_guard.errors import GitError, RepoError
-from hotfix_guard.model import Commit, FileChange
+from hotfix_guard.model import Commit, FileChange, SettingsFile
 from hotfix_guard.versions import glob_escape
 
 TYPE_CHECKING = False
@@ -645,3 +645,49 @@ def blobs_at(commit: str, paths: list[str], repo: str | None) -> dict[str, bytes
         elif not header or header[-1] != "missing":
             raise GitError(f"git cat-file cannot read {commit}:{path}: {' '.join(header)}")
     return found
+
+
+def files_changed_whole(
+    base: str, head: str | None, paths: tuple[str, ...], repo: str | None
+) -> tuple[SettingsFile, ...]:
+    """Each of PATHS (at the top) that differs from BASE to HEAD (or to the index when HEAD is
+    None), with its whole text on both sides: one `git diff` whose context is the whole file."""
+    args = ["diff", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--text", "--unified=100000000"]
+    args += [base, head] if head is not None else ["--cached", base]
+    output = run_git([*args, "--", *(f":(top,literal){path}" for path in paths)], repo)
+    if output.returncode != 0:
+        raise GitError(f"git diff failed: {output.error_line()}")
+    return parse_whole_diff(decode(output.stdout))
+
+
+def parse_whole_diff(text: str) -> tuple[SettingsFile, ...]:
+    """The files of a `git diff --unified=<whole file>`: each side is the context plus its own lines."""
+    found: list[SettingsFile] = []
+    path, before, after = "", list[str](), list[str]()
+    exists = [True, True]
+    in_hunk = False
+
+    def close() -> None:
+        if path:
+            found.append(
+                SettingsFile(path, "".join(before) if exists[0] else None, "".join(after) if exists[1] else None)
+            )
+
+    for line in text.splitlines(keepends=True):
+        if line.startswith("diff --git "):
+            close()
+            path, before, after, exists, in_hunk = "", list[str](), list[str](), [True, True], False
+            path = line.rstrip("\n").rpartition(" b/")[2]
+        elif not in_hunk and line.startswith("new file mode"):
+            exists[0] = False
+        elif not in_hunk and line.startswith("deleted file mode"):
+            exists[1] = False
+        elif line.startswith("@@"):
+            in_hunk = True
+        elif in_hunk and line[:1] in (" ", "-", "+"):
+            if line[:1] in (" ", "-"):
+                before.append(line[1:])
+            if line[:1] in (" ", "+"):
+                after.append(line[1:])
+    close()
+    return tuple(found)

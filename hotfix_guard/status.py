@@ -53,6 +53,7 @@ def gather(
         "hotfix": hotfix,
         "open_hotfix_branches": _open_branches(repo, config),
         "overrides": _overrides(repo),
+        "config": config.origin,
         "now": _iso(moment),
     }
 
@@ -151,7 +152,10 @@ def render_json(facts: dict[str, object]) -> str:
 
 
 def render_text(facts: dict[str, object]) -> str:
-    lines = [*_production_lines(facts), *_main_lines(facts), *_current_lines(facts)]
+    config = facts.get("config")
+    lines = [*_production_lines(facts), *_main_lines(facts)]
+    lines += [f"Config: {config['text']}"] if isinstance(config, dict) else []
+    lines += _current_lines(facts)
     lines += _open_lines(facts)
     lines += _override_lines(facts)
     return "\n".join(lines) + "\n"
