@@ -72,7 +72,7 @@ class Config:
         origin: Mapping[str, str | None] | None = None,
     ):
         self.source = source
-        self.origin: dict[str, str | None] = dict(origin or _origin("defaults", None, "no config file"))
+        self.origin: dict[str, str | None] = dict(origin or _origin("defaults", None, "defaults (no config file)"))
         self.tag_prefix = str(values["", "tag-prefix"])
         self.branch_prefix = str(values["", "branch-prefix"])
         self.main_branch = str(values["", "main-branch"])

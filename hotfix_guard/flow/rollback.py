@@ -227,7 +227,8 @@ def run_steps(repo: Repo, plan: Plan, data: dict[str, object]) -> int:
         if not isinstance(error, (RepoError, KeyboardInterrupt, OSError)):
             raise  # a bug: restored, but keep the traceback
         return EXIT_INTERRUPTED if isinstance(error, KeyboardInterrupt) else EXIT_FAILED
-    report_done(plan, commit)
+    kept = data.get("kept_config")
+    report_done(plan, commit, [str(name) for name in kept] if isinstance(kept, list) else [])
     if not plan.push:
         finish_journal(repo)
         return EXIT_OK
@@ -360,8 +361,13 @@ def carry_on(repo: Repo, plan: Plan, data: dict[str, object], runner: Runner, st
     if repo.sha(f"refs/heads/{plan.main}") == plan.main_sha:
         steps.append("create the rollback commit")
         if not isinstance(commit, str) or repo.sha(f"{commit}^{{commit}}") is None:
-            tree = f"refs/tags/{plan.target}^{{tree}}"
-            commit = runner.run("commit-tree", tree, "-p", plan.main_sha, "-m", commit_message(plan)).strip()
+            from hotfix_guard.flow.keep_config import kept_tree, settings_to_keep
+
+            kept = settings_to_keep(repo, plan.main_sha, plan.target)
+            data["kept_config"] = sorted(kept)
+            tree = f"refs/tags/{plan.target}^{{tree}}" if runner.dry_run else kept_tree(repo, plan.target, kept)
+            message = commit_message(plan, sorted(kept))
+            commit = runner.run("commit-tree", tree, "-p", plan.main_sha, "-m", message).strip()
             commit = commit or DRY_RUN_COMMIT
             record_step(repo, data, runner, "commit", commit)
         steps.append(f"move {plan.main} to the rollback commit")
@@ -387,7 +393,7 @@ def record_step(repo: Repo, data: dict[str, object], runner: Runner, step: str, 
     save(repo, data)
 
 
-def commit_message(plan: Plan) -> str:
+def commit_message(plan: Plan, kept: list[str] | None = None) -> str:
     listed = [f"- {line}" for line in plan.undone[:MAX_LISTED]]
     if len(plan.undone) > MAX_LISTED:
         listed.append(f"- and {len(plan.undone) - MAX_LISTED} more")
@@ -396,10 +402,16 @@ def commit_message(plan: Plan) -> str:
         if listed
         else f"{plan.main} has no commits of its own since {plan.target}."
     )
+    restores = f"exactly the tree of release {plan.target}"
+    if kept:
+        restores = (
+            f"the code of release {plan.target}, with hotfix-guard's config kept as {plan.main} has it "
+            f"({', '.join(kept)}): a rollback restores the release's code, not its lack of a config"
+        )
     return (
         f"{HEADER} {plan.latest} to {plan.target}\n\n"
-        f"ROLLBACK of release {plan.latest}: this commit restores exactly the tree of release "
-        f"{plan.target}, without rewriting history. Tagged {plan.tag}.\n\n{undone}\n"
+        f"ROLLBACK of release {plan.latest}: this commit restores {restores}, without rewriting history. "
+        f"Tagged {plan.tag}.\n\n{undone}\n"
     )
 
 
@@ -532,11 +544,13 @@ def require_unpublished(repo: Repo, plan: Plan, data: dict[str, object]) -> None
         )
 
 
-def report_done(plan: Plan, commit: str) -> None:
+def report_done(plan: Plan, commit: str, kept: list[str]) -> None:
     short = commit[:10]
     count = len(plan.undone)
     say(f"rolled back {plan.latest}: {plan.main} is now {short} '{HEADER} {plan.latest} to {plan.target}'")
-    say(f"  its tree is exactly {plan.target}'s; it undoes {count} commit{'' if count == 1 else 's'} (listed in it)")
+    tree = f"{plan.target}'s code, with hotfix-guard's config as {plan.main} has it ({', '.join(kept)})"
+    tree = tree if kept else f"exactly {plan.target}'s"
+    say(f"  its tree is {tree}; it undoes {count} commit{'' if count == 1 else 's'} (listed in it)")
     say(f"  history kept: the previous {plan.main} {plan.main_sha[:10]} is its parent")
     say(f"tagged {plan.tag} (annotated) on {short}")
     if plan.switch:
