@@ -162,7 +162,13 @@ def load_config(top: str, explicit: str | None = None, git_dir: str | None = Non
         for name in _FILE_NAMES:
             data = main.texts.get(name)
             label = main.label(name)
-            table = _table_of(name, _decode(data, label), label) if data is not None else None
+            if data is None:
+                continue
+            if name in main.tables:
+                table = main.tables[name]
+            else:
+                table = _table_of(name, _decode(data, label), label)
+                main.keep_table(name, table)
             if table is not None:
                 where = _origin("main", name, label, branch=main.branch, commit=main.commit)
                 return _build(table, label, where)

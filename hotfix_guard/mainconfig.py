@@ -21,25 +21,44 @@ without git (reftable), one `for-each-ref` asks git instead.
 from __future__ import annotations
 
 import os
+import sys
 from contextlib import suppress
 
-from hotfix_guard import gitrepo
+from hotfix_guard import __version__, gitrepo
 from hotfix_guard.errors import ConfigError, HotfixGuardError
 
 FILE_NAMES = (".hotfix-guard.toml", "pyproject.toml", "setup.cfg")
 CACHE = "main-config"
-_MAGIC = b"hotfix-guard main-config 1"
+# The parsed tables depend on the code that parsed them: another version (another venv
+# sharing the repository) reads main's files again rather than trust them.
+_MAGIC = f"hotfix-guard main-config 2 {__version__} py{sys.version_info[0]}.{sys.version_info[1]}".encode()
+_TABLE = ".table"  # a kept file's parsed table, marshalled: `name.table SIZE`
 
 
 class MainFiles:
     """The config files (those that can hold hotfix-guard's settings) of main's commit."""
 
-    __slots__ = ("ref", "commit", "texts")
+    __slots__ = ("ref", "commit", "texts", "tables", "common")
 
-    def __init__(self, ref: str, commit: str, texts: dict[str, bytes]):
+    def __init__(self, ref: str, commit: str, texts: dict[str, bytes], common: str = ""):
         self.ref = ref
         self.commit = commit
         self.texts = texts
+        self.tables: dict[str, dict[str, object] | None] = {}  # parsed, as kept (config.py parses the rest)
+        self.common = common
+
+    def keep_table(self, name: str, table: dict[str, object] | None) -> None:
+        """Keep NAME's parsed table beside its text: a TOML parser costs a hook more than all
+        its other work (importing it alone), and the table of a commit's file never changes."""
+        import marshal
+
+        try:
+            marshal.dumps(table)
+        except ValueError:
+            return  # a value marshal cannot hold (a TOML date): parsed each time instead
+        self.tables[name] = table
+        if self.common:
+            _write_cache(self.common, self)
 
     @property
     def branch(self) -> str:
@@ -70,7 +89,8 @@ def main_files(git_dir: str, main_branch: str | None, remote: str) -> MainFiles 
         blobs = gitrepo.blobs_at(commit, list(FILE_NAMES), git_dir)
     except HotfixGuardError as error:
         raise ConfigError(f"cannot read the config committed on {ref} ({commit[:7]}): {error}") from None
-    files = MainFiles(ref, commit, {name: data for name, data in blobs.items() if _may_hold_settings(name, data)})
+    texts = {name: data for name, data in blobs.items() if _may_hold_settings(name, data)}
+    files = MainFiles(ref, commit, texts, common)
     _write_cache(common, files)
     return files
 
@@ -148,21 +168,38 @@ def _read_cache(common: str, ref: str, commit: str) -> MainFiles | None:
     header, _, rest = data.partition(b"\n")
     if header != b" ".join((_MAGIC, os.fsencode(ref), commit.encode("ascii"))):
         return None
-    texts = {}
+    import marshal
+
+    files = MainFiles(ref, commit, {}, common)
     while rest:
         line, _, rest = rest.partition(b"\n")
         name, _, size = line.decode("utf-8", "replace").partition(" ")
-        if name not in FILE_NAMES or not size.isdigit() or len(rest) < int(size):
+        if name.removesuffix(_TABLE) not in FILE_NAMES or not size.isdigit() or len(rest) < int(size):
             return None  # damaged: read main again
-        texts[name], rest = rest[: int(size)], rest[int(size) :]
-    return MainFiles(ref, commit, texts)
+        data, rest = rest[: int(size)], rest[int(size) :]
+        if name.endswith(_TABLE):
+            try:
+                table = marshal.loads(data)
+            except (ValueError, EOFError, TypeError):
+                return None
+            if table is not None and not isinstance(table, dict):
+                return None
+            files.tables[name.removesuffix(_TABLE)] = table
+        else:
+            files.texts[name] = data
+    return files
 
 
 def _write_cache(common: str, files: MainFiles) -> None:
     """Keep the copy (atomically); a git directory that cannot be written only costs speed."""
     parts = [b" ".join((_MAGIC, os.fsencode(files.ref), files.commit.encode("ascii"))) + b"\n"]
+    import marshal
+
     for name, data in files.texts.items():
         parts += [f"{name} {len(data)}\n".encode(), data]
+    for name, table in files.tables.items():
+        data = marshal.dumps(table)
+        parts += [f"{name}{_TABLE} {len(data)}\n".encode(), data]
     path = _cache_path(common)
     temporary = f"{path}.{os.getpid()}.tmp"
     try:
