@@ -94,7 +94,10 @@ def collect_change(target: Target, head: str, branch: str | None, config: Config
     if "settings" in needs:
         from hotfix_guard.mainconfig import FILE_NAMES
 
-        settings = gitrepo.files_changed_whole(base_rev, None if target.staged else head, FILE_NAMES, repo)
+        # Where the changed files are known and none is a config file, there is nothing to read.
+        touched = {path for file in files for path in (file.path, file.old_path)} & set(FILE_NAMES)
+        if touched or "files" not in collected:
+            settings = gitrepo.files_changed_whole(base_rev, None if target.staged else head, FILE_NAMES, repo)
         collected.add("settings")
     development: frozenset[str] = frozenset()
     found_develop = [ref for ref in develop_refs if ref in existing]

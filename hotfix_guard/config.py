@@ -200,6 +200,9 @@ def _git_dir_of(top: str) -> str | None:
     found = gitrepo.find_git_dir(top)
     if found is not None:
         return found[1]
+    inherited = os.environ.get("GIT_DIR")  # as git sets it for a hook in a linked worktree
+    if inherited and "GIT_WORK_TREE" not in os.environ and os.path.isdir(inherited):
+        return os.path.abspath(inherited)
     try:
         return gitrepo.repo_info(top).git_dir
     except RepoError:
