@@ -213,7 +213,8 @@ def test_rollback_keeps_mains_config_and_says_so(on_hotfix: GitRepo) -> None:
     assert on_hotfix.git("show", "main:app.py") == "print('hello')\n"
     assert on_hotfix.git("diff", "--name-only", "v1.2.3", "main").split() == [".hotfix-guard.toml"]
     message = on_hotfix.git("log", "-1", "--format=%B", "main")
-    assert "with hotfix-guard's config kept as main has it (.hotfix-guard.toml)" in message
+    assert "restores the code of release v1.2.3, without rewriting history" in message
+    assert "hotfix-guard's config is kept as main has it (.hotfix-guard.toml)" in message
     assert "not its lack of a config" in message
     assert f"config: .hotfix-guard.toml at main {short(on_hotfix)}" in run_cli(on_hotfix, "doctor").stdout
 

@@ -402,16 +402,17 @@ def commit_message(plan: Plan, kept: list[str] | None = None) -> str:
         if listed
         else f"{plan.main} has no commits of its own since {plan.target}."
     )
-    restores = f"exactly the tree of release {plan.target}"
-    if kept:
-        restores = (
-            f"the code of release {plan.target}, with hotfix-guard's config kept as {plan.main} has it "
-            f"({', '.join(kept)}): a rollback restores the release's code, not its lack of a config"
-        )
+    restores = f"the code of release {plan.target}" if kept else f"exactly the tree of release {plan.target}"
+    config = (
+        f"hotfix-guard's config is kept as {plan.main} has it ({', '.join(kept)}): a rollback restores "
+        "the release's code, not its lack of a config.\n\n"
+        if kept
+        else ""
+    )
     return (
         f"{HEADER} {plan.latest} to {plan.target}\n\n"
         f"ROLLBACK of release {plan.latest}: this commit restores {restores}, without rewriting history. "
-        f"Tagged {plan.tag}.\n\n{undone}\n"
+        f"Tagged {plan.tag}.\n\n{config}{undone}\n"
     )
 
 
