@@ -11,7 +11,7 @@ from hotfix_guard import gitrepo
 from hotfix_guard.branches import branch_version
 from hotfix_guard.checks import needs_of
 from hotfix_guard.errors import RepoError
-from hotfix_guard.model import Change, Commit, FileChange
+from hotfix_guard.model import Change, Commit, FileChange, SettingsFile
 from hotfix_guard.versions import no_release_message, non_release_globs, parse_release_tag, release_tag_glob
 
 TYPE_CHECKING = False
@@ -71,7 +71,7 @@ def collect_change(target: Target, head: str, branch: str | None, config: Config
     repo = target.repo
     needs = needs_of(checks)
     version = branch_version(branch, config) if branch and "release" in needs else None
-    if not version and not needs & {"files", "commits", "history", "tests"}:
+    if not version and not needs & {"files", "commits", "history", "tests", "settings"}:
         return Change(branch=branch, base="", base_version=None, head=_head_label(target, branch))
 
     base_name, base_rev, base_version = resolve_base(target, head, config)
@@ -90,6 +90,15 @@ def collect_change(target: Target, head: str, branch: str | None, config: Config
     if "files" in needs:
         files = gitrepo.changed_files(base_rev, None if target.staged else head, repo)
         collected.add("files")
+    settings: tuple[SettingsFile, ...] = ()
+    if "settings" in needs:
+        from hotfix_guard.mainconfig import FILE_NAMES
+
+        # Where the changed files are known and none is a config file, there is nothing to read.
+        touched = {path for file in files for path in (file.path, file.old_path)} & set(FILE_NAMES)
+        if touched or "files" not in collected:
+            settings = gitrepo.files_changed_whole(base_rev, None if target.staged else head, FILE_NAMES, repo)
+        collected.add("settings")
     development: frozenset[str] = frozenset()
     found_develop = [ref for ref in develop_refs if ref in existing]
     if found_develop and commits and "history" in needs:
@@ -115,6 +124,7 @@ def collect_change(target: Target, head: str, branch: str | None, config: Config
         existing_tags=frozenset(ref[len("refs/tags/") :] for ref in existing if ref.startswith("refs/tags/")),
         includes_staged=target.staged,
         collected=frozenset(collected),
+        settings_files=settings,
     )
 
 

@@ -1,7 +1,9 @@
 """Defaults and the one config reader.
 
-First found wins: `--config FILE`, `.hotfix-guard.toml`, `[tool.hotfix-guard]` in
-`pyproject.toml`, `[hotfix-guard]` in `setup.cfg`. Top-level keys sit in the main table;
+`--config FILE` wins. Else the config committed on the main branch (mainconfig.py finds
+it), else the work tree's: a hotfix branch, cut from a release that may predate the
+config, is judged by main's rules. In each place the first found wins: `.hotfix-guard.toml`,
+`[tool.hotfix-guard]` in `pyproject.toml`, `[hotfix-guard]` in `setup.cfg`. Top-level keys sit in the main table;
 each check's keys sit in a sub-table named by its check id (`[tool.hotfix-guard.file-count]`,
 or `[hotfix-guard.file-count]` in setup.cfg). Unknown keys and wrong types are errors that
 name the key and the file.
@@ -60,19 +62,23 @@ _FILE_NAMES = (".hotfix-guard.toml", "pyproject.toml", "setup.cfg")
 
 
 class Config:
-    """Validated settings; `source` names the file they came from (None for defaults)."""
+    """Validated settings; `source` names the file they came from (None for defaults), as
+    messages name it; `origin` says where the rules came from (see `describe`)."""
 
     def __init__(
         self,
         values: Mapping[tuple[str, str], object],
         source: str | None = None,
         configured: frozenset[tuple[str, str]] | None = None,
+        origin: Mapping[str, str | None] | None = None,
     ):
-        """CONFIGURED: the keys the config file set (default: those whose value is not the default)."""
+        """CONFIGURED: the keys the config file set (default: those whose value is not the
+        default); ORIGIN: where the rules came from (validate, status and doctor say it)."""
         self.source = source
         self.configured = (
             configured if configured is not None else frozenset(k for k, v in values.items() if DEFAULTS.get(k) != v)
         )
+        self.origin: dict[str, str | None] = dict(origin or _origin("defaults", None, "defaults (no config file)"))
         self.tag_prefix = str(values["", "tag-prefix"])
         self.branch_prefix = str(values["", "branch-prefix"])
         self.main_branch = str(values["", "main-branch"])
@@ -151,13 +157,96 @@ def default_config() -> Config:
     return Config(DEFAULTS)
 
 
-def load_config(top: str, explicit: str | None = None) -> Config:
-    """The config for the repository whose work tree is `top`."""
-    found = _read_explicit(explicit) if explicit is not None else _find_in(top)
-    if found is None:
-        return default_config()
-    raw, source = found
-    return _build(raw, source)
+def load_config(top: str, explicit: str | None = None, git_dir: str | None = None) -> Config:
+    """The rules for the repository whose work tree is TOP (git directory GIT_DIR, found when
+    not given): EXPLICIT (--config), else main's committed config, else the work tree's.
+
+    Main's config that does not read or parse is an error, never a silent fall back."""
+    if explicit is not None:
+        raw, source = _read_explicit(explicit)
+        return _build(raw, source, _origin("option", explicit, f"{explicit} (--config)"))
+    work = _find_text(top)
+    main_branch, remote = _main_names(work)
+    from hotfix_guard.mainconfig import main_files
+
+    git_dir = git_dir or _git_dir_of(top)
+    main = main_files(git_dir, main_branch, remote) if git_dir is not None else None
+    if main is not None:
+        for name in _FILE_NAMES:
+            data = main.texts.get(name)
+            label = main.label(name)
+            if data is None:
+                continue
+            if name in main.tables:
+                table = main.tables[name]
+            else:
+                table = _table_of(name, _decode(data, label), label)
+                main.keep_table(name, table)
+            if table is not None:
+                where = _origin("main", name, label, branch=main.branch, commit=main.commit)
+                return _build(table, label, where)
+    why = f"{main.branch} {main.commit[:7]} has none" if main is not None else "no main branch"
+    if work is not None:
+        name, path, text = work
+        table = _table_of(name, text, path)
+        assert table is not None  # _find_text returns only a file that holds a table
+        return _build(table, path, _origin("work-tree", name, f"{name} in the work tree ({why})"))
+    return Config(DEFAULTS, None, origin=_origin("defaults", None, f"defaults (no config file; {why})"))
+
+
+def describe(config: Config) -> str:
+    """Where the rules came from, for output: `config: .hotfix-guard.toml at main 3f2a9c1`."""
+    return f"config: {config.origin['text']}"
+
+
+def _origin(
+    kind: str, name: str | None, text: str, branch: str | None = None, commit: str | None = None
+) -> dict[str, str | None]:
+    return {"kind": kind, "file": name, "branch": branch, "commit": commit, "text": text}
+
+
+def _git_dir_of(top: str) -> str | None:
+    """TOP's git directory; None outside a repository (a message file checked on its own)."""
+    from hotfix_guard import gitrepo
+    from hotfix_guard.errors import RepoError
+
+    found = gitrepo.find_git_dir(top)
+    if found is not None:
+        return found[1]
+    inherited = os.environ.get("GIT_DIR")  # as git sets it for a hook in a linked worktree
+    if inherited and "GIT_WORK_TREE" not in os.environ and os.path.isdir(inherited):
+        return os.path.abspath(inherited)
+    try:
+        return gitrepo.repo_info(top).git_dir
+    except RepoError:
+        return None
+
+
+def _main_names(work: tuple[str, str, str] | None) -> tuple[str | None, str]:
+    """`main-branch` and `remote` as the work tree's config sets them: where to look for main.
+    (The substring test spares parsing a file that sets neither.)"""
+    default_remote = str(DEFAULTS["", "remote"])
+    if work is None or ("main-branch" not in work[2] and "remote" not in work[2]):
+        return None, default_remote
+    name, path, text = work
+    table = _table_of(name, text, path) or {}
+    main_branch, remote = table.get("main-branch"), table.get("remote", default_remote)
+    from_text = name == "setup.cfg"
+    main = str(_coerce("", "main-branch", main_branch, path, from_text)) if main_branch is not None else None
+    return main, str(_coerce("", "remote", remote, path, from_text))
+
+
+def _decode(data: bytes, label: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{label}: not valid UTF-8 (byte {error.start})") from None
+
+
+def settings_table(name: str, text: str, label: str) -> dict[str, object] | None:
+    """hotfix-guard's settings in the text of config file NAME (a base name in FILE_NAMES),
+    None when it holds none."""
+    return _table_of(name, text, label)
 
 
 def _read_explicit(path: str) -> tuple[dict[str, object], str]:
@@ -177,7 +266,8 @@ def _read_explicit(path: str) -> tuple[dict[str, object], str]:
     return table, path
 
 
-def _find_in(top: str) -> tuple[dict[str, object], str] | None:
+def _find_text(top: str) -> tuple[str, str, str] | None:
+    """(name, path, text) of the work tree's first config file that holds a table."""
     for name in _FILE_NAMES:
         path = os.path.join(top, name)
         text = _read_text(path)
@@ -185,12 +275,17 @@ def _find_in(top: str) -> tuple[dict[str, object], str] | None:
         # from paying for a TOML parser on every commit.
         if text is None or (name != ".hotfix-guard.toml" and "hotfix-guard" not in text):
             continue
-        if name == ".hotfix-guard.toml":
-            return _parse_toml(text, path), path
-        table = _tool_table(_parse_toml(text, path), path) if name == "pyproject.toml" else _parse_setup_cfg(text, path)
-        if table is not None:
-            return table, path
+        if name == ".hotfix-guard.toml" or _table_of(name, text, path) is not None:
+            return name, path, text
     return None
+
+
+def _table_of(name: str, text: str, where: str) -> dict[str, object] | None:
+    if name == ".hotfix-guard.toml":
+        return _parse_toml(text, where)
+    if "hotfix-guard" not in text:
+        return None
+    return _tool_table(_parse_toml(text, where), where) if name == "pyproject.toml" else _parse_setup_cfg(text, where)
 
 
 def _read_text(path: str) -> str | None:
@@ -245,8 +340,8 @@ def _parse_setup_cfg(text: str, path: str) -> dict[str, object] | None:
     return table
 
 
-def _build(raw: dict[str, object], source: str) -> Config:
-    from_text = source.endswith((".cfg", ".ini"))
+def _build(raw: dict[str, object], source: str, origin: Mapping[str, str | None] | None = None) -> Config:
+    from_text = source.endswith((".cfg", ".ini")) or source.startswith("setup.cfg at ")
     values = dict(DEFAULTS)
     configured = set()
     for key, value in raw.items():
@@ -261,7 +356,7 @@ def _build(raw: dict[str, object], source: str) -> Config:
         else:
             values["", key] = _coerce("", key, value, source, from_text)
             configured.add(("", key))
-    config = Config(values, source, frozenset(configured))
+    config = Config(values, source, frozenset(configured), origin=origin)
     _check_ranges(config)
     config.compile_patterns()
     _check_token(config)

@@ -30,7 +30,7 @@ from hotfix_guard.model import Record
 
 # The hotfix-* hook ids (.pre-commit-hooks.yaml) that guard each hook type under pre-commit.
 FRAMEWORK_IDS = {
-    "pre-commit": ("hotfix-branch-name", "hotfix-file-count", "hotfix-diff-size"),
+    "pre-commit": ("hotfix-branch-name", "hotfix-file-count", "hotfix-config-change", "hotfix-diff-size"),
     "commit-msg": ("hotfix-commit-message",),
     "pre-push": ("hotfix-validate",),
 }
@@ -256,6 +256,4 @@ def _config(diagnosis: Diagnosis, top: str, config_file: str | None) -> None:
         diagnosis.lines.append("config: does not parse")
         diagnosis.problem(f"config: {error}", "correct the file named above, then check again: hotfix-guard doctor")
         return
-    diagnosis.lines.append(
-        f"config: {config.source} parses" if config.source else "config: no config file, defaults apply"
-    )
+    diagnosis.lines.append(f"config: {config.origin['text']}" + (" parses" if config.source else " apply"))

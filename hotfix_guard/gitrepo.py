@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 
 from hotfix_guard.errors import GitError, RepoError
-from hotfix_guard.model import Commit, FileChange
+from hotfix_guard.model import Commit, FileChange, SettingsFile
 from hotfix_guard.versions import glob_escape
 
 TYPE_CHECKING = False
@@ -97,11 +97,14 @@ def decode(data: bytes) -> str:
     return data.decode("utf-8", "surrogateescape")
 
 
-def run_git(args: list[str], repo: str | None = None, env: Mapping[str, str] | None = None) -> GitResult:
+def run_git(
+    args: list[str], repo: str | None = None, env: Mapping[str, str] | None = None, stdin: bytes | None = None
+) -> GitResult:
     """Run `git [-C repo] ARGS...` and collect its output; never raises for a non-zero exit.
 
     ENV, when given, replaces this process's environment for git (the drill's sandbox has
-    its own identity and config).
+    its own identity and config). STDIN, when given, is git's standard input (a few
+    lines, such as `cat-file --batch` names: at most _MAX_STDIN bytes); else /dev/null.
     """
     argv = ["git", *(["-C", repo] if repo else []), *args]
     trace = os.environ.get(_TRACE_ENV)
@@ -110,7 +113,7 @@ def run_git(args: list[str], repo: str | None = None, env: Mapping[str, str] | N
     if any("\0" in arg for arg in argv):
         raise RepoError(f"cannot pass a NUL character to git: {next(a for a in argv if chr(0) in a)!r}")
     try:
-        return _spawn(argv, os.environ if env is None else env)
+        return _spawn(argv, os.environ if env is None else env, stdin)
     except FileNotFoundError:
         raise RepoError("git is not installed or not on PATH") from None
     except OSError as error:
@@ -127,8 +130,15 @@ def _append_trace(path: str, argv: list[str]) -> None:
         raise RepoError(f"cannot write the git trace {_TRACE_ENV}={path!r}: {error.strerror}") from None
 
 
-def _spawn(argv: list[str], base_env: Mapping[str, str]) -> GitResult:
+# Written whole before git's output is read: it must fit in a pipe's buffer (4 KiB at least, anywhere).
+_MAX_STDIN = 4096
+
+
+def _spawn(argv: list[str], base_env: Mapping[str, str], stdin: bytes | None = None) -> GitResult:
     import signal
+
+    if stdin is not None and len(stdin) > _MAX_STDIN:
+        raise ValueError(f"git's standard input is limited to {_MAX_STDIN} bytes, got {len(stdin)}")
 
     # A parent that ignores SIGCHLD would have the kernel reap git before we can read
     # its exit status; restore the default, as subprocess does for the child's signals.
@@ -136,6 +146,10 @@ def _spawn(argv: list[str], base_env: Mapping[str, str]) -> GitResult:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     out_read, out_write = os.pipe()
     err_read, err_write = os.pipe()
+    in_read, in_write = os.pipe() if stdin is not None else (-1, -1)
+    standard_input = (
+        (os.POSIX_SPAWN_DUP2, in_read, 0) if stdin is not None else (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0)
+    )
     env = dict(base_env, GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0")
     try:
         pid = os.posix_spawnp(
@@ -143,19 +157,29 @@ def _spawn(argv: list[str], base_env: Mapping[str, str]) -> GitResult:
             [os.fsencode(arg) for arg in argv],
             {os.fsencode(k): os.fsencode(v) for k, v in env.items()},
             file_actions=[
-                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                standard_input,
                 (os.POSIX_SPAWN_DUP2, out_write, 1),
                 (os.POSIX_SPAWN_DUP2, err_write, 2),
             ],
             setsigdef=(signal.SIGPIPE, signal.SIGXFSZ),  # Python ignores these; git must not
         )
     except BaseException:
-        for fd in (out_read, err_read):
-            os.close(fd)
+        for fd in (out_read, err_read, in_write):
+            if fd >= 0:
+                os.close(fd)
         raise
     finally:
         os.close(out_write)
         os.close(err_write)
+        if in_read >= 0:
+            os.close(in_read)
+    if stdin is not None:
+        try:
+            os.write(in_write, stdin)  # fits in the pipe's buffer: never waits for git
+        except BrokenPipeError:
+            pass  # git ended early; its exit status says why
+        finally:
+            os.close(in_write)
     try:
         stdout, stderr = _read_both(out_read, err_read)
     finally:
@@ -548,3 +572,127 @@ def remove_temporary_worktree(path: str, repo: str | None) -> None:
     # --force: the tree is ours, and a test run leaves untracked caches in it.
     run_git(["worktree", "remove", "--force", path], repo)
     run_git(["worktree", "prune"], repo)
+
+
+def ref_from_files(common_dir: str, ref: str, packed: dict[str, bytes] | None = None) -> str | None:
+    """REF as the ref files say, without starting git: a commit id, `ref: TARGET` for a
+    symbolic ref, or None when there is no such ref. Raises LookupError where only git can
+    tell (the reftable format, a ref file that does not read as one). PACKED, when given,
+    keeps the packed-refs file read once for several calls."""
+    if os.path.isdir(os.path.join(common_dir, "reftable")):
+        raise LookupError("reftable")
+    try:
+        with open(os.path.join(common_dir, *ref.split("/")), "rb") as handle:
+            text = decode(handle.read()).strip()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        pass
+    except OSError as error:
+        raise LookupError(str(error)) from None
+    else:
+        if text.startswith("ref: ") or _is_object_id(text):
+            return text
+        raise LookupError(f"{ref}: {text[:40]!r}")
+    cache = packed if packed is not None else {}
+    if "packed-refs" not in cache:
+        try:
+            with open(os.path.join(common_dir, "packed-refs"), "rb") as handle:
+                cache["packed-refs"] = b"\n" + handle.read()
+        except FileNotFoundError:
+            cache["packed-refs"] = b""
+        except OSError as error:
+            raise LookupError(str(error)) from None
+    data = cache["packed-refs"]
+    end = data.find(b" " + os.fsencode(ref) + b"\n")
+    if end < 0:
+        return None
+    start = data.rfind(b"\n", 0, end) + 1
+    sha = decode(data[start:end])
+    if not _is_object_id(sha):
+        raise LookupError(f"packed-refs: {ref}")
+    return sha
+
+
+def _is_object_id(text: str) -> bool:
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
+
+
+def refs_with_targets(refs: list[str], repo: str | None) -> dict[str, tuple[str, str]]:
+    """(object id, symbolic target or "") of each of REFS that exists (one `for-each-ref`)."""
+    output = git_ok(["for-each-ref", "--format=%(refname)%00%(objectname)%00%(symref)", *refs], repo)
+    found = {}
+    for line in output.splitlines():
+        name, _, rest = line.partition("\0")
+        sha, _, target = rest.partition("\0")
+        if name in refs:
+            found[name] = (sha, target)
+    return found
+
+
+def blobs_at(commit: str, paths: list[str], repo: str | None) -> dict[str, bytes]:
+    """The content of each of PATHS that is a file at COMMIT (one `cat-file --batch`)."""
+    names = "".join(f"{commit}:{path}\n" for path in paths)
+    result = run_git(["cat-file", "--batch"], repo, stdin=names.encode("utf-8", "surrogateescape"))
+    if result.returncode != 0:
+        raise GitError(f"git cat-file failed: {result.error_line()}")
+    found = {}
+    data, position = result.stdout, 0
+    for path in paths:
+        end = data.find(b"\n", position)
+        if end < 0:
+            raise GitError(f"git cat-file said too little about {commit}:{path}")
+        header = decode(data[position:end]).split()
+        position = end + 1
+        if len(header) == 3 and header[1] in ("blob", "tree", "commit", "tag") and header[2].isdigit():
+            size = int(header[2])
+            if header[1] == "blob":
+                found[path] = data[position : position + size]
+            position += size + 1  # the object, then a newline
+        elif not header or header[-1] != "missing":
+            raise GitError(f"git cat-file cannot read {commit}:{path}: {' '.join(header)}")
+    return found
+
+
+def files_changed_whole(
+    base: str, head: str | None, paths: tuple[str, ...], repo: str | None
+) -> tuple[SettingsFile, ...]:
+    """Each of PATHS (at the top) that differs from BASE to HEAD (or to the index when HEAD is
+    None), with its whole text on both sides: one `git diff` whose context is the whole file."""
+    args = ["diff", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--text", "--unified=100000000"]
+    args += [base, head] if head is not None else ["--cached", base]
+    output = run_git([*args, "--", *(f":(top,literal){path}" for path in paths)], repo)
+    if output.returncode != 0:
+        raise GitError(f"git diff failed: {output.error_line()}")
+    return parse_whole_diff(decode(output.stdout))
+
+
+def parse_whole_diff(text: str) -> tuple[SettingsFile, ...]:
+    """The files of a `git diff --unified=<whole file>`: each side is the context plus its own lines."""
+    found: list[SettingsFile] = []
+    path, before, after = "", list[str](), list[str]()
+    exists = [True, True]
+    in_hunk = False
+
+    def close() -> None:
+        if path:
+            found.append(
+                SettingsFile(path, "".join(before) if exists[0] else None, "".join(after) if exists[1] else None)
+            )
+
+    for line in text.splitlines(keepends=True):
+        if line.startswith("diff --git "):
+            close()
+            path, before, after, exists, in_hunk = "", list[str](), list[str](), [True, True], False
+            path = line.rstrip("\n").rpartition(" b/")[2]
+        elif not in_hunk and line.startswith("new file mode"):
+            exists[0] = False
+        elif not in_hunk and line.startswith("deleted file mode"):
+            exists[1] = False
+        elif line.startswith("@@"):
+            in_hunk = True
+        elif in_hunk and line[:1] in (" ", "-", "+"):
+            if line[:1] in (" ", "-"):
+                before.append(line[1:])
+            if line[:1] in (" ", "+"):
+                after.append(line[1:])
+    close()
+    return tuple(found)

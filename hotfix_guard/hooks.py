@@ -67,7 +67,7 @@ def _run(name: str, args: list[str]) -> int:
     from hotfix_guard.branches import OTHER, classify
     from hotfix_guard.config import load_config
 
-    config = load_config(top, config_file)
+    config = load_config(top, config_file, git_dir)
     names = pushed[0] if pushed else [_current_branch(git_dir)]
     branch = next((n for n in names if n is not None and classify(n, config) != OTHER), None)
     if branch is None:

@@ -101,6 +101,19 @@ class Commit(Record):
         return self.message.strip().split("\n", 1)[0] if self.message.strip() else ""
 
 
+class SettingsFile(Record):
+    """A file that can hold hotfix-guard's own settings (`.hotfix-guard.toml`, `pyproject.toml`,
+    `setup.cfg`, at the top), as the change alters it: its text at the base and at the head
+    (None where it does not exist)."""
+
+    __slots__ = ("path", "before", "after")
+
+    def __init__(self, path: str, before: str | None, after: str | None):
+        self.path = path
+        self.before = before
+        self.after = after
+
+
 class Change(Record):
     """Everything between the base release and the head of a hotfix branch.
 
@@ -124,6 +137,7 @@ class Change(Record):
         "includes_staged",
         "collected",
         "tests",
+        "settings_files",
     )
 
     def __init__(
@@ -142,6 +156,7 @@ class Change(Record):
         includes_staged: bool = False,
         collected: frozenset[str] = frozenset(),
         tests: TestRun | None = None,
+        settings_files: tuple[SettingsFile, ...] = (),
     ):
         self.branch = branch
         self.base = base
@@ -156,6 +171,7 @@ class Change(Record):
         self.includes_staged = includes_staged
         self.collected = collected  # which of "commits", "files" were asked of git
         self.tests = tests  # the focused tests' run, gathered last (None: not run)
+        self.settings_files = settings_files  # the files that can hold hotfix-guard's settings, where changed
 
     def replace(self, **changes: object) -> Change:
         """A copy with CHANGES (a change is not altered once collected)."""

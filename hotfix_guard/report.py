@@ -54,8 +54,14 @@ def _finding_line(finding: Finding, colour: bool) -> str:
 def render_text(report: Report, colour: bool, strict: bool, title: str) -> str:
     lines = [_finding_line(finding, colour) for finding in report.findings]
     lines += [f"{'skipped':<7} [{r.check}] {r.reason}" for r in report.results if r.status == "skipped"]
+    lines += _config_line(report)
     lines.append(_summary(report, colour, strict, title))
     return "\n".join(lines) + "\n"
+
+
+def _config_line(report: Report) -> list[str]:
+    """Where the rules came from: `config: .hotfix-guard.toml at main 3f2a9c1`."""
+    return [f"config: {report.config_origin['text']}"] if report.config_origin else []
 
 
 def _summary(report: Report, colour: bool, strict: bool, title: str) -> str:
@@ -106,6 +112,7 @@ def render_json(report: Report, strict: bool) -> str:
             "lines": sum(file.lines for file in change.files) if "files" in change.collected else None,
             "includes_staged": change.includes_staged,
         },
+        "config": report.config_origin,
         "focused_tests": change.tests.details if change.tests is not None else None,
         "checks": [{"id": r.check, "status": r.status, "reason": r.reason or None} for r in report.results],
         "findings": [
@@ -132,6 +139,7 @@ def render_github(report: Report, strict: bool, title: str) -> str:
             properties.insert(0, f"file={_escape_property(finding.file)}")
         command = commands.get(finding.severity, "notice")
         lines.append(f"::{command} {','.join(properties)}::{_escape_data(finding.message)}")
+    lines += _config_line(report)
     lines.append(_summary(report, False, strict, title))
     return "\n".join(lines) + "\n"
 

@@ -113,6 +113,7 @@ class Facts(TypedDict):
 
     production: Production | None
     release_tag_hint: str | None  # no release tag: what the tags look like, and the setting that would fit them
+    config: dict[str, str | None]  # where the rules came from (Config.origin)
     main: MainFacts
     current_branch: CurrentBranch
     hotfix: HotfixFacts | HotfixTrouble | None  # on a hotfix branch
@@ -146,6 +147,7 @@ def gather(repo: Repo, config: Config, now: datetime | None = None, options: Run
         "hotfix": hotfix,
         "open_hotfix_branches": _open_branches(repo, config),
         "overrides": _overrides(repo),
+        "config": config.origin,
         "now": _iso(moment),
     }
 
@@ -257,7 +259,10 @@ def render_json(facts: Facts) -> str:
 
 
 def render_text(facts: Facts) -> str:
-    lines = [*_production_lines(facts), *_main_lines(facts), *_current_lines(facts)]
+    config = facts["config"]
+    lines = [*_production_lines(facts), *_main_lines(facts)]
+    lines += [f"Config: {config['text']}"] if config else []
+    lines += _current_lines(facts)
     lines += _open_lines(facts)
     lines += _override_lines(facts)
     return "\n".join(lines) + "\n"

@@ -36,12 +36,20 @@ class CheckResult:
 
 
 class Report:
-    """The outcome of one run: every check's status and every finding, in check order."""
+    """The outcome of one run: every check's status and every finding, in check order, and
+    where the rules came from (Config.origin)."""
 
-    def __init__(self, change: Change, results: list[CheckResult], findings: list[Finding]):
+    def __init__(
+        self,
+        change: Change,
+        results: list[CheckResult],
+        findings: list[Finding],
+        config_origin: dict[str, str | None] | None = None,
+    ):
         self.change = change
         self.results = results
         self.findings = findings
+        self.config_origin = config_origin
 
     def count(self, severity: str) -> int:
         return sum(1 for finding in self.findings if finding.severity == severity)
@@ -109,6 +117,7 @@ class Validation:
             change,
             [results[check_id] for check_id in ordered],
             [finding for check_id in ordered for finding in findings.get(check_id, [])],
+            config.origin,
         )
 
     def _judge(
@@ -203,7 +212,7 @@ def for_target(
     from hotfix_guard.config import load_config
 
     info = head_info(target)
-    config = load_config(info.top, config_file)
+    config = load_config(info.top, config_file, info.git_dir)
     branch = resolve_branch(target, info.git_dir)
     if branch is None and (require_hotfix or "branch-name" in (checks or ())):
         raise RepoError(_unknown_branch_message(target))

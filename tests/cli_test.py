@@ -270,7 +270,12 @@ def test_python_dash_m_and_help() -> None:
 
 
 def test_excluded_files_are_not_counted_and_are_reported(hotfix: GitRepo) -> None:
-    hotfix.write(".hotfix-guard.toml", '[file-count]\nexclude = ["*.lock"]\n[diff-size]\nexclude = ["*.lock"]\n')
+    hotfix.git("switch", "-q", "main")  # the rules come from main
+    hotfix.commit(
+        "chore: config",
+        **{".hotfix-guard.toml": '[file-count]\nexclude = ["*.lock"]\n[diff-size]\nexclude = ["*.lock"]\n'},
+    )
+    hotfix.git("switch", "-q", "hotfix/v1.2.4")
     hotfix.commit(GOOD_MESSAGE, **{f"f{index}.lock": "pinned\n" * 300 for index in range(6)})
     result = run_cli(hotfix, "validate", "--strict")
     assert result.exit_code == 0, result.stdout

@@ -172,9 +172,29 @@ def test_every_ref_of_one_push_is_checked(released: GitRepo, origin: GitRepo) ->
     assert origin.refs() == before
 
 
+def read_main_config(repo: GitRepo) -> None:
+    """Have main's config read once: it is kept per main commit, so later runs start no git for it."""
+    assert run_cli(repo, "doctor").exit_code in (0, 1)
+
+
+def test_main_config_costs_one_git_call_only_when_main_moved(
+    released: GitRepo, origin: GitRepo, tmp_path: Path
+) -> None:
+    trace = tmp_path / "git-trace.jsonl"
+    for name in ("feature-1", "feature-2", "main-moves", "feature-3"):
+        if name == "main-moves":
+            released.commit("feat: main moves")
+            continue
+        released.git("branch", name)
+        assert push(released, "origin", name, HOTFIX_GUARD_TRACE_GIT=str(trace)).returncode == 0
+    asked = [json.loads(line)[3:5] for line in trace.read_text().splitlines()]
+    assert asked == [["cat-file", "--batch"], ["cat-file", "--batch"]]
+
+
 def test_ordinary_branch_push_passes_without_starting_git(released: GitRepo, origin: GitRepo, tmp_path: Path) -> None:
     released.switch("feature", "main")
     released.commit("wip, no token, any number of files", **{f"f{n}.txt": "x\n" for n in range(9)})
+    read_main_config(released)
     trace = tmp_path / "git-trace.jsonl"
     result = push(released, "origin", "feature", "v1.2.3", HOTFIX_GUARD_TRACE_GIT=str(trace))
     assert (result.returncode, result.stderr) == (0, "")
@@ -382,6 +402,7 @@ def test_the_guard_asks_git_only_what_the_rules_need_once(
     released.commit("feat: next")
     released.tag("v1.2.4")
     released.git("tag", "-f", "v1.2.3")
+    read_main_config(released)
     trace = tmp_path / "git-trace.jsonl"
     result = push(released, "origin", *pushed, HOTFIX_GUARD_TRACE_GIT=str(trace))
     assert result.returncode == code, result.stderr

@@ -34,7 +34,7 @@ def report(*findings: Finding) -> Report:
 def test_text_lists_findings_skips_and_summary() -> None:
     assert (
         render_text(report(), False, False, "validate")
-        == f"error   [branch-name] {BRANCH_ERROR}\n{SKIPPED}\n{SUMMARY}\n"
+        == f"error   [branch-name] {BRANCH_ERROR}\n{SKIPPED}\nconfig: defaults (no config file)\n{SUMMARY}\n"
     )
 
 
@@ -95,6 +95,7 @@ def test_github_commands_and_summary() -> None:
     assert lines == [
         f"::error title=hotfix-guard [branch-name]::{BRANCH_ERROR}",
         "::notice title=hotfix-guard [diff-size]::note this",
+        "config: defaults (no config file)",
         SUMMARY,
     ]
 

@@ -103,6 +103,7 @@ def test_change_section_lists_files_lines_commits_and_checks(
         "| test_auth.py | 2 | 0 |",
         "| branch-name | passed |  |",
         "| file-count | passed |  |",
+        "| config-change | passed |  |",
         "| diff-size | passed |  |",
         "| commit-message | passed |  |",
         "| scope | passed |  |",

@@ -134,10 +134,14 @@ def test_focused_tests_that_did_not_run_are_not_said_to_have_run() -> None:
     from hotfix_guard.checks import focused_tests
     from hotfix_guard.model import TestRun
 
-    stopped = TestRun(selected=3, total=9, whole_suite=False, outcome="error", summary="pytest did not run", seconds=0.2)
+    stopped = TestRun(
+        selected=3, total=9, whole_suite=False, outcome="error", summary="pytest did not run", seconds=0.2
+    )
     (finding,) = focused_tests.check(change(tests=stopped), DEFAULT)
     assert finding.severity == ERROR and not finding.message.startswith("ran ")
     assert finding.message.startswith("selected 3 of 9 tests; the run did not complete (0.2 s): pytest did not run")
-    failed = TestRun(selected=3, total=9, whole_suite=False, outcome="failed", failed=1, summary="tests failed", seconds=1)
+    failed = TestRun(
+        selected=3, total=9, whole_suite=False, outcome="failed", failed=1, summary="tests failed", seconds=1
+    )
     (finding,) = focused_tests.check(change(tests=failed), DEFAULT)
     assert finding.message == "ran 3 of 9 tests in 1.0 s: 1 failed, tests failed; rerun: hotfix-guard tests"

@@ -47,6 +47,7 @@ def test_text_shows_production_main_since_release_and_open_hotfixes(busy: GitRep
         "Production: v1.2.3 (tagged 2026-01-02 03:04:05 UTC)",
         "Main (main): 3 commits since the release:",
         *(f"  {line}" for line in log),
+        f"Config: defaults (no config file; main {log[0].split()[0][:7]} has none)",
         "Current branch: main (not a hotfix branch)",
         "Open hotfix branches (not merged into main):",
         "  hotfix/security-2026-001 (origin)",
@@ -85,7 +86,8 @@ def test_on_a_hotfix_branch_shows_change_checks_and_budget(released: GitRepo, mo
     assert (hotfix["base"], hotfix["change"]) == ("v1.2.3", {"files": 2, "lines": 4, "commits": 2})
     assert (hotfix["elapsed_seconds"], hotfix["budget_minutes"], hotfix["over_budget"]) == (1500, [15, 30], False)
     lines = render_text(facts).splitlines()
-    assert lines[2:6] == [
+    assert lines[2] == "Config: defaults (no config file)"  # status_at's config: the defaults, as built in the test
+    assert lines[3:7] == [
         "Current branch: hotfix/v1.2.4 (hotfix branch, base v1.2.3, in progress)",
         "  Change: 2 files, 4 lines, 2 commits",
         "  Summary: Login accepts empty tokens",

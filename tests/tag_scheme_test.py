@@ -202,6 +202,7 @@ def test_check_branch_name_outside_hotfix_is_skipped_not_passed(released: GitRep
     assert result.exit_code == 0
     assert result.stdout == (
         "skipped [branch-name] 'feature/foo' is not a hotfix branch (not under hotfix/), so its name was not checked\n"
+        f"config: defaults (no config file; main {released.git('rev-parse', '--short=7', 'main').strip()} has none)\n"
         "hotfix-guard check branch-name skipped: 0 errors, 0 warnings on feature/foo\n"
     )
     document = json.loads(run_cli(released, "--format", "json", "check", "branch-name", "feature/foo").stdout)

@@ -17,7 +17,10 @@ def counted(repo: GitRepo, tmp_path: Path) -> tuple[GitRepo, Path]:
     """A released app whose test command leaves a marker when it runs; hotfix/v1.0.1 changes two files."""
     marker = tmp_path / "tests-ran"
     script = f"open({str(marker)!r}, 'a').write('ran\\n')"
-    config = f"[file-count]\nmax-files = 1\n[focused-tests]\ntest-command = {json.dumps(f'{sys.executable} -c {script!r}')}\n"
+    config = (
+        "[file-count]\nmax-files = 1\n[diff-size]\nmax-lines = 3\n"
+        f"[focused-tests]\ntest-command = {json.dumps(f'{sys.executable} -c {script!r}')}\n"
+    )
     repo.commit("feat: app", **{"app.js": "x\n", "lib.js": "l\n", "app.test.js": "t\n", ".hotfix-guard.toml": config})
     repo.tag("v1.0.0")
     repo.switch("hotfix/v1.0.1", "v1.0.0")
@@ -65,8 +68,7 @@ def test_the_prompt_that_accepts_a_large_change_then_runs_the_tests(counted: tup
 
 def test_under_strict_a_warning_blocks_the_tests_too(counted: tuple[GitRepo, Path]) -> None:
     repo, marker = counted
-    repo.write(".hotfix-guard.toml", (repo.path / ".hotfix-guard.toml").read_text() + "[diff-size]\nmax-lines = 1\n")
-    repo.commit(GOOD_MESSAGE)
+    repo.commit(GOOD_MESSAGE, **{"app.js": "y\nz\n"})  # over max-lines: a warning
     result = run_cli(repo, "--format", "json", "validate", "--allow-large", "--strict")
     assert result.exit_code == 1
     assert _checks(result.stdout)["focused-tests"] == ("skipped", "not run: diff-size failed first")

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 # commits   the change's commits and messages
 # history   which commits came from the development line, and whether the base is an ancestor
 # tests     the focused tests, selected and run; gathered last, only when nothing else blocked
-FACTS = ("release", "files", "commits", "history", "tests")
+# settings  the files that can hold hotfix-guard's own settings, with their text before and after, where changed
+FACTS = ("release", "files", "commits", "history", "tests", "settings")
 # The git hook stages a check's hook can run in (pre-commit's names).
 STAGES = ("pre-commit", "commit-msg", "pre-push")
 # Run options (options.py) a check can honour; each becomes a flag of `check ID`.

@@ -73,4 +73,4 @@ def flow_config(opts: Options) -> tuple[Repo, Config]:
     from hotfix_guard.flow.common import Repo
 
     repo = Repo(opts.repo)
-    return repo, load_config(repo.top, opts.config_file)
+    return repo, load_config(repo.top, opts.config_file, repo.git_dir)

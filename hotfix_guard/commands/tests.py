@@ -110,7 +110,7 @@ def _focus_context(opts: Options, base: str | None, head: str | None) -> FocusCo
 
     target = Target(opts.repo, head, base)
     info = head_info(target)
-    config = load_config(info.top, opts.config_file)
+    config = load_config(info.top, opts.config_file, info.git_dir)
     assert info.head_sha is not None
     _name, base_rev, _version = resolve_base(target, info.head_sha, config)
     base_sha = gitrepo.commit_sha(base_rev, opts.repo)

@@ -186,10 +186,10 @@ def _check_message_file(opts: Options, path: str) -> int:
     severity = config.severity["commit-message"]
     change = Change(branch=None, base="", base_version=None, head=path)
     if severity == OFF:
-        report = Report(change, [CheckResult("commit-message", OFF, "severity is off in config")], [])
+        report = Report(change, [CheckResult("commit-message", OFF, "severity is off in config")], [], config.origin)
     else:
         findings = with_check_severity(check_message_file(data, config), severity)
-        report = Report(change, [CheckResult("commit-message", status_of(findings))], findings)
+        report = Report(change, [CheckResult("commit-message", status_of(findings))], findings, config.origin)
     return output(report, opts, run_options(), "check commit-message")
 
 

@@ -83,6 +83,7 @@ class RollbackJournal(_Run, total=False):
     change. Written in the order of the keys here, "pushing" once the push begins."""
 
     bumps: list[list[str]]  # [path, its text with the rollback's version]; only with version-files
+    kept_config: list[str]  # hotfix-guard's config files kept as main has them
     pushing: bool
 
 
@@ -319,7 +320,7 @@ def run_steps(repo: Repo, plan: Plan, data: RollbackJournal) -> int:
         if not isinstance(error, (RepoError, KeyboardInterrupt, OSError)):
             raise  # a bug: restored, but keep the traceback
         return EXIT_INTERRUPTED if isinstance(error, KeyboardInterrupt) else EXIT_FAILED
-    report_done(plan, commit)
+    report_done(plan, commit, data.get("kept_config", []))
     if not plan.push:
         finish_journal(repo)
         return EXIT_OK
@@ -471,12 +472,22 @@ def carry_on(repo: Repo, plan: Plan, data: RollbackJournal | None, changes: GitC
     if repo.sha(f"refs/heads/{plan.main}") == plan.main_sha:
         steps.append("create the rollback commit")
         if commit is None or repo.sha(f"{commit}^{{commit}}") is None:
-            tree = f"refs/tags/{plan.target}^{{tree}}"
-            if plan.bumps and changes.dry_run:
-                say(f"would set the version in {', '.join(path for path, _ in plan.bumps)} to {plan.version()}")
-            elif plan.bumps:
-                tree = plan.tree(repo)
-            commit = changes.run("commit-tree", tree, "-p", plan.main_sha, "-m", commit_message(plan)).strip()
+            from hotfix_guard.flow.keep_config import kept_tree, settings_to_keep
+
+            bumped = {path: text.encode("utf-8") for path, text in plan.bumps}
+            kept = settings_to_keep(repo, plan.main_sha, plan.target, bumped)
+            if data is not None and kept:  # only then: a journal without it keeps its old bytes
+                data["kept_config"] = sorted(kept)
+            if changes.dry_run:
+                tree = f"refs/tags/{plan.target}^{{tree}}"
+                if plan.bumps:
+                    say(f"would set the version in {', '.join(path for path, _ in plan.bumps)} to {plan.version()}")
+                if kept:
+                    say(f"would keep hotfix-guard's config as {plan.main} has it ({', '.join(sorted(kept))})")
+            else:
+                tree = kept_tree(repo, plan.tree(repo), kept)
+            message = commit_message(plan, sorted(kept))
+            commit = changes.run("commit-tree", tree, "-p", plan.main_sha, "-m", message).strip()
             commit = commit or DRY_RUN_COMMIT
             record_step(repo, data, "commit", commit)
         steps.append(f"move {plan.main} to the rollback commit")
@@ -500,7 +511,7 @@ def record_step(repo: Repo, data: RollbackJournal | None, step: str, commit: str
     save(repo, data)
 
 
-def commit_message(plan: Plan) -> str:
+def commit_message(plan: Plan, kept: list[str] | None = None) -> str:
     listed = [f"- {line}" for line in plan.undone[:MAX_LISTED]]
     if len(plan.undone) > MAX_LISTED:
         listed.append(f"- and {len(plan.undone) - MAX_LISTED} more")
@@ -509,10 +520,17 @@ def commit_message(plan: Plan) -> str:
         if listed
         else f"{plan.main} has no commits of its own since {plan.target}."
     )
+    restores = f"the code of release {plan.target}" if kept else f"exactly the tree of release {plan.target}"
+    config = (
+        f"hotfix-guard's config is kept as {plan.main} has it ({', '.join(kept)}): a rollback restores "
+        "the release's code, not its lack of a config.\n\n"
+        if kept
+        else ""
+    )
     return (
         f"{HEADER} {plan.latest} to {plan.target}\n\n"
-        f"ROLLBACK of release {plan.latest}: this commit restores exactly the tree of release "
-        f"{plan.target}, without rewriting history. Tagged {plan.tag}.\n\n{_versions_note(plan)}{undone}\n"
+        f"ROLLBACK of release {plan.latest}: this commit restores {restores}, without rewriting history. "
+        f"Tagged {plan.tag}.\n\n{_versions_note(plan)}{config}{undone}\n"
     )
 
 
@@ -650,11 +668,13 @@ def require_unpublished(repo: Repo, plan: Plan, data: RollbackJournal) -> None:
         )
 
 
-def report_done(plan: Plan, commit: str) -> None:
+def report_done(plan: Plan, commit: str, kept: list[str]) -> None:
     short = commit[:10]
     count = len(plan.undone)
     say(f"rolled back {plan.latest}: {plan.main} is now {short} '{HEADER} {plan.latest} to {plan.target}'")
-    say(f"  its tree is exactly {plan.target}'s; it undoes {count} commit{'' if count == 1 else 's'} (listed in it)")
+    tree = f"{plan.target}'s code, with hotfix-guard's config as {plan.main} has it ({', '.join(kept)})"
+    tree = tree if kept else f"exactly {plan.target}'s"
+    say(f"  its tree is {tree}; it undoes {count} commit{'' if count == 1 else 's'} (listed in it)")
     if plan.bumps:
         say(f"  except the version: {', '.join(path for path, _ in plan.bumps)} say {plan.version()}, {plan.tag}'s")
     say(f"  history kept: the previous {plan.main} {plan.main_sha[:10]} is its parent")

@@ -1,0 +1,212 @@
+"""Main's committed config: which branch is main, and its config files, before any config is read.
+
+A hotfix branch is cut from a release tag, and a config the team added on main after that
+release is not in its tree: read from the work tree, the rules would silently become the
+defaults. So the rules come from the config committed on the main branch (local, else
+`<remote>/<main>`), and from the work tree's file only where main has none (config.py
+decides; this module only finds main's files).
+
+Which branch is main, before any config is read (the bootstrap rule): `main-branch` as the
+work tree's config sets it, else `main`, else the branch the remote's HEAD names
+(`refs/remotes/origin/HEAD`), else `master`; each local, else on the remote.
+
+The hooks run on every commit, on every branch, and a git process costs as much as
+their own work: main's commit is read from the ref files (no git), and main's config
+files are kept in the git directory keyed by that commit id. A commit's files never
+change, so the copy cannot be stale; when main moves, its new commit misses the copy and
+one `git cat-file --batch` reads the files again. Where the ref files cannot be read
+without git (reftable), one `for-each-ref` asks git instead.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import suppress
+
+from hotfix_guard import __version__, gitrepo
+from hotfix_guard.errors import ConfigError, HotfixGuardError
+
+FILE_NAMES = (".hotfix-guard.toml", "pyproject.toml", "setup.cfg")
+CACHE = "main-config"
+# The parsed tables depend on the code that parsed them: another version (another venv
+# sharing the repository) reads main's files again rather than trust them.
+_MAGIC = f"hotfix-guard main-config 2 {__version__} py{sys.version_info[0]}.{sys.version_info[1]}".encode()
+_TABLE = ".table"  # a kept file's parsed table, marshalled: `name.table SIZE`
+
+
+class MainFiles:
+    """The config files (those that can hold hotfix-guard's settings) of main's commit."""
+
+    __slots__ = ("ref", "commit", "texts", "tables", "common")
+
+    def __init__(self, ref: str, commit: str, texts: dict[str, bytes], common: str = ""):
+        self.ref = ref
+        self.commit = commit
+        self.texts = texts
+        self.tables: dict[str, dict[str, object] | None] = {}  # parsed, as kept (config.py parses the rest)
+        self.common = common
+
+    def keep_table(self, name: str, table: dict[str, object] | None) -> None:
+        """Keep NAME's parsed table beside its text: a TOML parser costs a hook more than all
+        its other work (importing it alone), and the table of a commit's file never changes."""
+        import marshal
+
+        try:
+            marshal.dumps(table)
+        except ValueError:
+            return  # a value marshal cannot hold (a TOML date): parsed each time instead
+        self.tables[name] = table
+        if self.common:
+            _write_cache(self.common, self)
+
+    @property
+    def branch(self) -> str:
+        """`main`, or `origin/main` when only the remote-tracking branch exists."""
+        for prefix in ("refs/heads/", "refs/remotes/"):
+            if self.ref.startswith(prefix):
+                return self.ref[len(prefix) :]
+        return self.ref
+
+    def label(self, name: str) -> str:
+        return f"{name} at {self.branch} {self.commit[:7]}"
+
+
+def main_files(git_dir: str, main_branch: str | None, remote: str) -> MainFiles | None:
+    """Main's config files, None when no main branch is found (MAIN_BRANCH, or the bootstrap rule)."""
+    common = _common_dir(git_dir)
+    try:
+        found = _main_from_files(common, main_branch, remote)
+    except LookupError:
+        found = _main_from_git(git_dir, main_branch, remote)
+    if found is None:
+        return None
+    ref, commit = found
+    cached = _read_cache(common, ref, commit)
+    if cached is not None:
+        return cached
+    try:
+        blobs = gitrepo.blobs_at(commit, list(FILE_NAMES), git_dir)
+    except HotfixGuardError as error:
+        raise ConfigError(f"cannot read the config committed on {ref} ({commit[:7]}): {error}") from None
+    texts = {name: data for name, data in blobs.items() if _may_hold_settings(name, data)}
+    files = MainFiles(ref, commit, texts, common)
+    _write_cache(common, files)
+    return files
+
+
+def _common_dir(git_dir: str) -> str:
+    """The git directory shared by all worktrees, where the refs are (flow.lock.common_dir,
+    without importing what the lock needs: this runs in every hook)."""
+    try:
+        with open(os.path.join(git_dir, "commondir"), encoding="utf-8") as handle:
+            pointed = handle.read().strip()
+    except OSError:
+        return git_dir
+    return os.path.normpath(os.path.join(git_dir, pointed))
+
+
+def _may_hold_settings(name: str, data: bytes) -> bool:
+    # A pyproject.toml or setup.cfg without our table is not kept (nor parsed, on every commit).
+    return name == ".hotfix-guard.toml" or b"hotfix-guard" in data
+
+
+def candidate_refs(main_branch: str | None, remote: str, remote_head: str | None) -> list[str]:
+    """The refs that can be main, in the order the bootstrap rule tries them."""
+    bootstrap = ["main", *([remote_head] if remote_head else []), "master"]
+    names = [main_branch] if main_branch is not None else bootstrap
+    return [ref for name in dict.fromkeys(names) for ref in (f"refs/heads/{name}", f"refs/remotes/{remote}/{name}")]
+
+
+def _main_from_files(common: str, main_branch: str | None, remote: str) -> tuple[str, str] | None:
+    packed: dict[str, bytes] = {}
+    remote_head = None
+    if main_branch is None:
+        head = gitrepo.ref_from_files(common, f"refs/remotes/{remote}/HEAD", packed)
+        remote_head = _remote_head_branch(head, remote)
+    for ref in candidate_refs(main_branch, remote, remote_head):
+        value = gitrepo.ref_from_files(common, ref, packed)
+        if value is not None:
+            if value.startswith("ref: "):
+                raise LookupError(f"{ref} is a symbolic ref")  # git resolves it
+            return ref, value
+    return None
+
+
+def _main_from_git(git_dir: str, main_branch: str | None, remote: str) -> tuple[str, str] | None:
+    head_ref = f"refs/remotes/{remote}/HEAD"
+    # Every branch the rule could name, with the remote's HEAD: one for-each-ref.
+    wide = candidate_refs(main_branch, remote, None) + ([head_ref] if main_branch is None else [])
+    found = gitrepo.refs_with_targets(wide, git_dir)
+    remote_head = None
+    if head_ref in found and found[head_ref][1]:
+        remote_head = _remote_head_branch(f"ref: {found[head_ref][1]}", remote)
+        extra = [ref for ref in candidate_refs(main_branch, remote, remote_head) if ref not in found]
+        found.update(gitrepo.refs_with_targets(extra, git_dir) if extra else {})
+    for ref in candidate_refs(main_branch, remote, remote_head):
+        if ref in found:
+            return ref, found[ref][0]
+    return None
+
+
+def _remote_head_branch(value: str | None, remote: str) -> str | None:
+    prefix = f"ref: refs/remotes/{remote}/"
+    return value[len(prefix) :] if value is not None and value.startswith(prefix) else None
+
+
+def _cache_path(common: str) -> str:
+    return os.path.join(common, "hotfix-guard", CACHE)
+
+
+def _read_cache(common: str, ref: str, commit: str) -> MainFiles | None:
+    """The copy of main's files, when it was made from this very commit."""
+    try:
+        with open(_cache_path(common), "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    header, _, rest = data.partition(b"\n")
+    if header != b" ".join((_MAGIC, os.fsencode(ref), commit.encode("ascii"))):
+        return None
+    import marshal
+
+    files = MainFiles(ref, commit, {}, common)
+    while rest:
+        line, _, rest = rest.partition(b"\n")
+        name, _, size = line.decode("utf-8", "replace").partition(" ")
+        if name.removesuffix(_TABLE) not in FILE_NAMES or not size.isdigit() or len(rest) < int(size):
+            return None  # damaged: read main again
+        data, rest = rest[: int(size)], rest[int(size) :]
+        if name.endswith(_TABLE):
+            try:
+                table = marshal.loads(data)
+            except (ValueError, EOFError, TypeError):
+                return None
+            if table is not None and not isinstance(table, dict):
+                return None
+            files.tables[name.removesuffix(_TABLE)] = table
+        else:
+            files.texts[name] = data
+    return files
+
+
+def _write_cache(common: str, files: MainFiles) -> None:
+    """Keep the copy (atomically); a git directory that cannot be written only costs speed."""
+    parts = [b" ".join((_MAGIC, os.fsencode(files.ref), files.commit.encode("ascii"))) + b"\n"]
+    import marshal
+
+    for name, data in files.texts.items():
+        parts += [f"{name} {len(data)}\n".encode(), data]
+    for name, table in files.tables.items():
+        data = marshal.dumps(table)
+        parts += [f"{name}{_TABLE} {len(data)}\n".encode(), data]
+    path = _cache_path(common)
+    temporary = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(temporary, "wb") as handle:
+            handle.write(b"".join(parts))
+        os.replace(temporary, path)
+    except OSError:
+        with suppress(OSError):
+            os.remove(temporary)

@@ -1,0 +1,252 @@
+"""The config follows the hotfix: a repository whose config was added on main after its last release.
+
+The hotfix branch is cut from the release, whose tree has no config; every command that
+judges it must still apply main's committed rules (issue 11, section 1).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import GOOD_MESSAGE, GitRepo, run_cli
+
+MAIN_CONFIG = '[file-count]\nmax-files = 1\n[commit-message]\ntypes = ["fix", "chore"]\n'
+
+
+@pytest.fixture
+def adopted(released: GitRepo) -> GitRepo:
+    """Release v1.2.3 without config; main then adds .hotfix-guard.toml (max-files = 1)."""
+    released.commit("chore: adopt hotfix-guard", **{".hotfix-guard.toml": MAIN_CONFIG})
+    return released
+
+
+@pytest.fixture
+def on_hotfix(adopted: GitRepo) -> GitRepo:
+    adopted.switch("hotfix/v1.2.4", "v1.2.3")
+    return adopted
+
+
+def short(repo: GitRepo, ref: str = "main") -> str:
+    return repo.git("rev-parse", "--short=7", ref).strip()
+
+
+def test_validate_enforces_mains_max_files_on_the_hotfix_branch(on_hotfix: GitRepo) -> None:
+    assert not (on_hotfix.path / ".hotfix-guard.toml").exists()
+    on_hotfix.commit(GOOD_MESSAGE, **{"app.py": "print('fixed')\n", "b.py": "x\n"})
+    result = run_cli(on_hotfix, "validate")
+    assert result.exit_code == 1
+    assert "2 files changed, the limit is 1" in result.stdout
+    assert f"config: .hotfix-guard.toml at main {short(on_hotfix)}\n" in result.stdout
+
+
+def test_validate_json_says_where_the_rules_came_from(on_hotfix: GitRepo) -> None:
+    on_hotfix.commit(GOOD_MESSAGE, **{"app.py": "print('fixed')\n"})
+    document = json.loads(run_cli(on_hotfix, "--format", "json", "validate").stdout)
+    assert document["config"] == {
+        "kind": "main",
+        "file": ".hotfix-guard.toml",
+        "branch": "main",
+        "commit": on_hotfix.git("rev-parse", "main").strip(),
+        "text": f".hotfix-guard.toml at main {short(on_hotfix)}",
+    }
+
+
+def test_the_pre_commit_hook_enforces_mains_rules(on_hotfix: GitRepo) -> None:
+    on_hotfix.write("app.py", "print('fixed')\n")
+    on_hotfix.write("b.py", "x\n")
+    on_hotfix.git("add", "-A")
+    result = subprocess.run(
+        ["python", "-m", "hotfix_guard", "hook", "pre-commit"], cwd=on_hotfix.path, capture_output=True, text=True
+    )
+    assert result.returncode == 1 and "the limit is 1" in result.stderr
+
+
+def test_status_shows_the_release_tag_and_the_config_source(on_hotfix: GitRepo) -> None:
+    on_hotfix.commit(GOOD_MESSAGE, **{"app.py": "print('fixed')\n"})
+    text = run_cli(on_hotfix, "status").stdout
+    assert "Production: v1.2.3" in text
+    assert "Current branch: hotfix/v1.2.4 (hotfix branch, base v1.2.3" in text
+    assert f"Config: .hotfix-guard.toml at main {short(on_hotfix)}" in text
+    facts = json.loads(run_cli(on_hotfix, "status", "--format", "json").stdout)
+    assert facts["config"]["kind"] == "main" and facts["production"]["tag"] == "v1.2.3"
+
+
+def test_mains_tag_prefix_is_what_the_push_guard_recognises(released: GitRepo, tmp_path: Path) -> None:
+    released.tag("rel-1.2.3")
+    released.commit("chore: adopt hotfix-guard", **{".hotfix-guard.toml": 'tag-prefix = "rel-"\n'})
+    released.switch("hotfix/rel-1.2.4", "v1.2.3")
+    released.commit(GOOD_MESSAGE, **{"app.py": "print('fixed')\n"})
+    released.tag("rel-1.2.4")  # a release tag on the unmerged hotfix: premature
+    origin = GitRepo(tmp_path / "origin.git")
+    origin.path.mkdir()
+    origin.git("init", "-q", "--bare")
+    released.git("remote", "add", "origin", str(origin.path))
+    ok = subprocess.run(["python", "-m", "hotfix_guard", "install-hooks", "--hooks", "pre-push"], cwd=released.path)
+    assert ok.returncode == 0
+    push = subprocess.run(
+        ["git", "push", "-q", "origin", "rel-1.2.4"], cwd=released.path, capture_output=True, text=True
+    )
+    assert push.returncode == 1 and "rel-1.2.4" in push.stderr
+    assert "rel-1.2.4" not in origin.refs()
+
+
+def test_a_hotfix_editing_the_config_is_an_error_and_mains_rules_still_apply(on_hotfix: GitRepo) -> None:
+    loosened = "[file-count]\nmax-files = 50\n"
+    on_hotfix.commit(GOOD_MESSAGE, **{"app.py": "print('fixed')\n", ".hotfix-guard.toml": loosened})
+    result = run_cli(on_hotfix, "validate")
+    assert result.exit_code == 1
+    assert "error   [config-change] .hotfix-guard.toml: the hotfix adds .hotfix-guard.toml" in result.stdout
+    assert "2 files changed, the limit is 1" in result.stdout  # main's max-files, not the hotfix's 50
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "flagged"),
+    [
+        ('[project]\nversion = "1.2.3"\n', '[project]\nversion = "1.2.4"\n', False),
+        (
+            '[project]\nversion = "1.2.3"\n[tool.hotfix-guard.file-count]\nmax-files = 1\n',
+            '[project]\nversion = "1.2.4"\n[tool.hotfix-guard.file-count]\nmax-files = 1\n',
+            False,
+        ),
+        (
+            '[project]\nversion = "1.2.3"\n[tool.hotfix-guard.file-count]\nmax-files = 1\n',
+            '[project]\nversion = "1.2.3"\n[tool.hotfix-guard.file-count]\nmax-files = 9\n',
+            True,
+        ),
+        ('[project]\nversion = "1.2.3"\n', '[project]\nversion = "1.2.3"\n[tool.hotfix-guard]\nremote = "x"\n', True),
+    ],
+    ids=["version-bump", "bump-beside-the-table", "table-changed", "table-added"],
+)
+def test_pyproject_only_its_hotfix_guard_table_counts(repo: GitRepo, before: str, after: str, flagged: bool) -> None:
+    repo.commit("feat: first release", **{"pyproject.toml": before})
+    repo.tag("v1.2.3")
+    repo.switch("hotfix/v1.2.4")
+    repo.commit(GOOD_MESSAGE, **{"pyproject.toml": after})
+    result = run_cli(repo, "check", "config-change")
+    assert ("[config-change]" in result.stdout) is flagged, result.stdout
+    assert result.exit_code == (1 if flagged else 0)
+
+
+def test_setup_cfg_sections_count(repo: GitRepo) -> None:
+    repo.commit("feat: first release", **{"setup.cfg": "[metadata]\nversion = 1.2.3\n"})
+    repo.tag("v1.2.3")
+    repo.switch("hotfix/v1.2.4")
+    repo.commit(
+        GOOD_MESSAGE, **{"setup.cfg": "[metadata]\nversion = 1.2.3\n[hotfix-guard.file-count]\nmax-files = 9\n"}
+    )
+    result = run_cli(repo, "check", "config-change")
+    assert result.exit_code == 1 and "adds its [hotfix-guard] sections in setup.cfg" in result.stdout
+
+
+def test_config_option_still_wins(on_hotfix: GitRepo, tmp_path: Path) -> None:
+    on_hotfix.commit(GOOD_MESSAGE, **{"app.py": "print('fixed')\n", "b.py": "x\n"})
+    explicit = tmp_path / "loose.toml"
+    explicit.write_text("[file-count]\nmax-files = 5\n")
+    result = run_cli(on_hotfix, "--config", str(explicit), "validate", "--skip", "focused-tests")
+    assert result.exit_code == 0, result.stdout
+    assert f"config: {explicit} (--config)" in result.stdout
+
+
+def test_unreadable_main_config_is_a_loud_error(released: GitRepo) -> None:
+    released.commit("chore: adopt", **{".hotfix-guard.toml": "[file-count\nmax-files = 1\n"})
+    released.switch("hotfix/v1.2.4", "v1.2.3")
+    released.commit(GOOD_MESSAGE, **{"app.py": "print('fixed')\n"})
+    result = run_cli(released, "validate")
+    assert result.exit_code == 2
+    assert f".hotfix-guard.toml at main {short(released)}: invalid TOML" in result.stderr
+    hook = subprocess.run(
+        ["python", "-m", "hotfix_guard", "hook", "commit-msg", os.devnull], cwd=released.path, capture_output=True
+    )
+    assert hook.returncode == 2 and b"invalid TOML" in hook.stderr
+
+
+def test_the_work_tree_config_applies_where_main_has_none(released: GitRepo) -> None:
+    released.switch("hotfix/v1.2.4", "v1.2.3")
+    released.commit(GOOD_MESSAGE, **{"app.py": "print('fixed')\n"})
+    released.write(".hotfix-guard.toml", "[diff-size]\nmax-lines = 1\n")
+    result = run_cli(released, "validate", "--skip", "config-change")
+    assert f"config: .hotfix-guard.toml in the work tree (main {short(released)} has none)" in result.stdout
+
+
+@pytest.mark.parametrize("main_name", ["trunk", "master"])
+def test_bootstrap_finds_main_by_the_remotes_head_or_master(repo: GitRepo, tmp_path: Path, main_name: str) -> None:
+    repo.git("checkout", "-q", "-b", main_name)
+    repo.commit("feat: first release", **{"app.py": "x\n"})
+    repo.tag("v1.2.3")
+    repo.commit("chore: adopt", **{".hotfix-guard.toml": f'main-branch = "{main_name}"\n' + MAIN_CONFIG})
+    if main_name == "trunk":  # found through origin/HEAD only
+        repo.git("update-ref", "refs/remotes/origin/trunk", "HEAD")
+        repo.git("symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/trunk")
+        repo.git("checkout", "-q", "--detach")
+        repo.git("branch", "-D", "trunk")
+    repo.switch("hotfix/v1.2.4", "v1.2.3")
+    result = run_cli(repo, "doctor")
+    where = "origin/trunk" if main_name == "trunk" else "master"
+    assert f"config: .hotfix-guard.toml at {where} " in result.stdout
+
+
+def test_after_finish_abort_the_config_is_mains(on_hotfix: GitRepo) -> None:
+    on_hotfix.switch("develop", "main")
+    on_hotfix.commit("feat: develop", **{"app.py": "print('develop')\n"})
+    on_hotfix.git("switch", "-q", "hotfix/v1.2.4")
+    on_hotfix.commit(GOOD_MESSAGE, **{"app.py": "print('fixed')\n"})
+    stopped = run_cli(on_hotfix, "finish")
+    assert stopped.exit_code == 1, stopped.output  # the back-merge into develop conflicts
+    assert run_cli(on_hotfix, "finish", "--abort").exit_code == 0
+    assert on_hotfix.git("branch", "--show-current").strip() == "hotfix/v1.2.4"
+    result = run_cli(on_hotfix, "validate", "--skip", "focused-tests")
+    assert f"config: .hotfix-guard.toml at main {short(on_hotfix)}" in result.stdout
+
+
+def test_rollback_keeps_mains_config_and_says_so(on_hotfix: GitRepo) -> None:
+    on_hotfix.commit(GOOD_MESSAGE, **{"app.py": "print('fixed')\n"})
+    on_hotfix.git("switch", "-q", "main")
+    on_hotfix.git("merge", "-q", "--no-ff", "-m", "Merge hotfix/v1.2.4", "hotfix/v1.2.4")
+    on_hotfix.tag("v1.2.4")
+    result = run_cli(on_hotfix, "rollback")
+    assert result.exit_code == 0, result.output
+    assert on_hotfix.git("show", "main:.hotfix-guard.toml") == MAIN_CONFIG
+    assert on_hotfix.git("show", "main:app.py") == "print('hello')\n"
+    assert on_hotfix.git("diff", "--name-only", "v1.2.3", "main").split() == [".hotfix-guard.toml"]
+    message = on_hotfix.git("log", "-1", "--format=%B", "main")
+    assert "restores the code of release v1.2.3, without rewriting history" in message
+    assert "hotfix-guard's config is kept as main has it (.hotfix-guard.toml)" in message
+    assert "not its lack of a config" in message
+    assert f"config: .hotfix-guard.toml at main {short(on_hotfix)}" in run_cli(on_hotfix, "doctor").stdout
+
+
+def test_rollback_splices_mains_table_into_the_releases_pyproject(repo: GitRepo) -> None:
+    repo.commit("feat: first", **{"pyproject.toml": '[project]\nname = "app"\nversion = "1.2.3"\n', "app.py": "a\n"})
+    repo.tag("v1.2.3")
+    table = "[tool.hotfix-guard.file-count]\nmax-files = 1\n"
+    repo.commit("chore: adopt", **{"pyproject.toml": f'[project]\nname = "app"\nversion = "1.2.3"\n\n{table}'})
+    repo.commit("fix: HOTFIX - bad", **{"pyproject.toml": f'[project]\nname = "app"\nversion = "1.2.4"\n\n{table}'})
+    repo.tag("v1.2.4")
+    assert run_cli(repo, "rollback").exit_code == 0
+    assert repo.git("show", "main:pyproject.toml") == f'[project]\nname = "app"\nversion = "1.2.3"\n\n{table}'
+
+
+def test_rollback_of_a_release_with_the_same_config_restores_the_exact_tree(repo: GitRepo) -> None:
+    repo.commit("feat: first", **{".hotfix-guard.toml": MAIN_CONFIG, "app.py": "a\n"})
+    repo.tag("v1.2.3")
+    repo.commit("fix: HOTFIX - bad", **{"app.py": "b\n"})
+    repo.tag("v1.2.4")
+    assert run_cli(repo, "rollback").exit_code == 0
+    assert repo.git("rev-parse", "main^{tree}") == repo.git("rev-parse", "v1.2.3^{tree}")
+    assert "exactly the tree of release v1.2.3" in repo.git("log", "-1", "--format=%B", "main")
+
+
+def test_the_cached_main_config_follows_main(on_hotfix: GitRepo) -> None:
+    on_hotfix.commit(GOOD_MESSAGE, **{"app.py": "print('fixed')\n", "b.py": "x\n"})
+    assert run_cli(on_hotfix, "validate").exit_code == 1
+    on_hotfix.git("switch", "-q", "main")
+    on_hotfix.commit("chore: loosen", **{".hotfix-guard.toml": "[file-count]\nmax-files = 2\n"})
+    on_hotfix.git("pack-refs", "--all")  # main now read from packed-refs
+    on_hotfix.git("switch", "-q", "hotfix/v1.2.4")
+    result = run_cli(on_hotfix, "validate", "--skip", "focused-tests")
+    assert result.exit_code == 0, result.stdout
+    assert f"at main {short(on_hotfix)}" in result.stdout
