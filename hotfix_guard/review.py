@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 from hotfix_guard.errors import RepoError
 from hotfix_guard.incident import FINISHED, Event
+from hotfix_guard.report import grouped
 from hotfix_guard.severity import format_duration
 
 TYPE_CHECKING = False
@@ -223,7 +224,8 @@ def _change_section(incident: Incident) -> str:
     lines += ["", "### Checks", "", f"Every check, focused tests included, as run {ran}:"]
     lines += ["", "| Check | Result | Findings |", "|---|---|---|"]
     for result in report.results:
-        found = "; ".join(finding.message for finding in report.findings if finding.check == result.check)
+        of_check = [finding for finding in report.findings if finding.check == result.check]
+        found = "; ".join(finding.message for finding in grouped(of_check))
         lines.append(f"| {result.check} | {result.status} | {_cell(found or result.reason)} |")
     return "\n".join(lines)
 
