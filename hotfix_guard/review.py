@@ -93,8 +93,12 @@ def _header(incident: Incident, config: Config, now: datetime) -> str:
     start = incident.start_time
     rows = [
         ("Date", start.strftime("%Y-%m-%d") if start else "unknown (no start record and no commits)"),
-        ("Status", f"finished, released as {incident.tag}" if incident.tag else incident.state),
+        ("Status", f"finished, {incident.release_words()}" if incident.state == FINISHED else incident.state),
         ("Version", f"{incident.base or 'unknown'} → {release_tag}"),
+        (
+            "Affected versions",
+            f"{incident.affected.versions} ({incident.affected.how})" if incident.affected else "not derived",
+        ),
         ("Severity", _severity_text(incident)),
         ("Duration", _duration_text(incident, now)),
         ("Started by", str(incident.start.get("who") or "unknown (no start record)")),
@@ -246,7 +250,7 @@ def _checklist(incident: Incident, config: Config) -> str:
         (bool(own), "Fix description", f"{len(own)} commit{'s' * (len(own) != 1)} in the timeline and the change above"),
         (False, "Impact assessment", _impact_hint(incident)),
         (passed, "Testing summary", "the checks above pass" if passed else "the checks above do not pass yet"),
-        (incident.state == FINISHED and incident.end_time is not None, "Deployment timeline", "the timeline above" if incident.state == FINISHED else "not released yet"),
+        (incident.released and incident.end_time is not None, "Deployment timeline", "the timeline above" if incident.released else incident.release_words()),
         (False, "User communication", f"send the notice: hotfix-guard notify --users {tag}"),
         (False, "Prevention measures", "see Prevention above"),
     ]  # fmt: skip

@@ -16,7 +16,7 @@ from hotfix_guard.review import TO_WRITE, render
 
 
 def review_of(repo: GitRepo, name: str | None, now: str = "10:25:00") -> str:
-    incident = find_incident(Repo(str(repo.path)), default_config(), name)
+    incident = find_incident(Repo(str(repo.path)), default_config(), name, ask_remote=True)
     return render(incident, default_config(), moment(now))
 
 
