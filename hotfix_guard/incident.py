@@ -347,6 +347,29 @@ def _gather(repo: Repo, config: Config, incident: Incident, options: RunOptions)
     remote = str(incident.finished.get("remote") or config.remote)
     if merge is not None:
         incident.pushed = _push_event(repo, remote, main, merge)
+    incident.journal_events = recorded_events(incident.finished)
+
+
+_TIME_KEYS, _KIND_KEYS, _TEXT_KEYS = ("at", "time"), ("event", "kind"), ("detail", "text")
+
+
+def recorded_events(record: dict[str, object]) -> list[Event]:
+    """What the finished RECORD says the finish met, whatever its kind: every entry, in any list
+    of the record, that is an object with a time (`at`); its kind is its `event` (else the
+    list's name), its text its `detail` (else its other fields)."""
+    events = []
+    for key, value in record.items():
+        for item in value if isinstance(value, list) else []:
+            if not isinstance(item, dict):
+                continue
+            moment = parse_time(next((item[k] for k in _TIME_KEYS if k in item), None))
+            if moment is None:
+                continue
+            kind = next((str(item[k]) for k in _KIND_KEYS if item.get(k)), key)
+            rest = "; ".join(f"{k}: {v}" for k, v in item.items() if k not in (*_TIME_KEYS, *_KIND_KEYS))
+            text = next((str(item[k]) for k in _TEXT_KEYS if item.get(k)), rest)
+            events.append(Event(moment, kind, text))
+    return events
 
 
 def _change(repo: Repo, config: Config, incident: Incident) -> Change:

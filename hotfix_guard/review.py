@@ -33,7 +33,8 @@ PEOPLE_SECTIONS = (
 
 
 def timeline(incident: Incident, report_time: datetime) -> list[Event]:
-    """Start, each commit, validation, merge into main, tag, merge back, push: in that order."""
+    """Start, each commit, validation, merge into main, tag, merge back, push: in that order; and
+    what the finish met on the way (its record's events: conflicts, ...) where they happened."""
     events = []
     if incident.started_at is not None:
         who = incident.start.get("who")
@@ -49,6 +50,9 @@ def timeline(incident: Incident, report_time: datetime) -> list[Event]:
     events += [event for event in (incident.main_merge, incident.tagged, incident.develop_merge) if event]
     if incident.pushed is not None:
         events.append(incident.pushed)
+    for recorded in incident.journal_events:  # each in its place in time; the others keep their order
+        later = next((index for index, event in enumerate(events) if event.time > recorded.time), len(events))
+        events.insert(later, recorded)
     return events
 
 

@@ -128,6 +128,15 @@ class FinishedRecord(_Finished, total=False):
     Written in the order branch, head, main, develop, tag, verified, remote, merge."""
 
     remote: str  # not in the records of older versions
+    events: list[FinishEvent]  # only when the finish met something worth a line in the review
+
+
+class FinishEvent(TypedDict):
+    """Something a finish met on its way (the review's timeline shows each, whatever its kind)."""
+
+    at: str  # ISO 8601, UTC
+    event: str  # conflict, ...
+    detail: str
 
 
 @dataclass
@@ -794,7 +803,27 @@ def _record_finished(repo: Repo, plan: Plan) -> None:
         "remote": plan.remote,
         "merge": repo.sha(f"refs/heads/{plan.main}"),
     }
+    events = _resolution_events(repo, plan)
+    if events:
+        record["events"] = events
     write_json(repo.state_path("finished", record_name(plan.branch)), record)
+
+
+def _resolution_events(repo: Repo, plan: Plan) -> list[FinishEvent]:
+    """The conflicts this finish stopped on, each resolved by hand in a merge commit and carried on."""
+    events: list[FinishEvent] = []
+    for commit in filter(None, plan.journal.get("resolved", [])):
+        when = repo.try_git("log", "-1", "--format=%cI", commit).text().strip()
+        into = plan.main if repo.sha(f"refs/heads/{plan.main}") == commit else plan.develop
+        events.append(
+            {
+                "at": when,
+                "event": "conflict",
+                "detail": f"the merge into {into} stopped on a conflict; resolved by hand in {commit[:10]}, "
+                "then finish --continue",
+            }
+        )
+    return events
 
 
 def _push(repo: Repo, plan: Plan) -> int:
