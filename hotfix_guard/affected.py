@@ -5,8 +5,8 @@ changed file, limited with -L to the changed hunks); the earliest release tag th
 any of the commits that last changed them (one `git for-each-ref --contains` for all of them)
 is the first affected release, and every release from it up to the base is affected. That
 errs on the side of naming a release too many: a release with only some of those lines as
-the base has them may or may not have had the bug. New files and version files (start's
-bump) tell nothing and are left out. Where nothing can be derived, the answer is a visible
+the base has them may or may not have had the bug. New files and the version line of a
+version file (start's bump) tell nothing and are left out. Where nothing can be derived, the answer is a visible
 placeholder with the reason.
 """
 
@@ -45,14 +45,20 @@ def affected_versions(repo: Repo, config: Config, base: str | None, head: str) -
     base_version = parse_release_tag(base, config.tag_prefix) if base else None
     if base is None or base_commit is None or base_version is None:
         return Affected(PLACEHOLDER, "cannot be derived: the hotfix's base release is unknown")
-    version_files = {entry.partition(":")[0] for entry in config.version_files}
+    versions_in = _version_lines(config)
     lines, files, commits = 0, 0, set()
     for status, path, old_path in gitrepo.changed_paths(base_commit, head, repo.top):
         at_base = old_path or path
-        if status == "A" or at_base in version_files or path in version_files:
+        key = at_base if at_base in versions_in else path
+        version_line = versions_in.get(key)
+        if status == "A" or (key in versions_in and version_line is None):
             continue
         ranges = _ranges(_changed_base_lines(repo, base_commit, head, [p for p in (old_path, path) if p]))
-        blamed = _blame(repo, base_commit, at_base, ranges)
+        blamed = [
+            commit
+            for commit, text in _blame(repo, base_commit, at_base, ranges)
+            if version_line is None or not version_line.search(text)
+        ]
         if blamed:
             files += 1
             lines += len(blamed)
@@ -70,6 +76,19 @@ def affected_versions(repo: Repo, config: Config, base: str | None, head: str) -
         f"derived from {changed}: last changed by {_plural(len(commits), 'commit')}, "
         f"the earliest of them first released in {tag}",
     )
+
+
+def _version_lines(config: Config) -> dict[str, re.Pattern[str] | None]:
+    """Each version file, with the pattern of its version line (`path:regex`), or None when the
+    whole file is the version (`VERSION`); an invalid pattern leaves the file out whole."""
+    rules: dict[str, re.Pattern[str] | None] = {}
+    for entry in config.version_files:
+        path, colon, pattern = entry.partition(":")
+        try:
+            rules[path] = re.compile(pattern) if colon and pattern else None
+        except re.error:
+            rules[path] = None
+    return rules
 
 
 def _changed_base_lines(repo: Repo, base: str, head: str, paths: list[str]) -> set[int]:
@@ -90,8 +109,8 @@ def _ranges(lines: set[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def _blame(repo: Repo, base: str, path: str, ranges: list[tuple[int, int]]) -> list[str]:
-    """The commit that last changed each line of RANGES in PATH at BASE (one per line blamed)."""
+def _blame(repo: Repo, base: str, path: str, ranges: list[tuple[int, int]]) -> list[tuple[str, str]]:
+    """The commit that last changed each line of RANGES in PATH at BASE, and the line."""
     if not ranges:
         return []
     limits = [arg for start, end in ranges for arg in ("-L", f"{start},{end}")]
@@ -101,7 +120,14 @@ def _blame(repo: Repo, base: str, path: str, ranges: list[tuple[int, int]]) -> l
         result = repo.try_git("blame", "--porcelain", *limits[:-2], base, "--", path)
     if result.returncode != 0:
         return []
-    return [match.group(1) for line in result.text().splitlines() if (match := _BLAME_HEADER.match(line))]
+    blamed, commit = [], ""
+    for line in result.text().splitlines():
+        header = _BLAME_HEADER.match(line)
+        if header is not None:
+            commit = header.group(1)
+        elif line.startswith("\t"):  # the line itself, after its commit's header and details
+            blamed.append((commit, line[1:]))
+    return blamed
 
 
 def _earliest_release(

@@ -147,3 +147,21 @@ def test_without_a_remote_and_when_it_does_not_answer(flow: GitRepo, tmp_path: P
     flow.git("remote", "add", "origin", str(tmp_path / "gone.git"))
     text = run_cli(flow, "notify", "--users", "v1.2.4").stdout
     assert "tagged v1.2.4 locally; whether origin has it is unknown (fatal: " in text
+
+
+def test_only_the_version_line_of_a_version_file_is_left_out(history: GitRepo) -> None:
+    """six.py-like: the version line and the code in one file, the fix and the bump both in it."""
+    history.git("switch", "-q", "--detach", "v1.2.3")
+    history.commit("chore: version", **{"app.py": 'VERSION = "1.2.3"\n' + APP_1_1})
+    history.git("tag", "-f", "v1.2.3")
+    history.git("switch", "-q", "hotfix/v1.2.4")
+    history.git("reset", "-q", "--hard", "v1.2.3")
+    history.commit(
+        GOOD_MESSAGE, **{"app.py": 'VERSION = "1.2.4"\n' + APP_1_1.replace("return True", "return bool(token)")}
+    )
+    versions, how = affected(history, version_files=('app.py:VERSION = "([^"]+)"',))
+    assert versions == "1.0.0 to 1.2.3" and "the 1 line the fix changes" in how
+    history.commit(
+        GOOD_MESSAGE, **{"app.py": 'VERSION = "1.2.5"\n' + APP_1_1.replace("return True", "return bool(token)")}
+    )
+    assert affected(history, version_files=("app.py",))[0] == PLACEHOLDER
