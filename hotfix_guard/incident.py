@@ -24,6 +24,7 @@ from hotfix_guard.validation import Validation, prepare
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from hotfix_guard.affected import Affected
     from hotfix_guard.config import Config
     from hotfix_guard.flow.common import Repo
     from hotfix_guard.model import Change
@@ -85,6 +86,32 @@ class Incident:
         self.tagged: Event | None = None
         self.develop_merge: Event | None = None
         self.pushed: Event | None = None
+        self.remote = ""
+        # Whether the remote has the release tag as it is here: None until asked (ask_remote),
+        # or when it cannot be asked (remote_error says why).
+        self.tag_on_remote: bool | None = None
+        self.remote_error = "not asked"
+        self.journal_events: list[Event] = []  # what the finish saw (finished record): conflicts, --abort, ...
+        self.affected: Affected | None = None  # derived on request (affected.py)
+
+    @property
+    def released(self) -> bool:
+        """Released: finished, tagged, and the remote has that tag."""
+        return self.state == FINISHED and self.tag is not None and self.tag_on_remote is True
+
+    def release_words(self) -> str:
+        """`released`, or what stands between the tag and a release, for reports to say."""
+        if self.state != FINISHED:
+            return "not released yet"
+        if self.tag is None:
+            return "merged, not tagged (finish --no-tag), so not released"
+        if self.tag_on_remote:
+            return f"released as {self.tag}"
+        if self.tag_on_remote is False:
+            return f"tagged {self.tag} locally, not pushed to {self.remote}"
+        return (
+            f"tagged {self.tag} locally; whether {self.remote or 'the remote'} has it is unknown ({self.remote_error})"
+        )
 
     @property
     def severity(self) -> Severity | None:
@@ -149,15 +176,40 @@ def parse_time(value: object) -> datetime | None:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
-def find_incident(repo: Repo, config: Config, name: str | None, options: RunOptions | None = None) -> Incident:
+def find_incident(
+    repo: Repo, config: Config, name: str | None, options: RunOptions | None = None, *, ask_remote: bool = False
+) -> Incident:
     """The hotfix NAME names (a branch or a release tag), or the checked-out hotfix branch, or
     the latest release when that is a hotfix; with every fact gathered, its checks run with
-    OPTIONS (default: the run options from the environment)."""
+    OPTIONS (default: the run options from the environment); with ASK_REMOTE (the reports),
+    whether the remote has its release tag (one git ls-remote) and the affected versions."""
     from hotfix_guard.options import run_options
 
     incident = _locate(repo, config, name)
     _gather(repo, config, incident, run_options() if options is None else options)
+    if ask_remote:
+        from hotfix_guard.affected import affected_versions
+
+        _ask_remote_for_tag(repo, incident)
+        incident.affected = affected_versions(repo, config, incident.base, incident.head)
     return incident
+
+
+def _ask_remote_for_tag(repo: Repo, incident: Incident) -> None:
+    """Whether the remote has the release tag, and as it is here (not another tag of that name)."""
+    tag = incident.tag
+    if incident.state != FINISHED or tag is None:
+        return
+    if repo.try_git("remote", "get-url", "--end-of-options", incident.remote).returncode != 0:
+        incident.tag_on_remote = False
+        incident.remote = f"{incident.remote} (there is no such remote)"
+        return
+    result = repo.try_git("ls-remote", "--", incident.remote, f"refs/tags/{tag}")
+    if result.returncode != 0:
+        incident.remote_error = result.error_line()
+        return
+    there = {name: sha for sha, _, name in (line.partition("\t") for line in result.text().splitlines())}
+    incident.tag_on_remote = there.get(f"refs/tags/{tag}") == repo.sha(f"refs/tags/{tag}")
 
 
 def _locate(repo: Repo, config: Config, name: str | None) -> Incident:
@@ -274,6 +326,7 @@ def _from_finished_record(repo: Repo, config: Config, branch: str, record: dict[
 
 
 def _gather(repo: Repo, config: Config, incident: Incident, options: RunOptions) -> None:
+    incident.remote = str(incident.finished.get("remote") or config.remote)
     incident.change = _change(repo, config, incident)
     incident.report = Validation(incident.change, config).run(options)
     if incident.base is not None:
@@ -294,6 +347,29 @@ def _gather(repo: Repo, config: Config, incident: Incident, options: RunOptions)
     remote = str(incident.finished.get("remote") or config.remote)
     if merge is not None:
         incident.pushed = _push_event(repo, remote, main, merge)
+    incident.journal_events = recorded_events(incident.finished)
+
+
+_TIME_KEYS, _KIND_KEYS, _TEXT_KEYS = ("at", "time"), ("event", "kind"), ("detail", "text")
+
+
+def recorded_events(record: dict[str, object]) -> list[Event]:
+    """What the finished RECORD says the finish met, whatever its kind: every entry, in any list
+    of the record, that is an object with a time (`at`); its kind is its `event` (else the
+    list's name), its text its `detail` (else its other fields)."""
+    events = []
+    for key, value in record.items():
+        for item in value if isinstance(value, list) else []:
+            if not isinstance(item, dict):
+                continue
+            moment = parse_time(next((item[k] for k in _TIME_KEYS if k in item), None))
+            if moment is None:
+                continue
+            kind = next((str(item[k]) for k in _KIND_KEYS if item.get(k)), key)
+            rest = "; ".join(f"{k}: {v}" for k, v in item.items() if k not in (*_TIME_KEYS, *_KIND_KEYS))
+            text = next((str(item[k]) for k in _TEXT_KEYS if item.get(k)), rest)
+            events.append(Event(moment, kind, text))
+    return events
 
 
 def _change(repo: Repo, config: Config, incident: Incident) -> Change:

@@ -38,18 +38,30 @@ class Record:
 
 
 class Finding(Record):
-    """One thing a check found: which check, how serious, what to do, and where."""
+    """One thing a check found: which check, how serious, what to do, and where.
 
-    __slots__ = ("check", "message", "severity", "file")
+    A finding about one commit names it in COMMIT (`abc1234 'subject'`), and its message starts
+    with `commit <COMMIT>: `: a report can group one problem found in many commits.
+    """
 
-    def __init__(self, check: str, message: str, severity: str = ERROR, file: str | None = None):
+    __slots__ = ("check", "message", "severity", "file", "commit")
+
+    def __init__(
+        self, check: str, message: str, severity: str = ERROR, file: str | None = None, commit: str | None = None
+    ):
         self.check = check
         self.message = message
         self.severity = severity
         self.file = file
+        self.commit = commit
 
     def with_severity(self, severity: str) -> Finding:
-        return Finding(self.check, self.message, severity, self.file)
+        return Finding(self.check, self.message, severity, self.file, self.commit)
+
+    @property
+    def problem(self) -> str:
+        """The message without the commit it is about."""
+        return self.message.removeprefix(f"commit {self.commit}: ") if self.commit else self.message
 
 
 def with_check_severity(findings: list[Finding], severity: str) -> list[Finding]:

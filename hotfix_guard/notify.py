@@ -55,7 +55,7 @@ $next_steps
 Subject: Fixed in $new_version: $what_happened
 
 What happened: $what_happened
-Affected versions: < $new_version (every version before $new_version)
+Affected versions: $affected_versions ($affected_how)
 Fixed in: $new_version ($released)
 How to update: $install_command
 """,
@@ -89,6 +89,8 @@ def values(incident: Incident, config: Config) -> dict[str, str]:
         "details": _details(incident),
         "next_steps": _next_steps(incident, config),
         "released": _released(incident),
+        "affected_versions": incident.affected.versions if incident.affected else fill_in("affected versions"),
+        "affected_how": incident.affected.how if incident.affected else "not derived",
         "install_command": config.install_command or fill_in("how to update, e.g. pip install -U NAME"),
     }
 
@@ -99,6 +101,8 @@ def _time(moment: datetime) -> str:
 
 def _eta(incident: Incident) -> str:
     if incident.state == FINISHED and incident.end_time is not None:
+        if not incident.released:
+            return f"{incident.release_words()} ({_time(incident.end_time)})"
         return f"released {_time(incident.end_time)}"
     severity, started = incident.severity, incident.start_time
     if severity is None or started is None:
@@ -126,7 +130,8 @@ def _next_steps(incident: Incident, config: Config) -> str:
     release = incident.release_version(config)
     tag = release.tag(config.tag_prefix) if release else "TAG"
     if incident.state == FINISHED:
-        steps = [
+        steps = [] if incident.released else [f"Push the release: hotfix-guard finish {incident.branch} --push"]
+        steps += [
             f"Watch production on {tag}; if it is bad: hotfix-guard rollback",
             f"Tell users: hotfix-guard notify --users {tag}",
             f"Write the review: hotfix-guard review {tag} --output review.md",
@@ -143,9 +148,10 @@ def _next_steps(incident: Incident, config: Config) -> str:
 
 
 def _released(incident: Incident) -> str:
-    if incident.state == FINISHED and incident.end_time is not None:
+    """`released` and when, only when the remote has the release tag."""
+    if incident.released and incident.end_time is not None:
         return f"released {_time(incident.end_time)}"
-    return "not released yet"
+    return incident.release_words()
 
 
 def message(audience: str, incident: Incident, config: Config, top: str) -> str:

@@ -188,7 +188,9 @@ def checks_for(ref: RefFacts, enabled: Sequence[str]) -> list[str]:
 def on_ref(findings: Sequence[Finding], ref: RefFacts) -> list[Finding]:
     """Findings of the checks about a pushed ref, each naming it."""
     where = ref.ref
-    return [Finding(f.check, f.message, f.severity, f"{where}: {f.file}" if f.file else where) for f in findings]
+    return [
+        Finding(f.check, f.message, f.severity, f"{where}: {f.file}" if f.file else where, f.commit) for f in findings
+    ]
 
 
 def _finding(rule: str, ref: RefFacts, message: str) -> Finding:

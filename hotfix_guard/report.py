@@ -5,13 +5,12 @@ from __future__ import annotations
 import sys
 
 from hotfix_guard import __version__
-from hotfix_guard.model import ERROR, NOTE, WARNING
+from hotfix_guard.model import ERROR, NOTE, WARNING, Finding
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import IO
 
-    from hotfix_guard.model import Finding
     from hotfix_guard.validation import Report
 
 FORMATS = ("text", "json", "github")
@@ -42,7 +41,44 @@ def render(report: Report, form: str, colour: bool = False, strict: bool = False
 
 
 def render_findings(findings: list[Finding], colour: bool = False) -> str:
-    return "".join(_finding_line(finding, colour) + "\n" for finding in findings)
+    return "".join(_finding_line(finding, colour) + "\n" for finding in shown(findings))
+
+
+# Checks whose failure explains the others': development work leaked into a hotfix (scope)
+# is why it has too many files and lines and dozens of commits without the hotfix token.
+LEADING = ("scope",)
+MAX_COMMITS = 10  # commits a grouped finding lists; the rest are counted
+
+
+def ordered(findings: list[Finding]) -> list[Finding]:
+    """FINDINGS with those that explain a failure first (the errors of the LEADING checks), the
+    rest in check order; every finding is kept."""
+    return sorted(findings, key=lambda finding: not (finding.check in LEADING and finding.severity == ERROR))
+
+
+def grouped(findings: list[Finding]) -> list[Finding]:
+    """One finding for each problem a check found in several commits, listing the commits, in the
+    place of the first of them; every other finding as it is."""
+    groups: dict[tuple[str, str, str | None, str], list[Finding]] = {}
+    for finding in findings:
+        if finding.commit is not None:
+            groups.setdefault((finding.check, finding.severity, finding.file, finding.problem), []).append(finding)
+    result = []
+    for finding in findings:
+        group = groups.get((finding.check, finding.severity, finding.file, finding.problem), [finding])
+        if finding.commit is None or len(group) == 1:
+            result.append(finding)
+        elif group[0] is finding:
+            listed = ", ".join(str(member.commit) for member in group[:MAX_COMMITS])
+            more = f", and {len(group) - MAX_COMMITS} more" if len(group) > MAX_COMMITS else ""
+            message = f"{finding.problem} (in {len(group)} commits: {listed}{more})"
+            result.append(Finding(finding.check, message, finding.severity, finding.file))
+    return result
+
+
+def shown(findings: list[Finding]) -> list[Finding]:
+    """The findings as text shows them: the explaining ones first, repeated ones grouped."""
+    return grouped(ordered(findings))
 
 
 def _finding_line(finding: Finding, colour: bool) -> str:
@@ -52,7 +88,7 @@ def _finding_line(finding: Finding, colour: bool) -> str:
 
 
 def render_text(report: Report, colour: bool, strict: bool, title: str) -> str:
-    lines = [_finding_line(finding, colour) for finding in report.findings]
+    lines = [_finding_line(finding, colour) for finding in shown(report.findings)]
     lines += [f"{'skipped':<7} [{r.check}] {r.reason}" for r in report.results if r.status == "skipped"]
     lines += _config_line(report)
     lines.append(_summary(report, colour, strict, title))
@@ -116,7 +152,8 @@ def render_json(report: Report, strict: bool) -> str:
         "focused_tests": change.tests.details if change.tests is not None else None,
         "checks": [{"id": r.check, "status": r.status, "reason": r.reason or None} for r in report.results],
         "findings": [
-            {"check": f.check, "severity": f.severity, "message": f.message, "file": f.file} for f in report.findings
+            {"check": f.check, "severity": f.severity, "message": f.message, "file": f.file}
+            for f in ordered(report.findings)
         ],
         "summary": {
             "errors": report.count(ERROR),
@@ -133,7 +170,7 @@ def render_github(report: Report, strict: bool, title: str) -> str:
     """Workflow commands (`::error title=…::message`) that GitHub Actions turns into annotations."""
     commands = {ERROR: "error", WARNING: "warning", NOTE: "notice"}
     lines = []
-    for finding in report.findings:
+    for finding in shown(report.findings):
         properties = [f"title={_escape_property(f'hotfix-guard [{finding.check}]')}"]
         if finding.file:
             properties.insert(0, f"file={_escape_property(finding.file)}")

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 from hotfix_guard.errors import RepoError
 from hotfix_guard.incident import FINISHED, Event
+from hotfix_guard.report import grouped
 from hotfix_guard.severity import format_duration
 
 TYPE_CHECKING = False
@@ -32,7 +33,8 @@ PEOPLE_SECTIONS = (
 
 
 def timeline(incident: Incident, report_time: datetime) -> list[Event]:
-    """Start, each commit, validation, merge into main, tag, merge back, push: in that order."""
+    """Start, each commit, validation, merge into main, tag, merge back, push: in that order; and
+    what the finish met on the way (its record's events: conflicts, ...) where they happened."""
     events = []
     if incident.started_at is not None:
         who = incident.start.get("who")
@@ -48,6 +50,9 @@ def timeline(incident: Incident, report_time: datetime) -> list[Event]:
     events += [event for event in (incident.main_merge, incident.tagged, incident.develop_merge) if event]
     if incident.pushed is not None:
         events.append(incident.pushed)
+    for recorded in incident.journal_events:  # each in its place in time; the others keep their order
+        later = next((index for index, event in enumerate(events) if event.time > recorded.time), len(events))
+        events.insert(later, recorded)
     return events
 
 
@@ -92,8 +97,12 @@ def _header(incident: Incident, config: Config, now: datetime) -> str:
     start = incident.start_time
     rows = [
         ("Date", start.strftime("%Y-%m-%d") if start else "unknown (no start record and no commits)"),
-        ("Status", f"finished, released as {incident.tag}" if incident.tag else incident.state),
+        ("Status", f"finished, {incident.release_words()}" if incident.state == FINISHED else incident.state),
         ("Version", f"{incident.base or 'unknown'} → {release_tag}"),
+        (
+            "Affected versions",
+            f"{incident.affected.versions} ({incident.affected.how})" if incident.affected else "not derived",
+        ),
         ("Severity", _severity_text(incident)),
         ("Duration", _duration_text(incident, now)),
         ("Started by", str(incident.start.get("who") or "unknown (no start record)")),
@@ -223,7 +232,8 @@ def _change_section(incident: Incident) -> str:
     lines += ["", "### Checks", "", f"Every check, focused tests included, as run {ran}:"]
     lines += ["", "| Check | Result | Findings |", "|---|---|---|"]
     for result in report.results:
-        found = "; ".join(finding.message for finding in report.findings if finding.check == result.check)
+        of_check = [finding for finding in report.findings if finding.check == result.check]
+        found = "; ".join(finding.message for finding in grouped(of_check))
         lines.append(f"| {result.check} | {result.status} | {_cell(found or result.reason)} |")
     return "\n".join(lines)
 
@@ -244,7 +254,7 @@ def _checklist(incident: Incident, config: Config) -> str:
         (bool(own), "Fix description", f"{len(own)} commit{'s' * (len(own) != 1)} in the timeline and the change above"),
         (False, "Impact assessment", _impact_hint(incident)),
         (passed, "Testing summary", "the checks above pass" if passed else "the checks above do not pass yet"),
-        (incident.state == FINISHED and incident.end_time is not None, "Deployment timeline", "the timeline above" if incident.state == FINISHED else "not released yet"),
+        (incident.released and incident.end_time is not None, "Deployment timeline", "the timeline above" if incident.released else incident.release_words()),
         (False, "User communication", f"send the notice: hotfix-guard notify --users {tag}"),
         (False, "Prevention measures", "see Prevention above"),
     ]  # fmt: skip

@@ -162,6 +162,9 @@ def test_five_commands_on_a_python_project_that_adopted_after_its_release(python
     assert '__version__ = "1.5.0.dev0"' in _show(repo, "origin/develop", "shop/__init__.py")
     assert "bool(token)" in _show(repo, "origin/develop", "shop/auth.py")  # and got the fix
     assert 'version = "1.4.1"' in _show(repo, "v1.4.1", "pyproject.toml")
+    review = _ok(repo, "review", "v1.4.1")
+    assert "version-only conflict, resolved by itself: develop keeps its own version 1.5.0.dev0" in review
+    assert "not pushed" not in _ok(repo, "notify", "--users", "v1.4.1")  # the remote has the tag: released
     _ok(repo, "rollback", "--push")
     rolled = _show(repo, "v1.4.2", "pyproject.toml")
     assert 'version = "1.4.2"' in rolled and "[tool.hotfix-guard]" in rolled  # main's config stays

@@ -128,8 +128,8 @@ def test_range_check_names_each_bad_commit() -> None:
     change = Change(branch="hotfix/v1.2.4", base="v1.2.3", base_version=None, head="HEAD",
                     commits=(commit("a", "fix: HOTFIX ok"), commit("b", "wip\n\nmore")))  # fmt: skip
     assert check(change, default_config()) == [
-        Finding("commit-message", f"commit bbbbbbbbbb 'wip': {MISSING_TOKEN}"),
-        Finding("commit-message", f"commit bbbbbbbbbb 'wip': {BAD_HEADER}"),
+        Finding("commit-message", f"commit bbbbbbbbbb 'wip': {MISSING_TOKEN}", commit="bbbbbbbbbb 'wip'"),
+        Finding("commit-message", f"commit bbbbbbbbbb 'wip': {BAD_HEADER}", commit="bbbbbbbbbb 'wip'"),
     ]
 
 
@@ -143,7 +143,11 @@ def test_range_check_reports_non_utf8_commits() -> None:
     bad = Commit("d" * 40, ("0" * 40,), "fix: HOTFIX caf\ufffd", valid_utf8=False)
     change = Change(branch="hotfix/v1.2.4", base="v1.2.3", base_version=None, head="HEAD", commits=(bad,))
     assert check(change, default_config()) == [
-        Finding("commit-message", f"commit dddddddddd 'fix: HOTFIX caf\ufffd': {NOT_UTF8}")
+        Finding(
+            "commit-message",
+            f"commit dddddddddd 'fix: HOTFIX caf\ufffd': {NOT_UTF8}",
+            commit="dddddddddd 'fix: HOTFIX caf\ufffd'",
+        )
     ]
 
 

@@ -213,7 +213,9 @@ def test_rejected_push_keeps_the_local_result_and_says_how_to_retry(flow: GitRep
     result = run_cli(flow, "finish", "--push")
     assert result.exit_code == 1 and "the push was rejected" in result.stderr
     assert (
-        "[remote rejected]" in result.stderr and "Retry with: hotfix-guard finish hotfix/v1.2.4 --push" in result.stderr
+        "[remote rejected]" in result.stderr
+        and "retry: hotfix-guard finish hotfix/v1.2.4 --push" in result.stderr
+        and "origin refused main (pre-receive hook declined)" in result.stderr
     )
     assert flow.git("rev-parse", "v1.2.4^{commit}") == flow.git("rev-parse", "main")
 

@@ -64,7 +64,8 @@ def test_users_notice_after_release_with_configured_install_command(
         "Subject: Fixed in 1.2.4: Login accepts empty tokens",
         "",
         "What happened: Login accepts empty tokens",
-        "Affected versions: < 1.2.4 (every version before 1.2.4)",
+        "Affected versions: 1.2.3 (derived from git blame of the 1 line the fix changes in 1 file at v1.2.3: "
+        "last changed by 1 commit, the earliest of them first released in v1.2.3)",
         "Fixed in: 1.2.4 (released 2026-01-02 10:20 UTC)",
         "How to update: pip install -U shop",
     ]
@@ -102,7 +103,10 @@ def test_template_file_named_in_config_replaces_the_built_in(hotfix: GitRepo) ->
             None,
             "names 'missing.txt', which cannot be read (No such file or directory); create it or remove the key",
         ),
-        ("Hello $nobody\n", "uses $nobody, which notify does not fill; use: $branch,"),
+        (
+            "Hello $nobody\n",
+            "uses $nobody, which notify does not fill; use: $affected_how, $affected_versions, $branch,",
+        ),
         ("Costs 5$\n", "has a misplaced $"),
         (b"\xff\xfe\n", "which is not valid UTF-8"),
     ],

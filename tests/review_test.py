@@ -16,7 +16,7 @@ from hotfix_guard.review import TO_WRITE, render
 
 
 def review_of(repo: GitRepo, name: str | None, now: str = "10:25:00") -> str:
-    incident = find_incident(Repo(str(repo.path)), default_config(), name)
+    incident = find_incident(Repo(str(repo.path)), default_config(), name, ask_remote=True)
     return render(incident, default_config(), moment(now))
 
 
@@ -262,3 +262,40 @@ def test_output_creates_its_folders_inside_the_repository(hotfix: GitRepo, monke
     monkeypatch.chdir(hotfix.path)
     assert run_cli(hotfix, "review", "--output", "docs/incidents/v1.2.4.md").exit_code == 0
     assert (hotfix.path / "docs/incidents/v1.2.4.md").read_text().startswith("# Post-incident review: v1.2.4")
+
+
+def test_the_timeline_shows_a_conflict_finish_stopped_on(hotfix: GitRepo) -> None:
+    from finish_test import conflict_on, make_flow
+
+    flow = make_flow(hotfix)
+    conflict_on(flow, "develop")
+    assert run_cli(flow, "finish").exit_code == 1
+    flow.write("VERSION", "1.2.4\n")
+    flow.git("add", "VERSION")
+    assert run_cli(flow, "finish", "--continue").exit_code == 0
+    resolved = flow.git("rev-parse", "develop")[:10]
+    timeline = rows(run_cli(flow, "review", "v1.2.4").stdout, "Timeline")
+    conflict = [row for row in timeline if "| conflict |" in row]
+    assert len(conflict) == 1 and (
+        f"the merge into develop stopped on a conflict; resolved by hand in {resolved}, then finish --continue"
+        in conflict[0]
+    )
+
+
+def test_the_timeline_shows_any_kind_of_event_the_finished_record_lists(hotfix: GitRepo) -> None:
+    """A kind of event a later finish records (here: a version conflict resolved by itself)
+    shows up with no change to the review."""
+    import json
+
+    from finish_test import make_flow
+
+    flow = make_flow(hotfix)
+    assert run_cli(flow, "finish").exit_code == 0
+    path = flow.path / ".git/hotfix-guard/finished/hotfix%2Fv1.2.4.json"
+    if not path.exists():
+        path = next((flow.path / ".git/hotfix-guard/finished").glob("*.json"))
+    record = json.loads(path.read_text())
+    record["version_resolutions"] = [{"at": "2026-01-02T03:04:05Z", "event": "version kept", "files": ["VERSION"]}]
+    path.write_text(json.dumps(record))
+    timeline = rows(run_cli(flow, "review", "v1.2.4").stdout, "Timeline")
+    assert any("| version kept | files: ['VERSION'] |" in row for row in timeline), timeline

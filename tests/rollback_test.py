@@ -230,3 +230,12 @@ def test_rejected_push_keeps_local_result_and_says_how_to_retry(bad: GitRepo, tm
     )
     assert "git push --atomic origin refs/heads/main:refs/heads/main refs/tags/v1.2.5" in result.stderr
     assert origin.git("tag", "--list") == "v1.2.3\nv1.2.4\n"
+
+
+def test_a_push_rejected_for_a_tag_the_remote_has_says_a_retry_cannot_succeed(bad: GitRepo, tmp_path: Path) -> None:
+    origin = bare_origin(bad, tmp_path)
+    origin.git("tag", "v1.2.5", "v1.2.3")
+    result = run_cli(bad, "rollback", "--push")
+    assert result.exit_code == 1
+    assert "origin already has a tag v1.2.5 on another commit, so a retry cannot succeed" in result.stderr
+    assert "retry:" not in result.stderr

@@ -209,7 +209,11 @@ def test_rejected_push_keeps_the_branch_and_says_how_to_retry(released: GitRepo,
     hook.chmod(0o755)
     result = run_cli(released, "start", "--push")
     assert result.exit_code == 1 and "(! [remote rejected] hotfix/v1.2.4 -> hotfix/v1.2.4" in result.stderr
-    assert "retry: git push --set-upstream origin refs/heads/hotfix/v1.2.4:refs/heads/hotfix/v1.2.4" in result.stderr
+    assert "origin refused hotfix/v1.2.4 (pre-receive hook declined): once that is settled there" in result.stderr
+    assert (
+        "retry: hotfix-guard start --push "
+        "(or git push --set-upstream origin refs/heads/hotfix/v1.2.4:refs/heads/hotfix/v1.2.4)" in result.stderr
+    )
     assert current(released)[0] == "hotfix/v1.2.4"
 
 

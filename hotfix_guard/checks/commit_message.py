@@ -25,9 +25,8 @@ def check(change: Change, config: Config, options: RunOptions = NO_OPTIONS) -> l
         if commit.is_merge:
             continue
         problems = message_problems(commit.message, config, commit.valid_utf8)
-        findings.extend(
-            Finding(ID, f"commit {commit.short_sha} {_quote(commit.subject)}: {problem}") for problem in problems
-        )
+        named = f"{commit.short_sha} {_quote(commit.subject)}"
+        findings.extend(Finding(ID, f"commit {named}: {problem}", commit=named) for problem in problems)
     return findings
 
 

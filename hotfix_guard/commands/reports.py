@@ -68,7 +68,7 @@ def review(opts: Options, name: str | None, output: str | None, force: bool) -> 
     if force and output is None:
         raise click.UsageError("--force goes with --output FILE")
     repo, config = flow_config(opts)
-    text = render(find_incident(repo, config, name), config)
+    text = render(find_incident(repo, config, name, ask_remote=True), config)
     if output is None or output == "-":
         write(text)
     else:
@@ -97,6 +97,6 @@ def notify(opts: Options, name: str | None, team: bool, users: bool) -> int:
     if team == users:
         raise click.UsageError("give one of --team and --users")
     repo, config = flow_config(opts)
-    incident = find_incident(repo, config, name)
+    incident = find_incident(repo, config, name, ask_remote=True)
     write(message("team" if team else "users", incident, config, repo.top))
     return EXIT_OK

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -561,6 +562,39 @@ def remote_shas(repo: Repo, remote: str, refs: list[str]) -> dict[str, str]:
         )
     lines = (line.partition("\t") for line in result.text().splitlines())
     return {name: sha for sha, _, name in lines if name in refs}
+
+
+# A ref git's push refused, as it prints it: ` ! [rejected]        v1.2.4 -> v1.2.4 (already exists)`.
+_REFUSED = re.compile(r"^! \[(?:rejected|remote rejected|remote failure)\]\s+\S+ -> (\S+) \((.+)\)$")
+
+
+def push_advice(result: gitrepo.GitResult, remote: str, retry: str) -> str:
+    """What to do after REMOTE refused a push (RESULT), cause by cause: RETRY where a retry can
+    succeed once the cause is settled, and what to do instead where it cannot."""
+    advice = []
+    for line in gitrepo.decode(result.stderr).splitlines():
+        refused = _REFUSED.match(line.strip())
+        if refused is None or refused.group(2) == "atomic push failed":  # that one only fell with another
+            continue
+        ref, reason = refused.groups()
+        if reason == "already exists":
+            advice.append(
+                f"{remote} already has a tag {ref} on another commit, so a retry cannot succeed: see which "
+                f"(git ls-remote {remote} refs/tags/{ref}) and publish this under another tag name"
+            )
+        elif reason in ("fetch first", "non-fast-forward"):
+            advice.append(
+                f"{remote}'s {ref} has commits yours lacks (pushed since your last fetch), so a retry alone "
+                f"cannot succeed: git fetch {remote} && git switch {ref} && git merge {remote}/{ref}, then {retry}"
+            )
+        else:
+            advice.append(
+                f"{remote} refused {ref} ({reason}): once that is settled there (permissions, branch "
+                f"protection, a server hook), retry: {retry}"
+            )
+    if not advice:
+        advice.append(f"the push did not get through ({result.error_line()}); retry when {remote} answers: {retry}")
+    return "; ".join(advice)
 
 
 def keep_users_changes(repo: Repo, target: str, doing: str) -> str | None:

@@ -28,6 +28,7 @@ from hotfix_guard.flow.common import (
     WorkTrees,
     clear_stale_git_locks,
     holding_signals,
+    push_advice,
     read_json,
     record_name,
     require_clean,
@@ -139,6 +140,15 @@ class FinishedRecord(_Finished, total=False):
 
     remote: str  # not in the records of older versions
     versions_kept: list[KeptVersion]  # only where the back-merge's version conflict was resolved
+    events: list[FinishEvent]  # only when the finish met something worth a line in the review
+
+
+class FinishEvent(TypedDict):
+    """Something a finish met on its way (the review's timeline shows each, whatever its kind)."""
+
+    at: str  # ISO 8601, UTC
+    event: str  # conflict, ...
+    detail: str
 
 
 @dataclass
@@ -241,6 +251,7 @@ def _finish(
     if plan.already_finished:
         say(f"{plan.branch} is already finished: {plan.tag} is its merge into {plan.main}")
         if push and not dry_run:
+            require_remote_takes_push(repo, plan)
             return _push(repo, plan)  # a push that was rejected last time
         return EXIT_OK
     if dry_run:
@@ -329,7 +340,102 @@ def make_plan(
         from hotfix_guard.flow.version_files import version_file_paths
 
         plan.journal["versions"] = {"files": sorted(version_file_paths(config.version_files)), "release": release}
+    if push:
+        require_remote_takes_push(repo, plan)
     return plan
+
+
+def require_remote_takes_push(repo: Repo, plan: Plan) -> None:
+    """--push: ask the remote, before anything changes, whether it will take the push (one
+    git ls-remote); RepoError naming each cause when it will not, or when it cannot be asked."""
+    there = _ask_remote(repo, plan)
+    if isinstance(there, str):
+        raise RepoError(
+            f"cannot ask {plan.remote} whether it will take the push ({there}); nothing was changed. Run it "
+            f"again when {plan.remote} answers, or finish without --push now and push later "
+            f"(hotfix-guard finish {plan.branch} --push)"
+        )
+    problems = _push_problems(repo, plan, there)
+    if problems:
+        raise RepoError(f"{'; '.join(problems)}. Nothing was changed")
+
+
+def _pushed_refs(plan: Plan) -> list[str]:
+    """The refs finish --push pushes: main, the branch merged back into, the new tag."""
+    return [
+        f"refs/heads/{plan.main}",
+        *([f"refs/heads/{plan.develop}"] if plan.develop else []),
+        *([f"refs/tags/{plan.tag}"] if plan.tag else []),
+    ]
+
+
+def _ask_remote(repo: Repo, plan: Plan) -> dict[str, str] | str:
+    """What the remote has of the pushed refs (the tag also peeled, `^{}`), or, when it does not
+    answer, git's complaint."""
+    refs = _pushed_refs(plan) + ([f"refs/tags/{plan.tag}^{{}}"] if plan.tag else [])
+    result = repo.try_git("ls-remote", "--", plan.remote, *refs)
+    if result.returncode != 0:
+        # The cause comes first (ssh: Could not resolve hostname ...), then git's summary and advice.
+        said = gitrepo.decode(result.stderr).strip().split("\n\n", 1)[0].splitlines()
+        return "; ".join(line.strip() for line in said[:2]) or result.error_line()
+    lines = (line.partition("\t") for line in result.text().splitlines())
+    return {name: sha for sha, _, name in lines if name in refs}
+
+
+def _push_problems(repo: Repo, plan: Plan, there: dict[str, str]) -> list[str]:
+    """Why the remote would refuse the push, one cause each: a branch that moved on there (its
+    tip is not in what is pushed), a tag of the same name on another commit."""
+    remote, branch, problems = plan.remote, plan.branch, []
+    for name in filter(None, (plan.main, plan.develop)):
+        ref = f"refs/heads/{name}"
+        theirs = there.get(ref)
+        if theirs is None or _contained(repo, theirs, [ref, plan.head]):
+            continue
+        seen = repo.sha(f"refs/remotes/{remote}/{name}")
+        last = f"your last fetch saw {seen[:10]}" if seen else f"you never fetched {remote}/{name}"
+        problems.append(
+            f"{remote}'s {name} moved on: it is at {theirs[:10]} ({last}), which your {name} does not contain, "
+            f"so {remote} would refuse the push. Bring it in first: git fetch {remote} && git switch {name} && "
+            f"git merge {remote}/{name}; then run hotfix-guard finish {branch} --push"
+        )
+    tag = plan.tag
+    theirs = there.get(f"refs/tags/{tag}") if tag else None
+    if tag is not None and theirs is not None and theirs != repo.sha(f"refs/tags/{tag}"):
+        on = there.get(f"refs/tags/{tag}^{{}}", theirs)[:10]
+        problems.append(_tag_problem(repo, plan, tag, on))
+    return problems
+
+
+def _contained(repo: Repo, commit: str, tips: list[str]) -> bool:
+    """Whether COMMIT (maybe not in this repository at all) is in the history of one of TIPS."""
+    if repo.sha(f"{commit}^{{commit}}") is None:
+        return False
+    return any(gitrepo.is_ancestor(commit, tip, repo.top) for tip in tips)
+
+
+def _tag_problem(repo: Repo, plan: Plan, tag: str, on: str) -> str:
+    import re
+
+    remote, branch = plan.remote, plan.branch
+    # The next patch in the tag's own scheme (v1.2.4, 2.2.0, release-1.0.3): its last number plus one.
+    last = re.search(r"(\d+)(\D*)$", tag)
+    other = f"{tag[: last.start()]}{int(last.group(1)) + 1}{last.group(2)}" if last else "NAME"
+    cause = (
+        f"{remote} already has a tag {tag}, on {on}, which is not this release: {tag} was released from "
+        "elsewhere, and a push of another "
+        f"{tag} is refused however often it is retried"
+    )
+    if repo.sha(f"refs/tags/{tag}") is None:  # not made yet: finish can still make another
+        return (
+            f"{cause}. See it with: git fetch {remote} tag {tag} && git show {tag}; then release this fix as "
+            f"another version: hotfix-guard finish {branch} --tag {other} --push (a version {remote} does not have)"
+        )
+    merge = repo.sha(f"refs/tags/{tag}^{{commit}}") or plan.main
+    return (
+        f"{cause}. This release is complete here as {tag} ({merge[:10]}); to publish it as another version: "
+        f"git tag -d {tag} && git tag -a {other} -m 'Release {other} ({branch})' {merge[:10]} && "
+        f"git push --atomic {remote} refs/heads/{plan.main} refs/tags/{other}"
+    )
 
 
 def _already_finished(branch: str, head: str, main: str, tag: str | None, remote: str, keep: bool) -> Plan:
@@ -788,7 +894,37 @@ def _record_finished(repo: Repo, plan: Plan) -> None:
     }
     if plan.journal.get("versions_kept"):
         record["versions_kept"] = plan.journal["versions_kept"]
+    events = _resolution_events(repo, plan)
+    if events:
+        record["events"] = events
     write_json(repo.state_path("finished", record_name(plan.branch)), record)
+
+
+def _resolution_events(repo: Repo, plan: Plan) -> list[FinishEvent]:
+    """The conflicts this finish stopped on, each resolved by hand in a merge commit and carried on."""
+    events: list[FinishEvent] = []
+    for commit in filter(None, plan.journal.get("resolved", [])):
+        when = repo.try_git("log", "-1", "--format=%cI", commit).text().strip()
+        into = plan.main if repo.sha(f"refs/heads/{plan.main}") == commit else plan.develop
+        events.append(
+            {
+                "at": when,
+                "event": "conflict",
+                "detail": f"the merge into {into} stopped on a conflict; resolved by hand in {commit[:10]}, "
+                "then finish --continue",
+            }
+        )
+    kept = plan.journal.get("versions_kept")
+    merged = repo.sha(f"refs/heads/{plan.develop}") if kept and plan.develop else None
+    if kept and merged is not None:
+        events.append(
+            {
+                "at": repo.try_git("log", "-1", "--format=%cI", merged).text().strip(),
+                "event": "version-conflict",
+                "detail": f"the merge back met a version-only conflict, resolved by itself: {describe_kept(kept, plan.develop or '')}",
+            }
+        )
+    return events
 
 
 def _push(repo: Repo, plan: Plan) -> int:
@@ -811,7 +947,7 @@ def _push_release(repo: Repo, plan: Plan) -> int:
     if result.returncode != 0:
         say_error(
             f"the push was rejected ({result.push_refusal()}); nothing was pushed (--atomic), the local result is "
-            f"complete. Retry with: hotfix-guard finish {plan.branch} --push"
+            f"complete. {_push_advice(repo, plan, result)}"
         )
         return EXIT_FAILED
     say(f"pushed {' '.join(ref.partition(':')[0] for ref in command[3:])} to {plan.remote}")
@@ -827,6 +963,16 @@ def _push_release(repo: Repo, plan: Plan) -> int:
         say_error(f"could not delete the remote branch ({deleted.error_line()}); the release itself is pushed")
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _push_advice(repo: Repo, plan: Plan, result: gitrepo.GitResult) -> str:
+    """What to do after a rejected push, for the cause the remote now shows (asked again: an atomic
+    push names only the first ref it refused), else for the cause git gave."""
+    there = _ask_remote(repo, plan)
+    problems = _push_problems(repo, plan, there) if isinstance(there, dict) else []
+    if problems:
+        return "; ".join(problems)
+    return push_advice(result, plan.remote, f"hotfix-guard finish {plan.branch} --push")
 
 
 def _remote_branch_gone(repo: Repo, plan: Plan) -> bool:

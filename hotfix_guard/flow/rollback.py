@@ -30,6 +30,7 @@ from hotfix_guard.flow.common import (
     clear_stale_git_locks,
     holding_signals,
     keep_users_changes,
+    push_advice,
     read_json,
     release_tags,
     remote_shas,
@@ -690,10 +691,10 @@ def push_rollback(repo: Repo, plan: Plan) -> int:
     what = f"{plan.main} and tag {plan.tag}"
     result = repo.try_git(*plan.push_args())
     if result.returncode != 0:
+        retry = f"hotfix-guard rollback --push (or {plan.push_command()})"
         say_error(
             f"the push to {plan.remote} failed ({result.push_refusal()}); nothing was pushed: the rollback "
-            f"is complete locally, but {what} are not on {plan.remote}; fix the cause and retry: hotfix-guard rollback "
-            f"--push (or {plan.push_command()})"
+            f"is complete locally, but {what} are not on {plan.remote}. {push_advice(result, plan.remote, retry)}"
         )
         return EXIT_FAILED
     say(f"pushed {what} to {plan.remote}")

@@ -30,6 +30,7 @@ from hotfix_guard.flow.common import (
     holding_signals,
     keep_users_changes,
     latest_release,
+    push_advice,
     read_json,
     record_name,
     release_tags,
@@ -799,9 +800,10 @@ def push_branch(repo: Repo, remote: str, branch: str) -> int:
     args = push_args(remote, branch)
     result = repo.try_git(*args)
     if result.returncode != 0:
+        retry = f"hotfix-guard start --push (or git {shlex.join(args)})"
         say_error(
             f"pushing {branch} to {remote} failed ({result.push_refusal()}); the branch is created and "
-            f"checked out here, but not on {remote}; retry: git {shlex.join(args)}"
+            f"checked out here, but not on {remote}. {push_advice(result, remote, retry)}"
         )
         return EXIT_FAILED
     say(f"Pushed it to {remote}, tracking {remote}/{branch}.")
