@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,14 @@ IDENTITY = {
 CI_VARIABLES = ("GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME", "HOTFIX_GUARD_ALLOW_LARGE", "NO_COLOR")
 GOOD_MESSAGE = "fix(auth): HOTFIX - stop token bypass"
 
+# The suite starts hundreds of Python processes (the CLI, pytest in sample projects, the
+# xdist workers). With PYTHONDONTWRITEBYTECODE set none of them keeps a bytecode cache:
+# each recompiles hotfix_guard, and each pytest re-rewrites hypothesis's ~90 modules
+# (1.5 s a start). Loaded before the workers start, so they and everything the tests
+# start inherit this; the caches then go where Python and pytest normally put them.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
+
 
 @pytest.fixture(autouse=True)
 def git_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -37,6 +46,9 @@ def isolate_git(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
     for name, value in IDENTITY.items():
         monkeypatch.setenv(name, value)
+    # The sample projects' own pytest runs need none of this venv's plugins (xdist, hypothesis):
+    # without them a start costs 0.5 s instead of 0.8 s.
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     for name in (*CI_VARIABLES, "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
         monkeypatch.delenv(name, raising=False)
     for name in [name for name in os.environ if name.startswith("PRE_COMMIT")]:
