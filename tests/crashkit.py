@@ -380,6 +380,29 @@ def snapshot(top: Path) -> State:
     )
 
 
+_NOT_READ = ("objects/", "logs/HEAD", "logs/refs/heads/")
+
+
+def fingerprint(top: Path, state: State) -> str:
+    """A digest of everything a command run in TOP can depend on: STATE (TOP's snapshot) and
+    every file of the repository's and the remote's git directories (config, ORIG_HEAD,
+    packed-refs, the remote-tracking reflogs that `review` reads, ...) except the object
+    store, the index (its entries are in STATE), and what git writes for itself and no
+    command reads: HEAD's and the local branches' reflogs, COMMIT_EDITMSG. Two TOPs with
+    the same fingerprint are the same input."""
+    digest = hashlib.sha256()
+    for f in fields(State):
+        value = getattr(state, f.name)
+        items = sorted(value.items()) if isinstance(value, dict) else value
+        digest.update(f"{f.name}={items!r}\n".encode())
+    for git_dir in (top / "repo" / ".git", top / "origin.git"):
+        for path in sorted(git_dir.rglob("*")):
+            name = path.relative_to(git_dir).as_posix()
+            if path.is_file() and not name.startswith(_NOT_READ) and name not in ("index", "COMMIT_EDITMSG"):
+                digest.update(f"{git_dir.name}/{name}\0".encode() + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def _index(repo: Path) -> dict[str, str]:
     entries: dict[str, str] = {}
     for entry in git(repo, "ls-files", "-s", "-z").split("\0"):

@@ -3,16 +3,16 @@
 A `reference-transaction` hook counts every `prepared` and `committed` state of the runs it
 is armed for (HG_KILL_AT in the environment, which only the killed run has) and, at the
 N-th, kills its whole process group: hotfix-guard, the git it started and the hook itself.
-The CLI runs in a session of its own, so the test is not in that group.
+The CLI runs in a session of its own, so the test is not in that group: a real process,
+forked from crashkit's warm server (hotfix_guard imported once per worker, not once per run;
+CRASH_MATRIX_FRESH=1 starts each afresh).
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-from pathlib import Path
 
+import crashkit
 from conftest import GitRepo
 
 HOOK = """#!/bin/sh
@@ -24,8 +24,6 @@ echo "$n" > "$HG_KILL_COUNT"
 if [ "$n" -eq "$HG_KILL_AT" ]; then kill -KILL 0; fi
 exit 0
 """
-SCRIPT = Path(sys.executable).parent / "hotfix-guard"
-CLI = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "hotfix_guard"]
 
 
 def install(repo: GitRepo) -> None:
@@ -39,12 +37,12 @@ def run(repo: GitRepo, *args: str, kill_at: int | None = None) -> subprocess.Com
     """`hotfix-guard --repo REPO ARGS` in a new session; killed at the KILL_AT-th ref update if given."""
     counter = repo.path.parent / "ref-updates"
     counter.unlink(missing_ok=True)
-    env = {key: value for key, value in os.environ.items() if not key.startswith("HG_KILL")}
+    env: dict[str, str] = {}
     if kill_at is not None:
         install(repo)
         env.update(HG_KILL_AT=str(kill_at), HG_KILL_COUNT=str(counter))
-    command = [*CLI, "--repo", str(repo.path), *args]
-    return subprocess.run(command, capture_output=True, text=True, env=env, start_new_session=True, timeout=120)
+    result = crashkit.hotfix_guard(repo.path, *args, env=env, timeout=120)
+    return subprocess.CompletedProcess(result.args, result.returncode, result.stdout, result.stderr)
 
 
 def killed(result: subprocess.CompletedProcess[str]) -> bool:

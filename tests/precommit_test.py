@@ -1,18 +1,21 @@
 """Every hook of .pre-commit-hooks.yaml, in every stage it declares, through the real `pre-commit run`.
 
-As pre-commit's own tests do (testing/fixtures.py: `make_config_from_repo`), each worker makes a
-one-commit snapshot repository of this checkout once, a `.pre-commit-config.yaml` naming every hook
-of it at that commit, and a store (PRE_COMMIT_HOME) of its own where `pre-commit install-hooks`
-pip-installs hotfix-guard once. Each test then runs `pre-commit run --config <that config> HOOK
---hook-stage=...` in its repository: the same code path as `pre-commit try-repo` (which builds
-that config and calls run), without an install per test. The snapshot also means that pre-commit
-never sees uncommitted edits of the checkout through a shadow commit, and sees new untracked files.
+As pre-commit's own tests do (testing/fixtures.py: `make_config_from_repo`), the session makes a
+one-commit snapshot repository of this checkout once (the first xdist worker; the others wait),
+a `.pre-commit-config.yaml` naming every hook of it at that commit, and a store (PRE_COMMIT_HOME)
+of its own where `pre-commit install-hooks` pip-installs hotfix-guard once. Each test then runs
+`pre-commit run --config <that config> HOOK --hook-stage=...` in its repository: the same code
+path as `pre-commit try-repo` (which builds that config and calls run), without an install per
+test. The snapshot also means that pre-commit never sees uncommitted edits of the checkout
+through a shadow commit, and sees new untracked files.
 (An xdist group, to make one worker pay for the install, does not work: pytest 9.2's structured
-node ids drop the group suffix xdist's loadgroup relies on, pytest-dev/pytest-xdist#1386.)
+node ids drop the group suffix xdist's loadgroup relies on, pytest-dev/pytest-xdist#1386; hence
+the lock, as in xdist's "Making session-scoped fixtures execute only once".)
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -61,15 +64,31 @@ class PreCommit:
 
 
 @pytest.fixture(scope="session")
-def pre_commit(tmp_path_factory: pytest.TempPathFactory) -> PreCommit:
-    """A snapshot of this checkout, a config naming each of its hooks, and a store with them installed: once per worker."""
-    source = tmp_path_factory.mktemp("hook-source") / "hotfix-guard"
+def pre_commit(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> PreCommit:
+    """A snapshot of this checkout, a config naming each of its hooks, and a store with them
+    installed: once per session. The first xdist worker to get here builds it under the
+    session's temporary directory, holding a lock; the others wait, then use it (pre-commit
+    locks its store itself when it installs, and only reads it when it runs a hook)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent  # pytest-N/, of this session only
+    with open(shared / "pre-commit.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        ready = shared / "pre-commit" / "ready.json"
+        if not ready.exists():
+            config, env = _install(shared / "pre-commit")
+            ready.write_text(json.dumps({"config": str(config), "env": env}))
+        built = json.loads(ready.read_text())
+    return PreCommit(Path(built["config"]), built["env"])
+
+
+def _install(top: Path) -> tuple[Path, dict[str, str]]:
+    source = top / "hook-source" / "hotfix-guard"
     shutil.copytree(CHECKOUT, source, ignore=NOT_SHIPPED)
     hooks = [{"id": hook["id"]} for hook in yaml.safe_load((source / ".pre-commit-hooks.yaml").read_text())]
     shared_env = {
-        "PRE_COMMIT_HOME": str(tmp_path_factory.mktemp("pre-commit-home")),
-        "VIRTUALENV_OVERRIDE_APP_DATA": str(tmp_path_factory.mktemp("virtualenv-app-data")),
-        "PIP_CACHE_DIR": str(tmp_path_factory.mktemp("pip-cache")),  # nothing written to the user's own cache
+        "PRE_COMMIT_HOME": str(top / "pre-commit-home"),
+        "VIRTUALENV_OVERRIDE_APP_DATA": str(top / "virtualenv-app-data"),
+        "PIP_CACHE_DIR": str(top / "pip-cache"),  # nothing written to the user's own cache
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
     }
     pip_config = _user_pip_config()
@@ -87,7 +106,7 @@ def pre_commit(tmp_path_factory: pytest.TempPathFactory) -> PreCommit:
         runner = PreCommit(config, {**shared_env, **pip_config})
         installed = runner.command("install-hooks", f"--config={config}", cwd=source)
     assert installed.returncode == 0, installed.stdout
-    return runner
+    return config, runner.shared_env
 
 
 def _user_pip_config() -> dict[str, str]:
