@@ -441,10 +441,19 @@ def _files(repo: Path) -> dict[str, str]:
     return found
 
 
+# Not a record: the parsed copy of main's committed config, keyed by main's commit, which any
+# command may write (mainconfig.py); it can never serve stale rules, and holds no user state.
+CACHES = ("main-config",)
+
+
 def _records(directory: Path) -> dict[str, bytes]:
     if not directory.exists():
         return {}
-    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(directory)): p.read_bytes()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file() and str(p.relative_to(directory)) not in CACHES
+    }
 
 
 def differences(actual: State, expected: State) -> list[str]:
