@@ -22,7 +22,7 @@ from hotfix_guard.versions import parse_release_tag
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from hotfix_guard.config import Config
-    from hotfix_guard.flow.common import Repo
+    from hotfix_guard.repository import Repo
     from hotfix_guard.versions import Version
 
 PLACEHOLDER = "<fill in: affected versions>"

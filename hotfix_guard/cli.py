@@ -25,7 +25,7 @@ from hotfix_guard.errors import (
     Terminated,
     report_bug,
 )
-from hotfix_guard.report import FORMATS, write
+from hotfix_guard.render import FORMATS, write
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -57,8 +57,8 @@ def resolve_branch(target: Target, git_dir: str) -> str | None:
     return gitrepo.ci_branch()
 
 
-def head_info(target: Target) -> gitrepo.RepoInfo:
-    info = gitrepo.repo_info(target.repo, target.head or "HEAD")
+def locate_head(target: Target) -> gitrepo.Location:
+    info = gitrepo.locate(target.repo, target.head or "HEAD")
     if info.head_sha is None:
         if target.head is not None:
             raise RepoError(f"head {target.head!r} is not a commit in this repository")

@@ -217,7 +217,7 @@ def _git_dir_of(top: str) -> str | None:
     if inherited and "GIT_WORK_TREE" not in os.environ and os.path.isdir(inherited):
         return os.path.abspath(inherited)
     try:
-        return gitrepo.repo_info(top).git_dir
+        return gitrepo.locate(top).git_dir
     except RepoError:
         return None
 

@@ -24,7 +24,7 @@ import time
 from hotfix_guard import gitrepo
 from hotfix_guard.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, RepoError
 from hotfix_guard.model import Record
-from hotfix_guard.report import write
+from hotfix_guard.render import write
 from hotfix_guard.severity import LEVELS, format_duration
 
 TYPE_CHECKING = False

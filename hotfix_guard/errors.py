@@ -117,7 +117,7 @@ def _git_dir(where: str) -> str | None:
         from hotfix_guard import gitrepo
 
         found = gitrepo.find_git_dir(where)
-        return found[1] if found is not None else gitrepo.repo_info(where).git_dir
+        return found[1] if found is not None else gitrepo.locate(where).git_dir
     except Exception:
         return None
 

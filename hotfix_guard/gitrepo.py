@@ -2,7 +2,7 @@
 
 Every git process goes through `run_git` here. Most questions are functions of this
 module; some modules build their own git command lines and run them through `run_git`
-(or `flow.common.Repo.git`, a thin wrapper): flow/ (the commands that change refs and
+(or `repository.Repo.git`, a thin wrapper): flow/ (the commands that change refs and
 their undo), prepush.py (the facts of a push, each asked once), overrides.py (the audit
 notes), incident.py and status.py (history and timeline facts), notify.py (whether a
 template is tracked) and drill.py (its sandbox). They follow the same rules as this
@@ -217,8 +217,9 @@ def git_ok(args: list[str], repo: str | None = None) -> str:
     return result.text()
 
 
-class RepoInfo:
-    """Where the repository is, and what HEAD (or the asked-for head) resolves to."""
+class Location:
+    """What git says of a place (`--repo`, or the current directory): the work tree, the git
+    directory, whether the clone is shallow, and what HEAD (or the asked-for head) resolves to."""
 
     __slots__ = ("top", "git_dir", "shallow", "head_sha")
 
@@ -229,7 +230,7 @@ class RepoInfo:
         self.head_sha = head_sha
 
 
-def repo_info(repo: str | None, head: str = "HEAD") -> RepoInfo:
+def locate(repo: str | None, head: str = "HEAD") -> Location:
     """One `rev-parse` for the work tree, git dir, shallowness and the head commit."""
     if repo is not None and not os.path.isdir(repo):
         raise RepoError(f"{repo!r} is not a directory")
@@ -253,7 +254,7 @@ def repo_info(repo: str | None, head: str = "HEAD") -> RepoInfo:
             raise RepoError(f"{where} is not in a git repository; run inside one or pass --repo PATH")
         raise RepoError(f"cannot use the repository at {where}: {result.error_line()}")
     head_sha = lines[3] if len(lines) > 3 and result.returncode == 0 else None
-    return RepoInfo(lines[0], lines[1], lines[2] == "true", head_sha)
+    return Location(lines[0], lines[1], lines[2] == "true", head_sha)
 
 
 def is_shallow(repo: str | None) -> bool:
@@ -305,6 +306,17 @@ def forget_inherited_repository() -> list[str]:
     for name in dropped:
         del os.environ[name]
     return dropped
+
+
+def common_dir(git_dir: str) -> str:
+    """The git directory shared by all worktrees, where the refs are (a linked worktree's
+    git directory points to it in its `commondir` file). Read from the file: no git."""
+    try:
+        with open(os.path.join(git_dir, "commondir"), encoding="utf-8") as handle:
+            pointed = handle.read().strip()
+    except OSError:
+        return git_dir
+    return os.path.normpath(os.path.join(git_dir, pointed))
 
 
 def find_git_dir(start: str) -> tuple[str, str] | None:

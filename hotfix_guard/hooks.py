@@ -99,7 +99,7 @@ def _locate() -> tuple[str, str]:
     found = gitrepo.find_git_dir(os.getcwd())
     if found is not None:
         return found
-    info = gitrepo.repo_info(None)
+    info = gitrepo.locate(None)
     return info.top, info.git_dir
 
 
@@ -168,7 +168,7 @@ def _finish(findings: list[Finding]) -> int:
 
     shown = [finding for finding in findings if finding.severity != NOTE]
     if shown:
-        from hotfix_guard.report import render_findings
+        from hotfix_guard.render import render_findings
 
         colour = sys.stderr.isatty() and "NO_COLOR" not in os.environ
         _say(render_findings(shown, colour))
@@ -176,6 +176,6 @@ def _finish(findings: list[Finding]) -> int:
 
 
 def _say(text: str) -> None:
-    from hotfix_guard.report import write
+    from hotfix_guard.render import write
 
     write(text, sys.stderr)

@@ -26,9 +26,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from hotfix_guard.affected import Affected
     from hotfix_guard.config import Config
-    from hotfix_guard.flow.common import Repo
     from hotfix_guard.model import Change
     from hotfix_guard.options import RunOptions
+    from hotfix_guard.repository import Repo
     from hotfix_guard.validation import Report
     from hotfix_guard.versions import Version
 

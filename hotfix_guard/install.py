@@ -66,7 +66,7 @@ class HooksDir:
 
 def hooks_dir(repo: str | None) -> HooksDir:
     """Ask git where the hooks are: core.hooksPath, or the (common) git directory's hooks/."""
-    info = gitrepo.repo_info(repo)
+    info = gitrepo.locate(repo)
     # Run at the top: git runs hooks there, so a relative core.hooksPath is relative to it.
     lines = gitrepo.git_ok(["rev-parse", "--git-common-dir", "--git-path", "hooks"], info.top).splitlines()
     if len(lines) != 2:

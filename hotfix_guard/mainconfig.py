@@ -74,7 +74,7 @@ class MainFiles:
 
 def main_files(git_dir: str, main_branch: str | None, remote: str) -> MainFiles | None:
     """Main's config files, None when no main branch is found (MAIN_BRANCH, or the bootstrap rule)."""
-    common = _common_dir(git_dir)
+    common = gitrepo.common_dir(git_dir)
     try:
         found = _main_from_files(common, main_branch, remote)
     except LookupError:
@@ -93,17 +93,6 @@ def main_files(git_dir: str, main_branch: str | None, remote: str) -> MainFiles 
     files = MainFiles(ref, commit, texts, common)
     _write_cache(common, files)
     return files
-
-
-def _common_dir(git_dir: str) -> str:
-    """The git directory shared by all worktrees, where the refs are (flow.lock.common_dir,
-    without importing what the lock needs: this runs in every hook)."""
-    try:
-        with open(os.path.join(git_dir, "commondir"), encoding="utf-8") as handle:
-            pointed = handle.read().strip()
-    except OSError:
-        return git_dir
-    return os.path.normpath(os.path.join(git_dir, pointed))
 
 
 def _may_hold_settings(name: str, data: bytes) -> bool:

@@ -170,7 +170,7 @@ def _top() -> str:
     # worktree it also sets GIT_DIR, which stops find_git_dir.
     if "GIT_PREFIX" in os.environ and "GIT_DIR" in os.environ and "GIT_WORK_TREE" not in os.environ:
         return os.getcwd()
-    return gitrepo.repo_info(None).top
+    return gitrepo.locate(None).top
 
 
 # --- the facts ---------------------------------------------------------------------
@@ -444,13 +444,13 @@ def _noted_commit(update: RefUpdate) -> str:
 
 
 def _render(findings: list[Finding]) -> str:
-    from hotfix_guard.report import render_findings
+    from hotfix_guard.render import render_findings
 
     colour = sys.stderr.isatty() and "NO_COLOR" not in os.environ
     return render_findings(findings, colour)
 
 
 def _say(text: str) -> None:
-    from hotfix_guard.report import write
+    from hotfix_guard.render import write
 
     write(text, sys.stderr)

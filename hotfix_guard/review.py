@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 from hotfix_guard.errors import RepoError
 from hotfix_guard.incident import FINISHED, Event
-from hotfix_guard.report import grouped
+from hotfix_guard.render import grouped
 from hotfix_guard.severity import format_duration
 
 TYPE_CHECKING = False

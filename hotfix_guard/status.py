@@ -21,9 +21,9 @@ from hotfix_guard.severity import format_duration
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from hotfix_guard.config import Config
-    from hotfix_guard.flow.common import Repo
     from hotfix_guard.incident import Incident
     from hotfix_guard.options import RunOptions
+    from hotfix_guard.repository import Repo
 
 MAX_LISTED = 10  # commits on main listed one a line; the rest are counted
 

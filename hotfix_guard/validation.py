@@ -189,7 +189,7 @@ def focused_run(
     from hotfix_guard.focus.select import Context
 
     if location is None:
-        info = gitrepo.repo_info(repo)
+        info = gitrepo.locate(repo)
         location = info.top, info.git_dir
     base_sha = gitrepo.commit_sha(base_rev, repo)
     if base_sha is None:
@@ -208,17 +208,17 @@ def for_target(
 ) -> Validation:
     """What validate and `check ID` judge: TARGET's change, under the repository's config
     (or CONFIG_FILE), for CHECKS (default: every enabled one)."""
-    from hotfix_guard.collect import head_info, resolve_branch
+    from hotfix_guard.collect import locate_head, resolve_branch
     from hotfix_guard.config import load_config
 
-    info = head_info(target)
+    info = locate_head(target)
     config = load_config(info.top, config_file, info.git_dir)
     branch = resolve_branch(target, info.git_dir)
     if branch is None and (require_hotfix or "branch-name" in (checks or ())):
         raise RepoError(_unknown_branch_message(target))
     if require_hotfix:
         _require_hotfix_branch(branch, config)
-    assert info.head_sha is not None  # head_info checked it
+    assert info.head_sha is not None  # locate_head checked it
     wanted = list(checks) if checks is not None else enabled_checks(config, options)
     return prepare(target, info.head_sha, branch, config, wanted, only=checks, location=(info.top, info.git_dir))
 

@@ -13,7 +13,7 @@ from finish_test import bare_origin, make_flow
 
 from hotfix_guard.affected import PLACEHOLDER, affected_versions
 from hotfix_guard.config import default_config
-from hotfix_guard.flow.common import Repo
+from hotfix_guard.repository import Repo
 
 APP = "def login(token):\n    return True\n\n\ndef logout():\n    pass\n"
 APP_1_1 = APP.replace("    pass", "    forget()")  # app.py since v1.1.0

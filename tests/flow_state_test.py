@@ -14,7 +14,8 @@ from finish_test import make_flow
 from killing import run
 
 from hotfix_guard.errors import RepoError
-from hotfix_guard.flow.common import KILLED_GIT_GRACE, Repo, holding_signals
+from hotfix_guard.flow.common import KILLED_GIT_GRACE, holding_signals
+from hotfix_guard.repository import Repo
 
 
 def test_every_worktree_keeps_its_state_in_the_common_git_dir(released: GitRepo, tmp_path: Path) -> None:

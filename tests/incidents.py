@@ -12,8 +12,8 @@ import pytest
 from conftest import GitRepo, run_cli
 
 from hotfix_guard.config import default_config
-from hotfix_guard.flow.common import Repo
 from hotfix_guard.flow.start import start
+from hotfix_guard.repository import Repo
 
 DAY = "2026-01-02"
 FIX = "fix(auth): HOTFIX - reject empty tokens"

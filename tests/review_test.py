@@ -10,8 +10,8 @@ from conftest import GitRepo, run_cli
 from incidents import FIX, LOG, finished, in_progress, moment
 
 from hotfix_guard.config import default_config
-from hotfix_guard.flow.common import Repo
 from hotfix_guard.incident import find_incident
+from hotfix_guard.repository import Repo
 from hotfix_guard.review import TO_WRITE, render
 
 

@@ -12,8 +12,8 @@ import pytest
 from conftest import GitRepo, run_cli
 
 from hotfix_guard.config import default_config
-from hotfix_guard.flow.common import Repo
 from hotfix_guard.flow.start import start
+from hotfix_guard.repository import Repo
 
 YEAR = datetime.now(timezone.utc).year
 RECORD = ".git/hotfix-guard/starts/hotfix%2Fv1.2.4.json"

@@ -11,7 +11,7 @@ from conftest import GitRepo, run_cli
 from incidents import add_origin, in_progress, moment
 
 from hotfix_guard.config import default_config
-from hotfix_guard.flow.common import Repo
+from hotfix_guard.repository import Repo
 from hotfix_guard.status import Facts, gather, render_text
 
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import click
 
-from hotfix_guard.report import render, write
+from hotfix_guard.render import render, write
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from hotfix_guard.config import Config
-    from hotfix_guard.flow.common import Repo
     from hotfix_guard.options import RunOptions
+    from hotfix_guard.repository import Repo
     from hotfix_guard.validation import Report
 
 # Every exit-code list ends with this: an unexpected exception is a bug, never "a check failed".
@@ -70,7 +70,7 @@ def output(report: Report, opts: Options, options: RunOptions, title: str) -> in
 def flow_config(opts: Options) -> tuple[Repo, Config]:
     """The repository (from --repo) and its config (or --config), for the commands that work on a repository."""
     from hotfix_guard.config import load_config
-    from hotfix_guard.flow.common import Repo
+    from hotfix_guard.repository import Repo
 
     repo = Repo(opts.repo)
     return repo, load_config(repo.top, opts.config_file, repo.git_dir)

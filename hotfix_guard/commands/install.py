@@ -6,7 +6,7 @@ import click
 
 from hotfix_guard.commands.common import BUG_HELP, Options
 from hotfix_guard.errors import EXIT_FAILED, EXIT_OK, HotfixGuardError
-from hotfix_guard.report import write
+from hotfix_guard.render import write
 
 HOOKS_EXIT_CODES_HELP = f"""\b
 Exit codes: 0 done, 2 usage or repository error, another hotfix-guard command

@@ -10,7 +10,7 @@ import click
 from hotfix_guard.commands.common import BUG_HELP, REPORT_EXIT_CODES_HELP, Options, flow_config
 from hotfix_guard.errors import EXIT_OK
 from hotfix_guard.options import run_options
-from hotfix_guard.report import write
+from hotfix_guard.render import write
 
 
 @click.command(

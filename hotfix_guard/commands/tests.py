@@ -8,7 +8,7 @@ import click
 
 from hotfix_guard.commands.common import BUG_HELP, Options
 from hotfix_guard.errors import EXIT_ERROR, EXIT_FAILED, EXIT_OK
-from hotfix_guard.report import write
+from hotfix_guard.render import write
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -104,12 +104,12 @@ def tests(
 
 def _focus_context(opts: Options, base: str | None, head: str | None) -> FocusContext:
     from hotfix_guard import gitrepo
-    from hotfix_guard.collect import Target, head_info, resolve_base
+    from hotfix_guard.collect import Target, locate_head, resolve_base
     from hotfix_guard.config import load_config
     from hotfix_guard.focus.select import Context
 
     target = Target(opts.repo, head, base)
-    info = head_info(target)
+    info = locate_head(target)
     config = load_config(info.top, opts.config_file, info.git_dir)
     assert info.head_sha is not None
     _name, base_rev, _version = resolve_base(target, info.head_sha, config)

@@ -17,7 +17,7 @@ from hotfix_guard.collect import Target
 from hotfix_guard.commands.common import BUG_HELP, EXIT_CODES_HELP, Options, change_options, output
 from hotfix_guard.errors import RepoError
 from hotfix_guard.options import RunOptions, run_options
-from hotfix_guard.report import write
+from hotfix_guard.render import write
 from hotfix_guard.validation import FAILED, Report, for_target
 
 CHECK_IDS = tuple(registry())
@@ -70,7 +70,7 @@ def validate(
 
 
 def render_file_count(report: Report, opts: Options) -> str:
-    from hotfix_guard.report import render_findings
+    from hotfix_guard.render import render_findings
 
     return render_findings([f for f in report.findings if f.check == "file-count"], opts.colour)
 
@@ -202,7 +202,7 @@ def _message_file_top(opts: Options) -> str:
     if found is not None:
         return found[0]
     try:
-        return gitrepo.repo_info(opts.repo).top
+        return gitrepo.locate(opts.repo).top
     except RepoError:
         return opts.repo or os.getcwd()
 

@@ -21,7 +21,7 @@ from hotfix_guard.flow.version_files import keep_our_versions, tree_with
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from hotfix_guard.flow.common import Repo
+    from hotfix_guard.repository import Repo
 
 CONTENT_STAGES = ("1", "2", "3")  # base, ours, theirs: a conflict inside the file, not over its existence
 

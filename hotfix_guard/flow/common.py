@@ -15,13 +15,15 @@ from typing import TypedDict
 
 from hotfix_guard import gitrepo
 from hotfix_guard.errors import GitError, RepoError
-from hotfix_guard.flow.lock import common_dir
-from hotfix_guard.report import write
+from hotfix_guard.gitrepo import common_dir
+from hotfix_guard.render import write
 from hotfix_guard.versions import Version, no_release_message, parse_release_tag
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+
+    from hotfix_guard.repository import Repo
 
 IN_PROGRESS = {
     "MERGE_HEAD": "a merge",
@@ -30,54 +32,6 @@ IN_PROGRESS = {
     "CHERRY_PICK_HEAD": "a cherry-pick",
     "REVERT_HEAD": "a revert",
 }
-
-
-class Repo:
-    """A repository a flow command changes; every git call goes through gitrepo."""
-
-    def __init__(self, path: str | None):
-        info = gitrepo.repo_info(path)
-        if info.head_sha is None:
-            raise RepoError("the repository has no commits yet; commit something first")
-        self.top = info.top
-        self.git_dir = info.git_dir
-
-    def git(self, *args: str) -> str:
-        return gitrepo.git_ok(list(args), self.top)
-
-    def try_git(self, *args: str) -> gitrepo.GitResult:
-        return gitrepo.run_git(list(args), self.top)
-
-    def git_env(self, env: dict[str, str], *args: str) -> str:
-        """Like git(), with ENV added to the environment."""
-        if not env:
-            return self.git(*args)
-        result = gitrepo.run_git(list(args), self.top, {**os.environ, **env})
-        if result.returncode != 0:
-            command = next((arg for arg in args if not arg.startswith("-")), "")
-            raise GitError(f"git {command} failed: {result.error_line()}")
-        return result.text()
-
-    def git_with_index(self, index: str, *args: str) -> str:
-        """Like git(), on the index file INDEX instead of the repository's."""
-        return self.git_env({"GIT_INDEX_FILE": index}, *args)
-
-    def sha(self, ref: str) -> str | None:
-        """The commit (or tag object) REF names, None when it does not exist."""
-        result = self.try_git("rev-parse", "--verify", "-q", "--end-of-options", ref)
-        return result.text().strip() if result.returncode == 0 else None
-
-    def current_branch(self) -> str | None:
-        return gitrepo.head_branch(self.git_dir)
-
-    def state_path(self, *parts: str) -> str:
-        """A file of ours inside the git directory: never part of the work tree or a change.
-
-        In the common git directory, shared by every worktree as the refs are: a journal left in
-        one worktree stops the commands of all the others (files an older version wrote in a
-        linked worktree's own git directory are not read any more).
-        """
-        return os.path.join(common_dir(self.git_dir), "hotfix-guard", *parts)
 
 
 # The journal each flow command keeps while it runs, and is left behind when it is cut off or stopped.
@@ -635,7 +589,7 @@ def _identity(repo: Repo) -> dict[str, str]:
 class GitChanges:
     """Runs the git commands that change the repository, or, in a dry run, only prints them.
 
-    (Not a runner of checks: that is hotfix_guard.runner.)"""
+    (Not the checks' run: that is hotfix_guard.validation.)"""
 
     def __init__(self, repo: Repo, dry_run: bool):
         self.repo = repo
@@ -684,4 +638,4 @@ def record_name(branch: str) -> str:
     return branch.replace("%", "%25").replace("/", "%2F") + ".json"
 
 
-__all__ = ["GitChanges", "GitError", "Repo", "Snapshot"]
+__all__ = ["GitChanges", "GitError", "Snapshot"]

@@ -22,7 +22,6 @@ from hotfix_guard.flow import lock
 from hotfix_guard.flow.backmerge import KeptVersion, Prediction, describe_kept, predict, resolved_tree
 from hotfix_guard.flow.common import (
     GitChanges,
-    Repo,
     Snapshot,
     SnapshotRecord,
     WorkTrees,
@@ -44,6 +43,7 @@ from hotfix_guard.flow.common import (
     write_json,
 )
 from hotfix_guard.options import run_options
+from hotfix_guard.repository import Repo
 from hotfix_guard.validation import Validation, enabled_checks, prepare
 
 TYPE_CHECKING = False
@@ -558,7 +558,7 @@ def _verify(validation: Validation, options: RunOptions, verify: bool) -> None:
     report = validation.run(options)
     change = report.change
     if report.exit_code(options.strict):
-        from hotfix_guard.report import render_findings, write
+        from hotfix_guard.render import render_findings, write
 
         write(render_findings(report.findings), sys.stderr)
         raise RepoError(

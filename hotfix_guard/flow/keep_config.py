@@ -20,7 +20,7 @@ from hotfix_guard.mainconfig import FILE_NAMES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from hotfix_guard.flow.common import Repo
+    from hotfix_guard.repository import Repo
 
 _SECTION = {
     "pyproject.toml": re.compile(r"\[\s*tool\s*\.\s*(\"hotfix-guard\"|hotfix-guard)\s*(\.[^\]]*)?\]"),

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import TypedDict
 
 from hotfix_guard.errors import RepoError
+from hotfix_guard.gitrepo import common_dir
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -36,16 +37,6 @@ if TYPE_CHECKING:
 
 LOCK_NAME = "lock"
 _held: dict[str, int] = {}  # lock path -> nesting depth, for a command that calls another
-
-
-def common_dir(git_dir: str) -> str:
-    """The git directory shared by all worktrees (a linked worktree's points to it)."""
-    try:
-        with open(os.path.join(git_dir, "commondir"), encoding="utf-8") as handle:
-            pointed = handle.read().strip()
-    except OSError:
-        return git_dir
-    return os.path.normpath(os.path.join(git_dir, pointed))
 
 
 def lock_path(git_dir: str) -> str:

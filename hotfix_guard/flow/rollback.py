@@ -24,7 +24,6 @@ from typing import TypedDict, cast
 from hotfix_guard.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, RepoError
 from hotfix_guard.flow.common import (
     GitChanges,
-    Repo,
     Snapshot,
     SnapshotRecord,
     clear_stale_git_locks,
@@ -45,6 +44,7 @@ from hotfix_guard.flow.common import (
 )
 from hotfix_guard.flow.lock import locked
 from hotfix_guard.refnames import is_valid_tag_name
+from hotfix_guard.repository import Repo
 from hotfix_guard.versions import Version, parse_release_tag
 
 TYPE_CHECKING = False

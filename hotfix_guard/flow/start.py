@@ -23,7 +23,6 @@ from hotfix_guard.checks import branch_name
 from hotfix_guard.errors import EXIT_FAILED, EXIT_OK, GitError, RepoError
 from hotfix_guard.flow.common import (
     GitChanges,
-    Repo,
     Snapshot,
     SnapshotRecord,
     clear_stale_git_locks,
@@ -49,6 +48,7 @@ from hotfix_guard.flow.lock import locked
 from hotfix_guard.flow.version_files import plan_bumps, write_bumps
 from hotfix_guard.model import ERROR, Change
 from hotfix_guard.paths import write_atomic
+from hotfix_guard.repository import Repo
 from hotfix_guard.severity import LEVELS
 from hotfix_guard.versions import Version, parse_release_tag
 

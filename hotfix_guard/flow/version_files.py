@@ -27,7 +27,7 @@ from hotfix_guard.paths import inside, refuse_symlink, write_atomic
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from hotfix_guard.flow.common import Repo
+    from hotfix_guard.repository import Repo
     from hotfix_guard.versions import Version
 
 WHAT = "version file"

@@ -9,7 +9,7 @@ import pytest
 
 from hotfix_guard.config import default_config
 from hotfix_guard.model import ERROR, NOTE, WARNING, Change, Commit, FileChange, Finding
-from hotfix_guard.report import render_github, render_json, render_text, write
+from hotfix_guard.render import render_github, render_json, render_text, write
 from hotfix_guard.validation import Report, run_checks
 from hotfix_guard.versions import Version
 
