@@ -441,9 +441,11 @@ def _files(repo: Path) -> dict[str, str]:
     return found
 
 
-# Not a record: the parsed copy of main's committed config, keyed by main's commit, which any
-# command may write (mainconfig.py); it can never serve stale rules, and holds no user state.
+# Not records of a run: the parsed copy of main's committed config, keyed by main's commit,
+# which any command may write (mainconfig.py; it can never serve stale rules), and the
+# history of earlier runs per branch (an --abort notes itself there, for the review).
 CACHES = ("main-config",)
+AUDIT_LOGS = ("history/",)
 
 
 def _records(directory: Path) -> dict[str, bytes]:
@@ -452,7 +454,9 @@ def _records(directory: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(directory)): p.read_bytes()
         for p in sorted(directory.rglob("*"))
-        if p.is_file() and str(p.relative_to(directory)) not in CACHES
+        if p.is_file()
+        and str(p.relative_to(directory)) not in CACHES
+        and not str(p.relative_to(directory)).startswith(AUDIT_LOGS)
     }
 
 

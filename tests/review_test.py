@@ -282,6 +282,24 @@ def test_the_timeline_shows_a_conflict_finish_stopped_on(hotfix: GitRepo) -> Non
     )
 
 
+def test_the_timeline_shows_a_finish_that_was_aborted_before_the_one_that_released(hotfix: GitRepo) -> None:
+    from finish_test import conflict_on, make_flow
+
+    flow = make_flow(hotfix)
+    conflict_on(flow, "develop")
+    assert run_cli(flow, "finish").exit_code == 1
+    assert run_cli(flow, "finish", "--abort").exit_code == 0
+    assert run_cli(flow, "finish").exit_code == 1
+    flow.write("VERSION", "1.2.4\n")
+    flow.git("add", "VERSION")
+    assert run_cli(flow, "finish", "--continue").exit_code == 0
+    timeline = rows(run_cli(flow, "review", "v1.2.4").stdout, "Timeline")
+    kinds = [row.split("|")[2].strip() for row in timeline]
+    assert "abort" in kinds and "conflict" in kinds  # (ordered by time; the test pins commit dates)
+    (aborted,) = [row for row in timeline if "| abort |" in row]
+    assert "finish --abort put every ref back (it had done: merge-main" in aborted
+
+
 def test_the_timeline_shows_any_kind_of_event_the_finished_record_lists(hotfix: GitRepo) -> None:
     """A kind of event a later finish records (here: a version conflict resolved by itself)
     shows up with no change to the review."""

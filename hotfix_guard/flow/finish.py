@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from hotfix_guard.options import RunOptions
 
 JOURNAL = "finish.json"
+HISTORY = "history"  # per branch: events of earlier runs (an --abort), for the review's timeline
 JOURNAL_FORMAT = 2  # 2: records the hand-over of a stopped merge and the undo's progress
 
 
@@ -900,9 +901,39 @@ def _record_finished(repo: Repo, plan: Plan) -> None:
     write_json(repo.state_path("finished", record_name(plan.branch)), record)
 
 
+def _note_event(repo: Repo, branch: str, event: str, detail: str) -> None:
+    """Add an event to BRANCH's history (what an earlier run met, e.g. an --abort), which the
+    finished record carries into the review's timeline. An audit log, not a journal: nothing
+    reads it to decide what to do."""
+    from datetime import datetime, timezone
+
+    path = repo.state_path(HISTORY, record_name(branch))
+    known = read_json(path)
+    earlier = known.get("events") if isinstance(known, dict) else None
+    events = [item for item in earlier if isinstance(item, dict)] if isinstance(earlier, list) else []
+    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    write_json(path, {"events": [*events, {"at": now, "event": event, "detail": detail}]})
+
+
+def _how_far(plan: Plan) -> str:
+    done = plan.done
+    return f"it had done: {', '.join(done)}" if done else "before any step took effect"
+
+
+def _history_events(repo: Repo, branch: str) -> list[FinishEvent]:
+    known = read_json(repo.state_path(HISTORY, record_name(branch)))
+    listed = known.get("events") if isinstance(known, dict) else None
+    return [
+        {"at": item["at"], "event": item["event"], "detail": item["detail"]}
+        for item in (listed if isinstance(listed, list) else [])
+        if isinstance(item, dict) and all(isinstance(item.get(key), str) for key in ("at", "event", "detail"))
+    ]
+
+
 def _resolution_events(repo: Repo, plan: Plan) -> list[FinishEvent]:
-    """The conflicts this finish stopped on, each resolved by hand in a merge commit and carried on."""
-    events: list[FinishEvent] = []
+    """What earlier runs of this finish met (--abort), and the conflicts this one stopped on,
+    each resolved by hand in a merge commit and carried on."""
+    events: list[FinishEvent] = _history_events(repo, plan.branch)
     for commit in filter(None, plan.journal.get("resolved", [])):
         when = repo.try_git("log", "-1", "--format=%cI", commit).text().strip()
         into = plan.main if repo.sha(f"refs/heads/{plan.main}") == commit else plan.develop
@@ -1128,6 +1159,7 @@ def abort(repo: Repo, began: float) -> int:
             f"{error}; or fix the cause and run hotfix-guard finish --abort again (the journal records how far it got)"
         ) from None
     say(f"finish of {plan.branch} aborted: every ref and the checkout are back as before it started")
+    _note_event(repo, plan.branch, "abort", f"finish --abort put every ref back ({_how_far(plan)})")
     for commit in filter(None, plan.journal.get("resolved", [])):
         say(
             f"your merge resolution is kept in commit {commit[:10]}; to keep it on a branch: "
