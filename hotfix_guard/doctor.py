@@ -14,6 +14,7 @@ import shutil
 import sys
 
 from hotfix_guard import __version__
+from hotfix_guard.checks import registry
 from hotfix_guard.errors import ConfigError
 from hotfix_guard.install import (
     HOOK_TYPES,
@@ -29,11 +30,12 @@ from hotfix_guard.install import (
 from hotfix_guard.model import Record
 
 # The hotfix-* hook ids (.pre-commit-hooks.yaml) that guard each hook type under pre-commit.
+# From the check registry: each check's hook in its stages; the push guard is hotfix-validate.
 FRAMEWORK_IDS = {
-    "pre-commit": ("hotfix-branch-name", "hotfix-file-count", "hotfix-config-change", "hotfix-diff-size"),
-    "commit-msg": ("hotfix-commit-message",),
-    "pre-push": ("hotfix-validate",),
+    stage: tuple(f"hotfix-{check.id}" for check in registry().values() if stage in check.stages)
+    for stage in ("pre-commit", "commit-msg")
 }
+FRAMEWORK_IDS["pre-push"] = ("hotfix-validate",)
 UNGUARDED = {
     "pre-commit": "commits are not checked (branch name, file limit, diff size)",
     "commit-msg": "commit messages are not checked",
