@@ -105,11 +105,17 @@ def registry() -> dict[str, Check]:
     """Every check by id, in the order they run and report."""
     global _REGISTRY
     if _REGISTRY is None:
-        from importlib import import_module
+        import sys
 
         here = os.path.dirname(__file__)
         names = sorted(name[:-3] for name in os.listdir(here) if name.endswith(".py") and not name.startswith("_"))
-        found = [import_module(f"{__name__}.{name}").CHECK for name in names]
+        found = []
+        for name in names:
+            # __import__ rather than importlib.import_module: importing importlib (and with it
+            # warnings) would cost every hook about a millisecond.
+            module = f"{__name__}.{name}"
+            __import__(module)
+            found.append(sys.modules[module].CHECK)
         _REGISTRY = {check.id: check for check in sorted(found, key=lambda check: (check.order, check.id))}
     return _REGISTRY
 
