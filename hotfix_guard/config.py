@@ -56,7 +56,46 @@ def _defaults() -> tuple[tuple[str, ...], dict[tuple[str, str], object], dict[tu
     return tuple(checks), defaults, minimums
 
 
-CHECK_IDS, DEFAULTS, MINIMUMS = _defaults()
+_CHECK_DEFAULTS: tuple[tuple[str, ...], dict[tuple[str, str], object], dict[tuple[str, str], int]] | None = None
+
+
+def registry_defaults() -> tuple[tuple[str, ...], dict[tuple[str, str], object], dict[tuple[str, str], int]]:
+    """(check ids, every default, minimums), from the check registry on first use: a hook that
+    only needs the top-level settings (the push of an ordinary branch, a commit on a branch
+    that is not a hotfix branch) does not import the checks."""
+    global _CHECK_DEFAULTS
+    if _CHECK_DEFAULTS is None:
+        _CHECK_DEFAULTS = _defaults()
+    return _CHECK_DEFAULTS
+
+
+def __getattr__(name: str) -> object:
+    """CHECK_IDS, DEFAULTS and MINIMUMS, computed when first asked for (PEP 562)."""
+    names = ("CHECK_IDS", "DEFAULTS", "MINIMUMS")
+    if name in names:
+        return registry_defaults()[names.index(name)]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _all_defaults() -> dict[tuple[str, str], object]:
+    return registry_defaults()[1]
+
+
+def _check_default(check: str, key: str) -> object:
+    """One check's default, from its own module (the registry names a check's module after its
+    id): the commit-msg hook reads commit-message's settings without importing every check."""
+    if _CHECK_DEFAULTS is not None:
+        return _CHECK_DEFAULTS[1][check, key]
+    module = f"hotfix_guard.checks.{check.replace('-', '_')}"
+    try:
+        __import__(module)
+    except ImportError:
+        return _all_defaults()[check, key]  # not a check: the KeyError names it
+    spec = sys.modules[module].CHECK
+    return spec.severity if key == "severity" else spec.options[key]
+
+
+_MISSING = object()
 
 _FILE_NAMES = (".hotfix-guard.toml", "pyproject.toml", "setup.cfg")
 
@@ -75,40 +114,107 @@ class Config:
         """CONFIGURED: the keys the config file set (default: those whose value is not the
         default); ORIGIN: where the rules came from (validate, status and doctor say it)."""
         self.source = source
-        self.configured = (
-            configured if configured is not None else frozenset(k for k, v in values.items() if DEFAULTS.get(k) != v)
-        )
+        self._configured = configured
         self.origin: dict[str, str | None] = dict(origin or _origin("defaults", None, "defaults (no config file)"))
-        self.tag_prefix = str(values["", "tag-prefix"])
-        self.branch_prefix = str(values["", "branch-prefix"])
-        self.main_branch = str(values["", "main-branch"])
-        self.develop_branch = str(values["", "develop-branch"])
-        self.remote = str(values["", "remote"])
-        self.version_files = _strings(values, "", "version-files")
-        self.protected_branches = _strings(values, "", "protected-branches")
-        self.release_tags_on_main = bool(values["", "release-tags-on-main"])
-        self.severity = {check: str(values[check, "severity"]) for check in CHECK_IDS}
         self._values = values
+        self.tag_prefix = str(self._value("", "tag-prefix"))
+        self.branch_prefix = str(self._value("", "branch-prefix"))
+        self.main_branch = str(self._value("", "main-branch"))
+        self.develop_branch = str(self._value("", "develop-branch"))
+        self.remote = str(self._value("", "remote"))
+        self.version_files = self._strings("", "version-files")
+        self.protected_branches = self._strings("", "protected-branches")
+        self.release_tags_on_main = bool(self._value("", "release-tags-on-main"))
+        self.install_command = str(self._value("notify", "install-command"))
+        self.notify_templates = {
+            "team": str(self._value("notify", "team-template")),
+            "users": str(self._value("notify", "users-template")),
+        }
+        self._severity: dict[str, str] | None = None
         self._branch_patterns: tuple[re.Pattern[str], ...] | None = None
         self._message_token: re.Pattern[str] | None = None
-        self.max_files = _int(values, "file-count", "max-files")
-        self.file_count_exclude = _strings(values, "file-count", "exclude")
-        self.max_lines = _int(values, "diff-size", "max-lines")
-        self.diff_size_exclude = _strings(values, "diff-size", "exclude")
-        self.conventional = bool(values["commit-message", "conventional"])
-        self.message_types = _strings(values, "commit-message", "types")
-        self.test_markers = frozenset(_strings(values, "focused-tests", "markers"))
-        self.test_python = str(values["focused-tests", "python"])
-        self.pytest_args = _strings(values, "focused-tests", "pytest-args")
-        self.test_command = str(values["focused-tests", "test-command"])
-        self.test_timeout = _int(values, "focused-tests", "timeout")
-        self.test_ignore = _strings(values, "focused-tests", "ignore")
         self._critical_pattern: re.Pattern[str] | None = None
-        self.install_command = str(values["notify", "install-command"])
-        self.notify_templates = {
-            "team": str(values["notify", "team-template"]),
-            "users": str(values["notify", "users-template"]),
-        }
+
+    def _value(self, table: str, key: str) -> object:
+        """The value of TABLE.KEY: from VALUES, else its default (a check's, from the registry)."""
+        value = self._values.get((table, key), _MISSING)
+        if value is _MISSING:
+            value = SETTINGS[table, key] if (table, key) in SETTINGS else _check_default(table, key)
+        return value
+
+    def _strings(self, table: str, key: str) -> tuple[str, ...]:
+        value = self._value(table, key)
+        assert isinstance(value, list)
+        return tuple(value)
+
+    def _int(self, table: str, key: str) -> int:
+        value = self._value(table, key)
+        assert isinstance(value, int)
+        return value
+
+    @property
+    def configured(self) -> frozenset[tuple[str, str]]:
+        """The keys the config file set (given: from the file; else those not at their default)."""
+        if self._configured is None:
+            defaults = _all_defaults()
+            self._configured = frozenset(k for k, v in self._values.items() if defaults.get(k) != v)
+        return self._configured
+
+    # The checks' settings are read when a check needs them: a hook with nothing to check
+    # does not import the check registry for their defaults.
+    @property
+    def severity(self) -> dict[str, str]:
+        if self._severity is None:
+            self._severity = {check: str(self._value(check, "severity")) for check in registry_defaults()[0]}
+        return self._severity
+
+    @property
+    def max_files(self) -> int:
+        return self._int("file-count", "max-files")
+
+    @property
+    def file_count_exclude(self) -> tuple[str, ...]:
+        return self._strings("file-count", "exclude")
+
+    @property
+    def max_lines(self) -> int:
+        return self._int("diff-size", "max-lines")
+
+    @property
+    def diff_size_exclude(self) -> tuple[str, ...]:
+        return self._strings("diff-size", "exclude")
+
+    @property
+    def conventional(self) -> bool:
+        return bool(self._value("commit-message", "conventional"))
+
+    @property
+    def message_types(self) -> tuple[str, ...]:
+        return self._strings("commit-message", "types")
+
+    @property
+    def test_markers(self) -> frozenset[str]:
+        return frozenset(self._strings("focused-tests", "markers"))
+
+    @property
+    def test_python(self) -> str:
+        return str(self._value("focused-tests", "python"))
+
+    @property
+    def pytest_args(self) -> tuple[str, ...]:
+        return self._strings("focused-tests", "pytest-args")
+
+    @property
+    def test_command(self) -> str:
+        return str(self._value("focused-tests", "test-command"))
+
+    @property
+    def test_timeout(self) -> int:
+        return self._int("focused-tests", "timeout")
+
+    @property
+    def test_ignore(self) -> tuple[str, ...]:
+        return self._strings("focused-tests", "ignore")
 
     # Compiled on first use: a commit-msg hook has no use for the branch patterns, and
     # compiling them would cost it more than its check. A config file's patterns are
@@ -123,30 +229,42 @@ class Config:
 
                 self._branch_patterns = tuple(re.compile(pattern) for pattern in default_patterns(self.tag_prefix))
             else:
-                self._branch_patterns = _compile_all(self._values, "branch-name", "patterns", self.source)
+                self._branch_patterns = _compile_all(
+                    self._value("branch-name", "patterns"), "branch-name", "patterns", self.source
+                )
         return self._branch_patterns
 
     @property
     def message_token(self) -> re.Pattern[str]:
         if self._message_token is None:
-            self._message_token = _compile_all(self._values, "commit-message", "token", self.source)[0]
+            self._message_token = _compile_all(
+                self._value("commit-message", "token"), "commit-message", "token", self.source
+            )[0]
         return self._message_token
 
     @property
     def critical_pattern(self) -> re.Pattern[str]:
         """The critical set's test-id pattern, matched case-insensitively."""
         if self._critical_pattern is None:
-            compiled = _compile_all(self._values, "focused-tests", "pattern", self.source, re.IGNORECASE)
+            compiled = _compile_all(
+                self._value("focused-tests", "pattern"), "focused-tests", "pattern", self.source, re.IGNORECASE
+            )
             self._critical_pattern = compiled[0]
         return self._critical_pattern
 
     def compile_patterns(self) -> None:
-        """Compile the regular expressions now, so that a bad one is reported as the file loads."""
-        _ = self.branch_patterns, self.message_token, self.critical_pattern
+        """Compile the file's own regular expressions now, so that a bad one is reported as the
+        file loads (the defaults are known to compile and to be safe)."""
+        if ("branch-name", "patterns") in self.configured:
+            _ = self.branch_patterns
+        if ("commit-message", "token") in self.configured:
+            _ = self.message_token
+        if ("focused-tests", "pattern") in self.configured:
+            _ = self.critical_pattern
 
     def option(self, check: str, key: str) -> object:
         """A check's option, by its check id and key (a new check reads its options this way)."""
-        return self._values[check, key]
+        return self._value(check, key)
 
     def where(self, table: str, key: str) -> str:
         name = f"{table}.{key}" if table else key
@@ -154,7 +272,7 @@ class Config:
 
 
 def default_config() -> Config:
-    return Config(DEFAULTS)
+    return Config(SETTINGS, configured=frozenset())
 
 
 def load_config(top: str, explicit: str | None = None, git_dir: str | None = None) -> Config:
@@ -191,7 +309,7 @@ def load_config(top: str, explicit: str | None = None, git_dir: str | None = Non
         table = _table_of(name, text, path)
         assert table is not None  # _find_text returns only a file that holds a table
         return _build(table, path, _origin("work-tree", name, f"{name} in the work tree ({why})"))
-    return Config(DEFAULTS, None, origin=_origin("defaults", None, f"defaults (no config file; {why})"))
+    return Config(SETTINGS, None, frozenset(), origin=_origin("defaults", None, f"defaults (no config file; {why})"))
 
 
 def describe(config: Config) -> str:
@@ -225,7 +343,7 @@ def _git_dir_of(top: str) -> str | None:
 def _main_names(work: tuple[str, str, str] | None) -> tuple[str | None, str]:
     """`main-branch` and `remote` as the work tree's config sets them: where to look for main.
     (The substring test spares parsing a file that sets neither.)"""
-    default_remote = str(DEFAULTS["", "remote"])
+    default_remote = str(SETTINGS["", "remote"])
     if work is None or ("main-branch" not in work[2] and "remote" not in work[2]):
         return None, default_remote
     name, path, text = work
@@ -342,13 +460,14 @@ def _parse_setup_cfg(text: str, path: str) -> dict[str, object] | None:
 
 def _build(raw: dict[str, object], source: str, origin: Mapping[str, str | None] | None = None) -> Config:
     from_text = source.endswith((".cfg", ".ini")) or source.startswith("setup.cfg at ")
-    values = dict(DEFAULTS)
+    values = dict(SETTINGS)
     configured = set()
     for key, value in raw.items():
         if isinstance(value, dict):
-            if key not in CHECK_IDS and key not in COMMAND_TABLES:
+            check_ids = registry_defaults()[0] if key not in COMMAND_TABLES else ()
+            if key not in check_ids and key not in COMMAND_TABLES:
                 raise ConfigError(
-                    f"unknown table [{key}] in {source} (checks: {', '.join(CHECK_IDS)}; commands: {', '.join(COMMAND_TABLES)})"
+                    f"unknown table [{key}] in {source} (checks: {', '.join(registry_defaults()[0])}; commands: {', '.join(COMMAND_TABLES)})"
                 )
             for sub_key, sub_value in value.items():
                 values[key, sub_key] = _coerce(key, sub_key, sub_value, source, from_text)
@@ -366,11 +485,13 @@ def _build(raw: dict[str, object], source: str, origin: Mapping[str, str | None]
 
 def _check_token(config: Config) -> None:
     """A token that an empty message matches (`token = ""`) would switch the check off unseen."""
+    if ("commit-message", "token") not in config.configured:
+        return  # the default token
     if config.severity["commit-message"] != "off" and config.message_token.search("") is not None:
         raise ConfigError(
             f"{config.where('commit-message', 'token')} matches an empty message, so every message would pass, "
             f"got {config.message_token.pattern!r}; give the token every hotfix commit must carry, e.g. "
-            f'{DEFAULTS["commit-message", "token"]!r}, or set severity = "off" in [commit-message]'
+            f'{_all_defaults()["commit-message", "token"]!r}, or set severity = "off" in [commit-message]'
         )
 
 
@@ -390,10 +511,11 @@ def _check_version_files(config: Config) -> None:
 
 def _coerce(table: str, key: str, value: object, source: str, from_text: bool) -> object:
     name = f"{table}.{key}" if table else key
-    if (table, key) not in DEFAULTS:
-        known = ", ".join(k for t, k in DEFAULTS if t == table)
+    defaults = SETTINGS if table in ("", *COMMAND_TABLES) else _all_defaults()
+    if (table, key) not in defaults:
+        known = ", ".join(k for t, k in defaults if t == table)
         raise ConfigError(f"unknown key {name!r} in {source} (known here: {known})")
-    default = DEFAULTS[table, key]
+    default = defaults[table, key]
     if from_text and isinstance(value, str) and not isinstance(default, str):
         value = _from_ini_text(value, default)
     if isinstance(default, bool):
@@ -472,34 +594,23 @@ def _from_ini_text(text: str, default: object) -> object:
 
 
 def _check_ranges(config: Config) -> None:
-    for (table, key), minimum in MINIMUMS.items():
+    if all(table in ("", *COMMAND_TABLES) for table, _key in config.configured):
+        return  # no check's option was set: the defaults are in range
+    for (table, key), minimum in registry_defaults()[2].items():
         value = config.option(table, key)
         assert isinstance(value, int)
         if value < minimum:
             raise ConfigError(f"{config.where(table, key)} must be at least {minimum}, got {value}")
 
 
-def _int(values: Mapping[tuple[str, str], object], table: str, key: str) -> int:
-    value = values[table, key]
-    assert isinstance(value, int)
-    return value
-
-
-def _strings(values: Mapping[tuple[str, str], object], table: str, key: str) -> tuple[str, ...]:
-    value = values[table, key]
-    assert isinstance(value, list)
-    return tuple(value)
-
-
 def _compile_all(
-    values: Mapping[tuple[str, str], object], table: str, key: str, source: str | None, flags: int = 0
+    value: object, table: str, key: str, source: str | None, flags: int = 0
 ) -> tuple[re.Pattern[str], ...]:
-    value = values[table, key]
     patterns = value if isinstance(value, list) else [str(value)]
     name = f"{table}.{key}" if table else key
     # The defaults are known to be safe (a test says so); a config file's own patterns are
     # checked as it loads.
-    default = DEFAULTS[table, key]
+    default = _check_default(table, key)
     known = default if isinstance(default, list) else [default]
     return tuple(
         _compile(name, pattern, source, flags, check=source is not None and pattern not in known)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import sys
 
-from hotfix_guard.checks import registry
 from hotfix_guard.errors import EXIT_ERROR, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, HotfixGuardError
 
 GIT_HOOKS = ("pre-commit", "commit-msg", "pre-push")
@@ -28,9 +27,35 @@ if TYPE_CHECKING:
 # Hook ids (one check each, from the registry, or validate), then git's own hook types,
 # which the shims in hooks/ call: pre-commit runs the checks of the registry's pre-commit
 # stage, commit-msg is commit-message, pre-push is the push guard (prepush.py).
-HOOKS = (*registry(), "validate", *GIT_HOOKS)
-USAGE = "usage: hotfix-guard hook {" + ",".join(HOOKS) + "} [--config FILE] [COMMIT_MSG_FILE | REMOTE URL]"
-PRE_COMMIT_STAGE = tuple(check.id for check in registry().values() if "pre-commit" in check.stages)
+# Computed when first asked for (PEP 562): the push of an ordinary branch, or a commit on a
+# branch that is not a hotfix branch, has nothing to check and does not import the checks.
+
+
+def hook_names() -> tuple[str, ...]:
+    from hotfix_guard.checks import registry
+
+    return (*registry(), "validate", *GIT_HOOKS)
+
+
+def usage() -> str:
+    return "usage: hotfix-guard hook {" + ",".join(hook_names()) + "} [--config FILE] [COMMIT_MSG_FILE | REMOTE URL]"
+
+
+def pre_commit_stage() -> tuple[str, ...]:
+    from hotfix_guard.checks import registry
+
+    return tuple(check.id for check in registry().values() if "pre-commit" in check.stages)
+
+
+def __getattr__(name: str) -> object:
+    """HOOKS, USAGE and PRE_COMMIT_STAGE, from the check registry."""
+    if name == "HOOKS":
+        return hook_names()
+    if name == "USAGE":
+        return usage()
+    if name == "PRE_COMMIT_STAGE":
+        return pre_commit_stage()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main(name: str, args: list[str]) -> int:
@@ -48,8 +73,8 @@ def main(name: str, args: list[str]) -> int:
 
 
 def _run(name: str, args: list[str]) -> int:
-    if name not in HOOKS:
-        _say(f"hotfix-guard: error: unknown hook {name!r}; {USAGE}\n")
+    if name not in GIT_HOOKS and name not in hook_names():
+        _say(f"hotfix-guard: error: unknown hook {name!r}; {usage()}\n")
         return EXIT_ERROR
     config_file, args = _split_config_option(args)
     if name == "pre-push" or (name == "validate" and os.environ.get("PRE_COMMIT_LOCAL_BRANCH")):
@@ -86,7 +111,7 @@ def _split_config_option(args: list[str]) -> tuple[str | None, list[str]]:
     """`--config FILE` (from `args:` in .pre-commit-config.yaml) and the remaining arguments."""
     if args[:1] == ["--config"]:
         if len(args) < 2:
-            raise HotfixGuardError(f"--config needs a file; {USAGE}")
+            raise HotfixGuardError(f"--config needs a file; {usage()}")
         return args[1], args[2:]
     if args and args[0].startswith("--config="):
         return args[0][len("--config=") :], args[1:]
@@ -127,11 +152,11 @@ def _commit_message(args: list[str], git_dir: str, config: Config) -> int:
     from hotfix_guard.checks.commit_message import check_message_file
     from hotfix_guard.model import with_check_severity
 
-    severity = config.severity["commit-message"]
+    severity = str(config.option("commit-message", "severity"))  # not config.severity: that reads every check
     if severity == "off":
         return EXIT_OK
     if len(args) != 1:
-        _say(f"hotfix-guard: error: the commit-message hook takes the message file; {USAGE}\n")
+        _say(f"hotfix-guard: error: the commit-message hook takes the message file; {usage()}\n")
         return EXIT_ERROR
     if os.path.exists(os.path.join(git_dir, "MERGE_HEAD")):
         return EXIT_OK  # a merge commit: merges are not checked
@@ -153,7 +178,7 @@ def _change_hook(
     if name == "validate":
         wanted = enabled
     elif name == "pre-commit":
-        wanted = [check for check in PRE_COMMIT_STAGE if check in enabled]
+        wanted = [check for check in pre_commit_stage() if check in enabled]
     else:
         wanted = [name] if name in enabled else []
     if not wanted:

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 import pytest
 import yaml
+from conftest import GitRepo
 
 from hotfix_guard.checks import FACTS, STAGES, Check, registry
 from hotfix_guard.cli import COMMANDS, cli
@@ -158,3 +159,30 @@ def test_git_is_started_only_by_gitrepo() -> None:
         if "resources" not in path.parts and path.name != "gitrepo.py" and starts.search(path.read_text())
     ]
     assert offenders == []
+
+
+def test_hooks_import_only_the_checks_they_run(released: GitRepo, tmp_path: Path) -> None:
+    """An ordinary push and a commit off hotfix branches import no check; the commit-msg hook
+    on a hotfix branch imports commit-message alone (config reads one check's defaults from it)."""
+    program = (
+        "import sys\n"
+        "from hotfix_guard.hooks import main\n"
+        "main(sys.argv[1], sys.argv[2:])\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('hotfix_guard.checks.'))))\n"
+    )
+    message = tmp_path / "MSG"
+    message.write_text("fix(auth): HOTFIX - stop token bypass\n")
+    sha = released.git("rev-parse", "HEAD").strip()
+
+    def checks_loaded(*args: str, stdin: str = "") -> str:
+        run = subprocess.run(
+            [sys.executable, "-c", program, *args], cwd=released.path, input=stdin, capture_output=True, text=True
+        )
+        assert run.returncode == 0, run.stderr
+        return run.stdout.strip()
+
+    push = f"refs/heads/feature {sha} refs/heads/feature {'0' * 40}\n"
+    assert checks_loaded("pre-push", "origin", "url", stdin=push) == ""
+    assert checks_loaded("commit-msg", str(message)) == ""
+    released.switch("hotfix/v1.2.4")
+    assert checks_loaded("commit-msg", str(message)) == "hotfix_guard.checks.commit_message"

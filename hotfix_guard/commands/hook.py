@@ -8,11 +8,11 @@ import click
 
 from hotfix_guard.commands.common import Options
 from hotfix_guard.errors import RepoError
-from hotfix_guard.hooks import HOOKS
+from hotfix_guard.hooks import hook_names
 
 
 @click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True}, add_help_option=True)
-@click.argument("name", type=click.Choice(HOOKS))
+@click.argument("name", type=click.Choice(hook_names()))
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @click.pass_obj
 def hook(opts: Options, name: str, args: tuple[str, ...]) -> int:
