@@ -305,7 +305,10 @@ def _hooks(adoption: Adoption) -> None:
         found.append(f"pre-commit framework ({PRE_COMMIT_CONFIG}, {ours})")
     adoption.husky = os.path.isdir(os.path.join(adoption.top, ".husky"))
     if adoption.husky:
-        found.append("husky (.husky/)")
+        found.append(
+            "husky (.husky/): install-hooks would not replace its hooks; add a line to each of "
+            '.husky/pre-commit, commit-msg and pre-push instead: hotfix-guard hook TYPE "$@"'
+        )
     installed = [f"{hook_type}: {who}" for hook_type in HOOK_TYPES if (who := owner(where.hook(hook_type))) != NONE]
     via = f" in core.hooksPath {os.path.relpath(where.path, adoption.top)}" if where.configured else ""
     if installed:

@@ -10,6 +10,7 @@ import pytest
 import yaml
 from conftest import GOOD_MESSAGE, GitRepo, run_cli
 
+from hotfix_guard.adopt import DUNDER_VERSION, _version_entry
 from hotfix_guard.config import load_config
 
 
@@ -200,7 +201,10 @@ def test_husky_is_reported(released: GitRepo) -> None:
     released.git("config", "core.hooksPath", ".husky")
     (released.path / ".husky" / "pre-commit").chmod(0o755)
     result = run_cli(released, "init", "--dry-run")
-    assert "husky (.husky/); installed in core.hooksPath .husky: pre-commit: other" in result.output
+    assert "husky (.husky/): install-hooks would not replace its hooks; add a line" in result.output
+    assert "; installed in core.hooksPath .husky: pre-commit: other" in result.output
+    refused = run_cli(released, "init", "--hooks", "native")
+    assert refused.exit_code == 2 and not (released.path / ".hotfix-guard.toml").exists()
 
 
 def test_dry_run_writes_nothing(unprefixed_master: GitRepo) -> None:
@@ -282,6 +286,20 @@ def test_invalid_existing_files_are_one_line_errors_and_nothing_is_written(
     assert snapshot(released) == before
 
 
+@pytest.mark.parametrize(
+    ("path", "text", "entry", "version"),
+    [
+        ("setup.cfg", "[metadata]\nname = x\nversion = 3.1.4\n", "setup.cfg:^version *= *([0-9][^\\s#;]*)", "3.1.4"),
+        ("setup.cfg", "[metadata]\nversion = attr: x.__version__\n", "setup.cfg:^version *= *([0-9][^\\s#;]*)", None),
+        ("VERSION", "3.1.4\n", "VERSION", "3.1.4"),
+        ("src/x/_version.py", "__version__ = '3.1.4'\n", "src/x/_version.py:" + DUNDER_VERSION, "3.1.4"),
+        ("package.json", "{not json", "package.json", None),
+    ],
+)
+def test_version_entries(path: str, text: str, entry: str, version: str | None) -> None:
+    assert _version_entry(path, text) == (entry, version)
+
+
 def test_not_a_repository(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "init")
     assert result.exit_code == 2 and "is not in a git repository" in result.output
@@ -291,3 +309,15 @@ def test_no_commits(repo: GitRepo) -> None:
     result = run_cli(repo, "init")
     assert result.exit_code == 2 and "has no commits yet" in result.output
     assert not (repo.path / ".hotfix-guard.toml").exists()
+
+
+def test_a_repos_list_at_column_zero_gets_an_entry_at_column_zero(tmp_path: Path) -> None:
+    from hotfix_guard.adopt import pre_commit_config
+
+    original = (
+        "repos:\n- repo: local\n  hooks:\n  - id: mine\n    name: mine\n    entry: 'true'\n    language: system\n"
+    )
+    (tmp_path / ".pre-commit-config.yaml").write_text(original)
+    text = pre_commit_config(str(tmp_path))
+    assert text is not None and text.startswith(original + "- repo: local  # hotfix-guard's hooks")
+    assert [entry["hooks"][0]["id"] for entry in yaml.safe_load(text)["repos"]] == ["mine", "hotfix-branch-name"]
