@@ -44,6 +44,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Merge the hotfix into main (--no-ff), tag it, merge it back into develop, delete it.",
     ),
     "hook": ("hook", "hook", "Entry point for git hooks and pre-commit: hotfix-guard hook NAME [COMMIT_MSG_FILE]."),
+    "init": (
+        "init",
+        "init",
+        "Adopt this repository: detect its tags, branches and version files, and write the config.",
+    ),
     "install-hooks": ("install", "install_hooks", "Install hotfix-guard's git hooks (no pre-commit framework needed)."),
     "notify": (
         "reports",

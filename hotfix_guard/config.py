@@ -367,6 +367,12 @@ def settings_table(name: str, text: str, label: str) -> dict[str, object] | None
     return _table_of(name, text, label)
 
 
+def config_from_table(table: dict[str, object], source: str) -> Config:
+    """TABLE (a settings table as parsed) checked as a config file's would be: `init` proves
+    the config it writes this way before writing it."""
+    return _build(table, source)
+
+
 def _read_explicit(path: str) -> tuple[dict[str, object], str]:
     text = _read_text(path)
     if text is None:

@@ -90,6 +90,15 @@ class Scenario(Record):
         self.test_file = test_file
         self.test = test  # the regression test the fix adds
 
+    @property
+    def regression_test(self) -> str:
+        """The regression test's pytest node id: `tests/test_auth.py::test_missing_token_is_refused`."""
+        import re
+
+        match = re.search(r"def (test_\w+)", self.test)
+        assert match is not None
+        return f"{self.test_file}::{match.group(1)}"
+
 
 SCENARIOS = {
     scenario.name: scenario
@@ -255,11 +264,13 @@ def has_pytest() -> bool:
 
 
 def drill_config() -> str:
-    """The sandbox's config: its tests run with this Python; without pytest, focused tests are off."""
+    """The sandbox's config: its tests run with this Python (pytest is one of hotfix-guard's own
+    requirements, so `pip install .` brings it), verbose, so that the drill sees each test that
+    ran; should pytest be missing all the same, focused tests are off and the drill says so."""
     if has_pytest():
         import json
 
-        return f"[focused-tests]\npython = {json.dumps(sys.executable)}\n"
+        return f'[focused-tests]\npython = {json.dumps(sys.executable)}\npytest-args = ["-v"]\n'
     return '[focused-tests]\nseverity = "off"  # pytest is not installed beside hotfix-guard\n'
 
 
@@ -287,6 +298,8 @@ class Drill:
         self.severity = LEVELS[scenario.severity]
         self.steps: list[Step] = []
         self.clock: float | None = None  # when start ran: the budget's clock
+        self.tests_ran: list[str] = []  # the focused tests validate ran, as pytest -v named them
+        self.tests_summary = ""
 
     def plan(self) -> list[tuple[str, str]]:
         scenario = self.scenario
@@ -297,7 +310,10 @@ class Drill:
             ("fix", f"edit {', '.join([*scenario.fix, scenario.test_file])} (the fix and its regression test)"),
             ("guard", "git commit -m 'quick fix'  (no HOTFIX: the commit-msg hook must reject it)"),
             ("commit", f"git commit -m {shlex.quote(scenario.fix_message)}"),
-            ("validate", "hotfix-guard validate"),
+            (
+                "validate",
+                f"hotfix-guard validate  (its focused tests must run the regression test {scenario.regression_test})",
+            ),
             ("finish", "hotfix-guard finish --push"),
             ("review", f"hotfix-guard review {HOTFIX_TAG} --output {self.sandbox.review}"),
         ]
@@ -380,9 +396,22 @@ class Drill:
     def step_validate(self) -> str:
         output = self.command("validate")
         if not has_pytest():
-            return "every check passed; focused tests were off (pip install pytest to include them)"
-        ran = next((line.split("] ", 1)[1] for line in output.splitlines() if "[focused-tests]" in line), "")
-        return f"every check passed; focused tests: {ran}" if ran else "every check passed"
+            self.tests_summary = (
+                "off: pytest is not importable here (it is a requirement of hotfix-guard: pip install pytest)"
+            )
+            return f"every check passed; focused tests were {self.tests_summary}"
+        import re
+
+        self.tests_summary = next(
+            (line.split("] ", 1)[1] for line in output.splitlines() if "[focused-tests]" in line), ""
+        )
+        self.tests_ran = re.findall(r"^(\S+::\S+) PASSED", output, re.MULTILINE)
+        regression = self.scenario.regression_test
+        if regression not in self.tests_ran:
+            raise StepFailed(f"the focused tests did not run the regression test {regression}")
+        for test in self.tests_ran:
+            say(f"      | ran {test}" + ("  <- the regression test" if test == regression else ""))
+        return f"every check passed; focused tests: {self.tests_summary}, the regression test among them"
 
     def step_finish(self) -> str:
         self.command("finish", "--push")
@@ -406,6 +435,12 @@ class Drill:
         for key, _ in self.plan()[len(self.steps) :]:
             lines.append(f"  {'-':<6}  {key:<9} {'not run':>8}")
         guard = any(step.title == "guard" and step.ok for step in self.steps)
+        if self.tests_ran:
+            regression = self.scenario.regression_test
+            lines.append(f"  focused tests: {self.tests_summary}: {', '.join(self.tests_ran)}")
+            lines.append(f"  regression test: {regression} selected and passed")
+        elif self.tests_summary:
+            lines.append(f"  focused tests: {self.tests_summary}")
         lines.append(f"  guard fired: {'yes, a commit without HOTFIX was rejected' if guard else 'no'}")
         if passed:
             total = sum(step.seconds for step in self.steps[1:])

@@ -86,15 +86,10 @@ def other_scheme(tags: Iterable[str], prefix: str) -> str | None:
     other than a digit or a dot (so `1.2.3.4` is no release of prefix `1.`). The most common
     scheme is named, with its highest version as the example.
     """
-    schemes: dict[str, list[tuple[Version, str]]] = {}
-    for tag in tags:
-        if parse_release_tag(tag, prefix) is not None:
-            return None
-        match = re.fullmatch(f"((?:.*[^0-9.])?){_CORE}", tag, re.ASCII | re.DOTALL)
-        if match is None:
-            continue
-        version = Version(*(int(part) for part in match.groups()[1:]))
-        schemes.setdefault(match.group(1), []).append((version, tag))
+    tags = list(tags)
+    if any(parse_release_tag(tag, prefix) is not None for tag in tags):
+        return None
+    schemes = release_schemes(tags)
     if not schemes:
         return None
     scheme, found = max(schemes.items(), key=lambda item: (len(item[1]), -len(item[0])))
@@ -102,6 +97,20 @@ def other_scheme(tags: Iterable[str], prefix: str) -> str | None:
     quoted = scheme.replace("\\", "\\\\").replace('"', '\\"')
     count = f"{len(found)} tag{'s' if len(found) != 1 else ''}"
     return f'found {count} like {example}: set tag-prefix = "{quoted}"'
+
+
+def release_schemes(tags: Iterable[str]) -> dict[str, list[tuple[Version, str]]]:
+    """The release tag schemes TAGS use: prefix -> [(version, tag)], most tags first. A scheme
+    is what comes before MAJOR.MINOR.PATCH: nothing, or text ending in a character other than
+    a digit or a dot (so `1.2.3.4` is no release of prefix `1.`)."""
+    schemes: dict[str, list[tuple[Version, str]]] = {}
+    for tag in tags:
+        match = re.fullmatch(f"((?:.*[^0-9.])?){_CORE}", tag, re.ASCII | re.DOTALL)
+        if match is None:
+            continue
+        version = Version(*(int(part) for part in match.groups()[1:]))
+        schemes.setdefault(match.group(1), []).append((version, tag))
+    return dict(sorted(schemes.items(), key=lambda item: (-len(item[1]), len(item[0]))))
 
 
 def no_release_message(prefix: str, where: str, advice: str, tags: Iterable[str] = ()) -> str:

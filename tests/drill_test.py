@@ -50,6 +50,10 @@ def test_every_scenario_passes_and_leaves_the_caller_untouched(caller: GitRepo, 
     assert result.exit_code == 0, result.output
     assert "  result: PASSED (8/8 steps)" in result.stdout
     assert "  guard fired: yes, a commit without HOTFIX was rejected" in result.stdout
+    regression = SCENARIOS[scenario].regression_test
+    assert f"(its focused tests must run the regression test {regression})" in result.stdout
+    assert f"      | ran {regression}  <- the regression test\n" in result.stdout
+    assert f"  regression test: {regression} selected and passed\n" in result.stdout
     assert f"Scorecard: {scenario} (severity {SCENARIOS[scenario].severity}," in result.stdout
     assert not sandbox_of(result.stdout).exists()
     assert state(caller) == before and Path.cwd() == caller.path

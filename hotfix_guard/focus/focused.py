@@ -135,7 +135,7 @@ def run_selection(
             context.top, config.test_command, selection.pattern, selection.changed_tests, timeout, output
         )
     else:
-        command = run.pytest_command(run.find_python(python or config.test_python), config.pytest_args)
+        command = run.pytest_command(_python(python, config.test_python, context.top), config.pytest_args)
         node_ids = [] if selection.whole_suite else selection.node_ids()
         result = run.run_pytest(context.top, command, node_ids, timeout, output)
     return Outcome(selection, result)
@@ -146,11 +146,16 @@ def build_map(context: Context, python: str | None = None) -> testmap.BuildResul
     config = context.config
     if config.test_command:
         raise HotfixGuardError("a test map needs pytest: it cannot be built when [focused-tests] test-command is set")
-    interpreter = run.find_python(python or config.test_python)
+    interpreter = _python(python, config.test_python, context.top)
     _require_coverage(interpreter)
     command = run.pytest_command(interpreter, config.pytest_args)
     with checkout_of(context, context.base_sha) as (here, _note):
         return testmap.build(here.top, context.git_dir, context.base_sha, command, dict(os.environ))
+
+
+def _python(option: str | None, configured: str, top: str) -> str:
+    """--python as given (relative to the current directory), else the config's (relative to the top)."""
+    return run.find_python(option) if option else run.find_python(configured, top)
 
 
 def _is_clean_checkout_of(commit: str, top: str) -> bool:

@@ -42,9 +42,14 @@ class RunResult:
         self.failed: int | None = None
 
 
-def find_python(configured: str) -> str:
-    """The project's Python: configured, else `python` on PATH (the active environment), else ours."""
+def find_python(configured: str, top: str | None = None) -> str:
+    """The project's Python: configured, else `python` on PATH (the active environment), else ours.
+
+    A configured relative path with a slash (`.venv/bin/python`, as `init` writes it) is
+    relative to TOP, the repository's top, so that one committed config fits every clone."""
     if configured:
+        if top is not None and os.sep in configured and not os.path.isabs(configured):
+            configured = os.path.join(top, configured)
         found = shutil.which(configured)
         if found is None:
             raise ConfigError(f"[focused-tests] python {configured!r} is not an executable or not on PATH")
