@@ -69,6 +69,12 @@ def registry_defaults() -> tuple[tuple[str, ...], dict[tuple[str, str], object],
     return _CHECK_DEFAULTS
 
 
+if TYPE_CHECKING:  # served by __getattr__ below; declared for the type checker
+    CHECK_IDS: tuple[str, ...]
+    DEFAULTS: dict[tuple[str, str], object]
+    MINIMUMS: dict[tuple[str, str], int]
+
+
 def __getattr__(name: str) -> object:
     """CHECK_IDS, DEFAULTS and MINIMUMS, computed when first asked for (PEP 562)."""
     names = ("CHECK_IDS", "DEFAULTS", "MINIMUMS")
