@@ -215,7 +215,8 @@ def _version_files(adoption: Adoption, latest: tuple[Version, str] | None) -> No
             notes.append(f"{path} says {found}, not {version}: left out")
     if not notes:
         adoption.found(
-            "version files", f"none holding {version} (package.json, pyproject.toml, setup.cfg, __version__, VERSION)"
+            "version files",
+            f"none holding {version} (package.json, pyproject.toml, setup.cfg, __version__ in a package or a top-level module, VERSION)",
         )
         return
     adoption.found("version files", f"{'; '.join(notes)} (compared with {tag})")
@@ -226,7 +227,10 @@ def _is_candidate(path: str) -> bool:
     parts = path.split("/")
     name = parts[-1]
     if len(parts) == 1:
-        return name in ("package.json", PYPROJECT, SETUP_CFG, "VERSION")
+        # A single-module project (six.py) keeps its __version__ in that module.
+        single_module = name.endswith(".py") and name not in ("setup.py", "conftest.py", "noxfile.py")
+        single_module = single_module and not name.startswith(("test_", "_")) and not name.endswith("_test.py")
+        return name in ("package.json", PYPROJECT, SETUP_CFG, "VERSION") or single_module
     in_package = len(parts) == 2 or (len(parts) == 3 and parts[0] == "src")
     return in_package and name in ("__init__.py", "_version.py") and not parts[-2].startswith(("test", "."))
 

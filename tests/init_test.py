@@ -108,6 +108,29 @@ def test_npm_package_with_lock_file_gets_version_files_and_start_bumps_both(repo
     assert json.loads(repo.git("show", "v2.0.2:package-lock.json"))["packages"][""]["version"] == "2.0.2"
 
 
+def test_a_single_module_project_gets_its_module_as_version_file(repo: GitRepo) -> None:
+    """Seen on six (six.py holds __version__, no package): init found no version file."""
+    module = '"""Utilities."""\n\nimport sys\n\n__author__ = "A"\n__version__ = "1.17.0"\n\n\ndef helper():\n    return sys\n'
+    repo.commit(
+        "feat: six",
+        **{
+            "six.py": module,
+            "setup.py": '__version__ = "0.0.1"\n',
+            "test_six.py": "def test_helper():\n    assert True\n",
+        },
+    )
+    repo.tag("v1.17.0")
+    result = run_cli(repo, "init")
+    assert result.exit_code == 0, result.output
+    assert (
+        "six.py (1.17.0)" in result.output and "setup.py" not in result.output.split("version files:")[1].split("\n")[0]
+    )
+    assert f"six.py:{DUNDER_VERSION}" in load_config(str(repo.path)).version_files
+    commit_what_init_says(repo, result.output)
+    five_commands(repo, fix="fix.py")
+    assert '__version__ = "1.17.1"' in repo.git("show", "v1.17.1:six.py")
+
+
 PYPROJECT = '# the shop\n[project]\nname = "shop"\nversion = "1.4.2"\n\n[tool.ruff]\nline-length = 100\n'
 
 

@@ -677,7 +677,8 @@ def report_done(plan: Plan, commit: str, kept: list[str]) -> None:
     tree = tree if kept else f"exactly {plan.target}'s"
     say(f"  its tree is {tree}; it undoes {count} commit{'' if count == 1 else 's'} (listed in it)")
     if plan.bumps:
-        say(f"  except the version: {', '.join(path for path, _ in plan.bumps)} say {plan.version()}, {plan.tag}'s")
+        verb = "says" if len(plan.bumps) == 1 else "say"
+        say(f"  except the version: {', '.join(path for path, _ in plan.bumps)} {verb} {plan.version()}, {plan.tag}'s")
     say(f"  history kept: the previous {plan.main} {plan.main_sha[:10]} is its parent")
     say(f"tagged {plan.tag} (annotated) on {short}")
     if plan.switch:
