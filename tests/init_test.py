@@ -33,7 +33,7 @@ def commit_what_init_says(repo: GitRepo, output: str) -> None:
 
 
 def five_commands(repo: GitRepo, fix: str = "app.py") -> None:
-    """The README's hotfix, through the CLI: start, commit, validate, finish."""
+    """The README's hotfix, through the CLI: start, commit, validate, finish, then rollback."""
     started = run_cli(repo, "start", "--severity", "critical", "--summary", "Login accepts empty tokens")
     assert started.exit_code == 0, started.output
     repo.commit(GOOD_MESSAGE, **{fix: "fixed\n"})
@@ -41,6 +41,8 @@ def five_commands(repo: GitRepo, fix: str = "app.py") -> None:
     assert validated.exit_code == 0, validated.output
     finished = run_cli(repo, "finish")
     assert finished.exit_code == 0, finished.output
+    rolled = run_cli(repo, "rollback")
+    assert rolled.exit_code == 0, rolled.output
 
 
 @pytest.fixture
@@ -196,6 +198,8 @@ def test_existing_pre_commit_config_gets_an_entry_in_its_repos_keeping_the_rest(
     assert "    pre-commit install -t pre-commit -t commit-msg -t pre-push\n" in result.output
     assert "\ndoctor:\n" in result.output
     assert "git add .hotfix-guard.toml .pre-commit-config.yaml" in result.output
+    commit_what_init_says(released, result.output)
+    five_commands(released)
 
 
 def test_pre_commit_config_is_created_valid_and_a_second_run_leaves_it(released: GitRepo) -> None:
