@@ -25,7 +25,7 @@ from hotfix_guard.errors import (
     Terminated,
     report_bug,
 )
-from hotfix_guard.render import FORMATS, write
+from hotfix_guard.render import FORMATS, REPORT_FORMATS, write
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -121,6 +121,9 @@ class GuardedGroup(click.Group):
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
         name, command, rest = super().resolve_command(ctx, args)
+        form = ctx.params.get("form")  # parsed; the group's callback has not run yet
+        if form in REPORT_FORMATS and name not in ("validate", "check"):
+            raise click.UsageError(f"--format {form} is for validate and check; {name} prints text or json")
         if name in FLOW_COMMANDS:
             ctx.meta[_SIGTERM] = ctx.with_resource(sigterm_interrupts())  # until the command ends
         return name, command, rest
@@ -203,7 +206,14 @@ def show_click_error(error: click.ClickException) -> int:
     metavar="FILE",
     help="Config file (default: .hotfix-guard.toml, pyproject.toml, setup.cfg).",
 )
-@click.option("--format", "form", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format.")
+@click.option(
+    "--format",
+    "form",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="Output format (junit and markdown: validate and check only; with github, GITHUB_STEP_SUMMARY gets the markdown too).",
+)
 @click.option("--no-color", is_flag=True, help="No colour (also when NO_COLOR is set or output is not a terminal).")
 @click.version_option(__version__, prog_name="hotfix-guard")
 @click.pass_context

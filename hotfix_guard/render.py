@@ -1,4 +1,4 @@
-"""Findings → text, JSON or GitHub Actions workflow commands."""
+"""A run's report → text, JSON, GitHub Actions workflow commands, JUnit XML or Markdown."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ if TYPE_CHECKING:
 
     from hotfix_guard.validation import Report
 
-FORMATS = ("text", "json", "github")
+FORMATS = ("text", "json", "github", "junit", "markdown")
+# The formats only a run of checks (validate, check) has: the other commands refuse them.
+REPORT_FORMATS = ("junit", "markdown")
 
 _COLOURS = {ERROR: "\033[31m", WARNING: "\033[33m", NOTE: "\033[36m", "passed": "\033[32m"}
 _RESET = "\033[0m"
@@ -37,6 +39,10 @@ def render(report: Report, form: str, colour: bool = False, strict: bool = False
         return render_json(report, strict)
     if form == "github":
         return render_github(report, strict, title)
+    if form == "junit":
+        return render_junit(report, strict, title)
+    if form == "markdown":
+        return render_markdown(report, strict, title)
     return render_text(report, colour, strict, title)
 
 
@@ -187,3 +193,78 @@ def _escape_data(text: str) -> str:
 
 def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_junit(report: Report, strict: bool, title: str) -> str:
+    """One JUnit XML document, as GitLab, Jenkins, Azure and GitHub test reporters read it: a
+    testsuite per check; a testcase per finding (an error, or a warning under --strict, is a
+    <failure>; other findings pass with the message in <system-out>), a passing testcase for a
+    check that found nothing, and a <skipped> one for a check that did not run."""
+    from xml.etree.ElementTree import Element, SubElement, tostring
+
+    def case(suite: Element, check: str, name: str) -> Element:
+        return SubElement(suite, "testcase", classname=f"hotfix-guard.{check}", name=_xml(name)[:200])
+
+    findings = grouped(ordered(report.findings))
+    root = Element("testsuites", name=_xml(f"hotfix-guard {title}"))
+    properties = SubElement(root, "properties")
+    SubElement(properties, "property", name="summary", value=_xml(_summary(report, False, strict, title)))
+    if report.config_origin:
+        SubElement(properties, "property", name="config", value=_xml(str(report.config_origin.get("text"))))
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for result in report.results:
+        suite = SubElement(root, "testsuite", name=_xml(result.check))
+        counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        mine = [finding for finding in findings if finding.check == result.check]
+        if result.status in ("skipped", "off"):
+            SubElement(case(suite, result.check, result.check), "skipped", message=_xml(result.reason or result.status))
+            counts["tests"], counts["skipped"] = 1, 1
+        elif not mine:
+            case(suite, result.check, f"{result.check}: passed")
+            counts["tests"] = 1
+        for finding in mine:
+            where = f"{finding.file}: " if finding.file else ""
+            testcase = case(suite, result.check, f"{finding.check}: {where}{_one_line(finding.message)}")
+            counts["tests"] += 1
+            if finding.severity == ERROR or (strict and finding.severity == WARNING):
+                failure = SubElement(
+                    testcase, "failure", message=_xml(_one_line(finding.message)), type=finding.severity
+                )
+                failure.text = _xml(f"{finding.severity} [{finding.check}] {where}{finding.message}")
+                counts["failures"] += 1
+            else:
+                SubElement(testcase, "system-out").text = _xml(f"{finding.severity}: {finding.message}")
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
+    for key, value in totals.items():
+        root.set(key, str(value))
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(root, encoding="unicode") + "\n"
+
+
+def _xml(text: str) -> str:
+    """TEXT with what XML 1.0 cannot hold (control characters, lone surrogates) written as \\xNN."""
+    import re
+
+    return re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]", lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def render_markdown(report: Report, strict: bool, title: str) -> str:
+    """A Markdown summary (for a pull request comment or GitHub's job summary): the outcome,
+    each check's status, then the findings, the one that explains a failure first."""
+    lines = [f"### {_md(_summary(report, False, strict, title))}", "", "| check | status | reason |", "|---|---|---|"]
+    lines += [f"| `{r.check}` | {r.status} | {_md(r.reason)} |" for r in report.results]
+    found = shown(report.findings)
+    if found:
+        lines += ["", "| severity | check | finding |", "|---|---|---|"]
+        for finding in found:
+            where = f"{finding.file}: " if finding.file else ""
+            lines.append(f"| {finding.severity} | `{finding.check}` | {_md(where + finding.message)} |")
+    if report.config_origin:
+        lines += ["", f"Rules: {_md(str(report.config_origin.get('text')))}"]
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    """TEXT for a Markdown table cell: one line, pipes and HTML escaped."""
+    return _one_line(text).replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from hotfix_guard.render import render, write
@@ -64,7 +66,23 @@ def change_options(function: Callable[..., int]) -> Callable[..., int]:
 
 def output(report: Report, opts: Options, options: RunOptions, title: str) -> int:
     write(render(report, opts.form, opts.colour, options.strict, title))
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if opts.form == "github" and summary:
+        _append_step_summary(summary, render(report, "markdown", False, options.strict, title))
     return report.exit_code(options.strict)
+
+
+def _append_step_summary(path: str, text: str) -> None:
+    """GitHub's job summary: the file GITHUB_STEP_SUMMARY names (the runner's, not the repository's)."""
+    from hotfix_guard.errors import HotfixGuardError
+
+    try:
+        with open(path, "a", encoding="utf-8", errors="backslashreplace") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise HotfixGuardError(
+            f"cannot write the job summary GITHUB_STEP_SUMMARY={path!r}: {error.strerror or error}"
+        ) from None
 
 
 def flow_config(opts: Options) -> tuple[Repo, Config]:
