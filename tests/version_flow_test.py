@@ -151,6 +151,14 @@ def conflict_beyond_the_version(repo: GitRepo) -> None:
     repo.checkout("hotfix/v2.2.1")
 
 
+def a_version_only_the_hotfix_moves(repo: GitRepo) -> None:
+    """Beside the version, the hotfix moves another dotted number to the release's own string,
+    which develop did not touch: keeping develop's side would silently drop it (found in review:
+    SCHEMA_VERSION next to __version__)."""
+    repo.write("pyproject.toml", pyproject("2.2.1").replace(">=2.31.0", ">=2.2.1"))
+    repo.git("commit", "-q", "-am", "fix(deps): HOTFIX - pin")
+
+
 def another_file_in_conflict(repo: GitRepo) -> None:
     repo.checkout("develop")
     repo.commit("feat: limit from settings", **{"app.py": "LIMIT = settings.LIMIT\n"})
@@ -163,6 +171,7 @@ def another_file_in_conflict(repo: GitRepo) -> None:
     [
         (conflict_beyond_the_version, "pyproject.toml: the conflict also changes 2.32.0, not only the version"),
         (another_file_in_conflict, "app.py is not a version file"),
+        (a_version_only_the_hotfix_moves, "the hotfix also changes 2.2.1 where develop did not"),
     ],
 )
 def test_any_other_back_merge_conflict_stops_for_continue_or_abort(

@@ -362,6 +362,16 @@ def _version_only(ours: str, base: str, theirs: str, release: str, kept: list[st
     if len(shapes) != 1:
         return "the conflict changes more than the version"
     ours_versions, base_versions, theirs_versions = (VERSION_TOKEN.findall(side) for side in (ours, base, theirs))
+    # Keeping develop's side drops every change the hotfix made in the hunk: that is only right
+    # where develop changed the same version too (its own version supersedes the release's).
+    # A version only the hotfix moved (SCHEMA_VERSION beside __version__) would be lost.
+    dropped = [
+        new
+        for own, old, new in zip(ours_versions, base_versions, theirs_versions, strict=True)
+        if new != old and own == old
+    ]
+    if dropped:
+        return f"the hotfix also changes {', '.join(dropped)} where develop did not, which keeping develop's side would lose"
     moved = [new for old, new in zip(base_versions, theirs_versions, strict=True) if old != new]
     others = [new for new in moved if new != release]
     if release in moved and others:
