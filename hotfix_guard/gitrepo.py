@@ -669,7 +669,10 @@ def files_changed_whole(
 ) -> tuple[SettingsFile, ...]:
     """Each of PATHS (at the top) that differs from BASE to HEAD (or to the index when HEAD is
     None), with its whole text on both sides: one `git diff` whose context is the whole file."""
+    # Fixed prefixes and paths from the top, whatever diff.noprefix, diff.mnemonicPrefix or
+    # diff.relative say: the parser reads `b/PATH` (found in review: each of them hid a change).
     args = ["diff", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--text", "--unified=100000000"]
+    args += ["--src-prefix=a/", "--dst-prefix=b/", "--no-relative"]
     args += [base, head] if head is not None else ["--cached", base]
     output = run_git([*args, "--", *(f":(top,literal){path}" for path in paths)], repo)
     if output.returncode != 0:

@@ -31,7 +31,8 @@ FILE_NAMES = (".hotfix-guard.toml", "pyproject.toml", "setup.cfg")
 CACHE = "main-config"
 # The parsed tables depend on the code that parsed them: another version (another venv
 # sharing the repository) reads main's files again rather than trust them.
-_MAGIC = f"hotfix-guard main-config 2 {__version__} py{sys.version_info[0]}.{sys.version_info[1]}".encode()
+_END = b"end"  # the last record: a copy without it is not used
+_MAGIC = f"hotfix-guard main-config 3 {__version__} py{sys.version_info[0]}.{sys.version_info[1]}".encode()
 _TABLE = ".table"  # a kept file's parsed table, marshalled: `name.table SIZE`
 
 
@@ -162,6 +163,8 @@ def _read_cache(common: str, ref: str, commit: str) -> MainFiles | None:
     files = MainFiles(ref, commit, {}, common)
     while rest:
         line, _, rest = rest.partition(b"\n")
+        if line == _END and not rest:
+            return files
         name, _, size = line.decode("utf-8", "replace").partition(" ")
         if name.removesuffix(_TABLE) not in FILE_NAMES or not size.isdigit() or len(rest) < int(size):
             return None  # damaged: read main again
@@ -176,7 +179,7 @@ def _read_cache(common: str, ref: str, commit: str) -> MainFiles | None:
             files.tables[name.removesuffix(_TABLE)] = table
         else:
             files.texts[name] = data
-    return files
+    return None  # no end record: a copy cut short (a crash while writing it) would look like "no config"
 
 
 def _write_cache(common: str, files: MainFiles) -> None:
@@ -189,6 +192,7 @@ def _write_cache(common: str, files: MainFiles) -> None:
     for name, table in files.tables.items():
         data = marshal.dumps(table)
         parts += [f"{name}{_TABLE} {len(data)}\n".encode(), data]
+    parts.append(_END + b"\n")
     path = _cache_path(common)
     temporary = f"{path}.{os.getpid()}.tmp"
     try:

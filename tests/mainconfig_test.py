@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -250,3 +251,32 @@ def test_the_cached_main_config_follows_main(on_hotfix: GitRepo) -> None:
     result = run_cli(on_hotfix, "validate", "--skip", "focused-tests")
     assert result.exit_code == 0, result.stdout
     assert f"at main {short(on_hotfix)}" in result.stdout
+
+
+@pytest.mark.parametrize("setting", ["diff.noprefix", "diff.mnemonicPrefix", "diff.relative"])
+def test_config_change_is_seen_whatever_the_users_diff_settings(repo: GitRepo, setting: str) -> None:
+    """Found in review: each of these settings changed git diff's paths and hid the change."""
+    table = '[project]\nversion = "1.2.3"\n[tool.hotfix-guard.file-count]\nmax-files = {}\n'
+    repo.commit("feat: first release", **{"pyproject.toml": table.format(1), "sub/x.py": "x\n"})
+    repo.tag("v1.2.3")
+    repo.switch("hotfix/v1.2.4")
+    repo.commit(GOOD_MESSAGE, **{"pyproject.toml": table.format(9), "sub/x.py": "y\n"})
+    repo.git("config", setting, "true")
+    result = subprocess.run(
+        [sys.executable, "-m", "hotfix_guard", "check", "config-change"],
+        cwd=repo.path / "sub",
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1 and "[config-change]" in result.stdout, result.stdout + result.stderr
+
+
+def test_a_cached_copy_cut_short_is_not_taken_for_no_config(on_hotfix: GitRepo) -> None:
+    """Found in review: a cache cut between its records read as "main has no config"."""
+    on_hotfix.commit(GOOD_MESSAGE, **{"app.py": "print('fixed')\n", "b.py": "x\n"})
+    assert run_cli(on_hotfix, "validate").exit_code == 1  # main's max-files = 1; the copy is written
+    cache = on_hotfix.path / ".git" / "hotfix-guard" / "main-config"
+    for cut in (cache.read_bytes().split(b"\n", 1)[0] + b"\n", cache.read_bytes()[:-4]):
+        cache.write_bytes(cut)
+        result = run_cli(on_hotfix, "validate")
+        assert result.exit_code == 1 and "at main" in result.stdout, result.stdout
