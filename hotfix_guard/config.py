@@ -22,6 +22,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from hotfix_guard.mainconfig import MainFiles
+
 SEVERITIES = ("error", "warning", "off")
 # Tables that are not checks: settings of one command, named by it.
 COMMAND_TABLES = ("notify",)
@@ -290,11 +292,25 @@ def load_config(top: str, explicit: str | None = None, git_dir: str | None = Non
         raw, source = _read_explicit(explicit)
         return _build(raw, source, _origin("option", explicit, f"{explicit} (--config)"))
     work = _find_text(top)
-    main_branch, remote = _main_names(work)
     from hotfix_guard.mainconfig import main_files
 
     git_dir = git_dir or _git_dir_of(top)
-    main = main_files(git_dir, main_branch, remote) if git_dir is not None else None
+    main = None
+    if git_dir is not None:
+        # Main is found before any config is read (main, the remote's HEAD branch, master), so
+        # that a hotfix's own files cannot choose which branch's rules judge it; main's own
+        # config may then name another main branch, followed once.
+        remote = str(SETTINGS["", "remote"])
+        main = main_files(git_dir, None, remote)
+        if main is not None:
+            named = _main_named_by(main)
+            if named is not None and named[0] != main.branch:
+                main = main_files(git_dir, named[0], named[1]) or main
+        else:
+            wanted, remote = _main_names(work)
+            if wanted is not None:
+                _require_not_a_hotfix_branch(wanted, work, git_dir)
+                main = main_files(git_dir, wanted, remote)
     if main is not None:
         for name in _FILE_NAMES:
             data = main.texts.get(name)
@@ -344,6 +360,38 @@ def _git_dir_of(top: str) -> str | None:
         return gitrepo.locate(top).git_dir
     except RepoError:
         return None
+
+
+def _main_named_by(main: MainFiles) -> tuple[str, str] | None:
+    """(main-branch, remote) as main's own committed config sets them, when it sets main-branch."""
+    for name in _FILE_NAMES:
+        data = main.texts.get(name)
+        if data is None or b"main-branch" not in data:
+            continue
+        label = main.label(name)
+        table = main.tables[name] if name in main.tables else _table_of(name, _decode(data, label), label)
+        if table is None or "main-branch" not in table:
+            continue
+        from_text = name == "setup.cfg"
+        branch = str(_coerce("", "main-branch", table["main-branch"], label, from_text))
+        remote = str(_coerce("", "remote", table.get("remote", SETTINGS["", "remote"]), label, from_text))
+        return branch, remote
+    return None
+
+
+def _require_not_a_hotfix_branch(wanted: str, work: tuple[str, str, str] | None, git_dir: str) -> None:
+    """The work tree names main (no main, master or remote HEAD branch exists): it must not name
+    the branch checked out or a hotfix branch, whose own config would then judge it."""
+    from hotfix_guard import gitrepo
+
+    prefix = str(SETTINGS["", "branch-prefix"])
+    current = gitrepo.head_branch(git_dir)
+    if wanted == current or wanted.startswith(prefix) or wanted.lower().startswith("hotfix"):
+        where = work[1] if work is not None else "the work tree's config"
+        raise ConfigError(
+            f"main-branch = {wanted!r} in {where} names {'the branch checked out' if wanted == current else 'a hotfix branch'}: "
+            "the rules must come from main; set main-branch to the release branch (on that branch's committed config)"
+        )
 
 
 def _main_names(work: tuple[str, str, str] | None) -> tuple[str | None, str]:

@@ -280,3 +280,31 @@ def test_a_cached_copy_cut_short_is_not_taken_for_no_config(on_hotfix: GitRepo) 
         cache.write_bytes(cut)
         result = run_cli(on_hotfix, "validate")
         assert result.exit_code == 1 and "at main" in result.stdout, result.stdout
+
+
+def test_a_hotfix_cannot_choose_which_branch_is_main(released: GitRepo) -> None:
+    """Found in review: the work tree's main-branch picked the hotfix branch itself, whose config
+    then loosened every rule. Main is found before any config is read."""
+    released.commit("chore: config", **{".hotfix-guard.toml": "[file-count]\nmax-files = 1\n"})
+    released.switch("hotfix/v1.2.4", "v1.2.3")
+    loose = 'main-branch = "hotfix/v1.2.4"\n[file-count]\nmax-files = 50\n[config-change]\nseverity = "off"\n'
+    released.commit(GOOD_MESSAGE, **{".hotfix-guard.toml": loose, "a.py": "a\n", "b.py": "b\n"})
+    result = run_cli(released, "validate", "--skip", "focused-tests")
+    assert result.exit_code == 1 and "at main " in result.stdout, result.stdout
+    assert "[file-count]" in result.stdout and "[config-change]" in result.stdout
+
+
+def test_main_renamed_in_mains_own_config_is_followed(repo: GitRepo) -> None:
+    """No main, master or remote HEAD: the work tree may name main, but never a hotfix branch."""
+    repo.git("symbolic-ref", "HEAD", "refs/heads/trunk")
+    repo.commit(
+        "feat: first", **{"app.py": "x\n", ".hotfix-guard.toml": 'main-branch = "trunk"\n[file-count]\nmax-files = 1\n'}
+    )
+    repo.tag("v1.2.3")
+    repo.switch("hotfix/v1.2.4")
+    repo.commit(GOOD_MESSAGE, **{"a.py": "a\n", "b.py": "b\n"})
+    result = run_cli(repo, "validate", "--skip", "focused-tests")
+    assert result.exit_code == 1 and "at trunk " in result.stdout, result.stdout
+    repo.write(".hotfix-guard.toml", 'main-branch = "hotfix/v1.2.4"\n')
+    refused = run_cli(repo, "validate", "--skip", "focused-tests")
+    assert refused.exit_code == 2 and "names the branch checked out" in refused.stderr
