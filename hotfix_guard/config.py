@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from hotfix_guard.mainconfig import MainFiles
 
 SEVERITIES = ("error", "warning", "off")
+# Said where no branch is main (no main, master or remote HEAD branch, and no main-branch):
+# the rules cannot come from main, which every report and doctor say loudly.
+NO_MAIN = "no main branch found: none named main or master, no remote HEAD, no main-branch set"
 # Tables that are not checks: settings of one command, named by it.
 COMMAND_TABLES = ("notify",)
 
@@ -325,7 +328,7 @@ def load_config(top: str, explicit: str | None = None, git_dir: str | None = Non
             if table is not None:
                 where = _origin("main", name, label, branch=main.branch, commit=main.commit)
                 return _build(table, label, where)
-    why = f"{main.branch} {main.commit[:7]} has none" if main is not None else "no main branch"
+    why = f"{main.branch} {main.commit[:7]} has none" if main is not None else NO_MAIN
     if work is not None:
         name, path, text = work
         table = _table_of(name, text, path)

@@ -259,3 +259,10 @@ def _config(diagnosis: Diagnosis, top: str, config_file: str | None) -> None:
         diagnosis.problem(f"config: {error}", "correct the file named above, then check again: hotfix-guard doctor")
         return
     diagnosis.lines.append(f"config: {config.origin['text']}" + (" parses" if config.source else " apply"))
+    from hotfix_guard.config import NO_MAIN
+
+    if NO_MAIN in str(config.origin["text"]):
+        diagnosis.problem(
+            f"config: {NO_MAIN}, so hotfix branches are judged by the defaults",
+            'commit a config with main-branch = "<your release branch>" on that branch, then check again: hotfix-guard doctor',
+        )

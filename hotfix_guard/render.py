@@ -103,7 +103,12 @@ def render_text(report: Report, colour: bool, strict: bool, title: str) -> str:
 
 def _config_line(report: Report) -> list[str]:
     """Where the rules came from: `config: .hotfix-guard.toml at main 3f2a9c1`."""
-    return [f"config: {report.config_origin['text']}"] if report.config_origin else []
+    if not report.config_origin:
+        return []
+    text = str(report.config_origin["text"])
+    if "no main branch found" in text:  # config.NO_MAIN: the rules may not be the team's
+        return [f"warning: config: {text}; set main-branch in the config committed on your release branch"]
+    return [f"config: {text}"]
 
 
 def _summary(report: Report, colour: bool, strict: bool, title: str) -> str:

@@ -308,3 +308,17 @@ def test_main_renamed_in_mains_own_config_is_followed(repo: GitRepo) -> None:
     repo.write(".hotfix-guard.toml", 'main-branch = "hotfix/v1.2.4"\n')
     refused = run_cli(repo, "validate", "--skip", "focused-tests")
     assert refused.exit_code == 2 and "names the branch checked out" in refused.stderr
+
+
+def test_no_main_branch_is_said_loudly_not_passed_over(repo: GitRepo) -> None:
+    """Found in review: with main renamed and its config out of reach, the defaults applied and
+    validate passed with a quiet config line."""
+    repo.git("symbolic-ref", "HEAD", "refs/heads/trunk")
+    repo.commit("feat: first", **{"app.py": "x\n"})
+    repo.tag("v1.2.3")
+    repo.switch("hotfix/v1.2.4")
+    repo.commit(GOOD_MESSAGE, **{"app.py": "y\n"})
+    result = run_cli(repo, "validate", "--skip", "focused-tests")
+    assert "warning: config: defaults (no config file; no main branch found" in result.stdout
+    doctor = run_cli(repo, "doctor")
+    assert doctor.exit_code == 1 and "no main branch found" in doctor.stdout
