@@ -640,10 +640,13 @@ def refs_with_targets(refs: list[str], repo: str | None) -> dict[str, tuple[str,
     return found
 
 
-def blobs_at(commit: str, paths: list[str], repo: str | None) -> dict[str, bytes]:
-    """The content of each of PATHS that is a file at COMMIT (one `cat-file --batch`)."""
+def blobs_at(commit: str, paths: list[str], repo: str | None, follow_symlinks: bool = False) -> dict[str, bytes]:
+    """The content of each of PATHS that is a file at COMMIT (one `cat-file --batch`); with
+    FOLLOW_SYMLINKS, a symbolic link inside COMMIT's tree gives its target's content, and one
+    that leads out of it (or nowhere) is an error naming it."""
     names = "".join(f"{commit}:{path}\n" for path in paths)
-    result = run_git(["cat-file", "--batch"], repo, stdin=names.encode("utf-8", "surrogateescape"))
+    follow = ["--follow-symlinks"] if follow_symlinks else []
+    result = run_git(["cat-file", "--batch", *follow], repo, stdin=names.encode("utf-8", "surrogateescape"))
     if result.returncode != 0:
         raise GitError(f"git cat-file failed: {result.error_line()}")
     found = {}
@@ -659,6 +662,10 @@ def blobs_at(commit: str, paths: list[str], repo: str | None) -> dict[str, bytes
             if header[1] == "blob":
                 found[path] = data[position : position + size]
             position += size + 1  # the object, then a newline
+        elif follow_symlinks and len(header) == 2 and header[0] in ("symlink", "dangling", "loop", "notdir"):
+            target = decode(data[end + 1 : end + 1 + int(header[1])]) if header[1].isdigit() else "?"
+            why = {"symlink": f"leads out of the repository ({target})", "dangling": "points to nothing"}
+            raise GitError(f"{path} at {commit[:7]} is a symbolic link that {why.get(header[0], 'cannot be followed')}")
         elif not header or header[-1] != "missing":
             raise GitError(f"git cat-file cannot read {commit}:{path}: {' '.join(header)}")
     return found

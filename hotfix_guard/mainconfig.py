@@ -87,7 +87,7 @@ def main_files(git_dir: str, main_branch: str | None, remote: str) -> MainFiles 
     if cached is not None:
         return cached
     try:
-        blobs = gitrepo.blobs_at(commit, list(FILE_NAMES), git_dir)
+        blobs = gitrepo.blobs_at(commit, list(FILE_NAMES), git_dir, follow_symlinks=True)
     except HotfixGuardError as error:
         raise ConfigError(f"cannot read the config committed on {ref} ({commit[:7]}): {error}") from None
     texts = {name: data for name, data in blobs.items() if _may_hold_settings(name, data)}

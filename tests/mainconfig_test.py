@@ -322,3 +322,21 @@ def test_no_main_branch_is_said_loudly_not_passed_over(repo: GitRepo) -> None:
     assert "warning: config: defaults (no config file; no main branch found" in result.stdout
     doctor = run_cli(repo, "doctor")
     assert doctor.exit_code == 1 and "no main branch found" in doctor.stdout
+
+
+def test_a_config_committed_as_a_symbolic_link_is_followed_inside_the_repository(released: GitRepo) -> None:
+    """Found in review: a symlinked .hotfix-guard.toml on main read as its link text ("invalid TOML")."""
+    released.write("ci/hotfix-guard.toml", "[file-count]\nmax-files = 1\n")
+    (released.path / ".hotfix-guard.toml").symlink_to("ci/hotfix-guard.toml")
+    released.commit("chore: config")
+    released.switch("hotfix/v1.2.4", "v1.2.3")
+    released.commit(GOOD_MESSAGE, **{"a.py": "a\n", "b.py": "b\n"})
+    result = run_cli(released, "validate", "--skip", "focused-tests")
+    assert result.exit_code == 1 and "[file-count]" in result.stdout and "at main " in result.stdout, result.output
+    released.git("switch", "-q", "main")
+    (released.path / ".hotfix-guard.toml").unlink()
+    (released.path / ".hotfix-guard.toml").symlink_to("/etc/hostname")
+    released.commit("chore: config elsewhere")
+    released.git("switch", "-q", "hotfix/v1.2.4")
+    outside = run_cli(released, "validate", "--skip", "focused-tests")
+    assert outside.exit_code == 2 and "is a symbolic link that leads out of the repository" in outside.stderr
