@@ -306,28 +306,19 @@ def load_config(top: str, explicit: str | None = None, git_dir: str | None = Non
         remote = str(SETTINGS["", "remote"])
         main = main_files(git_dir, None, remote)
         if main is not None:
-            named = _main_named_by(main)
-            if named is not None and named[0] != main.branch:
-                main = main_files(git_dir, named[0], named[1]) or main
+            ruling = _main_table(main)
+            named, remote = _where_main_is(*ruling) if ruling is not None else (None, remote)
+            if named is not None and named != main.branch:
+                main = main_files(git_dir, named, remote) or main
         else:
             wanted, remote = _main_names(work)
             if wanted is not None:
                 _require_not_a_hotfix_branch(wanted, work, git_dir)
                 main = main_files(git_dir, wanted, remote)
-    if main is not None:
-        for name in _FILE_NAMES:
-            data = main.texts.get(name)
-            label = main.label(name)
-            if data is None:
-                continue
-            if name in main.tables:
-                table = main.tables[name]
-            else:
-                table = _table_of(name, _decode(data, label), label)
-                main.keep_table(name, table)
-            if table is not None:
-                where = _origin("main", name, label, branch=main.branch, commit=main.commit)
-                return _build(table, label, where)
+    ruling = _main_table(main) if main is not None else None
+    if main is not None and ruling is not None:
+        name, label, settings = ruling
+        return _build(settings, label, _origin("main", name, label, branch=main.branch, commit=main.commit))
     why = f"{main.branch} {main.commit[:7]} has none" if main is not None else NO_MAIN
     if work is not None:
         name, path, text = work
@@ -365,21 +356,30 @@ def _git_dir_of(top: str) -> str | None:
         return None
 
 
-def _main_named_by(main: MainFiles) -> tuple[str, str] | None:
-    """(main-branch, remote) as main's own committed config sets them, when it sets main-branch."""
+def _main_table(main: MainFiles) -> tuple[str, str, dict[str, object]] | None:
+    """(file name, label, settings) of the config file that rules on main: the first that holds
+    hotfix-guard's settings, parsed once (the cache keeps the parsed table)."""
     for name in _FILE_NAMES:
         data = main.texts.get(name)
-        if data is None or b"main-branch" not in data:
+        if data is None:
             continue
         label = main.label(name)
-        table = main.tables[name] if name in main.tables else _table_of(name, _decode(data, label), label)
-        if table is None or "main-branch" not in table:
-            continue
-        from_text = name == "setup.cfg"
-        branch = str(_coerce("", "main-branch", table["main-branch"], label, from_text))
-        remote = str(_coerce("", "remote", table.get("remote", SETTINGS["", "remote"]), label, from_text))
-        return branch, remote
+        if name in main.tables:
+            table = main.tables[name]
+        else:
+            table = _table_of(name, _decode(data, label), label)
+            main.keep_table(name, table)
+        if table is not None:
+            return name, label, table
     return None
+
+
+def _where_main_is(name: str, label: str, table: Mapping[str, object]) -> tuple[str | None, str]:
+    """`main-branch` (None when not set) and `remote` as a config file's settings TABLE give them."""
+    from_text = name == "setup.cfg"
+    main_branch = table.get("main-branch")
+    main = str(_coerce("", "main-branch", main_branch, label, from_text)) if main_branch is not None else None
+    return main, str(_coerce("", "remote", table.get("remote", SETTINGS["", "remote"]), label, from_text))
 
 
 def _require_not_a_hotfix_branch(wanted: str, work: tuple[str, str, str] | None, git_dir: str) -> None:
@@ -400,15 +400,10 @@ def _require_not_a_hotfix_branch(wanted: str, work: tuple[str, str, str] | None,
 def _main_names(work: tuple[str, str, str] | None) -> tuple[str | None, str]:
     """`main-branch` and `remote` as the work tree's config sets them: where to look for main.
     (The substring test spares parsing a file that sets neither.)"""
-    default_remote = str(SETTINGS["", "remote"])
     if work is None or ("main-branch" not in work[2] and "remote" not in work[2]):
-        return None, default_remote
+        return None, str(SETTINGS["", "remote"])
     name, path, text = work
-    table = _table_of(name, text, path) or {}
-    main_branch, remote = table.get("main-branch"), table.get("remote", default_remote)
-    from_text = name == "setup.cfg"
-    main = str(_coerce("", "main-branch", main_branch, path, from_text)) if main_branch is not None else None
-    return main, str(_coerce("", "remote", remote, path, from_text))
+    return _where_main_is(name, path, _table_of(name, text, path) or {})
 
 
 def _decode(data: bytes, label: str) -> str:

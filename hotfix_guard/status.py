@@ -154,10 +154,10 @@ def gather(repo: Repo, config: Config, now: datetime | None = None, options: Run
 
 def _release_tag_hint(repo: Repo, config: Config) -> str | None:
     """With no release tag, where tags of another scheme exist: which setting makes them count."""
-    from hotfix_guard.flow.common import tag_names
+    from hotfix_guard import gitrepo
     from hotfix_guard.versions import no_release_message, other_scheme
 
-    tags = tag_names(repo)
+    tags = gitrepo.tag_names(repo.top)
     return no_release_message(config.tag_prefix, "yet", "", tags) if other_scheme(tags, config.tag_prefix) else None
 
 

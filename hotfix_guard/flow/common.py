@@ -139,21 +139,16 @@ def operation_in_progress(repo: Repo) -> str | None:
     return None
 
 
-def tag_names(repo: Repo) -> list[str]:
-    """Every tag's name."""
-    return repo.git("for-each-ref", "--format=%(refname:strip=2)", "refs/tags/").splitlines()
-
-
 def release_tags(repo: Repo, prefix: str, names: list[str] | None = None) -> list[tuple[Version, str]]:
     """Every release tag (among NAMES, default: every tag), lowest version first."""
-    names = tag_names(repo) if names is None else names
+    names = gitrepo.tag_names(repo.top) if names is None else names
     releases = [(version, tag) for tag in names if (version := parse_release_tag(tag, prefix))]
     return sorted(releases, key=lambda pair: pair[0].key())
 
 
 def latest_release(repo: Repo, prefix: str) -> tuple[Version, str]:
     """The release with the highest version (not merely the newest or nearest tag)."""
-    names = tag_names(repo)
+    names = gitrepo.tag_names(repo.top)
     releases = release_tags(repo, prefix, names)
     if not releases:
         raise RepoError(no_release_message(prefix, "in this repository", "tag the release first", names))

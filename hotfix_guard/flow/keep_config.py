@@ -10,9 +10,7 @@ release's. A splice that does not give exactly main's settings is refused, never
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 
 from hotfix_guard import gitrepo
 from hotfix_guard.errors import ConfigError, RepoError
@@ -92,35 +90,3 @@ def _split(name: str, text: str) -> tuple[str, str]:
             current = ours if _SECTION[name].match(stripped) else others
         current.append(line)
     return "".join(others), "".join(ours)
-
-
-def kept_tree(repo: Repo, tree: str, kept: dict[str, bytes | None]) -> str:
-    """TREE (the release's, with its version files set) with the KEPT files as given (written
-    as objects; no ref changes)."""
-    if not kept:
-        return repo.git("rev-parse", "--verify", tree).strip()
-    handle, index = tempfile.mkstemp(prefix="rollback-index-", dir=repo.git_dir)
-    os.close(handle)
-    os.remove(index)  # read-tree writes it anew
-    try:
-        repo.git_with_index(index, "read-tree", tree)
-        for name, data in kept.items():
-            if data is None:
-                repo.git_with_index(index, "update-index", "--force-remove", "--", name)
-                continue
-            blob = _write_blob(repo, data)
-            repo.git_with_index(index, "update-index", "--add", "--cacheinfo", f"100644,{blob},{name}")
-        return repo.git_with_index(index, "write-tree").strip()
-    finally:
-        if os.path.exists(index):
-            os.remove(index)
-
-
-def _write_blob(repo: Repo, data: bytes) -> str:
-    handle, path = tempfile.mkstemp(prefix="rollback-blob-", dir=repo.git_dir)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        return repo.git("hash-object", "-w", "--no-filters", "--", path).strip()
-    finally:
-        os.remove(path)

@@ -49,6 +49,8 @@ from hotfix_guard.versions import Version, parse_release_tag
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from hotfix_guard.config import Config
 
 HEADER = "revert: ROLLBACK"
@@ -121,12 +123,14 @@ class Plan:
         """The version the rollback's version files say (None: there are none)."""
         return _version_of(self.tag) if self.bumps else None
 
-    def tree(self, repo: Repo) -> str:
-        """The rollback commit's tree: the target's, with the version files set to the tag's version."""
+    def tree(self, repo: Repo, kept: Mapping[str, bytes | None]) -> str:
+        """The rollback commit's tree: the target's, with the version files set to the tag's
+        version and hotfix-guard's config files as KEPT gives them (settings_to_keep)."""
         from hotfix_guard.flow.version_files import tree_with
 
         tree = repo.git("rev-parse", "--verify", "--end-of-options", f"refs/tags/{self.target}^{{tree}}").strip()
-        return tree_with(repo, tree, {path: text.encode("utf-8") for path, text in self.bumps})
+        bumped: dict[str, bytes | None] = {path: text.encode("utf-8") for path, text in self.bumps}
+        return tree_with(repo, tree, {**bumped, **kept}, new_files=True)
 
     def push_args(self) -> list[str]:
         return [
@@ -359,11 +363,11 @@ def make_plan(repo: Repo, config: Config, to_tag: str | None, tag: str | None, p
         raise RepoError(f"branch {main!r} does not exist; create it, or set main-branch in the config")
     releases = release_tags(repo, config.tag_prefix)
     if not releases:
-        from hotfix_guard.flow.common import tag_names
+        from hotfix_guard import gitrepo
         from hotfix_guard.versions import no_release_message
 
         where, advice = "in this repository", "nothing to roll back"
-        raise RepoError(no_release_message(config.tag_prefix, where, advice, tag_names(repo)))
+        raise RepoError(no_release_message(config.tag_prefix, where, advice, gitrepo.tag_names(repo.top)))
     latest_version, latest = releases[-1]
     target = choose_target(repo, releases, to_tag, config.tag_prefix)
     tag = choose_tag(repo, latest_version, tag, config.tag_prefix)
@@ -473,7 +477,7 @@ def carry_on(repo: Repo, plan: Plan, data: RollbackJournal | None, changes: GitC
     if repo.sha(f"refs/heads/{plan.main}") == plan.main_sha:
         steps.append("create the rollback commit")
         if commit is None or repo.sha(f"{commit}^{{commit}}") is None:
-            from hotfix_guard.flow.keep_config import kept_tree, settings_to_keep
+            from hotfix_guard.flow.keep_config import settings_to_keep
 
             bumped = {path: text.encode("utf-8") for path, text in plan.bumps}
             kept = settings_to_keep(repo, plan.main_sha, plan.target, bumped)
@@ -486,7 +490,7 @@ def carry_on(repo: Repo, plan: Plan, data: RollbackJournal | None, changes: GitC
                 if kept:
                     say(f"would keep hotfix-guard's config as {plan.main} has it ({', '.join(sorted(kept))})")
             else:
-                tree = kept_tree(repo, plan.tree(repo), kept)
+                tree = plan.tree(repo, kept)
             message = commit_message(plan, sorted(kept))
             commit = changes.run("commit-tree", tree, "-p", plan.main_sha, "-m", message).strip()
             commit = commit or DRY_RUN_COMMIT

@@ -278,10 +278,9 @@ def base_release(repo: Repo, config: Config, from_tag: str | None) -> tuple[Vers
 
 
 def recent_releases(repo: Repo, config: Config) -> str:
-    from hotfix_guard.flow.common import tag_names
     from hotfix_guard.versions import other_scheme
 
-    names = tag_names(repo)
+    names = gitrepo.tag_names(repo.top)
     tags = [tag for _, tag in release_tags(repo, config.tag_prefix, names)[-3:]]
     if tags:
         return ", ".join(reversed(tags))

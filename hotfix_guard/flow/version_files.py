@@ -27,6 +27,8 @@ from hotfix_guard.paths import inside, refuse_symlink, write_atomic
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from hotfix_guard.repository import Repo
     from hotfix_guard.versions import Version
 
@@ -65,24 +67,28 @@ def set_versions(
     return bumps
 
 
-def tree_with(repo: Repo, tree: str, contents: dict[str, bytes]) -> str:
-    """TREE with the files CONTENTS names (each in TREE already, keeping its mode) holding those
-    bytes: a new tree, written to the object database only (no index, no work tree)."""
+def tree_with(repo: Repo, tree: str, contents: Mapping[str, bytes | None], new_files: bool = False) -> str:
+    """TREE with the files CONTENTS names holding those bytes (None: removed): a new tree,
+    written to the object database only (no index, no work tree). Each must be a regular file
+    in TREE, whose mode it keeps; with NEW_FILES, one TREE lacks is added as a plain file."""
     if not contents:
         return tree
     with tempfile.TemporaryDirectory(prefix="hotfix-guard-") as scratch:
         index = os.path.join(scratch, "index")
         repo.git_with_index(index, "read-tree", tree)
         for path, content in sorted(contents.items()):
+            if content is None:
+                repo.git_with_index(index, "update-index", "--force-remove", "--", path)
+                continue
             listed = repo.git("ls-tree", "--full-tree", "-z", tree, "--", path).split("\0")[0]
-            mode = listed.split(" ", 1)[0]
+            mode = listed.split(" ", 1)[0] if listed else ("100644" if new_files else "")
             if mode not in REGULAR_MODES:
                 raise RepoError(f"{WHAT} {path!r} is not a regular file in {tree[:10]}")
             blob_file = os.path.join(scratch, "blob")
             with open(blob_file, "wb") as handle:
                 handle.write(content)
             blob = repo.git("hash-object", "-w", "--no-filters", "--", blob_file).strip()
-            repo.git_with_index(index, "update-index", "--cacheinfo", f"{mode},{blob},{path}")
+            repo.git_with_index(index, "update-index", "--add", "--cacheinfo", f"{mode},{blob},{path}")
         return repo.git_with_index(index, "write-tree").strip()
 
 
