@@ -143,7 +143,8 @@ def _guard(updates: list[RefUpdate], remote: str, config_file: str | None, optio
     from hotfix_guard.config import load_config
     from hotfix_guard.pushrules import OTHER_REF, RELEASE_TAG, kind_of
 
-    config = load_config(_top(), config_file)
+    top, git_dir = _location()
+    config = load_config(top, config_file, git_dir)
     kinds = [(update, kind_of(update.remote_ref, config)) for update in updates]
     guarded = [(update, kind) for update, kind in kinds if kind != OTHER_REF]
     if not guarded:
@@ -159,18 +160,20 @@ def _guard(updates: list[RefUpdate], remote: str, config_file: str | None, optio
     return _outcome(found, remote)
 
 
-def _top() -> str:
-    """The work tree whose config applies, without starting git where it can be helped."""
+def _location() -> tuple[str, str]:
+    """The work tree whose config applies and its git directory, without starting git where
+    it can be helped (found once, for the config and main's config both)."""
     from hotfix_guard import gitrepo
 
     found = gitrepo.find_git_dir(os.getcwd())
     if found is not None:
-        return found[0]
+        return found
     # Git runs a hook at the top of the work tree, saying so with GIT_PREFIX; in a linked
     # worktree it also sets GIT_DIR, which stops find_git_dir.
     if "GIT_PREFIX" in os.environ and "GIT_DIR" in os.environ and "GIT_WORK_TREE" not in os.environ:
-        return os.getcwd()
-    return gitrepo.locate(None).top
+        return os.getcwd(), os.path.abspath(os.environ["GIT_DIR"])
+    where = gitrepo.locate(None)
+    return where.top, where.git_dir
 
 
 # --- the facts ---------------------------------------------------------------------
