@@ -4,7 +4,9 @@ A hotfix branch is cut from a release tag, and a config the team added on main a
 release is not in its tree: read from the work tree, the rules would silently become the
 defaults. So the rules come from the config committed on the main branch (local, else
 `<remote>/<main>`), and from the work tree's file only where main has none (config.py
-decides; this module only finds main's files).
+decides; this module only finds main's files). Where both exist and the local branch is
+behind the remote's (a clone that has fetched but not pulled main), the remote's rules:
+the team's config may be only there.
 
 Which branch is main, before any config is read (the bootstrap rule): `main-branch` as the
 work tree's config sets it, else `main`, else the branch the remote's HEAD names
@@ -15,7 +17,9 @@ their own work: main's commit is read from the ref files (no git), and main's co
 files are kept in the git directory keyed by that commit id. A commit's files never
 change, so the copy cannot be stale; when main moves, its new commit misses the copy and
 one `git cat-file --batch` reads the files again. Where the ref files cannot be read
-without git (reftable), one `for-each-ref` asks git instead.
+without git (reftable), one `for-each-ref` asks git instead. Whether a local main is
+behind its remote-tracking branch is asked once (`merge-base --is-ancestor`) for each
+pair of commits, and the answer kept with the copy.
 """
 
 from __future__ import annotations
@@ -39,14 +43,15 @@ _TABLE = ".table"  # a kept file's parsed table, marshalled: `name.table SIZE`
 class MainFiles:
     """The config files (those that can hold hotfix-guard's settings) of main's commit."""
 
-    __slots__ = ("ref", "commit", "texts", "tables", "common")
+    __slots__ = ("ref", "commit", "texts", "tables", "common", "over")
 
-    def __init__(self, ref: str, commit: str, texts: dict[str, bytes], common: str = ""):
+    def __init__(self, ref: str, commit: str, texts: dict[str, bytes], common: str = "", over: str = ""):
         self.ref = ref
         self.commit = commit
         self.texts = texts
         self.tables: dict[str, dict[str, object] | None] = {}  # parsed, as kept (config.py parses the rest)
         self.common = common
+        self.over = over  # the other candidate's commit (local main and its remote's differ), or ""
 
     def keep_table(self, name: str, table: dict[str, object] | None) -> None:
         """Keep NAME's parsed table beside its text: a TOML parser costs a hook more than all
@@ -80,10 +85,10 @@ def main_files(git_dir: str, main_branch: str | None, remote: str) -> MainFiles 
         found = _main_from_files(common, main_branch, remote)
     except LookupError:
         found = _main_from_git(git_dir, main_branch, remote)
-    if found is None:
+    if not found:
         return None
-    ref, commit = found
-    cached = _read_cache(common, ref, commit)
+    ref, commit, over = _choose(found, common, git_dir)
+    cached = _read_cache(common, ref, commit, over)
     if cached is not None:
         return cached
     try:
@@ -91,9 +96,26 @@ def main_files(git_dir: str, main_branch: str | None, remote: str) -> MainFiles 
     except HotfixGuardError as error:
         raise ConfigError(f"cannot read the config committed on {ref} ({commit[:7]}): {error}") from None
     texts = {name: data for name, data in blobs.items() if _may_hold_settings(name, data)}
-    files = MainFiles(ref, commit, texts, common)
+    files = MainFiles(ref, commit, texts, common, over)
     _write_cache(common, files)
     return files
+
+
+def _choose(found: list[tuple[str, str]], common: str, git_dir: str) -> tuple[str, str, str]:
+    """(ref, commit, the other candidate's commit or "") of main: the local branch, unless it
+    is behind the remote's, whose config (added on main after this clone's last pull) rules."""
+    (ref, commit), rest = found[0], found[1:]
+    if not rest or rest[0][1] == commit:
+        return ref, commit, ""
+    other_ref, other = rest[0]
+    for choice in ((ref, commit, other), (other_ref, other, commit)):
+        if _cached_header(common) == _header(*choice):
+            return choice  # decided before, for this very pair of commits
+    try:
+        behind = gitrepo.is_ancestor(commit, other, git_dir)
+    except HotfixGuardError:
+        behind = False  # an object missing from a shallow clone: the local branch, as before
+    return (other_ref, other, commit) if behind else (ref, commit, other)
 
 
 def _may_hold_settings(name: str, data: bytes) -> bool:
@@ -108,22 +130,35 @@ def candidate_refs(main_branch: str | None, remote: str, remote_head: str | None
     return [ref for name in dict.fromkeys(names) for ref in (f"refs/heads/{name}", f"refs/remotes/{remote}/{name}")]
 
 
-def _main_from_files(common: str, main_branch: str | None, remote: str) -> tuple[str, str] | None:
+def _main_from_files(common: str, main_branch: str | None, remote: str) -> list[tuple[str, str]]:
+    """(ref, commit) of the first branch name the rule finds: local, and the remote's as well."""
     packed: dict[str, bytes] = {}
     remote_head = None
     if main_branch is None:
         head = gitrepo.ref_from_files(common, f"refs/remotes/{remote}/HEAD", packed)
         remote_head = _remote_head_branch(head, remote)
+    found: dict[str, str] = {}
     for ref in candidate_refs(main_branch, remote, remote_head):
         value = gitrepo.ref_from_files(common, ref, packed)
         if value is not None:
             if value.startswith("ref: "):
                 raise LookupError(f"{ref} is a symbolic ref")  # git resolves it
-            return ref, value
-    return None
+            found[ref] = value
+    return _first_name(found, main_branch, remote, remote_head)
 
 
-def _main_from_git(git_dir: str, main_branch: str | None, remote: str) -> tuple[str, str] | None:
+def _first_name(
+    found: dict[str, str], main_branch: str | None, remote: str, remote_head: str | None
+) -> list[tuple[str, str]]:
+    refs = candidate_refs(main_branch, remote, remote_head)
+    for local, tracking in zip(refs[::2], refs[1::2], strict=True):
+        pairs = [(ref, found[ref]) for ref in (local, tracking) if ref in found]
+        if pairs:
+            return pairs
+    return []
+
+
+def _main_from_git(git_dir: str, main_branch: str | None, remote: str) -> list[tuple[str, str]]:
     head_ref = f"refs/remotes/{remote}/HEAD"
     # Every branch the rule could name, with the remote's HEAD: one for-each-ref.
     wide = candidate_refs(main_branch, remote, None) + ([head_ref] if main_branch is None else [])
@@ -133,10 +168,7 @@ def _main_from_git(git_dir: str, main_branch: str | None, remote: str) -> tuple[
         remote_head = _remote_head_branch(f"ref: {found[head_ref][1]}", remote)
         extra = [ref for ref in candidate_refs(main_branch, remote, remote_head) if ref not in found]
         found.update(gitrepo.refs_with_targets(extra, git_dir) if extra else {})
-    for ref in candidate_refs(main_branch, remote, remote_head):
-        if ref in found:
-            return ref, found[ref][0]
-    return None
+    return _first_name({ref: target for ref, (target, _) in found.items()}, main_branch, remote, remote_head)
 
 
 def _remote_head_branch(value: str | None, remote: str) -> str | None:
@@ -148,19 +180,31 @@ def _cache_path(common: str) -> str:
     return os.path.join(common, "hotfix-guard", CACHE)
 
 
-def _read_cache(common: str, ref: str, commit: str) -> MainFiles | None:
-    """The copy of main's files, when it was made from this very commit."""
+def _header(ref: str, commit: str, over: str) -> bytes:
+    return b" ".join((_MAGIC, os.fsencode(ref), commit.encode("ascii"), *([over.encode("ascii")] if over else [])))
+
+
+def _cached_header(common: str) -> bytes | None:
+    try:
+        with open(_cache_path(common), "rb") as handle:
+            return handle.readline().rstrip(b"\n")
+    except OSError:
+        return None
+
+
+def _read_cache(common: str, ref: str, commit: str, over: str) -> MainFiles | None:
+    """The copy of main's files, when it was made from this very commit (chosen over OVER)."""
     try:
         with open(_cache_path(common), "rb") as handle:
             data = handle.read()
     except OSError:
         return None
     header, _, rest = data.partition(b"\n")
-    if header != b" ".join((_MAGIC, os.fsencode(ref), commit.encode("ascii"))):
+    if header != _header(ref, commit, over):
         return None
     import marshal
 
-    files = MainFiles(ref, commit, {}, common)
+    files = MainFiles(ref, commit, {}, common, over)
     while rest:
         line, _, rest = rest.partition(b"\n")
         if line == _END and not rest:
@@ -184,7 +228,7 @@ def _read_cache(common: str, ref: str, commit: str) -> MainFiles | None:
 
 def _write_cache(common: str, files: MainFiles) -> None:
     """Keep the copy (atomically); a git directory that cannot be written only costs speed."""
-    parts = [b" ".join((_MAGIC, os.fsencode(files.ref), files.commit.encode("ascii"))) + b"\n"]
+    parts = [_header(files.ref, files.commit, files.over) + b"\n"]
     import marshal
 
     for name, data in files.texts.items():

@@ -340,3 +340,30 @@ def test_a_config_committed_as_a_symbolic_link_is_followed_inside_the_repository
     released.git("switch", "-q", "hotfix/v1.2.4")
     outside = run_cli(released, "validate", "--skip", "focused-tests")
     assert outside.exit_code == 2 and "is a symbolic link that leads out of the repository" in outside.stderr
+
+
+def test_a_local_main_behind_the_remotes_takes_the_remotes_rules(adopted: GitRepo, tmp_path: Path) -> None:
+    """Found in review: a clone that fetched but did not pull main judged hotfixes by the
+    defaults of its old local main, although origin/main holds the team's config."""
+    adopted.git("update-ref", "refs/remotes/origin/main", "main")
+    adopted.switch("hotfix/v1.2.4", "v1.2.3")
+    adopted.git("branch", "-f", "main", "v1.2.3")  # local main: the release, without the config
+    adopted.commit(GOOD_MESSAGE, **{"app.py": "print('fixed')\n", "b.py": "x\n"})
+    result = run_cli(adopted, "validate", "--skip", "focused-tests")
+    assert result.exit_code == 1 and "2 files changed, the limit is 1" in result.stdout, result.stdout
+    assert f"config: .hotfix-guard.toml at origin/main {short(adopted, 'origin/main')}" in result.stdout
+    # The decision is kept with the copy: the next hook asks git nothing to find the rules.
+    trace = tmp_path / "trace"
+    message = adopted.write(".git/COMMIT_EDITMSG", "feat: not a hotfix message\n")
+    command = [sys.executable, "-m", "hotfix_guard", "hook", "commit-message", str(message)]
+    env = {**os.environ, "HOTFIX_GUARD_TRACE_GIT": str(trace)}
+    hooked = subprocess.run(command, cwd=adopted.path, capture_output=True, text=True, env=env)
+    assert hooked.returncode == 1 and "[commit-message]" in hooked.stdout + hooked.stderr, hooked
+    assert not trace.exists() or "merge-base" not in trace.read_text()
+    # A local main ahead of (or beside) the remote's keeps its own rules.
+    adopted.git("switch", "-q", "main")
+    adopted.git("reset", "-q", "--hard", "origin/main")
+    adopted.commit("chore: loosen", **{".hotfix-guard.toml": "[file-count]\nmax-files = 2\n"})
+    adopted.git("switch", "-q", "hotfix/v1.2.4")
+    result = run_cli(adopted, "validate", "--skip", "focused-tests")
+    assert result.exit_code == 0 and f"at main {short(adopted)}" in result.stdout, result.stdout

@@ -188,7 +188,8 @@ def test_main_config_costs_one_git_call_only_when_main_moved(
         released.git("branch", name)
         assert push(released, "origin", name, HOTFIX_GUARD_TRACE_GIT=str(trace)).returncode == 0
     asked = [json.loads(line)[3:5] for line in trace.read_text().splitlines()]
-    assert asked == [["cat-file", "--batch"], ["cat-file", "--batch"]]
+    # Once main has moved past origin/main, whether it is behind is asked once, then kept.
+    assert asked == [["cat-file", "--batch"], ["merge-base", "--is-ancestor"], ["cat-file", "--batch"]]
 
 
 def test_ordinary_branch_push_passes_without_starting_git(released: GitRepo, origin: GitRepo, tmp_path: Path) -> None:
