@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -159,3 +161,34 @@ def run_cli(repo: GitRepo | Path, *args: str, input: str | None = None) -> Resul
     """`hotfix-guard --repo REPO ARGS...` through click's test runner."""
     path = repo.path if isinstance(repo, GitRepo) else repo
     return CliRunner().invoke(cli, ["--repo", str(path), *args], input=input, catch_exceptions=False)
+
+
+_head_start: list[threading.Thread] = []
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under xdist, the controller (which runs no test) starts building pre-commit's store
+    in a thread, so that the workers run other tests meanwhile instead of one of them
+    building it while the other waits (precommit_store)."""
+    config = session.config
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        return  # a worker, or no xdist: the fixture builds it when a test first needs it
+    if config.args and not any("precommit" in arg or Path(arg).is_dir() for arg in config.args):
+        return  # only other test files were asked for
+    from precommit_store import shared_store
+
+    base = config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]  # pytest-N/, as the workers' parent
+    thread = threading.Thread(target=_build_quietly, args=(shared_store, base), daemon=True)
+    thread.start()
+    _head_start.append(thread)
+
+
+def _build_quietly(build: Callable[[Path], object], base: Path) -> None:
+    # On a failure the fixture builds it again in a worker, and that test says why.
+    with contextlib.suppress(BaseException):
+        build(base)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    for thread in _head_start:
+        thread.join()

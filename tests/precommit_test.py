@@ -1,38 +1,23 @@
 """Every hook of .pre-commit-hooks.yaml, in every stage it declares, through the real `pre-commit run`.
 
-As pre-commit's own tests do (testing/fixtures.py: `make_config_from_repo`), the session makes a
-one-commit snapshot repository of this checkout once (the first xdist worker; the others wait),
-a `.pre-commit-config.yaml` naming every hook of it at that commit, and a store (PRE_COMMIT_HOME)
-of its own where `pre-commit install-hooks` pip-installs hotfix-guard once. Each test then runs
-`pre-commit run --config <that config> HOOK --hook-stage=...` in its repository: the same code
-path as `pre-commit try-repo` (which builds that config and calls run), without an install per
-test. The snapshot also means that pre-commit never sees uncommitted edits of the checkout
-through a shadow commit, and sees new untracked files.
-(An xdist group, to make one worker pay for the install, does not work: pytest 9.2's structured
-node ids drop the group suffix xdist's loadgroup relies on, pytest-dev/pytest-xdist#1386; hence
-the lock, as in xdist's "Making session-scoped fixtures execute only once".)
+The session's store, with every hook of this checkout installed once, is precommit_store's.
+Each test runs `pre-commit run --config <that config> HOOK --hook-stage=...` in its
+repository: the same code path as `pre-commit try-repo` (which builds that config and calls
+run), without an install per test.
 """
 
 from __future__ import annotations
 
-import fcntl
-import json
 import os
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import yaml
-from conftest import GOOD_MESSAGE, IDENTITY, GitRepo
+from conftest import GOOD_MESSAGE, GitRepo
+from precommit_store import run_pre_commit, shared_store
 from shop_project import fix, make_shop
 
-CHECKOUT = Path(__file__).parents[1]
-NOT_SHIPPED = shutil.ignore_patterns(
-    ".git", "tests", "__pycache__", "*.egg-info", "build", "dist", ".venv", ".*_cache", ".hypothesis"
-)
 REMOTE_URL = "https://example.com/app.git"
 STRICT_SIZE = '[diff-size]\nseverity = "error"\nmax-lines = 10\n'
 VERDICT = {0: "Passed", 1: "Failed"}
@@ -49,15 +34,7 @@ class PreCommit:
         # conftest's git_environment has already dropped PRE_COMMIT_*, GIT_DIR and friends and the CI variables.
         env = dict(os.environ, **self.shared_env)
         env.pop("SKIP", None)  # pre-commit would skip the hooks it names
-        return subprocess.run(
-            [sys.executable, "-m", "pre_commit", *args],
-            cwd=cwd,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            timeout=600,
-        )
+        return run_pre_commit(list(args), cwd, env)
 
     def __call__(self, repo: GitRepo, hook: str, *options: str) -> subprocess.CompletedProcess[str]:
         return self.command("run", "--color=never", f"--config={self.config}", hook, *options, cwd=repo.path)
@@ -65,59 +42,9 @@ class PreCommit:
 
 @pytest.fixture(scope="session")
 def pre_commit(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> PreCommit:
-    """A snapshot of this checkout, a config naming each of its hooks, and a store with them
-    installed: once per session. The first xdist worker to get here builds it under the
-    session's temporary directory, holding a lock; the others wait, then use it (pre-commit
-    locks its store itself when it installs, and only reads it when it runs a hook)."""
+    """The session's store (precommit_store), under pytest-N/ of this session only."""
     base = tmp_path_factory.getbasetemp()
-    shared = base if worker_id == "master" else base.parent  # pytest-N/, of this session only
-    with open(shared / "pre-commit.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        ready = shared / "pre-commit" / "ready.json"
-        if not ready.exists():
-            config, env = _install(shared / "pre-commit")
-            ready.write_text(json.dumps({"config": str(config), "env": env}))
-        built = json.loads(ready.read_text())
-    return PreCommit(Path(built["config"]), built["env"])
-
-
-def _install(top: Path) -> tuple[Path, dict[str, str]]:
-    source = top / "hook-source" / "hotfix-guard"
-    shutil.copytree(CHECKOUT, source, ignore=NOT_SHIPPED)
-    hooks = [{"id": hook["id"]} for hook in yaml.safe_load((source / ".pre-commit-hooks.yaml").read_text())]
-    shared_env = {
-        "PRE_COMMIT_HOME": str(top / "pre-commit-home"),
-        "VIRTUALENV_OVERRIDE_APP_DATA": str(top / "virtualenv-app-data"),
-        "PIP_CACHE_DIR": str(top / "pip-cache"),  # nothing written to the user's own cache
-        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-    }
-    pip_config = _user_pip_config()
-    with pytest.MonkeyPatch.context() as patch:  # the tests' git, which the session fixture runs before
-        for name, value in {**IDENTITY, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}.items():
-            patch.setenv(name, value)
-        for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
-            patch.delenv(name, raising=False)
-        snapshot = GitRepo(source)
-        snapshot.git("init", "-q")
-        rev = snapshot.commit("hotfix-guard under test")
-        config = source.parent / "pre-commit-config.yaml"
-        # JSON is YAML: no YAML writer needed
-        config.write_text(json.dumps({"repos": [{"repo": str(source), "rev": rev, "hooks": hooks}]}, indent=2))
-        runner = PreCommit(config, {**shared_env, **pip_config})
-        installed = runner.command("install-hooks", f"--config={config}", cwd=source)
-    assert installed.returncode == 0, installed.stdout
-    return config, runner.shared_env
-
-
-def _user_pip_config() -> dict[str, str]:
-    """The developer's pip config (index, certificates), which the tests' isolated HOME would hide from pip."""
-    if "PIP_CONFIG_FILE" in os.environ:
-        return {}
-    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    for path in (config_home / "pip" / "pip.conf", Path.home() / ".pip" / "pip.conf"):
-        if path.is_file():
-            return {"PIP_CONFIG_FILE": str(path)}
-    return {}
+    return PreCommit(*shared_store(base if worker_id == "master" else base.parent))
 
 
 def assert_outcome(result: subprocess.CompletedProcess[str], code: int, text: str) -> None:
