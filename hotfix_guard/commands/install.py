@@ -89,7 +89,9 @@ def doctor(opts: Options) -> int:
     Which hook types are installed and by whom (hotfix-guard, the pre-commit framework
     and with which -t types, or another tool), whether the hotfix-guard on PATH is the
     version the hooks will call, whether the config parses, and whether the clone is
-    shallow.
+    shallow. In a bare repository (a git server's): the pre-receive, update and
+    post-receive hooks, whether it accepts push options (the override needs them), and
+    main's committed config.
     """
     from hotfix_guard.doctor import diagnose
 
