@@ -184,15 +184,20 @@ def override_reason() -> str | None:
         option = os.environ.get(f"GIT_PUSH_OPTION_{index}", "")
         name, equals, value = option.partition("=")
         if name == OVERRIDE_OPTION:
-            reason = " ".join(value.split()) if equals else ""
+            reason = _printable(value) if equals else ""
     return reason
+
+
+def _printable(text: str) -> str:
+    """TEXT from the pusher on one line, with no control character: others' terminals show it (status)."""
+    return " ".join("".join(char if char.isprintable() else " " for char in text).split())
 
 
 def pusher(commit: str) -> str:
     """Who pushed, and how the server knows: its authenticated user where it names one, else
     the committer of the pushed commit (which the pusher chose, and the record says so)."""
     for variable in USER_VARIABLES:
-        value = " ".join(os.environ.get(variable, "").split())
+        value = _printable(os.environ.get(variable, ""))
         if value:
             return f"{value} ({variable}, on the server)"
     from hotfix_guard import gitrepo

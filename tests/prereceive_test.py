@@ -359,3 +359,29 @@ def test_an_override_is_refused_where_post_receive_cannot_record_it(site: tuple[
     result = push(clone, "-o", "hotfix-guard.override=INC-1", "origin", "--delete", "v1.2.3")
     assert result.returncode == 1 and "the override cannot be recorded, so it is refused" in result.stderr
     assert server.refs() == before
+
+
+@pytest.mark.parametrize(
+    ("options", "reason"),
+    [
+        ([], None),
+        (["ci.skip", "hotfix-guard.override=INC-1:\x1b[2J  wiped\tscreen"], "INC-1: [2J wiped screen"),
+        (["hotfix-guard.override=first", "hotfix-guard.override"], ""),
+        (["hotfix-guard.overrides=INC-2"], None),
+    ],
+)
+def test_the_override_reason_comes_from_push_options_on_one_printable_line(
+    monkeypatch: pytest.MonkeyPatch, options: list[str], reason: str | None
+) -> None:
+    from hotfix_guard.prereceive import override_reason
+
+    monkeypatch.setenv("GIT_PUSH_OPTION_COUNT", str(len(options)))
+    for index, option in enumerate(options):
+        monkeypatch.setenv(f"GIT_PUSH_OPTION_{index}", option)
+    assert override_reason() == reason
+
+
+def test_server_hooks_refuse_repo_which_would_hide_the_quarantine(site: tuple[GitRepo, GitRepo]) -> None:
+    server, _ = site
+    result = run_cli(server, "hook", "pre-receive")
+    assert result.exit_code == 2 and "drop --repo" in result.stderr
