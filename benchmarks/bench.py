@@ -19,6 +19,9 @@ dropped; a ratio is the median over rounds of that round's command / floor.
   branch-name hook   target <= 2.0x its floor
   pre-push (branch)  target <= 2.0x its floor: a push of an ordinary branch
   pre-push (hotfix)  target <= 1.5x its floor: a push of the hotfix branch
+  pre-receive (branch)  target <= 2.0x its floor: the server's hook, an ordinary branch
+  pre-receive (hotfix)  target <= 1.5x its floor: the server's hook, the hotfix branch
+                     (run in the repository's git directory, as a server runs it in a bare one)
   validate           target <= 1.5x its floor, peak RSS < 100 MiB
   pre-push (N tags)  target <= 2 s: a push of 10,000 new release tags on main
                      (measured apart, after the others: the tags would change them)
@@ -55,6 +58,7 @@ BIN = Path(sys.executable).parent  # unresolved: a venv's python links out of it
 PYTHON_FLOOR = [sys.executable, "-c", "pass"]
 COMMIT_MESSAGE = "fix(core): HOTFIX - stop token bypass\n"
 PUSH_ARGS = ["hook", "pre-push", "origin", "https://example.com/app.git"]
+RECEIVE_ARGS = ["hook", "pre-receive"]
 ORDINARY_BRANCH = "feature/search-speedup"
 ZERO = "0" * 40
 RSS_LIMIT_MIB = 100
@@ -297,6 +301,7 @@ class Command:
     peak_kib: int = 0
     git_peak_kib: int = 0
     stdin: bytes = b""  # what the command reads (a pre-push hook: git's ref lines)
+    in_git_dir: bool = False  # run in the git directory, as a server's hook runs in its bare repository
 
     def ratio(self) -> float:
         # Paired by round: both sides of a pair saw the machine in the same state.
@@ -348,28 +353,36 @@ def load_commands() -> list[Command]:
         Command("pre-push (branch)", console_script(["hotfix-guard", *PUSH_ARGS]), 2.0),
         Command("pre-push (hotfix)", console_script(["hotfix-guard", *PUSH_ARGS]), 1.5),
         Command("validate", console_script(["hotfix-guard", "validate"]), 1.5),
+        Command("pre-receive (branch)", console_script(["hotfix-guard", *RECEIVE_ARGS]), 2.0, in_git_dir=True),
+        Command("pre-receive (hotfix)", console_script(["hotfix-guard", *RECEIVE_ARGS]), 1.5, in_git_dir=True),
     ]
 
 
 def set_push_input(commands: list[Command], repo: Path, env: dict[str, str]) -> None:
-    """What git would give the pre-push hook: a new ordinary branch at main, or the hotfix branch."""
+    """What git would give the pre-push hook: a new ordinary branch at main, or the hotfix branch;
+    and the server's pre-receive hook the same refs, as `<old> <new> <ref>`."""
     git(["branch", "-f", ORDINARY_BRANCH, "main"], repo, env)
+    hotfix = git(["symbolic-ref", "HEAD"], repo, env)
     pushed = {
         "pre-push (branch)": f"refs/heads/{ORDINARY_BRANCH}",
-        "pre-push (hotfix)": git(["symbolic-ref", "HEAD"], repo, env),
+        "pre-push (hotfix)": hotfix,
+        "pre-receive (branch)": f"refs/heads/{ORDINARY_BRANCH}",
+        "pre-receive (hotfix)": hotfix,
     }
     for cmd in commands:
         if cmd.name in pushed:
             ref = pushed[cmd.name]
             sha = git(["rev-parse", ref], repo, env)
-            cmd.stdin = f"{ref} {sha} {ref} {ZERO}\n".encode()
+            line = f"{ZERO} {sha} {ref}" if cmd.in_git_dir else f"{ref} {sha} {ref} {ZERO}"
+            cmd.stdin = f"{line}\n".encode()
 
 
 def trace(cmd: Command, repo: Path, env: dict[str, str], log: Path) -> None:
     """Run once with the git trace on: check the exit code, record the floor."""
     log.unlink(missing_ok=True)
     traced = {**env, "HOTFIX_GUARD_TRACE_GIT": str(log)}
-    result = subprocess.run(cmd.argv, cwd=repo, env=traced, input=cmd.stdin, capture_output=True, check=False)
+    cwd = repo / ".git" if cmd.in_git_dir else repo
+    result = subprocess.run(cmd.argv, cwd=cwd, env=traced, input=cmd.stdin, capture_output=True, check=False)
     cmd.output = (result.stdout + result.stderr).decode(errors="replace").strip()
     if result.returncode != 0 or "Traceback (most recent call" in cmd.output:
         argv, code = shlex.join(cmd.argv), result.returncode
@@ -387,7 +400,7 @@ class Runner:
     sink: IO[bytes]  # a file, not a pipe: nobody has to drain it while we wait
     python_times: list[float] = field(default_factory=list)
 
-    def run(self, argv: list[str], stdin: bytes = b"") -> tuple[float, int, int]:
+    def run(self, argv: list[str], stdin: bytes = b"", in_git_dir: bool = False) -> tuple[float, int, int]:
         self.sink.seek(0)
         self.sink.truncate()
         with contextlib.ExitStack() as stack:
@@ -398,7 +411,7 @@ class Runner:
             start = time.perf_counter()
             proc = subprocess.Popen(
                 argv,
-                cwd=self.repo,
+                cwd=self.repo / ".git" if in_git_dir else self.repo,
                 env=self.env,
                 stdin=source or subprocess.DEVNULL,
                 stdout=self.sink,
@@ -413,7 +426,7 @@ class Runner:
         self.python_times.append(self.run(PYTHON_FLOOR)[0])
 
     def command(self, cmd: Command) -> None:
-        seconds, code, kib = self.run(cmd.argv, cmd.stdin)
+        seconds, code, kib = self.run(cmd.argv, cmd.stdin, cmd.in_git_dir)
         if code != 0:
             self.sink.seek(0)
             output = self.sink.read().decode(errors="replace")
@@ -424,7 +437,7 @@ class Runner:
     def floor(self, cmd: Command) -> None:
         total = self.run(PYTHON_FLOOR)[0]
         for argv in cmd.floor:
-            seconds, _, kib = self.run(argv)
+            seconds, _, kib = self.run(argv, in_git_dir=cmd.in_git_dir)
             total, cmd.git_peak_kib = total + seconds, max(cmd.git_peak_kib, kib)
         cmd.floor_times.append(total)
 
