@@ -306,12 +306,12 @@ def load_config(top: str, explicit: str | None = None, git_dir: str | None = Non
         # that a hotfix's own files cannot choose which branch's rules judge it; main's own
         # config may then name another main branch, followed once.
         remote = str(SETTINGS["", "remote"])
-        main = main_files(git_dir, None, remote)
+        main = main_files(git_dir, None, remote, bare=not work_tree)
         if main is not None:
             ruling = _main_table(main)
             named, remote = _where_main_is(*ruling) if ruling is not None else (None, remote)
             if named is not None and named != main.branch:
-                main = main_files(git_dir, named, remote) or main
+                main = main_files(git_dir, named, remote, bare=not work_tree) or main
         else:
             wanted, remote = _main_names(work)
             if wanted is not None:

@@ -385,3 +385,26 @@ def test_server_hooks_refuse_repo_which_would_hide_the_quarantine(site: tuple[Gi
     server, _ = site
     result = run_cli(server, "hook", "pre-receive")
     assert result.exit_code == 2 and "drop --repo" in result.stderr
+
+
+def test_the_update_hook_installed_alone_blocks_a_real_push(site: tuple[GitRepo, GitRepo]) -> None:
+    server, clone = site
+    assert run_cli(server, "uninstall-hooks").exit_code == 0
+    assert run_cli(server, "install-hooks", "--server", "--hooks", "update").exit_code == 0
+    before = server.refs()
+    result = push(clone, "origin", "--delete", "v1.2.3")
+    assert result.returncode == 1 and "deleting release tag v1.2.3 is blocked" in result.stderr
+    assert "(hook declined)" in result.stderr and server.refs() == before
+
+
+def test_a_server_whose_head_names_another_main_takes_that_branchs_config(site: tuple[GitRepo, GitRepo]) -> None:
+    """A bare repository's HEAD stands for a clone's origin/HEAD: main found as `trunk`, its config rules."""
+    server, clone = site
+    clone.switch("trunk", "main")
+    clone.commit("chore: config", **{".hotfix-guard.toml": 'main-branch = "trunk"\nrelease-tags-on-main = false\n'})
+    assert push(clone, "origin", "trunk").returncode == 0
+    server.git("symbolic-ref", "HEAD", "refs/heads/trunk")
+    server.git("update-ref", "-d", "refs/heads/main")
+    premature_tag(clone)
+    result = push(clone, "origin", "v1.2.4")
+    assert (result.returncode, remote_lines(result)) == (0, []), result.stderr
