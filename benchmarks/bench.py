@@ -19,6 +19,9 @@ dropped; a ratio is the median over rounds of that round's command / floor.
   branch-name hook   target <= 2.0x its floor
   pre-push (branch)  target <= 2.0x its floor: a push of an ordinary branch
   pre-push (hotfix)  target <= 1.5x its floor: a push of the hotfix branch
+  pre-receive (branch)  target <= 2.0x its floor: the server's hook, an ordinary branch
+  pre-receive (hotfix)  target <= 1.5x its floor: the server's hook, the hotfix branch
+                     (run in the repository's git directory, as a server runs it in a bare one)
   validate           target <= 1.5x its floor, peak RSS < 100 MiB
   validate --skip focused-tests   target <= 1.3x its floor
   pre-push (N tags)  target <= 2 s: a push of 10,000 new release tags on main
@@ -66,6 +69,7 @@ BIN = Path(sys.executable).parent  # unresolved: a venv's python links out of it
 PYTHON_FLOOR = [sys.executable, "-c", "pass"]
 COMMIT_MESSAGE = "fix(core): HOTFIX - stop token bypass\n"
 PUSH_ARGS = ["hook", "pre-push", "origin", "https://example.com/app.git"]
+RECEIVE_ARGS = ["hook", "pre-receive"]
 ORDINARY_BRANCH = "feature/search-speedup"
 ZERO = "0" * 40
 RSS_LIMIT_MIB = 100
@@ -313,6 +317,13 @@ class Command:
     git_peak_kib: int = 0
     stdin: bytes = b""  # what the command reads (a pre-push hook: git's ref lines)
     cwd: Path | None = None  # where it runs (its git commands too); the large repository when None
+    in_git_dir: bool = False  # run in the git directory, as a server's hook runs in its bare repository
+
+    def where(self, repo: Path) -> Path:
+        """Where it runs (its git commands too): its own directory, else REPO; a server's hook
+        in the git directory of either."""
+        top = self.cwd or repo
+        return top / ".git" if self.in_git_dir else top
 
     def ratio(self) -> float:
         # Paired by round: both sides of a pair saw the machine in the same state.
@@ -367,6 +378,8 @@ def load_commands() -> list[Command]:
         Command("pre-push (hotfix)", console_script(["hotfix-guard", *PUSH_ARGS]), 1.5),
         Command("validate", console_script(["hotfix-guard", "validate"]), 1.5),
         Command("validate --skip ft", console_script(["hotfix-guard", "validate", "--skip", "focused-tests"]), 1.3),
+        Command("pre-receive (branch)", console_script(["hotfix-guard", *RECEIVE_ARGS]), 2.0, in_git_dir=True),
+        Command("pre-receive (hotfix)", console_script(["hotfix-guard", *RECEIVE_ARGS]), 1.5, in_git_dir=True),
     ]
 
 
@@ -400,17 +413,22 @@ def config_commands(repo: Path, feature: Path) -> list[Command]:
 
 
 def set_push_input(commands: list[Command], repo: Path, env: dict[str, str]) -> None:
-    """What git would give the pre-push hook: a new ordinary branch at main, or the hotfix branch."""
+    """What git would give the pre-push hook: a new ordinary branch at main, or the hotfix branch;
+    and the server's pre-receive hook the same refs, as `<old> <new> <ref>`."""
     git(["branch", "-f", ORDINARY_BRANCH, "main"], repo, env)
+    hotfix = git(["symbolic-ref", "HEAD"], repo, env)
     pushed = {
         "pre-push (branch)": f"refs/heads/{ORDINARY_BRANCH}",
-        "pre-push (hotfix)": git(["symbolic-ref", "HEAD"], repo, env),
+        "pre-push (hotfix)": hotfix,
+        "pre-receive (branch)": f"refs/heads/{ORDINARY_BRANCH}",
+        "pre-receive (hotfix)": hotfix,
     }
     for cmd in commands:
         if cmd.name.removeprefix("1k ") in pushed and (cmd.cwd or repo) == repo:
             ref = pushed[cmd.name.removeprefix("1k ")]
             sha = git(["rev-parse", ref], repo, env)
-            cmd.stdin = f"{ref} {sha} {ref} {ZERO}\n".encode()
+            line = f"{ZERO} {sha} {ref}" if cmd.in_git_dir else f"{ref} {sha} {ref} {ZERO}"
+            cmd.stdin = f"{line}\n".encode()
 
 
 def trace(cmd: Command, repo: Path, env: dict[str, str], log: Path) -> None:
@@ -419,7 +437,7 @@ def trace(cmd: Command, repo: Path, env: dict[str, str], log: Path) -> None:
     so that the floor holds only the git commands every timed run makes."""
     log.unlink(missing_ok=True)
     traced = {**env, "HOTFIX_GUARD_TRACE_GIT": str(log)}
-    cwd = cmd.cwd or repo
+    cwd = cmd.where(repo)
     subprocess.run(cmd.argv, cwd=cwd, env=env, input=cmd.stdin, capture_output=True, check=False)
     result = subprocess.run(cmd.argv, cwd=cwd, env=traced, input=cmd.stdin, capture_output=True, check=False)
     cmd.output = (result.stdout + result.stderr).decode(errors="replace").strip()
@@ -465,7 +483,7 @@ class Runner:
         self.python_times.append(self.run(PYTHON_FLOOR)[0])
 
     def command(self, cmd: Command) -> None:
-        seconds, code, kib = self.run(cmd.argv, cmd.stdin, cmd.cwd)
+        seconds, code, kib = self.run(cmd.argv, cmd.stdin, cmd.where(self.repo))
         if code != 0:
             self.sink.seek(0)
             output = self.sink.read().decode(errors="replace")
@@ -476,7 +494,7 @@ class Runner:
     def floor(self, cmd: Command) -> None:
         total = self.run(PYTHON_FLOOR)[0]
         for argv in cmd.floor:
-            seconds, _, kib = self.run(argv, cwd=cmd.cwd)
+            seconds, _, kib = self.run(argv, cwd=cmd.where(self.repo))
             total, cmd.git_peak_kib = total + seconds, max(cmd.git_peak_kib, kib)
         cmd.floor_times.append(total)
 

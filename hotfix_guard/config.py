@@ -286,15 +286,17 @@ def default_config() -> Config:
     return Config(SETTINGS, configured=frozenset())
 
 
-def load_config(top: str, explicit: str | None = None, git_dir: str | None = None) -> Config:
+def load_config(top: str, explicit: str | None = None, git_dir: str | None = None, *, work_tree: bool = True) -> Config:
     """The rules for the repository whose work tree is TOP (git directory GIT_DIR, found when
     not given): EXPLICIT (--config), else main's committed config, else the work tree's.
+    Without WORK_TREE (a server's bare repository, where TOP is the git directory) no file
+    outside git is read: EXPLICIT, else main's committed config, else the defaults.
 
     Main's config that does not read or parse is an error, never a silent fall back."""
     if explicit is not None:
         raw, source = _read_explicit(explicit)
         return _build(raw, source, _origin("option", explicit, f"{explicit} (--config)"))
-    work = _find_text(top)
+    work = _find_text(top) if work_tree else None
     from hotfix_guard.mainconfig import main_files
 
     git_dir = git_dir or _git_dir_of(top)
@@ -304,12 +306,12 @@ def load_config(top: str, explicit: str | None = None, git_dir: str | None = Non
         # that a hotfix's own files cannot choose which branch's rules judge it; main's own
         # config may then name another main branch, followed once.
         remote = str(SETTINGS["", "remote"])
-        main = main_files(git_dir, None, remote)
+        main = main_files(git_dir, None, remote, bare=not work_tree)
         if main is not None:
             ruling = _main_table(main)
             named, remote = _where_main_is(*ruling) if ruling is not None else (None, remote)
             if named is not None and named != main.branch:
-                main = main_files(git_dir, named, remote) or main
+                main = main_files(git_dir, named, remote, bare=not work_tree) or main
         else:
             wanted, remote = _main_names(work)
             if wanted is not None:

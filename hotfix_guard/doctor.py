@@ -23,9 +23,12 @@ from hotfix_guard.install import (
     OURS,
     OURS_OUTDATED,
     PRE_COMMIT,
+    PUSH_OPTIONS_NOTE,
+    SERVER_HOOK_TYPES,
     HooksDir,
     hooks_dir,
     owner,
+    push_options_advertised,
 )
 from hotfix_guard.model import Record
 
@@ -77,6 +80,10 @@ class Diagnosis:
 def diagnose(repo: str | None, config_file: str | None) -> Diagnosis:
     diagnosis = Diagnosis()
     where = hooks_dir(repo)
+    if where.bare:
+        _server(diagnosis, where)
+        _config(diagnosis, where.top, config_file, where.git_dir)
+        return diagnosis
     _hooks(diagnosis, where)
     _config(diagnosis, where.top, config_file)
     if where.shallow:
@@ -143,6 +150,49 @@ def _hooks(diagnosis: Diagnosis, where: HooksDir) -> None:
         diagnosis.lines.append(
             f"hotfix-guard: pre-commit's hooks run their own install, pinned in {PRE_COMMIT_CONFIG}{pinned}"
         )
+
+
+def _server(diagnosis: Diagnosis, where: HooksDir) -> None:
+    """A bare repository (a git server's): its pre-receive, post-receive and update hooks, and push options."""
+    via = " (core.hooksPath)" if where.configured else ""
+    diagnosis.lines.append(f"bare repository: the server's hooks directory: {where.path}{via}")
+    owners = {hook_type: owner(where.hook(hook_type)) for hook_type in SERVER_HOOK_TYPES}
+    for hook_type, found in owners.items():
+        path = where.hook(hook_type)
+        calls_us = found == OTHER and "hotfix-guard" in _head(path)
+        diagnosis.lines.append(
+            f"  {hook_type:<12} {found} (calls hotfix-guard)" if calls_us else f"  {hook_type:<12} {found}"
+        )
+        if found != NONE and not os.path.isdir(path) and not os.access(path, os.X_OK):
+            diagnosis.problem(f"{hook_type}: {path} is not executable, so git skips it", f"chmod +x {path}")
+        if found == OURS_OUTDATED:
+            diagnosis.problem(
+                f"{hook_type}: the shim is from another hotfix-guard version",
+                f"hotfix-guard install-hooks --server --hooks {hook_type}",
+            )
+    guarded = [t for t in ("pre-receive", "update") if owners[t] in (OURS, OURS_OUTDATED) or _calls_us(where, t)]
+    if not guarded:
+        diagnosis.problem(
+            "no pre-receive hook calls hotfix-guard, so pushes this server receives are not checked",
+            "hotfix-guard install-hooks --server",
+        )
+    if owners["post-receive"] not in (OURS, OURS_OUTDATED) and not _calls_us(where, "post-receive"):
+        diagnosis.problem(
+            "no post-receive hook calls hotfix-guard, so overrides (git push -o hotfix-guard.override=...) "
+            "cannot be recorded and are refused",
+            "hotfix-guard install-hooks --server --hooks post-receive",
+        )
+    if push_options_advertised(where.git_dir):
+        diagnosis.lines.append("push options: accepted (receive.advertisePushOptions)")
+    else:
+        diagnosis.lines.append("push options: not accepted")
+        diagnosis.problem(PUSH_OPTIONS_NOTE, f"git -C {where.git_dir} config receive.advertisePushOptions true")
+    if guarded or owners["post-receive"] in (OURS, OURS_OUTDATED):
+        _command_on_path(diagnosis, where.top)
+
+
+def _calls_us(where: HooksDir, hook_type: str) -> bool:
+    return owner(where.hook(hook_type)) == OTHER and "hotfix-guard" in _head(where.hook(hook_type))
 
 
 def _framework_hook(diagnosis: Diagnosis, hook_type: str, framework_ids: set[str]) -> None:
@@ -249,11 +299,15 @@ def _version_of(argv: list[str], cwd: str) -> str | None:
     return words[-1] if result.returncode == 0 and words else None
 
 
-def _config(diagnosis: Diagnosis, top: str, config_file: str | None) -> None:
+def _config(diagnosis: Diagnosis, top: str, config_file: str | None, bare_git_dir: str | None = None) -> None:
+    """Where the rules come from; in a bare repository (BARE_GIT_DIR), main's committed config or --config."""
     from hotfix_guard.config import load_config
 
     try:
-        config = load_config(top, config_file)
+        if bare_git_dir is not None:
+            config = load_config(top, config_file, bare_git_dir, work_tree=False)
+        else:
+            config = load_config(top, config_file)
     except ConfigError as error:
         diagnosis.lines.append("config: does not parse")
         diagnosis.problem(f"config: {error}", "correct the file named above, then check again: hotfix-guard doctor")

@@ -3,8 +3,8 @@
 Every git process goes through `run_git` here. Most questions are functions of this
 module; some modules build their own git command lines and run them through `run_git`
 (or `repository.Repo.git`, a thin wrapper): flow/ (the commands that change refs and
-their undo), prepush.py (the facts of a push, each asked once), overrides.py (the audit
-notes), incident.py and status.py (history and timeline facts), notify.py (whether a
+their undo), prepush.py (the facts of a push, each asked once), prereceive.py (the
+server's override records), overrides.py (the audit notes), incident.py and status.py (history and timeline facts), notify.py (whether a
 template is tracked) and drill.py (its sandbox). They follow the same rules as this
 module. No module runs git through `subprocess` or a shell.
 
@@ -255,6 +255,36 @@ def locate(repo: str | None, head: str = "HEAD") -> Location:
         raise RepoError(f"cannot use the repository at {where}: {result.error_line()}")
     head_sha = lines[3] if len(lines) > 3 and result.returncode == 0 else None
     return Location(lines[0], lines[1], lines[2] == "true", head_sha)
+
+
+def bare_git_dir(repo: str | None) -> str | None:
+    """REPO's git directory when it is a bare repository (a server's), else None; one rev-parse.
+
+    `locate` cannot tell: a bare repository has no work tree, and `--show-toplevel` fails there."""
+    if repo is not None and not os.path.isdir(repo):
+        raise RepoError(f"{repo!r} is not a directory")
+    result = run_git(["rev-parse", "--is-bare-repository", "--absolute-git-dir"], repo)
+    lines = result.text().splitlines()
+    if result.returncode != 0 or len(lines) != 2 or lines[0] != "true":
+        return None
+    return lines[1]
+
+
+def receiving_git_dir() -> str:
+    """The git directory of the repository a push arrives in, from a server hook: GIT_DIR as
+    git sets it for its hooks, else the current directory when it is a git directory (read
+    from the files: no git), else git's answer. A non-bare repository that receives pushes
+    gives its git directory too."""
+    inherited = os.environ.get("GIT_DIR")
+    if inherited:
+        return os.path.abspath(inherited)
+    here = os.getcwd()
+    if all(os.path.exists(os.path.join(here, name)) for name in ("HEAD", "objects", "refs")):
+        return here
+    result = run_git(["rev-parse", "--absolute-git-dir"])
+    if result.returncode != 0:
+        raise RepoError(f"the server hooks run in the repository that receives the push: {result.error_line()}")
+    return result.text().strip()
 
 
 def is_shallow(repo: str | None) -> bool:

@@ -17,6 +17,8 @@ import sys
 from hotfix_guard.errors import EXIT_ERROR, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, HotfixGuardError
 
 GIT_HOOKS = ("pre-commit", "commit-msg", "pre-push")
+# The hooks of the repository that receives pushes (a server's bare repository): prereceive.py.
+SERVER_HOOKS = ("pre-receive", "update", "post-receive")
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -34,11 +36,15 @@ if TYPE_CHECKING:
 def hook_names() -> tuple[str, ...]:
     from hotfix_guard.checks import registry
 
-    return (*registry(), "validate", *GIT_HOOKS)
+    return (*registry(), "validate", *GIT_HOOKS, *SERVER_HOOKS)
 
 
 def usage() -> str:
-    return "usage: hotfix-guard hook {" + ",".join(hook_names()) + "} [--config FILE] [COMMIT_MSG_FILE | REMOTE URL]"
+    return (
+        "usage: hotfix-guard hook {"
+        + ",".join(hook_names())
+        + "} [--config FILE] [COMMIT_MSG_FILE | REMOTE URL | REF OLD NEW]"
+    )
 
 
 def pre_commit_stage() -> tuple[str, ...]:
@@ -73,10 +79,15 @@ def main(name: str, args: list[str]) -> int:
 
 
 def _run(name: str, args: list[str]) -> int:
-    if name not in GIT_HOOKS and name not in hook_names():
+    if name not in GIT_HOOKS and name not in SERVER_HOOKS and name not in hook_names():
         _say(f"hotfix-guard: error: unknown hook {name!r}; {usage()}\n")
         return EXIT_ERROR
     config_file, args = _split_config_option(args)
+    if name in SERVER_HOOKS:
+        from hotfix_guard import prereceive
+        from hotfix_guard.options import run_options
+
+        return prereceive.run(name, args, config_file, run_options())
     if name == "pre-push" or (name == "validate" and os.environ.get("PRE_COMMIT_LOCAL_BRANCH")):
         from hotfix_guard import prepush
         from hotfix_guard.options import run_options

@@ -7,6 +7,9 @@ them identical). Hooks go where git looks for them (`git rev-parse --git-path ho
 which follows core.hooksPath and, from a linked worktree, the common git directory).
 A hook that is not ours is never overwritten silently: `--force` moves it aside to
 `<hook>.hotfix-guard-backup`, which `uninstall_hooks` puts back.
+
+With `server`, the shims are the server's (pre-receive, post-receive, and update for
+servers that call per-ref hooks), installed into a bare repository, by the same rules.
 """
 
 from __future__ import annotations
@@ -15,13 +18,15 @@ import os
 
 from hotfix_guard import gitrepo
 from hotfix_guard.errors import HotfixGuardError, RepoError
-from hotfix_guard.hooks import GIT_HOOKS
+from hotfix_guard.hooks import GIT_HOOKS, SERVER_HOOKS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
-HOOK_TYPES = GIT_HOOKS  # the git hooks a shim serves: defined once, where they run
+HOOK_TYPES = GIT_HOOKS  # the git hooks a shim serves in a clone: defined once, where they run
+SERVER_HOOK_TYPES = SERVER_HOOKS  # ... and in the server's bare repository
+SERVER_DEFAULT = ("pre-receive", "post-receive")  # update only where a server calls per-ref hooks instead
 MARKER = "# hotfix-guard hook shim"
 BACKUP_SUFFIX = ".hotfix-guard-backup"
 PRE_COMMIT_MARKERS = (
@@ -42,8 +47,10 @@ SHIM_TEMPLATE = os.path.join(os.path.dirname(__file__), "resources", "hook-shim.
 
 def shim_text(hook_type: str) -> str:
     """The shim for one git hook type, byte for byte what `hooks/<hook_type>` holds."""
-    if hook_type not in HOOK_TYPES:
-        raise HotfixGuardError(f"unknown hook type {hook_type!r}; choose from {', '.join(HOOK_TYPES)}")
+    if hook_type not in HOOK_TYPES and hook_type not in SERVER_HOOK_TYPES:
+        raise HotfixGuardError(
+            f"unknown hook type {hook_type!r}; choose from {', '.join((*HOOK_TYPES, *SERVER_HOOK_TYPES))}"
+        )
     with open(SHIM_TEMPLATE, encoding="utf-8") as handle:
         return handle.read().format(marker=MARKER, hook=hook_type)
 
@@ -51,28 +58,37 @@ def shim_text(hook_type: str) -> str:
 class HooksDir:
     """Where git runs this repository's hooks, and whether core.hooksPath put it there."""
 
-    __slots__ = ("path", "configured", "top", "git_dir", "shallow")
+    __slots__ = ("path", "configured", "top", "git_dir", "shallow", "bare")
 
-    def __init__(self, path: str, configured: bool, top: str, git_dir: str, shallow: bool):
+    def __init__(self, path: str, configured: bool, top: str, git_dir: str, shallow: bool, bare: bool = False):
         self.path = path
         self.configured = configured
-        self.top = top
+        self.top = top  # a bare repository's git directory, where git runs its hooks
         self.git_dir = git_dir
         self.shallow = shallow
+        self.bare = bare
 
     def hook(self, hook_type: str) -> str:
         return os.path.join(self.path, hook_type)
 
 
 def hooks_dir(repo: str | None) -> HooksDir:
-    """Ask git where the hooks are: core.hooksPath, or the (common) git directory's hooks/."""
-    info = gitrepo.locate(repo)
+    """Ask git where the hooks are: core.hooksPath, or the (common) git directory's hooks/;
+    of a bare repository too (`bare` says which)."""
+    try:
+        info = gitrepo.locate(repo)
+    except RepoError:
+        bare = gitrepo.bare_git_dir(repo)
+        if bare is None:
+            raise
+        info = gitrepo.Location(bare, bare, False, None)
     # Run at the top: git runs hooks there, so a relative core.hooksPath is relative to it.
     lines = gitrepo.git_ok(["rev-parse", "--git-common-dir", "--git-path", "hooks"], info.top).splitlines()
     if len(lines) != 2:
         raise RepoError("git rev-parse --git-path hooks gave no answer")
     common, path = (os.path.normpath(os.path.join(info.top, line)) for line in lines)
-    return HooksDir(path, path != os.path.join(common, "hooks"), info.top, info.git_dir, info.shallow)
+    configured = path != os.path.join(common, "hooks")
+    return HooksDir(path, configured, info.top, info.git_dir, info.shallow, bare=info.top == info.git_dir)
 
 
 def owner(path: str) -> str:
@@ -95,22 +111,36 @@ def _read(path: str) -> str | None:
         return None
 
 
-def parse_hook_types(text: str) -> list[str]:
-    """`pre-commit,commit-msg` → the hook types, each known; a usage error otherwise."""
+def parse_hook_types(text: str, server: bool = False) -> list[str]:
+    """`pre-commit,commit-msg` → the hook types, each known (the SERVER's: pre-receive, ...);
+    a usage error otherwise."""
+    known = SERVER_HOOK_TYPES if server else HOOK_TYPES
     wanted = [name.strip() for name in text.split(",") if name.strip()]
-    unknown = [name for name in wanted if name not in HOOK_TYPES]
+    unknown = [name for name in wanted if name not in known]
     if unknown or not wanted:
         raise HotfixGuardError(
             f"--hooks {text!r}: {'unknown hook type ' + repr(unknown[0]) if unknown else 'no hook type'}; "
-            f"give a comma-separated list of {', '.join(HOOK_TYPES)}"
+            f"give a comma-separated list of {', '.join(known)}"
+            + ("" if server or not set(unknown) & set(SERVER_HOOK_TYPES) else " (server hooks need --server)")
         )
     return list(dict.fromkeys(wanted))
 
 
-def install_hooks(repo: str | None, hook_types: list[str], force: bool) -> list[str]:
+def install_hooks(repo: str | None, hook_types: list[str], force: bool, server: bool = False) -> list[str]:
     """Install the shims; returns what was done, a line each. Refuses before any change,
-    also while another hotfix-guard command holds the repository's lock."""
+    also while another hotfix-guard command holds the repository's lock. The SERVER's go
+    into a bare repository, and the client's never do (nobody commits there)."""
     where = hooks_dir(repo)
+    if server and not where.bare:
+        raise RepoError(
+            f"{where.top} is not a bare repository: --server installs the hooks of the repository that "
+            "receives pushes (on the git server); a clone gets the client's: hotfix-guard install-hooks"
+        )
+    if not server and where.bare:
+        raise RepoError(
+            f"{where.top} is a bare repository, where nobody commits: install the server's hooks, "
+            "which check every push it receives: hotfix-guard install-hooks --server"
+        )
     try:
         with _locked(where, "install-hooks"):
             return _install(where, hook_types, force)
@@ -121,10 +151,11 @@ def install_hooks(repo: str | None, hook_types: list[str], force: bool) -> list[
 def _install(where: HooksDir, hook_types: list[str], force: bool) -> list[str]:
     blocked = [reason for hook_type in hook_types if (reason := _in_the_way(where.hook(hook_type), force))]
     if blocked:
+        server = " --server" if where.bare else ""
         fix = (
             ""
             if force
-            else "; or replace them, keeping backups that uninstall-hooks restores: hotfix-guard install-hooks --force"
+            else f"; or replace them, keeping backups that uninstall-hooks restores: hotfix-guard install-hooks{server} --force"
         )
         raise RepoError(f"not overwriting hooks that are not ours: {'; '.join(blocked)}{fix}")
     os.makedirs(where.path, exist_ok=True)
@@ -145,7 +176,21 @@ def _install(where: HooksDir, hook_types: list[str], force: bool) -> list[str]:
                 )
         _write_executable(path, shim_text(hook_type))
         done.append(f"{hook_type}: {'updated' if found == OURS_OUTDATED else 'installed'} {path}")
+    if where.bare and not push_options_advertised(where.git_dir):
+        done.append(f"note: {PUSH_OPTIONS_NOTE}: git -C {where.git_dir} config receive.advertisePushOptions true")
     return done
+
+
+PUSH_OPTIONS_NOTE = (
+    "the break-glass override is a push option (git push -o hotfix-guard.override=...), "
+    "which this repository does not accept yet"
+)
+
+
+def push_options_advertised(git_dir: str) -> bool:
+    """Whether the repository takes push options (receive.advertisePushOptions), which the server's override needs."""
+    result = gitrepo.run_git(["config", "--bool", "receive.advertisePushOptions"], git_dir)
+    return result.text().strip() == "true"
 
 
 def _locked(where: HooksDir, command: str) -> AbstractContextManager[None]:
@@ -196,7 +241,7 @@ def uninstall_hooks(repo: str | None) -> list[str]:
 
 def _uninstall(where: HooksDir) -> list[str]:
     done = []
-    for hook_type in HOOK_TYPES:
+    for hook_type in (*HOOK_TYPES, *SERVER_HOOK_TYPES):
         path = where.hook(hook_type)
         backup = path + BACKUP_SUFFIX
         found = owner(path)

@@ -10,7 +10,9 @@ the team's config may be only there.
 
 Which branch is main, before any config is read (the bootstrap rule): `main-branch` as the
 work tree's config sets it, else `main`, else the branch the remote's HEAD names
-(`refs/remotes/origin/HEAD`), else `master`; each local, else on the remote.
+(`refs/remotes/origin/HEAD`), else `master`; each local, else on the remote. In a bare
+repository (a server's, where there is no remote) its own HEAD stands for the remote's:
+it is what a clone's `origin/HEAD` is copied from.
 
 The hooks run on every commit, on every branch, and a git process costs as much as
 their own work: main's commit is read from the ref files (no git), and main's config
@@ -78,11 +80,12 @@ class MainFiles:
         return f"{name} at {self.branch} {self.commit[:7]}"
 
 
-def main_files(git_dir: str, main_branch: str | None, remote: str) -> MainFiles | None:
-    """Main's config files, None when no main branch is found (MAIN_BRANCH, or the bootstrap rule)."""
+def main_files(git_dir: str, main_branch: str | None, remote: str, bare: bool = False) -> MainFiles | None:
+    """Main's config files, None when no main branch is found (MAIN_BRANCH, or the bootstrap
+    rule; in a BARE repository with its HEAD as the remote's)."""
     common = gitrepo.common_dir(git_dir)
     try:
-        found = _main_from_files(common, main_branch, remote)
+        found = _main_from_files(common, main_branch, remote, bare)
     except LookupError:
         found = _main_from_git(git_dir, main_branch, remote)
     if not found:
@@ -130,11 +133,14 @@ def candidate_refs(main_branch: str | None, remote: str, remote_head: str | None
     return [ref for name in dict.fromkeys(names) for ref in (f"refs/heads/{name}", f"refs/remotes/{remote}/{name}")]
 
 
-def _main_from_files(common: str, main_branch: str | None, remote: str) -> list[tuple[str, str]]:
+def _main_from_files(common: str, main_branch: str | None, remote: str, bare: bool = False) -> list[tuple[str, str]]:
     """(ref, commit) of the first branch name the rule finds: local, and the remote's as well."""
     packed: dict[str, bytes] = {}
     remote_head = None
-    if main_branch is None:
+    if main_branch is None and bare:
+        head = gitrepo.ref_from_files(common, "HEAD", packed)
+        remote_head = head[len("ref: refs/heads/") :] if head and head.startswith("ref: refs/heads/") else None
+    elif main_branch is None:
         head = gitrepo.ref_from_files(common, f"refs/remotes/{remote}/HEAD", packed)
         remote_head = _remote_head_branch(head, remote)
     found: dict[str, str] = {}

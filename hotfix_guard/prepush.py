@@ -141,23 +141,47 @@ def _framework_remote() -> str:
 def _guard(updates: list[RefUpdate], remote: str, config_file: str | None, options: RunOptions) -> int:
     """Gather the facts of the push (git), evaluate the rules and checks over them (pure), render."""
     from hotfix_guard.config import load_config
-    from hotfix_guard.pushrules import OTHER_REF, RELEASE_TAG, kind_of
 
     top, git_dir = _location()
     config = load_config(top, config_file, git_dir)
-    kinds = [(update, kind_of(update.remote_ref, config)) for update in updates]
-    guarded = [(update, kind) for update, kind in kinds if kind != OTHER_REF]
+    guarded = guarded_refs(updates, config)
     if not guarded:
         return EXIT_OK  # ordinary refs only: no git, no diff, nothing more imported
-    enabled = _enabled_checks(guarded, config, options)
-    gather = Gatherer(updates, remote, config, enabled, tags=sum(kind == RELEASE_TAG for _, kind in guarded))
+    return _outcome(judge(updates, guarded, remote, config, options), remote)
+
+
+def guarded_refs(updates: list[RefUpdate], config: Config) -> list[tuple[RefUpdate, str]]:
+    """The updates a rule or the checks apply to, each with its kind; plain string work, no git."""
+    from hotfix_guard.pushrules import OTHER_REF, kind_of
+
+    kinds = [(update, kind_of(update.remote_ref, config)) for update in updates]
+    return [(update, kind) for update, kind in kinds if kind != OTHER_REF]
+
+
+def judge(
+    updates: list[RefUpdate],
+    guarded: list[tuple[RefUpdate, str]],
+    remote: str,
+    config: Config,
+    options: RunOptions,
+    *,
+    server: bool = False,
+) -> list[tuple[RefUpdate, Finding]]:
+    """Gather the facts of the GUARDED refs of a push (git), and evaluate the rules and checks over them (pure).
+
+    On the SERVER (prereceive.py) the refs still hold what they held before the push, and
+    there is no work tree: the checks that need one (the focused tests) are left out."""
+    from hotfix_guard.pushrules import RELEASE_TAG
+
+    enabled = _enabled_checks(guarded, config, options, server)
+    tags = sum(kind == RELEASE_TAG for _, kind in guarded)
+    gather = Gatherer(updates, remote, config, enabled, tags=tags, server=server)
     facts = [(update, gather.facts(update, kind)) for update, kind in guarded]
-    found = [
+    return [
         (update, finding)
         for update, ref in facts
         for finding in _evaluate(ref, config, options, enabled, gather.validations.get(ref.ref))
     ]
-    return _outcome(found, remote)
 
 
 def _location() -> tuple[str, str]:
@@ -187,8 +211,17 @@ TAG_BATCH = 16
 class Gatherer:
     """Asks git what the push rules and the checks need to know about a push, each question once."""
 
-    def __init__(self, updates: list[RefUpdate], remote: str, config: Config, enabled: list[str], tags: int = 0):
+    def __init__(
+        self,
+        updates: list[RefUpdate],
+        remote: str,
+        config: Config,
+        enabled: list[str],
+        tags: int = 0,
+        server: bool = False,
+    ):
         self.updates = updates  # the whole push: a tag may be on a main pushed along with it
+        self.server = server  # receiving the push: the refs are updated only after the guard
         self.remote = remote
         self.config = config
         self.enabled = enabled
@@ -292,9 +325,16 @@ class Gatherer:
         refs += [
             update.local_ref
             for update in self.updates
-            if update.remote_ref == f"refs/heads/{main}" and update.local_ref.startswith("refs/")
+            if update.remote_ref == f"refs/heads/{main}" and update.local_ref.startswith("refs/") and not self.server
         ]
         return list(dict.fromkeys(refs))
+
+    def _pushed_to_main(self) -> list[str]:
+        """On the server, the commit this push sends to main: no ref names it until the push is accepted."""
+        if not self.server:
+            return []  # a client pushes from a ref, which _main_refs names
+        main = f"refs/heads/{self.config.main_branch}"
+        return [update.local_sha for update in self.updates if update.remote_ref == main and not update.deletes]
 
     def _on_main(self, tagged: str) -> bool:
         """Whether the tagged commit is on the main branch: local, remote-tracking, or pushed along."""
@@ -305,7 +345,12 @@ class Gatherer:
         result = self._git(
             "for-each-ref", "--format=%(refname)", f"--contains={tagged}^{{commit}}", "--", *self._main_refs()
         )
-        return result.returncode == 0 and bool(result.text().strip())
+        if result.returncode == 0 and result.text().strip():
+            return True
+        return any(
+            self._git("merge-base", "--is-ancestor", "--end-of-options", f"{tagged}^{{commit}}", pushed).returncode == 0
+            for pushed in self._pushed_to_main()
+        )
 
     def _peel(self, tagged: str) -> str | None:
         """The commit a pushed tag object or commit names, from one listing of the local tags;
@@ -327,7 +372,7 @@ class Gatherer:
         """Every commit on main (its refs as in `_main_refs`), from one walk of its history."""
         if self._on_main_commits is None:
             tips = self._git("for-each-ref", "--format=%(objectname)", "--", *self._main_refs())
-            commits = tips.text().split() if tips.returncode == 0 else []
+            commits = [*(tips.text().split() if tips.returncode == 0 else []), *self._pushed_to_main()]
             walked = self._git("rev-list", *commits, "--") if commits else None
             if walked is not None and walked.returncode != 0:
                 raise HotfixGuardError(f"cannot list the history of {self.config.main_branch}: {walked.error_line()}")
@@ -335,15 +380,23 @@ class Gatherer:
         return self._on_main_commits
 
 
-def _enabled_checks(guarded: list[tuple[RefUpdate, str]], config: Config, options: RunOptions) -> list[str]:
-    """The enabled checks where a hotfix branch (or a near miss) is pushed; else the registry stays unimported."""
+def _enabled_checks(
+    guarded: list[tuple[RefUpdate, str]], config: Config, options: RunOptions, server: bool = False
+) -> list[str]:
+    """The enabled checks where a hotfix branch (or a near miss) is pushed; else the registry stays unimported.
+    On the SERVER, only those that need no work tree (not the focused tests)."""
     from hotfix_guard.pushrules import HOTFIX_BRANCH, NEAR_MISS_BRANCH
 
     if all(update.deletes or kind not in (HOTFIX_BRANCH, NEAR_MISS_BRANCH) for update, kind in guarded):
         return []
     from hotfix_guard.validation import enabled_checks
 
-    return enabled_checks(config, options)
+    enabled = enabled_checks(config, options)
+    if server:
+        from hotfix_guard.checks import registry
+
+        enabled = [check for check in enabled if "tests" not in registry()[check].needs]
+    return enabled
 
 
 # --- the rules and the checks, over the facts -------------------------------------------

@@ -16,7 +16,7 @@ from hotfix_guard.cli import COMMANDS, cli
 from hotfix_guard.commands.validate import check as check_group
 from hotfix_guard.commands.validate import validate
 from hotfix_guard.config import CHECK_IDS, DEFAULTS, default_config
-from hotfix_guard.hooks import GIT_HOOKS, HOOKS, PRE_COMMIT_STAGE
+from hotfix_guard.hooks import GIT_HOOKS, HOOKS, PRE_COMMIT_STAGE, SERVER_HOOKS
 from hotfix_guard.model import NOTE, Change
 from hotfix_guard.options import NO_OPTIONS
 
@@ -55,7 +55,7 @@ def test_config_defaults_come_from_the_registry() -> None:
 
 
 def test_hook_ids_and_the_pre_commit_stage_come_from_the_registry() -> None:
-    assert (*CHECK_IDS, "validate", *GIT_HOOKS) == HOOKS
+    assert (*CHECK_IDS, "validate", *GIT_HOOKS, *SERVER_HOOKS) == HOOKS
     assert tuple(c.id for c in registry().values() if "pre-commit" in c.stages) == PRE_COMMIT_STAGE
 
 

@@ -22,9 +22,22 @@ def hook(opts: Options, name: str, args: tuple[str, ...]) -> int:
     (Hotfix/v1.2.4), which are blocked. pre-commit stage: the change plus what is staged; pre-push stage: what is pushed; commit-msg: the message file.
     The git hook shims run `hook pre-commit`, `hook commit-msg FILE` and
     `hook pre-push REMOTE URL` (git's ref lines on standard input: every pushed ref).
+
+    On the git server, in the bare repository (install-hooks --server): `hook pre-receive`
+    (git's `<old> <new> <ref>` lines on standard input) or `hook update REF OLD NEW`
+    check every push it receives by main's committed config (or --config), without the
+    focused tests, which need a work tree; `hook post-receive` records the overrides
+    (git push -o hotfix-guard.override="INC-123: why") as git notes.
     """
+    from hotfix_guard.hooks import SERVER_HOOKS
     from hotfix_guard.hooks import main as run_hook
 
+    if opts.repo is not None and name in SERVER_HOOKS:
+        # --repo drops the variables that tie git to a repository, git's quarantine among them:
+        # the pushed objects would be out of sight.
+        raise click.UsageError(
+            f"hook {name} runs in the repository git runs it in (the pushed objects are there); drop --repo"
+        )
     if opts.repo is not None:
         if not os.path.isdir(opts.repo):
             raise RepoError(f"{opts.repo!r} is not a directory")

@@ -17,35 +17,45 @@ was changed),
 
 @click.command(
     "install-hooks",
-    epilog="Example: hotfix-guard install-hooks --hooks commit-msg,pre-push\n\n" + HOOKS_EXIT_CODES_HELP,
+    epilog="Examples: hotfix-guard install-hooks --hooks commit-msg,pre-push\n\n"
+    "hotfix-guard --repo /srv/git/app.git install-hooks --server\n\n" + HOOKS_EXIT_CODES_HELP,
 )
 @click.option(
     "--hooks",
     "hook_types",
     metavar="LIST",
-    default="pre-commit,commit-msg,pre-push",
-    show_default=True,
-    help="Comma-separated git hook types to install.",
+    default=None,
+    help="Comma-separated git hook types to install [default: pre-commit,commit-msg,pre-push; "
+    "with --server: pre-receive,post-receive; update is for servers that call per-ref hooks].",
+)
+@click.option(
+    "--server",
+    is_flag=True,
+    help="Install the server's hooks into a bare repository: every push it receives is checked "
+    "(--no-verify cannot skip them), and overrides are recorded.",
 )
 @click.option(
     "--force", is_flag=True, help="Replace hooks that are not ours, keeping a backup that uninstall-hooks restores."
 )
 @click.pass_obj
-def install_hooks(opts: Options, hook_types: str, force: bool) -> int:
+def install_hooks(opts: Options, hook_types: str | None, server: bool, force: bool) -> int:
     """Install hotfix-guard's git hooks (no pre-commit framework needed).
 
     Small shell shims that run `hotfix-guard hook <type>`, put where git looks for
     hooks (core.hooksPath and linked worktrees included). A hook that is not ours is
-    never overwritten unless --force, which keeps a backup.
+    never overwritten unless --force, which keeps a backup. With --server, the
+    pre-receive and post-receive hooks of a bare repository on the git server.
     """
+    from hotfix_guard.install import SERVER_DEFAULT, parse_hook_types
     from hotfix_guard.install import install_hooks as run_install
-    from hotfix_guard.install import parse_hook_types
 
+    if hook_types is None:
+        hook_types = ",".join(SERVER_DEFAULT) if server else "pre-commit,commit-msg,pre-push"
     try:
-        wanted = parse_hook_types(hook_types)
+        wanted = parse_hook_types(hook_types, server)
     except HotfixGuardError as error:
         raise click.BadParameter(str(error).removeprefix(f"--hooks {hook_types!r}: "), param_hint="--hooks") from None
-    for line in run_install(opts.repo, wanted, force):
+    for line in run_install(opts.repo, wanted, force, server):
         write(line + "\n")
     return EXIT_OK
 
@@ -79,7 +89,9 @@ def doctor(opts: Options) -> int:
     Which hook types are installed and by whom (hotfix-guard, the pre-commit framework
     and with which -t types, or another tool), whether the hotfix-guard on PATH is the
     version the hooks will call, whether the config parses, and whether the clone is
-    shallow.
+    shallow. In a bare repository (a git server's): the pre-receive, update and
+    post-receive hooks, whether it accepts push options (the override needs them), and
+    main's committed config.
     """
     from hotfix_guard.doctor import diagnose
 

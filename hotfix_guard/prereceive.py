@@ -1,0 +1,362 @@
+"""The server-side guard: `hotfix-guard hook pre-receive`, `hook update REF OLD NEW`, `hook post-receive`.
+
+It runs in the repository that receives a push (a bare repository on the git server),
+where `git push --no-verify` cannot reach. Git gives pre-receive (and post-receive) one
+line per pushed ref on standard input, `<old sha> <new sha> <ref>`, and the per-ref update
+hook the same three as arguments `REF OLD NEW`. The rules are the push guard's (prepush.py
+gathers the facts, pushrules.py decides): a release tag is never deleted or moved and a
+new one must be on main; a protected branch is never deleted nor rewritten; a hotfix
+branch gets every check that needs no work tree. The focused tests need one and do not
+run here: the output says so.
+
+During pre-receive the pushed objects are in git's quarantine, which git names in the
+environment it gives the hook (GIT_QUARANTINE_PATH, GIT_OBJECT_DIRECTORY,
+GIT_ALTERNATE_OBJECT_DIRECTORIES); every git command started here inherits it, and the
+refs still hold what they held before the push. So the rules come from the config
+committed on main before the push (a push cannot loosen the rules it is judged by), or
+from `--config FILE`. Pre-receive writes no ref.
+
+Break-glass: `git push -o hotfix-guard.override="INC-123: why"` (the server needs
+`receive.advertisePushOptions`). Pre-receive lets the blocked push through and leaves the
+record in the git directory, one file per ref update, named by a digest of the update
+and the reason; post-receive, which git runs after the refs are updated, finds it by the
+same digest and records it as a git note under refs/notes/hotfix-guard, in the format of
+the client's overrides (overrides.py), so `status` shows it on every clone that fetches
+the notes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from hotfix_guard.errors import EXIT_FAILED, EXIT_OK, HotfixGuardError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from hotfix_guard.config import Config
+    from hotfix_guard.model import Finding
+    from hotfix_guard.options import RunOptions
+    from hotfix_guard.overrides import Override
+    from hotfix_guard.prepush import RefUpdate
+
+SERVER_HOOKS = ("pre-receive", "update", "post-receive")
+INPUT_FORM = "<old sha> <new sha> <ref>"
+OVERRIDE_OPTION = "hotfix-guard.override"
+# Where a push can say who pushed it, most specific first: GitLab, Gitea/Forgejo, a web server's auth.
+USER_VARIABLES = ("GL_USERNAME", "GITEA_PUSHER_NAME", "REMOTE_USER")
+PENDING_DIR = "pending-overrides"  # under <git dir>/hotfix-guard/
+PENDING_MAX_AGE = 24 * 3600  # a record no post-receive took (the push failed later) is dropped after this
+NO_TESTS_NOTE = (
+    "hotfix-guard: note: focused tests do not run on the server (it has no work tree); "
+    "they run in the client's pre-push hook and in CI (hotfix-guard validate)\n"
+)
+
+
+def run(name: str, args: list[str], config_file: str | None, options: RunOptions) -> int:
+    if name == "post-receive":
+        return post_receive(args)
+    if name == "update":
+        if len(args) != 3:
+            raise HotfixGuardError(f"the update hook takes REF OLD NEW, got {len(args)} arguments: {args!r}")
+        updates = parse_receive_input(f"{args[1]} {args[2]} {args[0]}\n", "update hook's arguments")
+    else:
+        if args:
+            raise HotfixGuardError(f"the pre-receive hook takes no arguments, got {args!r}")
+        updates = parse_receive_input(_stdin(), "pre-receive input")
+    return guard(updates, config_file, options)
+
+
+def _stdin() -> str:
+    return sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
+
+
+def parse_receive_input(text: str, what: str = "pre-receive input") -> list[RefUpdate]:
+    """Git's `<old> <new> <ref>` lines, as the push guard's RefUpdate: the pushed sha as the
+    local side (no ref names it yet), the ref's current sha as the remote's."""
+    from hotfix_guard.prepush import RefUpdate, _is_sha
+
+    updates = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        fields = line.split()
+        if len(fields) != 3 or not (_is_sha(fields[0]) and _is_sha(fields[1])) or not fields[2].startswith("refs/"):
+            raise HotfixGuardError(
+                f"cannot read line {number} of the {what}, {line!r}: expected {INPUT_FORM!r}, "
+                "as git gives a server's pre-receive hook"
+            )
+        old, new, ref = fields
+        updates.append(RefUpdate(new, new, ref, old))
+    return updates
+
+
+# --- pre-receive and update ------------------------------------------------------------
+
+
+def guard(updates: list[RefUpdate], config_file: str | None, options: RunOptions) -> int:
+    """Judge the push by the rules of main as it stands (or --config); no git for ordinary refs."""
+    from hotfix_guard import gitrepo
+    from hotfix_guard.config import load_config
+    from hotfix_guard.prepush import guarded_refs
+
+    git_dir = gitrepo.receiving_git_dir()
+    config = load_config(git_dir, config_file, git_dir, work_tree=False)
+    guarded = guarded_refs(updates, config)
+    if not guarded:
+        return EXIT_OK  # ordinary refs only: no git started, nothing more imported
+    from hotfix_guard.config import NO_MAIN
+    from hotfix_guard.prepush import judge
+
+    if NO_MAIN in str(config.origin["text"]):
+        _say(f"hotfix-guard: warning: this repository has {NO_MAIN}; the push is judged by the defaults\n")
+    found = judge(updates, guarded, "", config, options, server=True)
+    if _tests_left_out(guarded, config, options):
+        _say(NO_TESTS_NOTE)
+    return _outcome(found, git_dir)
+
+
+def _tests_left_out(guarded: list[tuple[RefUpdate, str]], config: Config, options: RunOptions) -> bool:
+    """Whether a hotfix branch with new commits was judged without the focused tests it would get on a client."""
+    from hotfix_guard.pushrules import HOTFIX_BRANCH
+    from hotfix_guard.validation import enabled_checks
+
+    if not any(kind == HOTFIX_BRANCH and not update.deletes for update, kind in guarded):
+        return False
+    from hotfix_guard.checks import registry
+
+    return any("tests" in registry()[check].needs for check in enabled_checks(config, options))
+
+
+def _outcome(found: list[tuple[RefUpdate, Finding]], git_dir: str) -> int:
+    """One line per finding (git shows them to the pusher as `remote:` lines); a blocked push
+    goes through only with an override push option."""
+    from hotfix_guard.model import ERROR, NOTE
+    from hotfix_guard.render import render_findings
+
+    shown = [finding for _, finding in found if finding.severity != NOTE]
+    if shown:
+        _say(render_findings(shown, colour=False))
+    blocking = [(update, finding) for update, finding in found if finding.severity == ERROR]
+    if not blocking:
+        return EXIT_OK
+    reason = override_reason()
+    count = f"{len(blocking)} problem{'s' if len(blocking) != 1 else ''}"
+    if reason is None:
+        _say(
+            f"hotfix-guard: push rejected by the server ({count}); fix it, or in an emergency push again "
+            f'with a reason, which is recorded: git push -o {OVERRIDE_OPTION}="INC-123: why" ...\n'
+        )
+        return EXIT_FAILED
+    if not reason:
+        _say(
+            f"hotfix-guard: push rejected by the server: the {OVERRIDE_OPTION} push option is empty; an override "
+            f'needs a reason, e.g. git push -o {OVERRIDE_OPTION}="INC-123: payments down, fix cannot wait" ...\n'
+        )
+        return EXIT_FAILED
+    try:
+        pending = _leave_records(blocking, reason, git_dir)
+    except HotfixGuardError as error:
+        _say(f"hotfix-guard: push rejected by the server: the override cannot be recorded, so it is refused: {error}\n")
+        return EXIT_FAILED
+    first = pending[0]
+    where = ", ".join(f"{o.commit[:10]} ({o.ref})" for o in pending)
+    _say(
+        f"hotfix-guard: OVERRIDE: the server lets this blocked push through\n"
+        f"hotfix-guard:   reason: {first.reason}\n"
+        f"hotfix-guard:   who:    {first.who}\n"
+        f"hotfix-guard:   when:   {first.when}\n"
+        f"hotfix-guard:   recorded as a git note under refs/notes/hotfix-guard on {where}; "
+        f"see it: git fetch origin refs/notes/hotfix-guard:refs/notes/hotfix-guard && hotfix-guard status\n"
+    )
+    return EXIT_OK
+
+
+def override_reason() -> str | None:
+    """The reason the push option `hotfix-guard.override=REASON` gives, on one line; "" when
+    it is given without one, None when it is not given (the last one counts)."""
+    try:
+        count = int(os.environ.get("GIT_PUSH_OPTION_COUNT", "0"))
+    except ValueError:
+        return None
+    reason = None
+    for index in range(count):
+        option = os.environ.get(f"GIT_PUSH_OPTION_{index}", "")
+        name, equals, value = option.partition("=")
+        if name == OVERRIDE_OPTION:
+            reason = _printable(value) if equals else ""
+    return reason
+
+
+def _printable(text: str) -> str:
+    """TEXT from the pusher on one line, with no control character: others' terminals show it (status)."""
+    return " ".join("".join(char if char.isprintable() else " " for char in text).split())
+
+
+def pusher(commit: str) -> str:
+    """Who pushed, and how the server knows: its authenticated user where it names one, else
+    the committer of the pushed commit (which the pusher chose, and the record says so)."""
+    for variable in USER_VARIABLES:
+        value = _printable(os.environ.get(variable, ""))
+        if value:
+            return f"{value} ({variable}, on the server)"
+    from hotfix_guard import gitrepo
+
+    result = gitrepo.run_git(
+        ["log", "-1", "--no-walk", "--format=%cn <%ce>", "--end-of-options", f"{commit}^{{commit}}"]
+    )
+    ident = result.text().strip() if result.returncode == 0 else ""
+    if not ident:
+        raise HotfixGuardError(
+            f"cannot tell who pushed: no {', '.join(USER_VARIABLES)} and no committer of {commit[:10]}"
+        )
+    return f"{ident} (committer of {commit[:10]}; the server names no authenticated user)"
+
+
+def _leave_records(blocking: list[tuple[RefUpdate, Finding]], reason: str, git_dir: str) -> list[Override]:
+    """One record per blocked ref update, left for post-receive in the git directory (no ref is written)."""
+    from datetime import datetime
+
+    from hotfix_guard.overrides import Override, format_note
+
+    _require_post_receive(git_dir)
+    when = datetime.now().astimezone().isoformat(timespec="seconds")
+    records = []
+    for update in dict.fromkeys(update for update, _ in blocking):
+        noted = update.remote_sha if update.deletes else update.local_sha
+        assert noted is not None
+        blocked = tuple(f"[{f.check}] {f.message}" for u, f in blocking if u == update)
+        record = Override(_commit_of(noted), update.remote_ref, reason, pusher(noted), when, "", blocked)
+        _write_pending(git_dir, _key(update, reason), f"{record.commit}\n{format_note(record)}")
+        records.append(record)
+    return records
+
+
+def _commit_of(sha: str) -> str:
+    """The commit SHA names (a tag object names one): what the note goes on."""
+    from hotfix_guard import gitrepo
+
+    commit = gitrepo.resolve_commit(sha, None)
+    if commit is None:
+        raise HotfixGuardError(f"{sha[:10]} names no commit to attach the override note to")
+    return commit
+
+
+def _require_post_receive(git_dir: str) -> None:
+    """The record is written by post-receive: without that hook it would be lost."""
+    from hotfix_guard import gitrepo
+
+    hooks = gitrepo.git_ok(["rev-parse", "--git-path", "hooks"], git_dir).strip()
+    path = os.path.join(git_dir, hooks, "post-receive")
+    if not os.access(path, os.X_OK):
+        raise HotfixGuardError(
+            f"the server records overrides in its post-receive hook, and {path} is not installed "
+            "(the server's admin: hotfix-guard install-hooks --server)"
+        )
+
+
+def _key(update: RefUpdate, reason: str) -> str:
+    """The name of a ref update's record: what post-receive sees of the same push (the same
+    line and push option), as a digest, so that no ref name becomes a path."""
+    import hashlib
+
+    line = f"{update.remote_sha} {update.local_sha} {update.remote_ref}\n{reason}"
+    return hashlib.sha256(line.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _pending_dir(git_dir: str) -> str:
+    from hotfix_guard import gitrepo
+
+    return os.path.join(gitrepo.common_dir(git_dir), "hotfix-guard", PENDING_DIR)
+
+
+def _write_pending(git_dir: str, key: str, text: str) -> None:
+    directory = _pending_dir(git_dir)
+    path = os.path.join(directory, key)
+    temporary = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(directory, exist_ok=True)
+        with open(temporary, "w", encoding="utf-8", errors="surrogateescape") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except OSError as error:
+        raise HotfixGuardError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+# --- post-receive -----------------------------------------------------------------------
+
+
+def post_receive(args: list[str]) -> int:
+    """Record the overrides pre-receive let through, now that the refs are updated.
+
+    A push without the override option has nothing to record: no git, no file read."""
+    reason = override_reason()
+    if not reason:
+        return EXIT_OK
+    if args:
+        raise HotfixGuardError(f"the post-receive hook takes no arguments, got {args!r}")
+    from hotfix_guard import gitrepo
+
+    updates = parse_receive_input(_stdin(), "post-receive input")
+    git_dir = gitrepo.receiving_git_dir()
+    directory = _pending_dir(git_dir)
+    failed = 0
+    for update in updates:
+        path = os.path.join(directory, _key(update, reason))
+        try:
+            with open(path, encoding="utf-8", errors="surrogateescape") as handle:
+                text = handle.read()
+        except FileNotFoundError:
+            continue  # this ref was not blocked
+        except OSError as error:
+            _say(f"hotfix-guard: error: cannot read the override record {path}: {error.strerror}\n")
+            failed += 1
+            continue
+        try:
+            _record(text, git_dir)
+        except HotfixGuardError as error:
+            _say(
+                f"hotfix-guard: error: the override of {update.remote_ref} was not recorded ({error}); it stays in {path}\n"
+            )
+            failed += 1
+            continue
+        os.remove(path)
+    _drop_stale(directory)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _record(text: str, git_dir: str) -> None:
+    """Append the record TEXT (its commit's sha, then the note as overrides.format_note
+    writes it) to that commit's note."""
+    from hotfix_guard.overrides import parse_note, record_override
+    from hotfix_guard.prepush import _is_sha
+
+    commit, _, note = text.partition("\n")
+    records = parse_note(commit, note)
+    if not _is_sha(commit) or len(records) != 1 or not records[0].ref:
+        raise HotfixGuardError("the record does not read as one override")
+    record_override(records[0], git_dir, fallback_identity=True)
+
+
+def _drop_stale(directory: str) -> None:
+    """Remove records no post-receive took (their push failed after pre-receive)."""
+    import time
+
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    limit = time.time() - PENDING_MAX_AGE
+    for name in names:
+        path = os.path.join(directory, name)
+        try:
+            if os.stat(path).st_mtime < limit:
+                os.remove(path)
+        except OSError:
+            pass
+
+
+def _say(text: str) -> None:
+    from hotfix_guard.render import write
+
+    write(text, sys.stderr)
