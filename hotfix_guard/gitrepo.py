@@ -718,3 +718,55 @@ def parse_whole_diff(text: str) -> tuple[SettingsFile, ...]:
                 after.append(line[1:])
     close()
     return tuple(found)
+
+
+def notes(ref: str, repo: str | None, commits: frozenset[str] | None = None) -> dict[str, str]:
+    """The text of each note under notes REF, by the commit it annotates (only COMMITS, when
+    given): two git commands whatever the number of notes; none when the ref does not exist."""
+    listed = run_git(["notes", "--ref", ref, "list"], repo)
+    if listed.returncode != 0:
+        raise GitError(f"git notes list failed: {listed.error_line()}")
+    annotated = [fields[1] for fields in (line.split() for line in listed.text().splitlines()) if len(fields) == 2]
+    wanted = [commit for commit in annotated if commits is None or commit in commits]
+    if not wanted:
+        return {}
+    output = git_ok(
+        ["log", "-z", "--no-walk=unsorted", "--ignore-missing", f"--notes={ref}", "--format=%H%n%N", *wanted], repo
+    )
+    found = {}
+    for entry in output.split("\0"):
+        sha, _, note = entry.strip("\n").partition("\n")
+        if sha:
+            found[sha] = note
+    return found
+
+
+def authors_between(base: str, head: str, repo: str | None) -> tuple[str, ...]:
+    """The author identities (`Name <email>`) of the commits of base..head that are not merges, each once."""
+    output = git_ok(["log", "--no-merges", "--format=%an <%ae>", f"{base}..{head}", "--"], repo)
+    return tuple(dict.fromkeys(line for line in output.splitlines() if line))
+
+
+def commits_of(base: str, head: str, repo: str | None) -> frozenset[str]:
+    """The commits of base..head."""
+    return frozenset(git_ok(["rev-list", f"{base}..{head}", "--"], repo).split())
+
+
+def signing_setup(repo: str | None) -> tuple[str, str, bool]:
+    """(gpg.format, user.signingKey, tag.gpgSign) as git's config says (one `git config`)."""
+    result = run_git(["config", "-z", "--get-regexp", r"^(gpg\.format|user\.signingkey|tag\.gpgsign)$"], repo)
+    values = {}
+    for entry in result.text().split("\0"):
+        key, _, value = entry.partition("\n")
+        if key:
+            values[key.lower()] = value
+    return (
+        values.get("gpg.format", "openpgp") or "openpgp",
+        values.get("user.signingkey", ""),
+        values.get("tag.gpgsign", "").lower() in ("true", "yes", "on", "1"),
+    )
+
+
+def verify_tag(tag: str, repo: str | None) -> GitResult:
+    """`git verify-tag` of TAG (a tag object id or name): exit 0 when its signature is good."""
+    return run_git(["verify-tag", "--end-of-options", tag], repo)

@@ -217,7 +217,18 @@ class Gatherer:
         old = None if old is None or is_zero(old) else old
         # A tag that would move is blocked whatever its commit: main is asked about only otherwise.
         on_main = self._on_main(pushed) if self.config.release_tags_on_main and old in (None, pushed) else None
-        return RefFacts(update.remote_ref, RELEASE_TAG, pushed, old=old, remote=self.remote, on_main=on_main)
+        unsigned = self._unsigned(pushed) if self.config.require_signed_tags else None
+        return RefFacts(
+            update.remote_ref, RELEASE_TAG, pushed, old=old, remote=self.remote, on_main=on_main, unsigned=unsigned
+        )
+
+    def _unsigned(self, pushed: str) -> str:
+        """Why the tag object PUSHED is not a signed annotated tag git verifies ("" when it is)."""
+        kind = self._git("cat-file", "-t", pushed).text().strip()
+        if kind != "tag":
+            return f"it is a lightweight tag (a {kind or 'missing object'}), not a signed annotated tag"
+        verified = self._git("verify-tag", "--end-of-options", pushed)
+        return "" if verified.returncode == 0 else f"git verify-tag does not accept it ({verified.error_line()})"
 
     def _protected_branch(self, update: RefUpdate) -> RefFacts:
         from hotfix_guard.pushrules import PROTECTED_BRANCH, RefFacts
