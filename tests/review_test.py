@@ -66,6 +66,7 @@ def test_finished_hotfix_header_duration_and_checklist(
         "- [x] Deployment timeline - the timeline above",
         "- [ ] User communication - send the notice: hotfix-guard notify --users v1.2.4",
         "- [ ] Prevention measures - see Prevention above",
+        "- [ ] Peer review - pending (released by the release manager alone): hotfix-guard approve v1.2.4",
     ]
 
 
