@@ -13,6 +13,11 @@ a block of `key: value` lines under the line `hotfix-guard approval`:
     when: 2026-01-02T03:04:05+00:00
     comment: read the diff, ran the focused tests
     key: ~/.ssh/id_ed25519.pub
+    signature: <base64 of a signed commit object whose message is the lines above>
+
+An approval is signed when the approver's git has a signing key (`user.signingKey`): git signs
+a commit object of the empty tree whose message is the record (`git commit-tree -S`), and the
+note keeps that object; `git verify-commit` checks it in any clone (`verify`).
 
 The rules (the `approvals` check, checks/approvals.py) per severity, defaults from the
 procedure: critical may be released by the release manager alone, peer review after the
@@ -61,7 +66,14 @@ def parse_note(commit: str, note: str) -> list[Approval]:
 def _record(commit: str, fields: dict[str, str]) -> Approval:
     get = fields.get
     return Approval(
-        commit, get("ref", ""), get("role", ""), get("who", ""), get("when", ""), get("comment", ""), get("key", "")
+        commit,
+        get("ref", ""),
+        get("role", ""),
+        get("who", ""),
+        get("when", ""),
+        get("comment", ""),
+        get("key", ""),
+        get("signature", ""),
     )
 
 
@@ -80,15 +92,42 @@ def format_note(approval: Approval) -> str:
     return "\n".join(lines) + "\n"
 
 
+def signed_note(approval: Approval, repo: str | None) -> str:
+    """APPROVAL's note, with the signed object of its record (signed with git's signing key)."""
+    import base64
+
+    text = format_note(approval)
+    signed = gitrepo.signed_commit_object(text, repo)
+    return text + f"signature: {base64.b64encode(signed).decode('ascii')}\n"
+
+
+def verify(approval: Approval, repo: str | None) -> str:
+    """`good`, `unsigned`, or why the signature does not hold (git's words, or that it signs other words)."""
+    import base64
+    import binascii
+
+    if not approval.signature:
+        return "unsigned"
+    try:
+        raw = base64.b64decode(approval.signature, validate=True)
+    except (binascii.Error, ValueError):
+        return "bad: the signature is not base64"
+    message = raw.partition(b"\n\n")[2].decode("utf-8", "replace")
+    if message.strip() != format_note(approval).strip():
+        return "bad: the signature is of other words than the approval's"
+    good, words = gitrepo.verify_commit_object(raw, repo)
+    return "good" if good else f"bad: {words}"
+
+
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
 def record_approval(approval: Approval, repo: str | None = None) -> None:
-    """Append APPROVAL as a note on its commit under NOTES_REF; history is untouched."""
-    result = gitrepo.run_git(
-        ["notes", "--ref", NOTES_REF, "append", "-m", format_note(approval), "--", approval.commit], repo
-    )
+    """Append APPROVAL as a note on its commit under NOTES_REF (signed when it names a key);
+    history is untouched."""
+    note = signed_note(approval, repo) if approval.key else format_note(approval)
+    result = gitrepo.run_git(["notes", "--ref", NOTES_REF, "append", "-m", note, "--", approval.commit], repo)
     if result.returncode != 0:
         raise GitError(f"cannot record the approval as a git note: {result.error_line()}")
 
@@ -263,8 +302,12 @@ def give(repo: Repo, config: Config, name: str | None, role: str, comment: str) 
     if already:
         say(f"{who} already approved {incident.branch} at {incident.head[:10]} as {role} ({already[0].when})")
         return EXIT_OK
-    record_approval(Approval(incident.head, ref, role, who, when, _one_line(comment)), repo.top)
-    say(f"Recorded: {who} approves {incident.branch} at {incident.head[:10]} as {role} (a note under {NOTES_REF})")
+    key = gitrepo.signing_setup(repo.top)[1]
+    record_approval(Approval(incident.head, ref, role, who, when, _one_line(comment), key), repo.top)
+    signed = f", signed with {key}" if key else ""
+    say(
+        f"Recorded: {who} approves {incident.branch} at {incident.head[:10]} as {role}{signed} (a note under {NOTES_REF})"
+    )
     say(f"Share it: {SHARE_HINT}")
     return EXIT_OK
 

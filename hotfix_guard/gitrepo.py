@@ -770,3 +770,27 @@ def signing_setup(repo: str | None) -> tuple[str, str, bool]:
 def verify_tag(tag: str, repo: str | None) -> GitResult:
     """`git verify-tag` of TAG (a tag object id or name): exit 0 when its signature is good."""
     return run_git(["verify-tag", "--end-of-options", tag], repo)
+
+
+# git's empty tree: a signed approval is a commit object of it, made by no ref and kept in the note.
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+def signed_commit_object(message: str, repo: str | None) -> bytes:
+    """A commit object of the empty tree with MESSAGE, signed by git's signing setup (`commit-tree -S`),
+    as raw bytes; no ref points at it."""
+    made = run_git(["commit-tree", "-S", EMPTY_TREE, "-m", message], repo)
+    if made.returncode != 0:
+        raise GitError(f"cannot sign: {made.error_line()}")
+    return git_ok(["cat-file", "commit", made.text().strip()], repo).encode("utf-8", "surrogateescape")
+
+
+def verify_commit_object(raw: bytes, repo: str | None) -> tuple[bool, str]:
+    """(whether git accepts the signature of the commit object RAW, git's words): the object is
+    written to the object store (no ref points at it) and checked with `git verify-commit`."""
+    written = run_git(["hash-object", "-t", "commit", "-w", "--stdin"], repo, stdin=raw)
+    if written.returncode != 0:
+        return False, written.error_line()
+    verified = run_git(["verify-commit", "--raw", written.text().strip()], repo)
+    words = [line for line in decode(verified.stderr).splitlines() if line.strip()]
+    return verified.returncode == 0, (words[-1].strip() if words else f"exit code {verified.returncode}")

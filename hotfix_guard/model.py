@@ -129,11 +129,21 @@ class SettingsFile(Record):
 class Approval(Record):
     """One recorded approval (approvals.py): of which commit, on which ref, in which role, by
     whom (git's committer identity, `Name <email>`), when (ISO 8601), why, and the signing
-    key when the approval is signed ("" when not)."""
+    key and signature when the approval is signed ("" when not)."""
 
-    __slots__ = ("commit", "ref", "role", "who", "when", "comment", "key")
+    __slots__ = ("commit", "ref", "role", "who", "when", "comment", "key", "signature")
 
-    def __init__(self, commit: str, ref: str, role: str, who: str, when: str, comment: str = "", key: str = ""):
+    def __init__(
+        self,
+        commit: str,
+        ref: str,
+        role: str,
+        who: str,
+        when: str,
+        comment: str = "",
+        key: str = "",
+        signature: str = "",
+    ):
         self.commit = commit
         self.ref = ref
         self.role = role
@@ -141,6 +151,7 @@ class Approval(Record):
         self.when = when
         self.comment = comment
         self.key = key
+        self.signature = signature  # base64 of the signed object of the record (approvals.py), "" unsigned
 
 
 class ApprovalFacts(Record):

@@ -75,6 +75,7 @@ class ApprovalEntry(TypedDict):
     when: str
     comment: str
     key: str
+    signature: str  # "unsigned", "good", or "bad: why" (checked with git verify-commit)
     status: str  # "counts", "stale" (of an older head) or "own" (an author's: never counts)
 
 
@@ -232,8 +233,8 @@ def _author_identities(repo: Repo, config: Config, head: str) -> set[str]:
     return {identity(author) for author in gitrepo.authors_between(base_rev, head, repo.top)}
 
 
-def _approval_entries(incident: Incident) -> list[ApprovalEntry]:
-    from hotfix_guard.approvals import Judgement
+def _approval_entries(incident: Incident, top: str | None) -> list[ApprovalEntry]:
+    from hotfix_guard.approvals import Judgement, verify
 
     facts = incident.change.approvals if incident.change is not None else None
     if facts is None:
@@ -250,6 +251,7 @@ def _approval_entries(incident: Incident) -> list[ApprovalEntry]:
                 "when": approval.when,
                 "comment": approval.comment,
                 "key": approval.key,
+                "signature": verify(approval, top),
                 "status": status,
             }
         )
@@ -280,10 +282,10 @@ def _hotfix(
         incident = find_incident(repo, config, branch, options)
     except HotfixGuardError as error:
         return {"branch": branch, "base": None, "error": str(error)}
-    return _hotfix_facts(incident, now)
+    return _hotfix_facts(incident, now, repo.top)
 
 
-def _hotfix_facts(incident: Incident, now: datetime) -> HotfixFacts:
+def _hotfix_facts(incident: Incident, now: datetime, top: str | None = None) -> HotfixFacts:
     change, report = incident.change, incident.report
     assert change is not None and report is not None
     severity = incident.severity
@@ -314,7 +316,7 @@ def _hotfix_facts(incident: Incident, now: datetime) -> HotfixFacts:
         "elapsed_seconds": int(elapsed) if elapsed is not None else None,
         "budget_minutes": [severity.min_minutes, severity.max_minutes] if severity else None,
         "over_budget": severity.over_budget(elapsed) if severity and elapsed is not None else None,
-        "approvals": _approval_entries(incident),
+        "approvals": _approval_entries(incident, top),
         "peer_review": "pending" if incident.peer_review_pending else None,
     }
 
@@ -453,7 +455,12 @@ def _approval_lines(hotfix: HotfixFacts) -> list[str]:
     counted = sum(1 for entry in entries if entry["status"] == "counts")
     lines = [f"  Approvals: {counted} counted" + (f" of {len(entries)} recorded" if len(entries) != counted else "")]
     for entry in entries:
-        signed = f", signed with {entry['key']}" if entry["key"] else ""
+        signature = entry["signature"]
+        signed = (
+            f", signature {signature}" + (f" ({entry['key']})" if entry["key"] else "")
+            if signature != "unsigned"
+            else ""
+        )
         comment = f": {entry['comment']}" if entry["comment"] else ""
         lines.append(
             f"    {entry['who']} ({entry['role']}{signed}) of {entry['commit'][:10]}, {entry['when']} "

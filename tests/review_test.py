@@ -109,6 +109,8 @@ def test_change_section_lists_files_lines_commits_and_checks(
         "| commit-message | passed |  |",
         "| scope | passed |  |",
         "| focused-tests | skipped | not run here (hotfix-guard tests runs them) |",
+        "| approvals | passed | critical (recorded by start --severity): the release manager may release alone; "
+        "peer review pending, after the release (hotfix-guard approve) |",
     ]
 
 

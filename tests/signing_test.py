@@ -110,3 +110,22 @@ def test_require_signed_tags_blocks_unsigned_and_passes_signed_tags(hotfix: GitR
 def test_the_rule_is_off_by_default() -> None:
     facts = RefFacts("refs/tags/v1.2.4", RELEASE_TAG, "a" * 40, on_main=True, unsigned="it is a lightweight tag")
     assert release_tag(facts, default_config()) == []
+
+
+def test_an_approval_is_signed_with_the_approvers_key_and_verified(hotfix: GitRepo, tmp_path: Path) -> None:
+    from conftest import run_cli as cli
+
+    ssh_signing(hotfix, tmp_path)
+    (tmp_path / "allowed_signers").write_text(f"rita@example.com {(tmp_path / 'signing_key.pub').read_text()}")
+    env = {"GIT_COMMITTER_NAME": "Rita Reviewer", "GIT_COMMITTER_EMAIL": "rita@example.com"}
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        said = cli(hotfix, "approve").output
+    assert f"signed with {tmp_path / 'signing_key.pub'}" in said
+    note = hotfix.git("notes", "--ref", "refs/notes/hotfix-guard-approvals", "show", "HEAD")
+    assert f"key: {tmp_path / 'signing_key.pub'}\nsignature: " in note
+    assert "signature good" in run_cli(hotfix, "status").output
+    tampered = note.replace("role: peer", "role: security")
+    hotfix.git("notes", "--ref", "refs/notes/hotfix-guard-approvals", "add", "-f", "-m", tampered, "HEAD")
+    assert "signature bad: the signature is of other words than the approval's" in run_cli(hotfix, "status").output
