@@ -495,6 +495,9 @@ def drill(scenario_name: str, keep: bool) -> int:
         run = Drill(sandbox, scenario)
         passed = run.run()
         say(run.scorecard())
+        from hotfix_guard.readiness import record_drill
+
+        record_drill(scenario.name, passed)
     except KeyboardInterrupt:
         say(f"\nInterrupted; {'the sandbox is kept' if keep else 'removing the sandbox'}.")
         return EXIT_INTERRUPTED

@@ -69,18 +69,33 @@ def uninstall_hooks(opts: Options) -> int:
 
 
 @click.command(
-    epilog="Example: hotfix-guard doctor\n\n\b\nExit codes: 0 the guards are active, 1 problems found "
+    epilog="Example: hotfix-guard doctor --release\n\n\b\nExit codes: 0 the guards are active (--release: ready), 1 problems found "
     f"(each with the command\nthat fixes it), 2 usage or repository error,\n{BUG_HELP}.",
 )
+@click.option(
+    "--release",
+    is_flag=True,
+    help="Is this release manager ready? Identity, a signing key that signs, push access (dry run), the guards, "
+    "the pinned version, the approvals notes fetched, a recent drill.",
+)
 @click.pass_obj
-def doctor(opts: Options) -> int:
+def doctor(opts: Options, release: bool) -> int:
     """Tell whether the guards are really active in this repository.
 
     Which hook types are installed and by whom (hotfix-guard, the pre-commit framework
     and with which -t types, or another tool), whether the hotfix-guard on PATH is the
     version the hooks will call, whether the config parses, and whether the clone is
-    shallow.
+    shallow. With --release, the release manager's checklist before the emergency
+    instead: each item passes or says how to fix it (never a real push).
     """
+    if release:
+        from hotfix_guard import readiness
+        from hotfix_guard.commands.common import flow_config
+
+        repo, config = flow_config(opts)
+        items = readiness.check(repo, config, opts.config_file)
+        write(readiness.render(items))
+        return EXIT_FAILED if any(not item.ok for item in items) else EXIT_OK
     from hotfix_guard.doctor import diagnose
 
     diagnosis = diagnose(opts.repo, opts.config_file)
