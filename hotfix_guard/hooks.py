@@ -176,7 +176,10 @@ def _change_hook(
 
     enabled = enabled_checks(config, options)
     if name == "validate":
-        wanted = enabled
+        from hotfix_guard.checks import registry
+
+        # A check without a hook stage (approvals: given after the push) is not a hook's business.
+        wanted = [check for check in enabled if registry()[check].stages]
     elif name == "pre-commit":
         wanted = [check for check in pre_commit_stage() if check in enabled]
     else:

@@ -352,9 +352,11 @@ def _enabled_checks(guarded: list[tuple[RefUpdate, str]], config: Config, option
 
     if all(update.deletes or kind not in (HOTFIX_BRANCH, NEAR_MISS_BRANCH) for update, kind in guarded):
         return []
+    from hotfix_guard.checks import registry
     from hotfix_guard.validation import enabled_checks
 
-    return enabled_checks(config, options)
+    # A check without a hook stage (approvals: given after the push, for review) is not a push's business.
+    return [check for check in enabled_checks(config, options) if registry()[check].stages]
 
 
 # --- the rules and the checks, over the facts -------------------------------------------

@@ -237,3 +237,25 @@ def test_approve_help_names_its_options() -> None:
         [sys.executable, "-m", "hotfix_guard", "approve", "--help"], capture_output=True, text=True, env=os.environ
     )
     assert "--role [peer|lead|security]" in result.stdout and "--comment TEXT" in result.stdout
+
+
+def test_pushing_an_unapproved_hotfix_branch_passes_the_push_guard(
+    started: GitRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Approvals come after the push (reviewers need the branch): the guards of a hotfix branch push skip them."""
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True)
+    started.git("remote", "add", "origin", str(origin))
+    assert run_cli(started, "install-hooks", "--hooks", "pre-push").exit_code == 0
+    pushed = subprocess.run(
+        ["git", "push", "-q", "origin", "main", "v1.2.3", "hotfix/v1.2.4"],
+        cwd=started.path,
+        capture_output=True,
+        text=True,
+    )
+    assert pushed.returncode == 0, pushed.stderr
+    hook = subprocess.run(
+        [sys.executable, "-m", "hotfix_guard", "hook", "validate"], cwd=started.path, capture_output=True, text=True
+    )
+    assert hook.returncode == 0 and "approvals" not in hook.stderr
