@@ -178,8 +178,8 @@ def _change_hook(
     if name == "validate":
         from hotfix_guard.checks import registry
 
-        # A check without a hook stage (approvals: given after the push) is not a hook's business.
-        wanted = [check for check in enabled if registry()[check].stages]
+        # Approvals are given after the push, by reviewers who need the branch: not a hook's business.
+        wanted = [check for check in enabled if "approvals" not in registry()[check].needs]
     elif name == "pre-commit":
         wanted = [check for check in pre_commit_stage() if check in enabled]
     else:

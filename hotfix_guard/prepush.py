@@ -355,8 +355,8 @@ def _enabled_checks(guarded: list[tuple[RefUpdate, str]], config: Config, option
     from hotfix_guard.checks import registry
     from hotfix_guard.validation import enabled_checks
 
-    # A check without a hook stage (approvals: given after the push, for review) is not a push's business.
-    return [check for check in enabled_checks(config, options) if registry()[check].stages]
+    # Approvals are given after the push, by reviewers who need the branch: not a push's business.
+    return [check for check in enabled_checks(config, options) if "approvals" not in registry()[check].needs]
 
 
 # --- the rules and the checks, over the facts -------------------------------------------
