@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 # name -> (module in commands/, function, the one line `--help` shows). A test checks
 # that each line is the command's own short help.
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "approve": ("approve", "approve", "Record an approval of the hotfix's current head commit (a git note)."),
     "check": ("validate", "check", "Run one check by its id."),
     "doctor": ("install", "doctor", "Tell whether the guards are really active in this repository."),
     "drill": ("drill", "drill", "Rehearse a hotfix in a throw-away repository, with the real commands."),

@@ -7,6 +7,8 @@ validation service after the cheaper checks (validation.py).
 
 from __future__ import annotations
 
+import os
+
 from hotfix_guard import gitrepo
 from hotfix_guard.branches import branch_version
 from hotfix_guard.checks import needs_of
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Collection
 
     from hotfix_guard.config import Config
+    from hotfix_guard.model import ApprovalFacts
     from hotfix_guard.versions import Version
 
 
@@ -71,7 +74,7 @@ def collect_change(target: Target, head: str, branch: str | None, config: Config
     repo = target.repo
     needs = needs_of(checks)
     version = branch_version(branch, config) if branch and "release" in needs else None
-    if not version and not needs & {"files", "commits", "history", "tests", "settings"}:
+    if not version and not needs & {"files", "commits", "history", "tests", "settings", "approvals"}:
         return Change(branch=branch, base="", base_version=None, head=_head_label(target, branch))
 
     base_name, base_rev, base_version = resolve_base(target, head, config)
@@ -111,6 +114,7 @@ def collect_change(target: Target, head: str, branch: str | None, config: Config
                 f"cannot tell whether {base_name} is an ancestor of the head in this shallow clone; "
                 "fetch the history (git fetch --unshallow, or --deepen N)"
             )
+    approvals = _approval_facts(target, base_rev, head, branch, config) if "approvals" in needs else None
     return Change(
         branch=branch,
         base=base_name,
@@ -125,7 +129,26 @@ def collect_change(target: Target, head: str, branch: str | None, config: Config
         includes_staged=target.staged,
         collected=frozenset(collected),
         settings_files=settings,
+        approvals=approvals,
     )
+
+
+def _approval_facts(target: Target, base_rev: str, head: str, branch: str | None, config: Config) -> ApprovalFacts:
+    """The approvals fact: the notes on the change's commits, its authors, and its start record's severity."""
+    from hotfix_guard.approvals import gather
+
+    return gather(target.repo, base_rev, head, branch, config, start_record(target.repo, branch))
+
+
+def start_record(repo: str | None, branch: str | None) -> dict[str, object] | None:
+    """BRANCH's start record (start writes it in the common git directory), None without one."""
+    if branch is None:
+        return None
+    from hotfix_guard.flow.common import read_json, record_name
+
+    found = gitrepo.find_git_dir(repo or ".")
+    git_dir = found[1] if found is not None else gitrepo.locate(repo).git_dir
+    return read_json(os.path.join(gitrepo.common_dir(git_dir), "hotfix-guard", "starts", record_name(branch)))
 
 
 def _head_label(target: Target, branch: str | None) -> str:

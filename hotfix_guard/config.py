@@ -42,6 +42,8 @@ SETTINGS: dict[tuple[str, str], object] = {
     ("", "version-files"): [],
     ("", "protected-branches"): ["main"],
     ("", "release-tags-on-main"): True,
+    ("", "sign-tags"): False,  # finish and rollback sign their tags (refused without a key); else when git is set up to
+    ("", "require-signed-tags"): False,  # the push guard blocks a release tag that `git verify-tag` does not accept
     ("notify", "install-command"): "",  # e.g. "pip install -U NAME"; empty: a visible placeholder
     ("notify", "team-template"): "",  # a file (relative to the repository top) replacing the built-in template
     ("notify", "users-template"): "",
@@ -136,6 +138,8 @@ class Config:
         self.version_files = self._strings("", "version-files")
         self.protected_branches = self._strings("", "protected-branches")
         self.release_tags_on_main = bool(self._value("", "release-tags-on-main"))
+        self.sign_tags = bool(self._value("", "sign-tags"))
+        self.require_signed_tags = bool(self._value("", "require-signed-tags"))
         self.install_command = str(self._value("notify", "install-command"))
         self.notify_templates = {
             "team": str(self._value("notify", "team-template")),
@@ -591,6 +595,8 @@ def _coerce(table: str, key: str, value: object, source: str, from_text: bool) -
         raise ConfigError(f"{name!r} in {source} must be {wanted.get(type(default), 'a string')}, got {value!r}")
     if key == "severity" and value not in SEVERITIES:
         raise ConfigError(f"{name!r} in {source} must be one of {', '.join(SEVERITIES)}, got {value!r}")
+    if (table, key) == ("approvals", "default-severity") and value not in ("", "critical", "high", "medium"):
+        raise ConfigError(f"{name!r} in {source} must be critical, high, medium or empty, got {value!r}")
     if table == "" and isinstance(value, str):
         _check_name(name, value, source)
     if (table, key) == ("focused-tests", "test-command") and isinstance(value, str) and value:

@@ -5,7 +5,7 @@ pytest tests, released as v1.0.0 with a scenario's fault in it, a develop branch
 the release, a bare `origin`, and the commit-msg hook installed. Then it walks through the
 procedure with the real commands, each run as `python -m hotfix_guard` in a process of its
 own: status, start --severity, a commit without HOTFIX that the hook rejects, the fix
-with a proper message, validate, finish --push and review. It prints each step, its result
+with a proper message, approve (as two reviewers, unless critical), validate, finish --push and review. It prints each step, its result
 and its time against the severity's budget, and a scorecard.
 
 It never touches the current directory or its repository: every git process gets the
@@ -37,6 +37,11 @@ IDENTITY = {
     "GIT_COMMITTER_NAME": "Drill Release Manager",
     "GIT_COMMITTER_EMAIL": "drill@hotfix-guard.invalid",
 }
+# The reviewers who approve the drill's hotfix: people other than its author, as the rules ask.
+REVIEWERS = (
+    ("Drill Reviewer", "reviewer@hotfix-guard.invalid", "peer"),
+    ("Drill Security", "security@hotfix-guard.invalid", "security"),
+)
 # Variables that would point git or hotfix-guard somewhere else than the sandbox.
 _FOREIGN_PREFIXES = ("GIT_", "HOTFIX_GUARD_", "PRE_COMMIT")
 _FOREIGN_NAMES = frozenset(gitrepo.CI_BRANCH_VARIABLES)
@@ -203,15 +208,15 @@ class Sandbox:
         self.git_ok("add", "-A")
         self.git_ok("commit", "-q", "--no-verify", "-m", message)
 
-    def hotfix_guard(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """The real command, in a process of its own, pointed at the sandbox."""
+    def hotfix_guard(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """The real command, in a process of its own, pointed at the sandbox (ENV added to its environment)."""
         import subprocess
 
         argv = [sys.executable, "-m", "hotfix_guard", "--repo", self.app, "--no-color", *args]
         try:
             return subprocess.run(
                 argv,
-                env=self.env,
+                env={**self.env, **(env or {})},
                 capture_output=True,
                 text=True,
                 errors="replace",
@@ -310,6 +315,7 @@ class Drill:
             ("fix", f"edit {', '.join([*scenario.fix, scenario.test_file])} (the fix and its regression test)"),
             ("guard", "git commit -m 'quick fix'  (no HOTFIX: the commit-msg hook must reject it)"),
             ("commit", f"git commit -m {shlex.quote(scenario.fix_message)}"),
+            ("approve", self.approve_text()),
             (
                 "validate",
                 f"hotfix-guard validate  (its focused tests must run the regression test {scenario.regression_test})",
@@ -346,8 +352,20 @@ class Drill:
         within = "over" if self.severity.over_budget(elapsed) else "within"
         return f"{seconds_text(elapsed)} since start, {within} the {self.severity.budget} budget"
 
-    def command(self, *args: str, expect: int = 0, show: int = 8) -> str:
-        result = self.sandbox.hotfix_guard(*args)
+    def approve_text(self) -> str:
+        if self.severity.name == "critical":
+            return "none before the release (critical: the release manager releases alone; peer review after)"
+        return "; ".join(f"{name}: hotfix-guard approve --role {role}" for name, _email, role in REVIEWERS)
+
+    def step_approve(self) -> str:
+        if self.severity.name == "critical":
+            return "peer review pending until someone approves the release: hotfix-guard approve " + HOTFIX_TAG
+        for name, email, role in REVIEWERS:
+            self.command("approve", "--role", role, env={"GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email})
+        return f"approved by {len(REVIEWERS)} reviewers who are not the author"
+
+    def command(self, *args: str, expect: int = 0, show: int = 8, env: dict[str, str] | None = None) -> str:
+        result = self.sandbox.hotfix_guard(*args, env=env)
         output = (result.stdout + result.stderr).rstrip("\n")
         lines = output.splitlines()
         for line in lines[:show]:
@@ -477,6 +495,9 @@ def drill(scenario_name: str, keep: bool) -> int:
         run = Drill(sandbox, scenario)
         passed = run.run()
         say(run.scorecard())
+        from hotfix_guard.readiness import record_drill
+
+        record_drill(scenario.name, passed)
     except KeyboardInterrupt:
         say(f"\nInterrupted; {'the sandbox is kept' if keep else 'removing the sandbox'}.")
         return EXIT_INTERRUPTED

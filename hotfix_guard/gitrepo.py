@@ -748,3 +748,79 @@ def parse_whole_diff(text: str) -> tuple[SettingsFile, ...]:
                 after.append(line[1:])
     close()
     return tuple(found)
+
+
+def notes(ref: str, repo: str | None, commits: frozenset[str] | None = None) -> dict[str, str]:
+    """The text of each note under notes REF, by the commit it annotates (only COMMITS, when
+    given): two git commands whatever the number of notes; none when the ref does not exist."""
+    listed = run_git(["notes", "--ref", ref, "list"], repo)
+    if listed.returncode != 0:
+        raise GitError(f"git notes list failed: {listed.error_line()}")
+    annotated = [fields[1] for fields in (line.split() for line in listed.text().splitlines()) if len(fields) == 2]
+    wanted = [commit for commit in annotated if commits is None or commit in commits]
+    if not wanted:
+        return {}
+    output = git_ok(
+        ["log", "-z", "--no-walk=unsorted", "--ignore-missing", f"--notes={ref}", "--format=%H%n%N", *wanted], repo
+    )
+    found = {}
+    for entry in output.split("\0"):
+        sha, _, note = entry.strip("\n").partition("\n")
+        if sha:
+            found[sha] = note
+    return found
+
+
+def authors_between(base: str, head: str, repo: str | None) -> tuple[str, ...]:
+    """The author identities (`Name <email>`) of the commits of base..head that are not merges, each once."""
+    output = git_ok(["log", "--no-merges", "--format=%an <%ae>", f"{base}..{head}", "--"], repo)
+    return tuple(dict.fromkeys(line for line in output.splitlines() if line))
+
+
+def commits_of(base: str, head: str, repo: str | None) -> frozenset[str]:
+    """The commits of base..head."""
+    return frozenset(git_ok(["rev-list", f"{base}..{head}", "--"], repo).split())
+
+
+def signing_setup(repo: str | None) -> tuple[str, str, bool]:
+    """(gpg.format, user.signingKey, tag.gpgSign) as git's config says (one `git config`)."""
+    result = run_git(["config", "-z", "--get-regexp", r"^(gpg\.format|user\.signingkey|tag\.gpgsign)$"], repo)
+    values = {}
+    for entry in result.text().split("\0"):
+        key, _, value = entry.partition("\n")
+        if key:
+            values[key.lower()] = value
+    return (
+        values.get("gpg.format", "openpgp") or "openpgp",
+        values.get("user.signingkey", ""),
+        values.get("tag.gpgsign", "").lower() in ("true", "yes", "on", "1"),
+    )
+
+
+def verify_tag(tag: str, repo: str | None) -> GitResult:
+    """`git verify-tag` of TAG (a tag object id or name): exit 0 when its signature is good."""
+    return run_git(["verify-tag", "--end-of-options", tag], repo)
+
+
+# git's empty tree: a signed approval is a commit object of it, made by no ref and kept in the note.
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+def signed_commit_object(message: str, repo: str | None) -> bytes:
+    """A commit object of the empty tree with MESSAGE, signed by git's signing setup (`commit-tree -S`),
+    as raw bytes; no ref points at it."""
+    made = run_git(["commit-tree", "-S", EMPTY_TREE, "-m", message], repo)
+    if made.returncode != 0:
+        raise GitError(f"cannot sign: {made.error_line()}")
+    return git_ok(["cat-file", "commit", made.text().strip()], repo).encode("utf-8", "surrogateescape")
+
+
+def verify_commit_object(raw: bytes, repo: str | None) -> tuple[bool, str]:
+    """(whether git accepts the signature of the commit object RAW, git's words): the object is
+    written to the object store (no ref points at it) and checked with `git verify-commit`."""
+    written = run_git(["hash-object", "-t", "commit", "-w", "--stdin"], repo, stdin=raw)
+    if written.returncode != 0:
+        return False, written.error_line()
+    verified = run_git(["verify-commit", "--raw", written.text().strip()], repo)
+    words = [line for line in decode(verified.stderr).splitlines() if line.strip()]
+    return verified.returncode == 0, (words[-1].strip() if words else f"exit code {verified.returncode}")

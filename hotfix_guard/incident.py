@@ -118,6 +118,15 @@ class Incident:
         return level(self.start.get("severity"))
 
     @property
+    def peer_review_pending(self) -> bool:
+        """Released by the release manager alone (finish recorded "peer review pending"), and
+        no one but an author has approved the released head since."""
+        from hotfix_guard.approvals import peer_review_pending
+
+        facts = self.change.approvals if self.change is not None else None
+        return self.finished.get("peer_review") == "pending" and (facts is None or peer_review_pending(facts))
+
+    @property
     def summary(self) -> str | None:
         summary = self.start.get("summary")
         return summary if isinstance(summary, str) and summary else None
@@ -210,6 +219,12 @@ def _ask_remote_for_tag(repo: Repo, incident: Incident) -> None:
         return
     there = {name: sha for sha, _, name in (line.partition("\t") for line in result.text().splitlines())}
     incident.tag_on_remote = there.get(f"refs/tags/{tag}") == repo.sha(f"refs/tags/{tag}")
+
+
+def locate(repo: Repo, config: Config, name: str | None) -> Incident:
+    """The hotfix NAME names, as find_incident finds it, without gathering its facts: its
+    branch, state and head commit (what `approve` needs)."""
+    return _locate(repo, config, name)
 
 
 def _locate(repo: Repo, config: Config, name: str | None) -> Incident:

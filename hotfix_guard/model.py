@@ -126,6 +126,60 @@ class SettingsFile(Record):
         self.after = after
 
 
+class Approval(Record):
+    """One recorded approval (approvals.py): of which commit, on which ref, in which role, by
+    whom (git's committer identity, `Name <email>`), when (ISO 8601), why, and the signing
+    key and signature when the approval is signed ("" when not)."""
+
+    __slots__ = ("commit", "ref", "role", "who", "when", "comment", "key", "signature")
+
+    def __init__(
+        self,
+        commit: str,
+        ref: str,
+        role: str,
+        who: str,
+        when: str,
+        comment: str = "",
+        key: str = "",
+        signature: str = "",
+    ):
+        self.commit = commit
+        self.ref = ref
+        self.role = role
+        self.who = who
+        self.when = when
+        self.comment = comment
+        self.key = key
+        self.signature = signature  # base64 of the signed object of the record (approvals.py), "" unsigned
+
+
+class ApprovalFacts(Record):
+    """What the approvals check judges: the head commit (sha), the severity the start recorded (None: none), whether
+    it is a security fix, the authors of the hotfix's commits, every approval recorded on its
+    commits (the head's and older ones), and the break-glass overrides recorded on its head
+    (`who: reason`)."""
+
+    __slots__ = ("head", "severity", "security", "authors", "approvals", "overrides")
+
+    def __init__(
+        self,
+        *,
+        head: str,
+        severity: str | None,
+        security: bool,
+        authors: tuple[str, ...],
+        approvals: tuple[Approval, ...],
+        overrides: tuple[str, ...] = (),
+    ):
+        self.head = head
+        self.severity = severity
+        self.security = security
+        self.authors = authors
+        self.approvals = approvals
+        self.overrides = overrides
+
+
 class Change(Record):
     """Everything between the base release and the head of a hotfix branch.
 
@@ -150,6 +204,7 @@ class Change(Record):
         "collected",
         "tests",
         "settings_files",
+        "approvals",
     )
 
     def __init__(
@@ -169,6 +224,7 @@ class Change(Record):
         collected: frozenset[str] = frozenset(),
         tests: TestRun | None = None,
         settings_files: tuple[SettingsFile, ...] = (),
+        approvals: ApprovalFacts | None = None,
     ):
         self.branch = branch
         self.base = base
@@ -184,6 +240,7 @@ class Change(Record):
         self.collected = collected  # which of "commits", "files" were asked of git
         self.tests = tests  # the focused tests' run, gathered last (None: not run)
         self.settings_files = settings_files  # the files that can hold hotfix-guard's settings, where changed
+        self.approvals = approvals  # the review facts (None: not gathered)
 
     def replace(self, **changes: object) -> Change:
         """A copy with CHANGES (a change is not altered once collected)."""

@@ -250,7 +250,18 @@ class Gatherer:
         old = None if old is None or is_zero(old) else old
         # A tag that would move is blocked whatever its commit: main is asked about only otherwise.
         on_main = self._on_main(pushed) if self.config.release_tags_on_main and old in (None, pushed) else None
-        return RefFacts(update.remote_ref, RELEASE_TAG, pushed, old=old, remote=self.remote, on_main=on_main)
+        unsigned = self._unsigned(pushed) if self.config.require_signed_tags else None
+        return RefFacts(
+            update.remote_ref, RELEASE_TAG, pushed, old=old, remote=self.remote, on_main=on_main, unsigned=unsigned
+        )
+
+    def _unsigned(self, pushed: str) -> str:
+        """Why the tag object PUSHED is not a signed annotated tag git verifies ("" when it is)."""
+        kind = self._git("cat-file", "-t", pushed).text().strip()
+        if kind != "tag":
+            return f"it is a lightweight tag (a {kind or 'missing object'}), not a signed annotated tag"
+        verified = self._git("verify-tag", "--end-of-options", pushed)
+        return "" if verified.returncode == 0 else f"git verify-tag does not accept it ({verified.error_line()})"
 
     def _protected_branch(self, update: RefUpdate) -> RefFacts:
         from hotfix_guard.pushrules import PROTECTED_BRANCH, RefFacts
@@ -389,14 +400,13 @@ def _enabled_checks(
 
     if all(update.deletes or kind not in (HOTFIX_BRANCH, NEAR_MISS_BRANCH) for update, kind in guarded):
         return []
+    from hotfix_guard.checks import registry
     from hotfix_guard.validation import enabled_checks
 
-    enabled = enabled_checks(config, options)
-    if server:
-        from hotfix_guard.checks import registry
-
-        enabled = [check for check in enabled if "tests" not in registry()[check].needs]
-    return enabled
+    # Approvals are given after the push, by reviewers who need the branch: not a push's
+    # business; and a server runs no tests.
+    unwanted = {"approvals", "tests"} if server else {"approvals"}
+    return [check for check in enabled_checks(config, options) if not unwanted & set(registry()[check].needs)]
 
 
 # --- the rules and the checks, over the facts -------------------------------------------

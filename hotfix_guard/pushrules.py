@@ -70,6 +70,7 @@ class RefFacts(Record):
         "fast_forward",
         "on_main",
         "change",
+        "unsigned",
     )
 
     def __init__(
@@ -85,6 +86,7 @@ class RefFacts(Record):
         fast_forward: bool | None = None,
         on_main: bool | None = None,
         change: Change | None = None,
+        unsigned: str | None = None,
     ):
         self.ref = ref
         self.kind = kind
@@ -96,6 +98,9 @@ class RefFacts(Record):
         self.fast_forward = fast_forward
         self.on_main = on_main
         self.change = change
+        # With require-signed-tags: why the release tag is not a signed annotated tag that
+        # `git verify-tag` accepts ("" when it is; None when not asked).
+        self.unsigned = unsigned
 
     @property
     def name(self) -> str:
@@ -123,6 +128,16 @@ def release_tag(ref: RefFacts, config: Config) -> list[Finding]:
                 ref,
                 f"release tag {tag} already exists on the remote at {ref.old[:10]}; moving it to {ref.pushed[:10]} "
                 "is blocked: a published release never moves; make a new release instead (hotfix-guard start)",
+            )
+        ]
+    if config.require_signed_tags and ref.unsigned:
+        return [
+            _finding(
+                RELEASE_TAG,
+                ref,
+                f"release tag {tag} is blocked by require-signed-tags: {ref.unsigned}; sign it: "
+                f"git tag -d {tag} && git tag -s {tag} -m 'Release {tag}' {ref.pushed[:10]} "
+                "(finish and rollback sign their tags once git has a signing key: git config user.signingKey KEY)",
             )
         ]
     if not config.release_tags_on_main or ref.on_main:

@@ -84,6 +84,7 @@ def render(incident: Incident, config: Config, now: datetime | None = None) -> s
         _timeline_table(events),
         _gantt(incident, events, moment),
         _change_section(incident),
+        _approvals_section(incident),
         *(_people_section(title, prompt) for title, prompt in PEOPLE_SECTIONS),
         _checklist(incident, config),
     ]
@@ -238,6 +239,50 @@ def _change_section(incident: Incident) -> str:
     return "\n".join(lines)
 
 
+def _approvals_section(incident: Incident) -> str:
+    """Who approved which head (stale and authors' own approvals shown, not counted), the peer
+    review a critical release left pending, and the overrides that passed missing approvals."""
+    from hotfix_guard.approvals import NOTES_REF, describe
+
+    facts = incident.change.approvals if incident.change is not None else None
+    if facts is None:
+        return ""
+    lines = ["## Approvals", ""]
+    if facts.approvals:
+        lines += [f"- {_cell(describe(approval, facts.head, facts.authors))}" for approval in facts.approvals]
+    else:
+        lines.append(f"None recorded (notes under {NOTES_REF}; fetch them from the remote if given elsewhere).")
+    if incident.peer_review_pending:
+        lines += [
+            "",
+            f"**Peer review pending**: released by the release manager alone; hotfix-guard approve {incident.tag or incident.branch}.",
+        ]
+    assert incident.report is not None
+    overridden = [
+        f for f in incident.report.findings if f.check == "approvals" and f.message.startswith("approval overridden")
+    ]
+    if overridden:
+        lines += ["", "### Approval overridden", ""]
+        lines += [f"- {_cell(finding.message)}" for finding in overridden]
+    return "\n".join(lines)
+
+
+def _peer_review_item(incident: Incident) -> tuple[bool, str, str]:
+    from hotfix_guard.approvals import Judgement
+
+    facts = incident.change.approvals if incident.change is not None else None
+    counted = Judgement(facts).counted if facts is not None else []
+    if counted:
+        return True, "Peer review", "approved by " + ", ".join(approval.who for approval in counted)
+    if incident.peer_review_pending:
+        return (
+            False,
+            "Peer review",
+            f"pending (released by the release manager alone): hotfix-guard approve {incident.tag or incident.branch}",
+        )
+    return False, "Peer review", f"no approval of the head yet: hotfix-guard approve {incident.tag or incident.branch}"
+
+
 def _people_section(title: str, prompt: str) -> str:
     return f"## {title}\n\n{TO_WRITE} {prompt}"
 
@@ -257,6 +302,7 @@ def _checklist(incident: Incident, config: Config) -> str:
         (incident.released and incident.end_time is not None, "Deployment timeline", "the timeline above" if incident.released else incident.release_words()),
         (False, "User communication", f"send the notice: hotfix-guard notify --users {tag}"),
         (False, "Prevention measures", "see Prevention above"),
+        _peer_review_item(incident),
     ]  # fmt: skip
     lines = [f"- [{'x' if done else ' '}] {name} - {detail}" for done, name, detail in items]
     return "## Documentation checklist\n\n" + "\n".join(lines)

@@ -68,6 +68,25 @@ class CheckFacts(TypedDict):
     findings: list[str]
 
 
+class ApprovalEntry(TypedDict):
+    who: str
+    role: str
+    commit: str
+    when: str
+    comment: str
+    key: str
+    signature: str  # "unsigned", "good", or "bad: why" (checked with git verify-commit)
+    status: str  # "counts", "stale" (of an older head) or "own" (an author's: never counts)
+
+
+class PendingReview(TypedDict):
+    """A critical hotfix released by the release manager alone, which no one else has approved yet."""
+
+    branch: str
+    tag: str | None
+    head: str
+
+
 @final
 class HotfixFacts(TypedDict):
     branch: str
@@ -83,6 +102,8 @@ class HotfixFacts(TypedDict):
     elapsed_seconds: int | None
     budget_minutes: list[int] | None  # [min, max]
     over_budget: bool | None
+    approvals: list[ApprovalEntry]
+    peer_review: str | None  # "pending": released by the release manager alone, not approved by anyone else yet
 
 
 @final
@@ -119,6 +140,7 @@ class Facts(TypedDict):
     hotfix: HotfixFacts | HotfixTrouble | None  # on a hotfix branch
     open_hotfix_branches: list[OpenBranch]
     overrides: list[Override]
+    pending_peer_reviews: list[PendingReview]
     now: str | None
 
 
@@ -147,6 +169,7 @@ def gather(repo: Repo, config: Config, now: datetime | None = None, options: Run
         "hotfix": hotfix,
         "open_hotfix_branches": _open_branches(repo, config),
         "overrides": _overrides(repo),
+        "pending_peer_reviews": _pending_reviews(repo, config),
         "config": config.origin,
         "now": _iso(moment),
     }
@@ -174,6 +197,67 @@ def _overrides(repo: Repo) -> list[Override]:
     ]
 
 
+def _pending_reviews(repo: Repo, config: Config) -> list[PendingReview]:
+    """Finished hotfixes whose record says "peer review pending" and whose head no one but an
+    author has approved since (one notes lookup for them all)."""
+    import glob
+    import os
+
+    from hotfix_guard.approvals import approvals_on, identity
+    from hotfix_guard.flow.common import read_json
+
+    records = []
+    for path in sorted(glob.glob(os.path.join(glob.escape(repo.state_path("finished")), "*.json"))):
+        record = read_json(path)
+        if record is not None and record.get("peer_review") == "pending" and isinstance(record.get("head"), str):
+            records.append(record)
+    if not records:
+        return []
+    approvals = approvals_on(frozenset(str(record["head"]) for record in records), repo.top)
+    pending: list[PendingReview] = []
+    for record in records:
+        head, branch, tag = str(record["head"]), str(record.get("branch")), record.get("tag")
+        givers = {identity(a.who) for a in approvals if a.commit == head}
+        if givers and givers - _author_identities(repo, config, head):
+            continue
+        pending.append({"branch": branch, "tag": tag if isinstance(tag, str) else None, "head": head})
+    return pending
+
+
+def _author_identities(repo: Repo, config: Config, head: str) -> set[str]:
+    from hotfix_guard import gitrepo
+    from hotfix_guard.approvals import identity
+    from hotfix_guard.collect import Target, resolve_base
+
+    base_rev = resolve_base(Target(repo.top, head), head, config)[1]
+    return {identity(author) for author in gitrepo.authors_between(base_rev, head, repo.top)}
+
+
+def _approval_entries(incident: Incident, top: str | None) -> list[ApprovalEntry]:
+    from hotfix_guard.approvals import Judgement, verify
+
+    facts = incident.change.approvals if incident.change is not None else None
+    if facts is None:
+        return []
+    judgement = Judgement(facts)
+    entries: list[ApprovalEntry] = []
+    for approval in facts.approvals:
+        status = "stale" if approval in judgement.stale else "own" if approval in judgement.own else "counts"
+        entries.append(
+            {
+                "who": approval.who,
+                "role": approval.role,
+                "commit": approval.commit,
+                "when": approval.when,
+                "comment": approval.comment,
+                "key": approval.key,
+                "signature": verify(approval, top),
+                "status": status,
+            }
+        )
+    return entries
+
+
 def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z") if moment else None
 
@@ -198,10 +282,10 @@ def _hotfix(
         incident = find_incident(repo, config, branch, options)
     except HotfixGuardError as error:
         return {"branch": branch, "base": None, "error": str(error)}
-    return _hotfix_facts(incident, now)
+    return _hotfix_facts(incident, now, repo.top)
 
 
-def _hotfix_facts(incident: Incident, now: datetime) -> HotfixFacts:
+def _hotfix_facts(incident: Incident, now: datetime, top: str | None = None) -> HotfixFacts:
     change, report = incident.change, incident.report
     assert change is not None and report is not None
     severity = incident.severity
@@ -232,6 +316,8 @@ def _hotfix_facts(incident: Incident, now: datetime) -> HotfixFacts:
         "elapsed_seconds": int(elapsed) if elapsed is not None else None,
         "budget_minutes": [severity.min_minutes, severity.max_minutes] if severity else None,
         "over_budget": severity.over_budget(elapsed) if severity and elapsed is not None else None,
+        "approvals": _approval_entries(incident, top),
+        "peer_review": "pending" if incident.peer_review_pending else None,
     }
 
 
@@ -264,8 +350,17 @@ def render_text(facts: Facts) -> str:
     lines += [f"Config: {config['text']}"] if config else []
     lines += _current_lines(facts)
     lines += _open_lines(facts)
+    lines += _pending_review_lines(facts)
     lines += _override_lines(facts)
     return "\n".join(lines) + "\n"
+
+
+def _pending_review_lines(facts: Facts) -> list[str]:
+    return [
+        f"Peer review pending: {entry['tag'] or entry['branch']} ({entry['branch']}, head {entry['head'][:10]}) was "
+        f"released by the release manager alone; review it: hotfix-guard approve {entry['tag'] or entry['branch']}"
+        for entry in facts["pending_peer_reviews"]
+    ]
 
 
 def _override_lines(facts: Facts) -> list[str]:
@@ -319,6 +414,7 @@ def _current_lines(facts: Facts) -> list[str]:
     )
     lines.append(f"  Change: {counts}")
     lines += _severity_lines(hotfix)
+    lines += _approval_lines(hotfix)
     for check in hotfix["checks"]:
         reason = f" {check['reason']}" if check["reason"] else ""
         lines.append(f"  {check['status']:<8} [{check['id']}]{reason}")
@@ -343,6 +439,36 @@ def _severity_lines(hotfix: HotfixFacts) -> list[str]:
         lines.append(
             f"  Severity: {severity.name} ({severity.meaning}; approval: {severity.approval}); {started}, "
             f"elapsed {format_duration(elapsed)}: {severity.verdict(elapsed)}"
+        )
+    return lines
+
+
+STATUS_WORDS = {
+    "counts": "counts",
+    "stale": "stale: of an older head, not counted",
+    "own": "an author's own, not counted",
+}
+
+
+def _approval_lines(hotfix: HotfixFacts) -> list[str]:
+    entries = hotfix["approvals"]
+    counted = sum(1 for entry in entries if entry["status"] == "counts")
+    lines = [f"  Approvals: {counted} counted" + (f" of {len(entries)} recorded" if len(entries) != counted else "")]
+    for entry in entries:
+        signature = entry["signature"]
+        signed = (
+            f", signature {signature}" + (f" ({entry['key']})" if entry["key"] else "")
+            if signature != "unsigned"
+            else ""
+        )
+        comment = f": {entry['comment']}" if entry["comment"] else ""
+        lines.append(
+            f"    {entry['who']} ({entry['role']}{signed}) of {entry['commit'][:10]}, {entry['when']} "
+            f"[{STATUS_WORDS[entry['status']]}]{comment}"
+        )
+    if hotfix["peer_review"] == "pending":
+        lines.append(
+            f"  Peer review: pending (released by the release manager alone): hotfix-guard approve {hotfix['branch']}"
         )
     return lines
 

@@ -104,7 +104,12 @@ class Validation:
             else:
                 findings[check.id] = self._judge(check.id, change, options, results)
         if due:
-            blocking = [check_id for check_id, result in results.items() if _blocks(result.status, options)]
+            # A missing approval says nothing about the code: the tests still run (reviewers want them).
+            blocking = [
+                check_id
+                for check_id, result in results.items()
+                if _blocks(result.status, options) and "approvals" not in registry()[check_id].needs
+            ]
             if blocking and self._tests is not None and change.tests is None:
                 for check_id in due:
                     results[check_id] = CheckResult(check_id, SKIPPED, f"not run: {', '.join(blocking)} failed first")

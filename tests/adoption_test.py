@@ -177,6 +177,10 @@ def test_five_commands_on_an_npm_project_that_adopted_after_its_release(npm_proj
     assert json.loads((repo.path / "package-lock.json").read_text())["packages"][""]["version"] == "2.8.8"
     repo.write("auth.js", "exports.accepts = (token) => Boolean(token);\n")
     repo.git("commit", "-q", "-am", "fix(auth): HOTFIX - refuse empty tokens")
+    with pytest.MonkeyPatch.context() as reviewer:  # high: one approval by someone who is not the author
+        reviewer.setenv("GIT_COMMITTER_NAME", "Rita Reviewer")
+        reviewer.setenv("GIT_COMMITTER_EMAIL", "rita@example.com")
+        _ok(repo, "approve", "--role", "lead")
     _ok(repo, "validate")
     _ok(repo, "finish", "--push")
     develop = json.loads(_show(repo, "origin/develop", "package.json"))

@@ -144,11 +144,11 @@ def test_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "content", "expected"),
     [
-        (".hotfix-guard.toml", "colour = true\n", "unknown key 'colour' in {path} (known here: tag-prefix, branch-prefix, main-branch, develop-branch, remote, version-files, protected-branches, release-tags-on-main)"),
+        (".hotfix-guard.toml", "colour = true\n", "unknown key 'colour' in {path} (known here: tag-prefix, branch-prefix, main-branch, develop-branch, remote, version-files, protected-branches, release-tags-on-main, sign-tags, require-signed-tags)"),
         (".hotfix-guard.toml", "[file-count]\nlimit = 3\n", "unknown key 'file-count.limit' in {path} (known here: severity, max-files, exclude)"),
-        (".hotfix-guard.toml", "[file-cnt]\nmax-files = 3\n", "unknown table [file-cnt] in {path} (checks: branch-name, file-count, config-change, diff-size, commit-message, scope, focused-tests; commands: notify)"),
-        ("pyproject.toml", "[tool.hotfix-guard]\nmax-files = 3\n", "unknown key 'max-files' in {path} (known here: tag-prefix, branch-prefix, main-branch, develop-branch, remote, version-files, protected-branches, release-tags-on-main)"),
-        ("setup.cfg", "[hotfix-guard]\n[hotfix-guard.file-cnt]\nmax-files = 3\n", "unknown table [file-cnt] in {path} (checks: branch-name, file-count, config-change, diff-size, commit-message, scope, focused-tests; commands: notify)"),
+        (".hotfix-guard.toml", "[file-cnt]\nmax-files = 3\n", "unknown table [file-cnt] in {path} (checks: branch-name, file-count, config-change, diff-size, commit-message, scope, focused-tests, approvals; commands: notify)"),
+        ("pyproject.toml", "[tool.hotfix-guard]\nmax-files = 3\n", "unknown key 'max-files' in {path} (known here: tag-prefix, branch-prefix, main-branch, develop-branch, remote, version-files, protected-branches, release-tags-on-main, sign-tags, require-signed-tags)"),
+        ("setup.cfg", "[hotfix-guard]\n[hotfix-guard.file-cnt]\nmax-files = 3\n", "unknown table [file-cnt] in {path} (checks: branch-name, file-count, config-change, diff-size, commit-message, scope, focused-tests, approvals; commands: notify)"),
         (".hotfix-guard.toml", "[file-count]\nmax-files = true\n", "'file-count.max-files' in {path} must be a whole number, got True"),
         (".hotfix-guard.toml", "[file-count]\nmax-files = 3.5\n", "'file-count.max-files' in {path} must be a whole number, got 3.5"),
         (".hotfix-guard.toml", "[branch-name]\npatterns = 3\n", "'branch-name.patterns' in {path} must be a list of strings, got 3"),

@@ -48,7 +48,7 @@ def test_every_scenario_passes_and_leaves_the_caller_untouched(caller: GitRepo, 
     before = state(caller)
     result = run_drill("--scenario", scenario)
     assert result.exit_code == 0, result.output
-    assert "  result: PASSED (8/8 steps)" in result.stdout
+    assert "  result: PASSED (9/9 steps)" in result.stdout
     assert "  guard fired: yes, a commit without HOTFIX was rejected" in result.stdout
     regression = SCENARIOS[scenario].regression_test
     assert f"(its focused tests must run the regression test {regression})" in result.stdout
@@ -101,7 +101,7 @@ def test_a_step_that_goes_wrong_fails_the_drill_and_removes_the_sandbox(
     result = run_drill("--scenario", "auth-bypass")
     assert result.exit_code == 1
     assert "  FAILED  commit " in result.stdout and "  -       validate   not run" in result.stdout
-    assert "  result: FAILED (4/8 steps)" in result.stdout
+    assert "  result: FAILED (4/9 steps)" in result.stdout
     assert not sandbox_of(result.stdout).exists()
 
 

@@ -66,6 +66,7 @@ def test_finished_hotfix_header_duration_and_checklist(
         "- [x] Deployment timeline - the timeline above",
         "- [ ] User communication - send the notice: hotfix-guard notify --users v1.2.4",
         "- [ ] Prevention measures - see Prevention above",
+        "- [ ] Peer review - pending (released by the release manager alone): hotfix-guard approve v1.2.4",
     ]
 
 
@@ -108,6 +109,8 @@ def test_change_section_lists_files_lines_commits_and_checks(
         "| commit-message | passed |  |",
         "| scope | passed |  |",
         "| focused-tests | skipped | not run here (hotfix-guard tests runs them) |",
+        "| approvals | passed | critical (recorded by start --severity): the release manager may release alone; "
+        "peer review pending, after the release (hotfix-guard approve) |",
     ]
 
 

@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 # history   which commits came from the development line, and whether the base is an ancestor
 # tests     the focused tests, selected and run; gathered last, only when nothing else blocked
 # settings  the files that can hold hotfix-guard's own settings, with their text before and after, where changed
-FACTS = ("release", "files", "commits", "history", "tests", "settings")
+# approvals the severity start recorded, the commits' authors, the approvals and overrides noted on the commits
+FACTS = ("release", "files", "commits", "history", "tests", "settings", "approvals")
 # The git hook stages a check's hook can run in (pre-commit's names).
 STAGES = ("pre-commit", "commit-msg", "pre-push")
 # Run options (options.py) a check can honour; each becomes a flag of `check ID`.

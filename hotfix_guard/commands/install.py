@@ -79,11 +79,17 @@ def uninstall_hooks(opts: Options) -> int:
 
 
 @click.command(
-    epilog="Example: hotfix-guard doctor\n\n\b\nExit codes: 0 the guards are active, 1 problems found "
+    epilog="Example: hotfix-guard doctor --release\n\n\b\nExit codes: 0 the guards are active (--release: ready), 1 problems found "
     f"(each with the command\nthat fixes it), 2 usage or repository error,\n{BUG_HELP}.",
 )
+@click.option(
+    "--release",
+    is_flag=True,
+    help="Is this release manager ready? Identity, a signing key that signs, push access (dry run), the guards, "
+    "the pinned version, the approvals notes fetched, a recent drill.",
+)
 @click.pass_obj
-def doctor(opts: Options) -> int:
+def doctor(opts: Options, release: bool) -> int:
     """Tell whether the guards are really active in this repository.
 
     Which hook types are installed and by whom (hotfix-guard, the pre-commit framework
@@ -91,8 +97,17 @@ def doctor(opts: Options) -> int:
     version the hooks will call, whether the config parses, and whether the clone is
     shallow. In a bare repository (a git server's): the pre-receive, update and
     post-receive hooks, whether it accepts push options (the override needs them), and
-    main's committed config.
+    main's committed config. With --release, the release manager's checklist before the
+    emergency instead: each item passes or says how to fix it (never a real push).
     """
+    if release:
+        from hotfix_guard import readiness
+        from hotfix_guard.commands.common import flow_config
+
+        repo, config = flow_config(opts)
+        items = readiness.check(repo, config, opts.config_file)
+        write(readiness.render(items))
+        return EXIT_FAILED if any(not item.ok for item in items) else EXIT_OK
     from hotfix_guard.doctor import diagnose
 
     diagnosis = diagnose(opts.repo, opts.config_file)

@@ -44,6 +44,7 @@ from hotfix_guard.flow.common import (
 )
 from hotfix_guard.options import run_options
 from hotfix_guard.repository import Repo
+from hotfix_guard.signing import signs_tags, tag_flag
 from hotfix_guard.validation import Validation, enabled_checks, prepare
 
 TYPE_CHECKING = False
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from hotfix_guard.config import Config
     from hotfix_guard.model import Change
     from hotfix_guard.options import RunOptions
+    from hotfix_guard.overrides import Override
 
 JOURNAL = "finish.json"
 HISTORY = "history"  # per branch: events of earlier runs (an --abort), for the review's timeline
@@ -111,6 +113,8 @@ class FinishJournal(Planned, total=False):
     the next (tests/journal_format_test.py).
     """
 
+    sign: bool  # part of the plan: the tag is signed (only written when true)
+    peer_review: str  # part of the plan: "pending" for a critical hotfix released without an approval yet
     versions: VersionPlan  # part of the plan, with version-files configured and a merge back
     before: SnapshotRecord
     upstream: Upstream | None
@@ -142,6 +146,7 @@ class FinishedRecord(_Finished, total=False):
     remote: str  # not in the records of older versions
     versions_kept: list[KeptVersion]  # only where the back-merge's version conflict was resolved
     events: list[FinishEvent]  # only when the finish met something worth a line in the review
+    peer_review: str  # "pending": a critical hotfix released by the release manager alone; review comes after
 
 
 class FinishEvent(TypedDict):
@@ -158,6 +163,7 @@ class Plan:
 
     journal: FinishJournal
     already_finished: bool = False  # a re-run of a finish that is complete: nothing to do but push
+    override: Override | None = None  # a break-glass override of missing approvals, recorded as the run begins
 
     @property
     def branch(self) -> str:
@@ -255,6 +261,8 @@ def _finish(
             require_remote_takes_push(repo, plan)
             return _push(repo, plan)  # a push that was rejected last time
         return EXIT_OK
+    if plan.override is not None:
+        _record_approval_override(repo, plan.override, dry_run)
     if dry_run:
         return show_plan(repo, plan)
     return execute(repo, plan)
@@ -294,7 +302,9 @@ def make_plan(
         require_remote(repo, config.remote)
     options = run_options()  # finish has no check flags: the environment's (HOTFIX_GUARD_ALLOW_LARGE)
     checks = enabled_checks(config, options) if verify else []
-    validation = prepare(Target(repo.top, f"refs/heads/{branch}"), head, branch, config, [*checks, "commit-message"])
+    gathered = [*checks, "commit-message", "approvals"]  # the approvals also tell whether peer review is pending
+    validation = prepare(Target(repo.top, f"refs/heads/{branch}"), head, branch, config, gathered)
+    override = _approval_override(repo, validation, options, branch, head) if verify else None
     change = validation.change
     tag_name = None if skip_tag else (tag or _release_tag(branch, change, config))
     already = tag_name is not None and _tag_is_this_merge(repo, tag_name, head, main)
@@ -336,6 +346,11 @@ def make_plan(
             "steps": steps,
         }
     )
+    if "tag" in steps and signs_tags(repo.top, config):
+        plan.journal["sign"] = True
+    if _peer_review_pending(change, config):
+        plan.journal["peer_review"] = "pending"
+    plan.override = override
     release = _release_version(branch, change, config)
     if "merge-develop" in steps and config.version_files and release is not None:
         from hotfix_guard.flow.version_files import version_file_paths
@@ -567,6 +582,62 @@ def _verify(validation: Validation, options: RunOptions, verify: bool) -> None:
         )
 
 
+def _approval_override(
+    repo: Repo, validation: Validation, options: RunOptions, branch: str, head: str
+) -> Override | None:
+    """With HOTFIX_GUARD_OVERRIDE set to a reason, the override of missing approvals (the only
+    check it passes here): the findings it overrides, to be recorded on the head as the push
+    guard records its overrides. The validation then sees it, as every later run will."""
+    import os
+
+    from hotfix_guard.model import ERROR
+    from hotfix_guard.overrides import OVERRIDE_VARIABLE, Override, committer
+
+    reason = " ".join(os.environ.get(OVERRIDE_VARIABLE, "").split())
+    facts = validation.change.approvals
+    if not reason or facts is None:
+        return None
+    report = validation.run(options, only=["approvals"])
+    blocked = tuple(f"[{f.check}] {f.message}" for f in report.findings if f.severity == ERROR)
+    if not blocked:
+        return None
+    who, when = committer(repo.top)
+    override = Override(head, f"refs/heads/{branch}", reason, who, when, "", blocked)
+    validation.change = validation.change.replace(
+        approvals=type(facts)(
+            head=facts.head,
+            severity=facts.severity,
+            security=facts.security,
+            authors=facts.authors,
+            approvals=facts.approvals,
+            overrides=(*facts.overrides, f"{who}: {reason}"),
+        )
+    )
+    return override
+
+
+def _record_approval_override(repo: Repo, override: Override, dry_run: bool) -> None:
+    from hotfix_guard.overrides import NOTES_REF, record_override
+
+    if dry_run:
+        say(
+            f"would record the override of missing approvals on {override.commit[:10]} ({NOTES_REF}): {override.reason}"
+        )
+        return
+    record_override(override, repo.top)
+    say(
+        f"override of missing approvals recorded on {override.commit[:10]} ({NOTES_REF}) by {override.who}: {override.reason}"
+    )
+
+
+def _peer_review_pending(change: Change, config: Config) -> bool:
+    """A critical hotfix released before anyone but its authors approved it: review comes after."""
+    from hotfix_guard.approvals import CRITICAL, peer_review_pending, severity_of
+
+    facts = change.approvals
+    return facts is not None and severity_of(facts, config)[0] == CRITICAL and peer_review_pending(facts)
+
+
 def _release_tag(branch: str, change: Change, config: Config) -> str:
     version = branch_version(branch, config)
     if version is None and change.base_version is not None:
@@ -665,7 +736,8 @@ def _commands(plan: Plan, step: str, prediction: Prediction | None = None) -> li
         return [["switch", "-q", main], ["merge", "--no-ff", "--no-edit", "-m", plan.message, hotfix_ref]]
     if step == "tag":
         assert tag is not None
-        return [["tag", "-a", "-m", f"Release {tag} ({branch})", "--end-of-options", tag, f"refs/heads/{main}"]]
+        flag = tag_flag(bool(plan.journal.get("sign")))
+        return [["tag", flag, "-m", f"Release {tag} ({branch})", "--end-of-options", tag, f"refs/heads/{main}"]]
     if step == "merge-develop":
         assert develop is not None
         message = ["-m", f"Merge {branch} into {develop}"]
@@ -895,6 +967,8 @@ def _record_finished(repo: Repo, plan: Plan) -> None:
     }
     if plan.journal.get("versions_kept"):
         record["versions_kept"] = plan.journal["versions_kept"]
+    if plan.journal.get("peer_review"):
+        record["peer_review"] = plan.journal["peer_review"]
     events = _resolution_events(repo, plan)
     if events:
         record["events"] = events
@@ -1358,6 +1432,8 @@ def _journal_from(data: dict[str, object]) -> FinishJournal | None:
         and isinstance(undoing, dict)
         and _texts(undoing.get("restored"))
         and isinstance(data.get("saved", ""), str)
+        and isinstance(data.get("sign", False), bool)
+        and isinstance(data.get("peer_review", ""), str)
         and _versions(data)
     )
     return cast("FinishJournal", data) if well_formed else None

@@ -86,6 +86,7 @@ class RollbackJournal(_Run, total=False):
     change. Written in the order of the keys here, "pushing" once the push begins."""
 
     bumps: list[list[str]]  # [path, its text with the rollback's version]; only with version-files
+    sign: bool  # the tag is signed (only written when true)
     kept_config: list[str]  # hotfix-guard's config files kept as main has them
     pushing: bool
 
@@ -93,7 +94,7 @@ class RollbackJournal(_Run, total=False):
 class Plan:
     """What the rollback will do, settled before anything changes."""
 
-    __slots__ = ("main", "main_sha", "switch", "latest", "target", "tag", "undone", "remote", "push", "bumps")
+    __slots__ = ("main", "main_sha", "switch", "latest", "target", "tag", "undone", "remote", "push", "bumps", "sign")
 
     def __init__(
         self,
@@ -107,6 +108,7 @@ class Plan:
         remote: str,
         push: bool,
         bumps: list[tuple[str, str]] | None = None,
+        sign: bool = False,
     ):
         self.main = main
         self.main_sha = main_sha
@@ -118,6 +120,7 @@ class Plan:
         self.remote = remote
         self.push = push
         self.bumps = bumps or []  # (path, text): the version files, set to the rollback tag's version
+        self.sign = sign  # the tag is signed (signing.py)
 
     def version(self) -> str | None:
         """The version the rollback's version files say (None: there are none)."""
@@ -163,6 +166,8 @@ class Plan:
         }
         if self.bumps:
             journal["bumps"] = [list(bump) for bump in self.bumps]
+        if self.sign:
+            journal["sign"] = True
         return journal
 
     @classmethod
@@ -178,6 +183,7 @@ class Plan:
             data["remote"],
             data["push"],
             [(path, text) for path, text in cast("RollbackJournal", data).get("bumps", [])],
+            bool(cast("RollbackJournal", data).get("sign", False)),
         )
 
 
@@ -191,6 +197,7 @@ def journal_from(data: dict[str, object]) -> RollbackJournal:
         all(isinstance(data.get(name), str) for name in texts)
         and all(isinstance(data.get(name), bool) for name in ("switch", "push"))
         and isinstance(data.get("pushing", False), bool)
+        and isinstance(data.get("sign", False), bool)
         and isinstance(undone, list)
         and all(isinstance(line, str) for line in undone)
         and snapshot_record(data.get("before")) is not None
@@ -380,6 +387,9 @@ def make_plan(repo: Repo, config: Config, to_tag: str | None, tag: str | None, p
     switch = repo.current_branch() != main
     plan = Plan(main, main_sha, switch, latest, target, tag, undone.splitlines(), config.remote, push)
     plan.bumps = version_bumps(repo, config, target, tag)
+    from hotfix_guard.signing import signs_tags
+
+    plan.sign = signs_tags(repo.top, config)
     require_nothing_in_the_way(repo, checkouts(repo, plan), "rollback's checkout", "run rollback again")
     return plan
 
@@ -501,7 +511,7 @@ def carry_on(repo: Repo, plan: Plan, data: RollbackJournal | None, changes: GitC
     assert commit is not None, "main has moved, so the journal has the commit (load_journal checks)"
     if repo.sha(f"refs/tags/{plan.tag}") is None:
         steps.append(f"create tag {plan.tag}")
-        changes.run("tag", "-a", plan.tag, "-m", tag_message(plan), commit)
+        changes.run("tag", "-s" if plan.sign else "-a", plan.tag, "-m", tag_message(plan), commit)
         record_step(repo, data, "tag")
     return commit
 

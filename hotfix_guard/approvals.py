@@ -1,0 +1,319 @@
+"""Approvals of a hotfix: recorded as git notes, judged by the procedure's rules per severity.
+
+`hotfix-guard approve` records an approval of exactly the hotfix's head commit as a note on
+that commit under its own notes ref, `refs/notes/hotfix-guard-approvals`, so history is
+never rewritten and every clone that fetches the ref sees (and can check) the same records.
+The format is the override notes' (overrides.py): one note can hold several records, each
+a block of `key: value` lines under the line `hotfix-guard approval`:
+
+    hotfix-guard approval
+    ref: refs/heads/hotfix/v1.2.4
+    role: peer
+    who: Jane Doe <jane@example.com>
+    when: 2026-01-02T03:04:05+00:00
+    comment: read the diff, ran the focused tests
+    key: ~/.ssh/id_ed25519.pub
+    signature: <base64 of a signed commit object whose message is the lines above>
+
+An approval is signed when the approver's git has a signing key (`user.signingKey`): git signs
+a commit object of the empty tree whose message is the record (`git commit-tree -S`), and the
+note keeps that object; `git verify-commit` checks it in any clone (`verify`).
+
+The rules (the `approvals` check, checks/approvals.py) per severity, defaults from the
+procedure: critical may be released by the release manager alone, peer review after the
+release; high needs one approval by someone who is not an author of the hotfix's commits
+(and a `security` approval for a security fix); medium needs two. An approval of an older
+head is stale and does not count; nor does an author's own.
+"""
+
+from __future__ import annotations
+
+from hotfix_guard import gitrepo
+from hotfix_guard.errors import GitError
+from hotfix_guard.model import Approval, ApprovalFacts
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from hotfix_guard.config import Config
+    from hotfix_guard.repository import Repo
+
+NOTES_REF = "refs/notes/hotfix-guard-approvals"
+HEADER = "hotfix-guard approval"
+ROLES = ("peer", "lead", "security")
+CRITICAL, HIGH, MEDIUM = "critical", "high", "medium"
+FETCH_HINT = f"git fetch origin {NOTES_REF}:{NOTES_REF}"
+SHARE_HINT = f"git push origin {NOTES_REF}"
+
+
+# --- the notes -------------------------------------------------------------------------
+
+
+def parse_note(commit: str, note: str) -> list[Approval]:
+    """The approval records in one note's text (other paragraphs are ignored)."""
+    records: list[Approval] = []
+    fields: dict[str, str] | None = None
+    for line in [*note.splitlines(), HEADER]:
+        if line.strip() == HEADER:
+            if fields is not None:
+                records.append(_record(commit, fields))
+            fields = {}
+        elif fields is not None and ": " in line:
+            key, _, value = line.partition(": ")
+            fields.setdefault(key.strip(), value.strip())
+    return records
+
+
+def _record(commit: str, fields: dict[str, str]) -> Approval:
+    get = fields.get
+    return Approval(
+        commit,
+        get("ref", ""),
+        get("role", ""),
+        get("who", ""),
+        get("when", ""),
+        get("comment", ""),
+        get("key", ""),
+        get("signature", ""),
+    )
+
+
+def format_note(approval: Approval) -> str:
+    lines = [
+        HEADER,
+        f"ref: {approval.ref}",
+        f"role: {approval.role}",
+        f"who: {approval.who}",
+        f"when: {approval.when}",
+    ]
+    if approval.comment:
+        lines.append(f"comment: {_one_line(approval.comment)}")
+    if approval.key:
+        lines.append(f"key: {_one_line(approval.key)}")
+    return "\n".join(lines) + "\n"
+
+
+def signed_note(approval: Approval, repo: str | None) -> str:
+    """APPROVAL's note, with the signed object of its record (signed with git's signing key)."""
+    import base64
+
+    text = format_note(approval)
+    signed = gitrepo.signed_commit_object(text, repo)
+    return text + f"signature: {base64.b64encode(signed).decode('ascii')}\n"
+
+
+def verify(approval: Approval, repo: str | None) -> str:
+    """`good`, `unsigned`, or why the signature does not hold (git's words, or that it signs other words)."""
+    import base64
+    import binascii
+
+    if not approval.signature:
+        return "unsigned"
+    try:
+        raw = base64.b64decode(approval.signature, validate=True)
+    except (binascii.Error, ValueError):
+        return "bad: the signature is not base64"
+    message = raw.partition(b"\n\n")[2].decode("utf-8", "replace")
+    if message.strip() != format_note(approval).strip():
+        return "bad: the signature is of other words than the approval's"
+    good, words = gitrepo.verify_commit_object(raw, repo)
+    return "good" if good else f"bad: {words}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def record_approval(approval: Approval, repo: str | None = None) -> None:
+    """Append APPROVAL as a note on its commit under NOTES_REF (signed when it names a key);
+    history is untouched."""
+    note = signed_note(approval, repo) if approval.key else format_note(approval)
+    result = gitrepo.run_git(["notes", "--ref", NOTES_REF, "append", "-m", note, "--", approval.commit], repo)
+    if result.returncode != 0:
+        raise GitError(f"cannot record the approval as a git note: {result.error_line()}")
+
+
+def approvals_on(commits: frozenset[str], repo: str | None = None) -> tuple[Approval, ...]:
+    """Every approval recorded on COMMITS, oldest first (by their time)."""
+    found = [
+        approval
+        for commit, note in gitrepo.notes(NOTES_REF, repo, commits).items()
+        for approval in parse_note(commit, note)
+    ]
+    return tuple(sorted(found, key=lambda approval: approval.when))
+
+
+def gather(
+    repo: str | None, base_rev: str, head: str, branch: str | None, config: Config, start: dict[str, object] | None
+) -> ApprovalFacts:
+    """The facts the approvals check judges, for the hotfix BASE_REV..HEAD (HEAD: a sha):
+    four git commands. START is the hotfix's start record (None without one)."""
+    from hotfix_guard.overrides import NOTES_REF as OVERRIDES_REF
+    from hotfix_guard.overrides import parse_note as parse_override
+
+    commits = gitrepo.commits_of(base_rev, head, repo) | {head}
+    severity = start.get("severity") if start is not None else None
+    command = start.get("command") if start is not None else None
+    security = bool(branch and branch.startswith(f"{config.branch_prefix}security-")) or (
+        isinstance(command, str) and " --security" in f" {command}"
+    )
+    overrides = tuple(
+        f"{override.who}: {override.reason}"
+        for note in gitrepo.notes(OVERRIDES_REF, repo, frozenset({head})).values()
+        for override in parse_override(head, note)
+    )
+    return ApprovalFacts(
+        head=head,
+        severity=severity if isinstance(severity, str) and severity else None,
+        security=security,
+        authors=gitrepo.authors_between(base_rev, head, repo),
+        approvals=approvals_on(frozenset(commits), repo),
+        overrides=overrides,
+    )
+
+
+# --- the rules (pure) ------------------------------------------------------------------
+
+
+def identity(who: str) -> str:
+    """Who an identity is, for comparing people: the email, in lower case (else the whole text)."""
+    start, end = who.rfind("<"), who.rfind(">")
+    email = who[start + 1 : end].strip() if 0 <= start < end else ""
+    return (email or who.strip()).lower()
+
+
+class Judgement:
+    """The approvals of a hotfix sorted out: those that count (of the head, by someone who is
+    not an author, one per person), the stale ones (of an older head), and the authors' own."""
+
+    __slots__ = ("counted", "stale", "own")
+
+    def __init__(self, facts: ApprovalFacts):
+        authors = {identity(author) for author in facts.authors}
+        self.counted: list[Approval] = []
+        self.stale: list[Approval] = []
+        self.own: list[Approval] = []
+        seen: set[str] = set()
+        for approval in facts.approvals:
+            person = identity(approval.who)
+            if approval.commit != facts.head:
+                self.stale.append(approval)
+            elif person in authors:
+                self.own.append(approval)
+            elif person not in seen:
+                seen.add(person)
+                self.counted.append(approval)
+
+    def has_role(self, role: str) -> bool:
+        return any(approval.role == role for approval in self.counted)
+
+
+class Rule:
+    """What a severity asks before release: how many approvals by others, and whether one
+    of them must be a `security` approval."""
+
+    __slots__ = ("severity", "count", "security")
+
+    def __init__(self, severity: str, count: int, security: bool):
+        self.severity = severity
+        self.count = count
+        self.security = security
+
+
+def rule_for(severity: str, security_fix: bool, config: Config) -> Rule:
+    count = config.option("approvals", severity)
+    assert isinstance(count, int)
+    wants_security = severity != CRITICAL and security_fix and bool(config.option("approvals", "security-approval"))
+    return Rule(severity, count, wants_security)
+
+
+def severity_of(facts: ApprovalFacts, config: Config) -> tuple[str | None, str]:
+    """(the severity the rules follow, where it came from): the start record's, else
+    `[approvals] default-severity`, else (None, "")."""
+    from hotfix_guard.severity import LEVELS
+
+    if facts.severity in LEVELS:
+        return facts.severity, "recorded by start --severity"
+    default = str(config.option("approvals", "default-severity"))
+    if default:
+        return default, "[approvals] default-severity"
+    return None, ""
+
+
+def missing(rule: Rule, judgement: Judgement) -> list[str]:
+    """What the rule still asks for, in words; empty when it is met."""
+    wanted = []
+    short = rule.count - len(judgement.counted)
+    if short > 0:
+        wanted.append(f"{short} more approval{'s' * (short != 1)} by someone who is not an author")
+    if rule.security and not judgement.has_role("security"):
+        wanted.append("a security approval (--role security) by someone who is not an author")
+    return wanted
+
+
+def peer_review_pending(facts: ApprovalFacts) -> bool:
+    """Whether no one but an author has approved the head yet (a critical hotfix's review after release)."""
+    return not Judgement(facts).counted
+
+
+def describe(approval: Approval, head: str, authors: tuple[str, ...]) -> str:
+    """One line on an approval: who, role, of which commit, when, and whether it counts."""
+    mine = {identity(author) for author in authors}
+    if approval.commit != head:
+        status = f"stale: approves {approval.commit[:10]}, an older head; not counted"
+    elif identity(approval.who) in mine:
+        status = "an author's own approval; not counted"
+    else:
+        status = "counts"
+    signed = f", signed with {approval.key}" if approval.key else ""
+    comment = f": {approval.comment}" if approval.comment else ""
+    return f"{approval.who} ({approval.role or 'peer'}{signed}) {approval.when} [{status}]{comment}"
+
+
+# --- approve ---------------------------------------------------------------------------
+
+
+def give(repo: Repo, config: Config, name: str | None, role: str, comment: str) -> int:
+    """`approve`: record the committer's approval of the head of the hotfix NAME names."""
+    from hotfix_guard.errors import EXIT_OK, RepoError
+    from hotfix_guard.flow.common import say
+    from hotfix_guard.incident import FINISHED, locate
+    from hotfix_guard.overrides import committer
+
+    incident = locate(repo, config, name)
+    who, when = committer(repo.top)
+    base = incident.start.get("base_tag")
+    base_rev = f"refs/tags/{base}" if isinstance(base, str) and repo.sha(f"refs/tags/{base}") else None
+    if base_rev is None:
+        base_rev = _nearest_release(repo, config, incident.head)
+    authors = gitrepo.authors_between(base_rev, incident.head, repo.top)
+    if identity(who) in {identity(author) for author in authors}:
+        raise RepoError(
+            f"you ({who}) are an author of {incident.branch}'s commits, and an author's approval never counts; "
+            f"ask someone who is not: hotfix-guard approve {incident.branch}"
+        )
+    ref = (
+        f"refs/tags/{incident.tag}" if incident.state == FINISHED and incident.tag else f"refs/heads/{incident.branch}"
+    )
+    already = [
+        approval
+        for approval in approvals_on(frozenset({incident.head}), repo.top)
+        if identity(approval.who) == identity(who) and approval.role == role
+    ]
+    if already:
+        say(f"{who} already approved {incident.branch} at {incident.head[:10]} as {role} ({already[0].when})")
+        return EXIT_OK
+    key = gitrepo.signing_setup(repo.top)[1]
+    record_approval(Approval(incident.head, ref, role, who, when, _one_line(comment), key), repo.top)
+    signed = f", signed with {key}" if key else ""
+    say(
+        f"Recorded: {who} approves {incident.branch} at {incident.head[:10]} as {role}{signed} (a note under {NOTES_REF})"
+    )
+    say(f"Share it: {SHARE_HINT}")
+    return EXIT_OK
+
+
+def _nearest_release(repo: Repo, config: Config, head: str) -> str:
+    """The release tag the hotfix HEAD was cut from (its nearest), as a revision."""
+    from hotfix_guard.collect import Target, resolve_base
+
+    return resolve_base(Target(repo.top, head), head, config)[1]
