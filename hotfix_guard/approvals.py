@@ -143,30 +143,45 @@ def approvals_on(commits: frozenset[str], repo: str | None = None) -> tuple[Appr
 
 
 def gather(
-    repo: str | None, base_rev: str, head: str, branch: str | None, config: Config, start: dict[str, object] | None
+    repo: str | None,
+    base_rev: str,
+    head: str,
+    branch: str | None,
+    config: Config,
+    start: dict[str, object] | None,
+    known: tuple[frozenset[str], frozenset[str]] | None = None,
 ) -> ApprovalFacts:
-    """The facts the approvals check judges, for the hotfix BASE_REV..HEAD (HEAD: a sha):
-    four git commands. START is the hotfix's start record (None without one)."""
+    """The facts the approvals check judges, for the hotfix BASE_REV..HEAD (HEAD: a sha).
+    START is the hotfix's start record (None without one). KNOWN, when the caller has them
+    already, is (the commits of BASE_REV..HEAD, the notes refs that exist): then the notes
+    are read only from refs that exist, and the common case (no approval or override
+    recorded anywhere yet) costs one git command, the authors'."""
     from hotfix_guard.overrides import NOTES_REF as OVERRIDES_REF
     from hotfix_guard.overrides import parse_note as parse_override
 
-    commits = gitrepo.commits_of(base_rev, head, repo) | {head}
+    if known is None:
+        commits, refs = gitrepo.commits_of(base_rev, head, repo), frozenset((NOTES_REF, OVERRIDES_REF))
+    else:
+        commits, refs = known
+    commits |= {head}
     severity = start.get("severity") if start is not None else None
     command = start.get("command") if start is not None else None
     security = bool(branch and branch.startswith(f"{config.branch_prefix}security-")) or (
         isinstance(command, str) and " --security" in f" {command}"
     )
-    overrides = tuple(
-        f"{override.who}: {override.reason}"
-        for note in gitrepo.notes(OVERRIDES_REF, repo, frozenset({head})).values()
-        for override in parse_override(head, note)
-    )
+    overrides: tuple[str, ...] = ()
+    if OVERRIDES_REF in refs:
+        overrides = tuple(
+            f"{override.who}: {override.reason}"
+            for note in gitrepo.notes(OVERRIDES_REF, repo, frozenset({head})).values()
+            for override in parse_override(head, note)
+        )
     return ApprovalFacts(
         head=head,
         severity=severity if isinstance(severity, str) and severity else None,
         security=security,
         authors=gitrepo.authors_between(base_rev, head, repo),
-        approvals=approvals_on(frozenset(commits), repo),
+        approvals=approvals_on(frozenset(commits), repo) if NOTES_REF in refs else (),
         overrides=overrides,
     )
 

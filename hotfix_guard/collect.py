@@ -80,13 +80,18 @@ def collect_change(target: Target, head: str, branch: str | None, config: Config
     base_name, base_rev, base_version = resolve_base(target, head, config)
     develop_refs = [f"refs/heads/{config.develop_branch}", f"refs/remotes/{config.remote}/{config.develop_branch}"]
     wanted_refs = list(develop_refs) if "history" in needs else []
+    if "approvals" in needs:
+        from hotfix_guard.approvals import NOTES_REF as APPROVALS_REF
+        from hotfix_guard.overrides import NOTES_REF as OVERRIDES_REF
+
+        wanted_refs += [APPROVALS_REF, OVERRIDES_REF]  # asked with the others: no notes read where none exist
     if version is not None:
         wanted_refs.append(f"refs/tags/{version.tag(config.tag_prefix)}")
     existing = gitrepo.existing_refs(wanted_refs, repo)
 
     collected = set()
     commits: tuple[Commit, ...] = ()
-    if needs & {"commits", "history"}:
+    if needs & {"commits", "history", "approvals"}:
         commits = gitrepo.commits_between(base_rev, head, repo)
         collected.add("commits")
     files: tuple[FileChange, ...] = ()
@@ -114,7 +119,10 @@ def collect_change(target: Target, head: str, branch: str | None, config: Config
                 f"cannot tell whether {base_name} is an ancestor of the head in this shallow clone; "
                 "fetch the history (git fetch --unshallow, or --deepen N)"
             )
-    approvals = _approval_facts(target, base_rev, head, branch, config) if "approvals" in needs else None
+    approvals = None
+    if "approvals" in needs:
+        known = frozenset(c.sha for c in commits), frozenset(ref for ref in existing if ref.startswith("refs/notes/"))
+        approvals = _approval_facts(target, base_rev, head, branch, config, known)
     return Change(
         branch=branch,
         base=base_name,
@@ -133,11 +141,18 @@ def collect_change(target: Target, head: str, branch: str | None, config: Config
     )
 
 
-def _approval_facts(target: Target, base_rev: str, head: str, branch: str | None, config: Config) -> ApprovalFacts:
+def _approval_facts(
+    target: Target,
+    base_rev: str,
+    head: str,
+    branch: str | None,
+    config: Config,
+    known: tuple[frozenset[str], frozenset[str]],
+) -> ApprovalFacts:
     """The approvals fact: the notes on the change's commits, its authors, and its start record's severity."""
     from hotfix_guard.approvals import gather
 
-    return gather(target.repo, base_rev, head, branch, config, start_record(target.repo, branch))
+    return gather(target.repo, base_rev, head, branch, config, start_record(target.repo, branch), known)
 
 
 def start_record(repo: str | None, branch: str | None) -> dict[str, object] | None:
