@@ -154,13 +154,17 @@ def start_scenario(top: Path) -> None:
 
 
 def finish_scenario(top: Path) -> None:
-    """hotfix/v1.2.4 started with the real `start --push`, one fix committed and pushed."""
+    """hotfix/v1.2.4 started with the real `start --push`, one fix committed, pushed and approved."""
     repo = released(top)
     started = hotfix_guard(repo, "start", "--push", "--severity", "high", "--summary", "Login accepts empty tokens")
     assert started.returncode == 0, started.describe()
     commit(repo, GOOD_MESSAGE, {"app.py": "print('fixed')\n"})
     crashkit.git(repo, "push", "-q")
     crashkit.git(repo, "fetch", "-q", "origin")
+    # A high-severity hotfix needs a reviewer's approval of its head before finish (issue 15).
+    reviewer = {"GIT_COMMITTER_NAME": "Rita Reviewer", "GIT_COMMITTER_EMAIL": "rita@example.com"}
+    approved = hotfix_guard(repo, "approve", "--role", "peer", env=reviewer)
+    assert approved.returncode == 0, approved.describe()
     user_state(repo)
 
 
