@@ -1,0 +1,133 @@
+"""The JavaScript side of the focused tests, without starting a runner: which runner,
+which files are tests, what imports what, the runners' summaries, the template's placeholders."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import GitRepo, run_cli
+
+from hotfix_guard.focus import jsproject, jsrun, run
+from hotfix_guard.focus.runner import detect
+
+
+@pytest.mark.parametrize(
+    ("package", "runner", "why"),
+    [
+        ({"scripts": {"test": "jest --coverage"}}, "jest", "test script"),
+        ({"scripts": {"test": "cross-env NODE_ENV=test vitest run"}}, "vitest", "test script"),
+        ({"scripts": {"test": "npm run lint && mocha test/*.js"}}, "mocha", "test script"),
+        ({"scripts": {"test": "node --experimental-vm-modules --test test/"}}, "node", "test script"),
+        ({"scripts": {"test": "node test/index.js"}, "devDependencies": {"mocha": "1"}}, "mocha", "a dependency"),
+        ({"devDependencies": {"jest": "1", "mocha": "1"}}, "jest", "took the first"),
+        ({"scripts": {"test": "tap"}}, "pytest", "names no runner hotfix-guard knows"),
+        ({"name": "x"}, "pytest", "names no test runner"),
+    ],
+)
+def test_runner_is_detected_from_package_json(
+    tmp_path: Path, package: dict[str, object], runner: str, why: str
+) -> None:
+    (tmp_path / "package.json").write_text(json.dumps(package))
+    choice = detect(str(tmp_path))
+    assert (choice.name, why in choice.reason) == (runner, True), choice.reason
+
+
+def test_without_package_json_the_runner_is_pytest(tmp_path: Path) -> None:
+    assert detect(str(tmp_path)).name == "pytest"
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "is_test"),
+    [
+        ("src/a.test.js", "", True),
+        ("lib/b.spec.ts", "", True),
+        ("test/c.js", "it('works', () => {})", True),
+        ("test/helpers.js", "module.exports = {}", False),  # a helper: traced through the tests' imports
+        ("__tests__/d.jsx", "test('x', () => {})", True),
+        ("node_modules/e/e.test.js", "", False),
+        ("test/data.json", "", False),
+        ("types.d.ts", "", False),
+    ],
+)
+def test_test_files(tmp_path: Path, path: str, text: str, is_test: bool) -> None:
+    (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / path).write_text(text)
+    assert jsproject.is_test_file(str(tmp_path), path) is is_test
+
+
+def test_import_graph_follows_require_import_index_main_and_the_own_name(tmp_path: Path) -> None:
+    files = {
+        "package.json": '{"name": "calc", "main": "lib/main.js"}',
+        "lib/main.js": "module.exports = require('./core');",
+        "lib/core/index.js": "import { x } from '../util.mjs';\nexport * from './more';",
+        "lib/more.ts": "",
+        "lib/util.mjs": "const y = await import('./lazy.js');",
+        "lib/lazy.js": "",
+        "test/own.test.js": "const calc = require('calc');",
+        "test/root.test.js": "const calc = require('..');\nconst fs = require('fs');",
+        "test/other.test.js": "import './helper.js';",
+        "test/helper.js": "",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    graph = jsproject.ImportGraph(str(tmp_path), list(files))
+    reached = {"lib/main.js", "lib/core/index.js", "lib/util.mjs", "lib/lazy.js"}
+    assert reached <= graph.reach("test/own.test.js")
+    assert reached <= graph.reach("test/root.test.js")
+    assert "lib/more.ts" not in graph.reach("test/own.test.js")  # export * from './more' is lib/core/more
+    assert graph.reach("test/other.test.js") == {"test/other.test.js", "test/helper.js"}
+
+
+@pytest.mark.parametrize(
+    ("output", "counts"),
+    [
+        ("Tests:       1 failed, 3 passed, 4 total\n", (3, 1)),
+        ("Tests:       2 skipped, 2 total\n", (0, 0)),
+        ("      Tests  1 passed | 2 skipped (3)\n", (1, 0)),
+        ("\x1b[2m      Tests \x1b[22m 2 failed | 1 passed (3)\n", (1, 2)),
+        ("  3 passing (5ms)\n  1 failing\n", (3, 1)),
+        ("  0 passing (1ms)\n", (0, 0)),
+        ("# tests 2\n# pass 2\n# fail 0\n", (2, 0)),
+        ("\u2139 tests 3\n\u2139 pass 0\n\u2139 fail 0\n\u2139 skipped 3\n", (0, 0)),
+        ("====== 4 passed, 1 failed in 0.12s ======\n", (4, 1)),
+        ("No tests found, exiting with code 1\n", (0, 0)),
+        ("all good\n", (None, None)),
+        ("  2 passing\n> next\n  1 passing\n", (3, 0)),  # a chained script: both runs count
+    ],
+)
+def test_summary_counts_of_each_runner(output: str, counts: tuple[int | None, int | None]) -> None:
+    assert run.summary_counts(output) == counts
+
+
+def test_template_fills_pattern_files_and_sources_as_words() -> None:
+    command = run.expand_command(
+        "jest --findRelatedTests {sources} {files} -t={pattern}", "auth", ["a.test.js"], ["src/a.js", "-x.js"]
+    )
+    assert command == ["jest", "--findRelatedTests", "src/a.js", "./-x.js", "a.test.js", "-t=auth"]
+
+
+@pytest.mark.parametrize("pattern", ["critical|security|auth", r"\bAuth[a-z]+\d", "log[- ]in", "é"])
+def test_case_insensitive_pattern_for_vitest_matches_as_python_would(pattern: str) -> None:
+    converted = re.compile(jsrun.case_insensitive(pattern))
+    for name in ("Security check", "AUTHzz1 flow", "LOG IN", "log-in", "É", "nothing"):
+        assert bool(converted.search(name)) == bool(re.search(pattern, name, re.IGNORECASE)), name
+
+
+def test_unknown_runner_is_a_config_error(repo: GitRepo) -> None:
+    repo.commit("feat: app", **{".hotfix-guard.toml": '[focused-tests]\nrunner = "ava"\n', "app.js": "x\n"})
+    repo.tag("v1.0.0")
+    result = run_cli(repo, "tests", "--list")
+    assert result.exit_code == 2
+    assert "must be one of jest, vitest, mocha, node, pytest, command (or empty), got 'ava'" in result.output
+
+
+def test_doctor_names_the_runner_and_that_it_cannot_start(repo: GitRepo) -> None:
+    repo.commit("feat: app", **{"package.json": '{"devDependencies": {"vitest": "3"}}', "app.js": "x\n"})
+    result = run_cli(repo, "doctor")
+    assert "focused tests: vitest (a dependency in package.json), cannot start" in result.output
+    assert "  - focused tests: cannot start vitest: node_modules/.bin/vitest is not in" in result.output
+    assert "    fix: npm ci (or npm install), then: hotfix-guard doctor" in result.output
