@@ -21,6 +21,12 @@ from hotfix_guard.focus.runner import detect
         ({"scripts": {"test": "cross-env NODE_ENV=test vitest run"}}, "vitest", "test script"),
         ({"scripts": {"test": "npm run lint && mocha test/*.js"}}, "mocha", "test script"),
         ({"scripts": {"test": "node --experimental-vm-modules --test test/"}}, "node", "test script"),
+        # Seen on @fastify/error 4.3.0: the test script only calls other scripts.
+        (
+            {"scripts": {"test": "npm run test:unit && npm run test:typescript", "test:unit": "c8 --100 node --test"}},
+            "node",
+            "test:unit: 'c8 --100 node --test'",
+        ),
         ({"scripts": {"test": "node test/index.js"}, "devDependencies": {"mocha": "1"}}, "mocha", "a dependency"),
         ({"devDependencies": {"jest": "1", "mocha": "1"}}, "jest", "took the first"),
         ({"scripts": {"test": "tap"}}, "pytest", "names no runner hotfix-guard knows"),

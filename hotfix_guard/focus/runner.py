@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 JS_RUNNERS = ("jest", "vitest", "mocha", "node")
 # The first word of a `test` script that names a runner (after env, cross-env, nyc, c8...).
 _SCRIPT_RUNNER = re.compile(r"(?:^|[\s&;|/])(jest|vitest|mocha|_mocha|node\s+(?:[^&;|]*\s)?--test)(?=$|[\s&;|])")
+# `npm run NAME` (and yarn's, pnpm's) inside a script: the script NAME runs the tests.
+_RUN_SCRIPT = re.compile(r"(?:\bnpm\s+(?:run|run-script)|\byarn(?:\s+run)?|\bpnpm(?:\s+run)?)\s+([\w:.\-]+)")
 
 
 class Choice:
@@ -55,11 +57,10 @@ def detect(top: str) -> Choice:
         return Choice("pytest", "no package.json")
     script = test_script(package)
     if script:
-        named = _SCRIPT_RUNNER.search(script)
-        if named:
-            word = named.group(1)
-            name = "node" if word.startswith("node") else word.lstrip("_")
-            return Choice(name, f"package.json's test script runs it: {script!r}")
+        found = _runner_of_script(package, "test", script, depth=3)
+        if found:
+            name, via = found
+            return Choice(name, f"package.json's test script runs it: {via}")
     declared = [name for name in JS_RUNNERS[:3] if name in dependencies(package)]
     if len(declared) == 1:
         return Choice(declared[0], "a dependency in package.json")
@@ -71,6 +72,25 @@ def detect(top: str) -> Choice:
     if script:
         return Choice("pytest", f"package.json's test script ({script!r}) names no runner hotfix-guard knows")
     return Choice("pytest", "package.json names no test runner")
+
+
+def _runner_of_script(package: dict[str, object], name: str, script: str, depth: int) -> tuple[str, str] | None:
+    """(runner, the script that calls it) for the script NAME, following `npm run OTHER` DEPTH deep."""
+    named = _SCRIPT_RUNNER.search(script)
+    if named:
+        word = named.group(1)
+        shown = repr(script) if name == "test" else f"{name}: {script!r}"
+        return ("node" if word.startswith("node") else word.lstrip("_")), shown
+    scripts = package.get("scripts")
+    if depth == 0 or not isinstance(scripts, dict):
+        return None
+    for other in _RUN_SCRIPT.findall(script):
+        called = scripts.get(other)
+        if isinstance(called, str) and other != name:
+            found = _runner_of_script(package, other, called, depth - 1)
+            if found:
+                return found
+    return None
 
 
 def read_package(top: str) -> dict[str, object] | None:

@@ -51,12 +51,12 @@ def reasons(selection: Selection) -> list[str]:
 
 
 def header(selection: Selection) -> str:
+    counted = ", counted from the source" if selection.runner.name in JS_RUNNERS else ""
     if selection.whole_suite:
-        picked = f"the whole suite ({selection.total} tests)"
+        picked = f"the whole suite ({selection.total} tests{counted})"
     else:
-        picked = f"{selection.count()} of {selection.total} tests"
-    counted = " (counted from the source)" if selection.runner.name in JS_RUNNERS else ""
-    lines = [f"focused tests: selected {picked}{counted} in {selection.seconds:.2f} s"]
+        picked = f"{selection.count()} of {selection.total} tests{counted and f' ({counted[2:]})'}"
+    lines = [f"focused tests: selected {picked} in {selection.seconds:.2f} s"]
     lines += [f"  {_one_line(line)}" for line in reasons(selection)]
     if not selection.whole_suite:
         lines += [f"  {group.kind}: {_one_line(group.reason)} ({_size(group)})" for group in selection.groups]
