@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import npm_runners
 import pytest
 from conftest import GitRepo, isolate_git, run_cli
 from npm_runners import VERSIONS, link_into
@@ -210,3 +212,48 @@ def test_command_runner_that_ran_no_test_fails_with_the_npm_script_hint(repo: Gi
     result = hotfix_guard(repo, "tests")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "the test command ran no test (an npm script hands `-- ARGS` to its last command only" in result.stdout
+
+
+def test_a_hung_node_test_is_killed_at_the_timeout_with_everything_it_started(repo: GitRepo, tmp_path: Path) -> None:
+    make_package(repo, "node")
+    repo.switch("hotfix/v1.0.4", "v1.0.0")
+    pid_file = tmp_path / "sleep.pid"
+    hang = (
+        "it('security: waits', async () => {\n"
+        "  const child = require('node:child_process').spawn('sleep', ['300']);\n"
+        f"  require('node:fs').writeFileSync({json.dumps(str(pid_file))}, String(child.pid));\n"
+        "  await new Promise(() => setInterval(() => {}, 1000));\n"
+        "});\n"
+    )
+    repo.commit("fix: HOTFIX - hang", **{"test__math.test.js": (repo.path / "test/math.test.js").read_text() + hang})
+    result = hotfix_guard(repo, "tests", "--timeout", "3")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "focused tests FAILED:" in result.stdout and "killed after the 3 s timeout" in result.stdout
+    assert _ended(int(pid_file.read_text()))  # the test's own child went with the process group
+
+
+def _ended(pid: int) -> bool:
+    """Whether PID is gone or a zombie (its parent was killed; reaping is up to whoever adopts it)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                if handle.read().rpartition(")")[2].split()[0] == "Z":
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_without_the_registry_the_runner_tests_fail_and_say_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("npm_config_registry", "http://127.0.0.1:9/")  # nothing listens there
+    monkeypatch.setenv("npm_config_fetch_retries", "0")
+    monkeypatch.setenv("npm_config_cache", str(tmp_path / "empty-npm-cache"))
+    with pytest.raises(RuntimeError) as failure:
+        npm_runners._install(tmp_path / "npm-runners")
+    assert str(failure.value).startswith("cannot install the test runners from the npm registry (npm install ")
+    assert "ECONNREFUSED" in str(failure.value)
+    assert not (tmp_path / "npm-runners").exists()

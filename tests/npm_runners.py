@@ -82,7 +82,8 @@ def _install(home: Path) -> None:
             f"npm install of {', '.join(VERSIONS)} took over {_INSTALL_TIMEOUT} s: is the npm registry reachable?"
         ) from None
     if result.returncode != 0:
-        last = " | ".join(result.stderr.strip().splitlines()[-3:])
+        errors = [line for line in result.stderr.splitlines() if line.startswith("npm error")]
+        last = " | ".join(errors[:2] or result.stderr.strip().splitlines()[-2:])
         raise RuntimeError(
             f"cannot install the test runners from the npm registry ({' '.join(command)}): {last}; "
             "these tests need the registry (or a warm npm cache) once"
