@@ -137,3 +137,28 @@ def test_doctor_names_the_runner_and_that_it_cannot_start(repo: GitRepo) -> None
     assert "focused tests: vitest (a dependency in package.json), cannot start" in result.output
     assert "  - focused tests: cannot start vitest: node_modules/.bin/vitest is not in" in result.output
     assert "    fix: npm ci (or npm install), then: hotfix-guard doctor" in result.output
+
+
+def test_an_npm_project_whose_runner_is_unknown_fails_rather_than_finding_no_tests(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    """Seen on @fastify/deepmerge 3.2.4 (tape): 'no tests found', and validate passed."""
+    package = '{"scripts": {"test": "npm run unit", "unit": "c8 tape test/*.js"}}'
+    repo.commit("feat: lib", **{"package.json": package, "index.js": "x\n", "test__a.test.js": "test('a', t => {})\n"})
+    repo.tag("v1.0.0")
+    repo.switch("hotfix/v1.0.1")
+    repo.commit("fix: HOTFIX - lib", **{"index.js": "y\n"})
+    result = run_cli(repo, "validate")
+    assert result.exit_code == 1
+    assert (
+        "error   [focused-tests] 1 JavaScript test file and no runner to run them (package.json's test script"
+        in result.output
+    )
+    assert "set [focused-tests] runner (jest, vitest, mocha, node) or test-command; nothing ran" in result.output
+    listed = run_cli(repo, "tests", "--list", "--explain")
+    assert listed.output.startswith("# note: 1 JavaScript test file and no runner to run them")
+    config = tmp_path / "config.toml"
+    config.write_text('[focused-tests]\nrunner = "pytest"\n')  # chosen, not guessed: then there are no tests
+    assert run_cli(repo, "--config", str(config), "tests").output.endswith(
+        "focused tests: nothing to run: no tests found\n"
+    )

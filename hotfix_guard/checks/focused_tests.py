@@ -54,6 +54,8 @@ def check(change: Change, config: Config, options: RunOptions = NO_OPTIONS) -> l
     tests = change.tests
     if tests is None or tests.outcome is None:
         return []
+    if tests.outcome == "error" and not tests.total and not tests.selected:
+        return [Finding(ID, f"{tests.summary}; nothing ran", ERROR)]  # tests it cannot run
     scope = _scope(tests)
     if tests.outcome in ("passed", "failed"):
         ran = f"ran {scope} in {tests.seconds:.1f} s"

@@ -146,7 +146,8 @@ def run_selection(
     config = context.config
     runner = selection.runner.name
     if runner != "command" and not selection.suite.files:
-        return Outcome(selection, None)
+        unrunnable = run.RunResult(run.ERROR, 2, selection.unrunnable, 0.0, []) if selection.unrunnable else None
+        return Outcome(selection, unrunnable)
     timeout = timeout or config.test_timeout
     if runner == "command":
         result = run.run_command(

@@ -67,6 +67,7 @@ class Selection:
         "changed_tests",
         "changed_sources",
         "runner",
+        "unrunnable",
     )
 
     def __init__(
@@ -82,6 +83,7 @@ class Selection:
         self.ignored: list[str] = []
         self.changed_tests: list[str] = []
         self.changed_sources: list[str] = []  # changed files that are not tests, still in the head
+        self.unrunnable = ""  # why tests that exist cannot be run (an npm runner hotfix-guard does not know)
         self.total = 0
         self.seconds = 0.0
 
@@ -145,6 +147,7 @@ def _select_python(context: Context, choice: Choice, tracked: list[str]) -> Sele
     test_map = testmap.load(context.git_dir, context.base_sha)
     selection = Selection(suite, test_map, config.critical_pattern.pattern, choice)
     if not suite.files and not command:
+        _find_unrunnable(context.top, tracked, selection)
         return selection  # no tests to select from: the check says so
     changed = gitrepo.changed_paths(context.base_sha, context.head, context.top)
     if command:
@@ -161,6 +164,22 @@ def _select_python(context: Context, choice: Choice, tracked: list[str]) -> Sele
 
 
 NOTHING_SELECTED = "nothing was selected, and an empty selection is never a pass"
+
+
+def _find_unrunnable(top: str, tracked: list[str], selection: Selection) -> None:
+    """An npm project whose runner hotfix-guard does not know (tape, ava...) has tests all the
+    same: say that they cannot be run, rather than that there are none."""
+    if selection.runner.reason == "[focused-tests] runner" or "package.json" not in tracked:
+        return
+    from hotfix_guard.focus import jsproject
+
+    found = jsproject.find_tests(top, tracked)
+    if found:
+        selection.unrunnable = (
+            f"{len(found)} JavaScript test file{'s' if len(found) != 1 else ''} and no runner to run them "
+            f"({selection.runner.reason}): set [focused-tests] runner (jest, vitest, mocha, node) or test-command"
+        )
+        selection.notes.append(selection.unrunnable)
 
 
 class Language:
