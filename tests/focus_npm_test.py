@@ -161,6 +161,7 @@ def test_validate_catches_the_fault_through_a_module_and_counts_from_the_runner(
     # The name filter ran the security test; the file ran both area tests: one caught the fault.
     assert (focused["passed"], focused["failed"]) == (2, 1), result.stderr
     assert len(focused["commands"]) == 2
+    assert "area of a rectangle" in result.stderr  # the failure, as the runner (or for mocha, hotfix-guard) says it
     message = next(f["message"] for f in document["findings"] if f["check"] == "focused-tests")
     assert message.startswith(f"ran 3 of 5 tests with {runner} in ")
     assert message.endswith(": 1 failed, tests failed; rerun: hotfix-guard tests")

@@ -108,7 +108,7 @@ def run_selection(top: str, selection: Selection, timeout: int, output: int) -> 
             if timed_out:
                 outcome = RunResult(TIMED_OUT, status, f"killed after the {timeout} s timeout", 0.0, command)
                 break
-            found = _read_report(runner, report, top)
+            found = _read_report(runner, report, top, output)
             if found is None:
                 outcome = _no_report(runner, status, command)
                 break
@@ -252,7 +252,7 @@ def _is_js(path: str) -> bool:
 # --- what each runner reported ---------------------------------------------------------------
 
 
-def _read_report(runner: str, report: str, top: str) -> list[Record] | None:
+def _read_report(runner: str, report: str, top: str, output: int) -> list[Record] | None:
     """The tests in the run's report; None when there is none (the runner did not get that far)."""
     try:
         with open(report, encoding="utf-8") as handle:
@@ -267,7 +267,11 @@ def _read_report(runner: str, report: str, top: str) -> list[Record] | None:
         return None
     if not isinstance(data, dict):
         return None
-    return _mocha_records(data, top) if runner == "mocha" else _jest_records(data, top)
+    if runner != "mocha":
+        return _jest_records(data, top)
+    records = _mocha_records(data, top)
+    _say(output, _mocha_summary(data, records))  # its json reporter prints nothing for people
+    return records
 
 
 def _relative(top: str, path: object) -> str:
@@ -297,6 +301,21 @@ def _jest_records(data: dict[str, object], top: str) -> list[Record]:
         if result.get("status") == "failed" and ran_none:
             records.append((name, "(the test file failed to run)", False))
     return records
+
+
+def _mocha_summary(data: dict[str, object], records: list[Record]) -> str:
+    """What mocha's spec reporter would have said of the run: the counts, and each failure."""
+    passed = sum(1 for _file, _name, ok in records if ok)
+    lines = [f"mocha: {passed} passing, {len(records) - passed} failing"]
+    failures = data.get("failures")
+    for failure in failures if isinstance(failures, list) else []:
+        if isinstance(failure, dict):
+            error = failure.get("err")
+            message = str(error.get("message", "")) if isinstance(error, dict) else ""
+            lines.append(
+                f"  failed: {failure.get('fullTitle', '')}: {message.strip().splitlines()[0] if message.strip() else ''}"
+            )
+    return "\n".join(lines) + "\n"
 
 
 def _mocha_records(data: dict[str, object], top: str) -> list[Record]:
