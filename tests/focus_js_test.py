@@ -162,3 +162,56 @@ def test_an_npm_project_whose_runner_is_unknown_fails_rather_than_finding_no_tes
     assert run_cli(repo, "--config", str(config), "tests").output.endswith(
         "focused tests: nothing to run: no tests found\n"
     )
+
+
+def test_reports_of_each_runner_become_the_same_records(tmp_path: Path) -> None:
+    top = str(tmp_path)
+    jest = {
+        "testResults": [
+            {
+                "name": f"{top}/test/a.test.js",
+                "status": "failed",
+                "assertionResults": [
+                    {"fullName": "a works", "status": "passed"},
+                    {"fullName": "a fails", "status": "failed"},
+                    {"fullName": "a later", "status": "pending"},
+                ],
+            },
+            {
+                "name": f"{top}/test/broken.test.js",
+                "status": "failed",
+                "assertionResults": [],
+                "message": "SyntaxError",
+            },
+        ]
+    }
+    assert jsrun._jest_records(jest, top) == [
+        ("test/a.test.js", "a works", True),
+        ("test/a.test.js", "a fails", False),
+        ("test/broken.test.js", "(the test file failed to run)", False),
+    ]
+    mocha = {"passes": [{"fullTitle": "m ok", "file": f"{top}/test/m.js"}], "failures": [{"fullTitle": "m no"}]}
+    assert jsrun._mocha_records(mocha, top) == [("test/m.js", "m ok", True), ("", "m no", False)]
+    node = [
+        {"passed": True, "name": "n", "file": f"{top}/n.test.js", "nesting": 1},
+        {"passed": True, "name": "skipped by the pattern", "file": f"{top}/n.test.js", "skipped": True},
+        {"passed": True, "name": "a describe", "file": f"{top}/n.test.js", "suite": True},
+        {"passed": False, "name": f"{top}/x.test.js", "file": f"{top}/x.test.js", "nesting": 0},
+    ]
+    assert jsrun._node_records(node, top) == [("n.test.js", "1:n", True), ("x.test.js", f"0:{top}/x.test.js", False)]
+
+
+@pytest.mark.parametrize(
+    ("records", "odd_exit", "outcome", "summary"),
+    [
+        ({("a", "t", True): 1, ("a", "u", False): 1}, None, "failed", "tests failed"),
+        ({}, (1, ["jest"]), "no-tests", "jest ran no test from the selection, and running none is never a pass"),
+        ({("a", "t", True): 2}, (1, ["jest"]), "failed", "jest exited with 1 although no test failed"),
+        ({("a", "t", True): 2}, None, "passed", "all tests passed"),
+    ],
+)
+def test_verdict(
+    records: dict[tuple[str, str, bool], int], odd_exit: tuple[int, list[str]] | None, outcome: str, summary: str
+) -> None:
+    result = jsrun._verdict("jest", records, ["jest"], odd_exit)
+    assert (result.outcome, result.summary.startswith(summary)) == (outcome, True)

@@ -98,6 +98,7 @@ def run_selection(top: str, selection: Selection, timeout: int, output: int) -> 
         records: dict[Record, int] = {}
         commands: list[list[str]] = []
         outcome: RunResult | None = None
+        odd_exit: tuple[int, list[str]] | None = None  # a run that failed with no failed test
         for number, arguments in enumerate(_runs(selection)):
             report = os.path.join(scratch, f"report-{number}.json")
             command = [*base, *_report_options(runner, report), *arguments]
@@ -113,15 +114,9 @@ def run_selection(top: str, selection: Selection, timeout: int, output: int) -> 
                 outcome = _no_report(runner, status, command)
                 break
             _merge(records, found)
-            if status != 0 and not any(not passed for _file, _name, passed in found):
-                outcome = RunResult(
-                    FAILED,
-                    status,
-                    f"{runner} exited with {status} although no test failed (a coverage threshold, or an error outside the tests; see its output)",
-                    0.0,
-                    command,
-                )
-        result = outcome or _verdict(runner, records, commands[-1])
+            if status != 0 and all(passed for _file, _name, passed in found):
+                odd_exit = odd_exit or (status, command)
+        result = outcome or _verdict(runner, records, commands[-1], odd_exit)
         result.commands = commands
         result.passed = sum(count for (_f, _n, passed), count in records.items() if passed)
         result.failed = sum(count for (_f, _n, passed), count in records.items() if not passed)
@@ -135,7 +130,9 @@ def run_selection(top: str, selection: Selection, timeout: int, output: int) -> 
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _verdict(runner: str, records: dict[Record, int], command: list[str]) -> RunResult:
+def _verdict(
+    runner: str, records: dict[Record, int], command: list[str], odd_exit: tuple[int, list[str]] | None
+) -> RunResult:
     failed = sum(count for (_f, _n, passed), count in records.items() if not passed)
     if failed:
         return RunResult(FAILED, 1, "tests failed", 0.0, command)
@@ -143,6 +140,10 @@ def _verdict(runner: str, records: dict[Record, int], command: list[str]) -> Run
         return RunResult(
             NO_TESTS, 0, f"{runner} ran no test from the selection, and running none is never a pass", 0.0, command
         )
+    if odd_exit is not None:
+        status, odd_command = odd_exit
+        summary = f"{runner} exited with {status} although no test failed (a coverage threshold, or an error outside the tests: see its output)"
+        return RunResult(FAILED, status, summary, 0.0, odd_command)
     return RunResult(PASSED, 0, "all tests passed", 0.0, command)
 
 
@@ -226,9 +227,9 @@ def case_insensitive(pattern: str) -> str:
 
 def _report_options(runner: str, report: str) -> list[str]:
     if runner == "jest":
-        return ["--ci", "--json", f"--outputFile={report}"]
+        return ["--ci", "--passWithNoTests", "--json", f"--outputFile={report}"]  # none run: counted below
     if runner == "vitest":
-        return ["--reporter=default", "--reporter=json", f"--outputFile.json={report}"]
+        return ["--reporter=default", "--reporter=json", f"--outputFile.json={report}", "--passWithNoTests"]
     if runner == "mocha":
         return ["--reporter", "json", "--reporter-option", f"output={report}"]
     return [
