@@ -256,11 +256,22 @@ def _version_entry(path: str, text: str) -> tuple[str, str | None]:
 
 
 def _tests(adoption: Adoption) -> None:
+    from hotfix_guard.focus.runner import JS_RUNNERS, detect
+
     files = gitrepo.git_ok(["ls-files", "-z"], adoption.top).split("\0")
+    choice = detect(adoption.top)
+    if choice.name in JS_RUNNERS:
+        _javascript_tests(adoption, choice.name, choice.reason, files)
+        return
     tests = [f for f in files if re.search(r"(^|/)(test_[^/]*|[^/]*_test)\.py$", f)]
     npm_test = _npm_test_script(adoption.top)
     if not tests:
-        extra = f"; package.json's test script ({npm_test!r}) is not run by hotfix-guard" if npm_test else ""
+        extra = (
+            f"; package.json's test script ({npm_test!r}) names no runner hotfix-guard knows "
+            "(jest, vitest, mocha, node --test): set [focused-tests] runner or test-command"
+            if npm_test
+            else ""
+        )
         adoption.found(
             "tests", f"no pytest tests (test_*.py, *_test.py): focused-tests will report 'no tests found'{extra}"
         )
@@ -272,6 +283,17 @@ def _tests(adoption: Adoption) -> None:
     adoption.found("tests", f"pytest, {_count(len(tests), 'test file')}, run with {shown}{state}")
     if python:
         adoption.set("focused-tests", "python", python, "the project's virtualenv (relative to the repository's top)")
+
+
+def _javascript_tests(adoption: Adoption, runner: str, reason: str, files: list[str]) -> None:
+    """The runner package.json names, written down so that no later package.json edit changes it silently."""
+    from hotfix_guard.focus import jsproject, jsrun
+
+    tests = jsproject.find_tests(adoption.top, [f for f in files if f])
+    missing = jsrun.can_start(adoption.top, runner)
+    state = f"; {missing}" if missing else ""
+    adoption.found("tests", f"{runner} ({reason}), {_count(len(tests), 'test file')}{state}")
+    adoption.set("focused-tests", "runner", runner, f"{reason}")
 
 
 def _npm_test_script(top: str) -> str | None:

@@ -220,6 +220,11 @@ class Config:
         return self._strings("focused-tests", "pytest-args")
 
     @property
+    def test_runner(self) -> str:
+        """[focused-tests] runner: one of checks.focused_tests.RUNNERS, or "" to detect it."""
+        return str(self._value("focused-tests", "runner"))
+
+    @property
     def test_command(self) -> str:
         return str(self._value("focused-tests", "test-command"))
 
@@ -601,6 +606,11 @@ def _coerce(table: str, key: str, value: object, source: str, from_text: bool) -
         _check_name(name, value, source)
     if (table, key) == ("focused-tests", "test-command") and isinstance(value, str) and value:
         _check_command(name, value, source)
+    if (table, key) == ("focused-tests", "runner") and value:
+        from hotfix_guard.checks.focused_tests import RUNNERS
+
+        if value not in RUNNERS:
+            raise ConfigError(f"{name!r} in {source} must be one of {', '.join(RUNNERS)} (or empty), got {value!r}")
     if (table, key) == ("", "protected-branches"):
         _check_branch_names(name, value, source)
     return value

@@ -32,6 +32,10 @@ from hotfix_guard.install import (
 )
 from hotfix_guard.model import Record
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from hotfix_guard.config import Config
+
 # The hotfix-* hook ids (.pre-commit-hooks.yaml) that guard each hook type under pre-commit.
 # From the check registry: each check's hook in its stages; the push guard is hotfix-validate.
 FRAMEWORK_IDS = {
@@ -320,3 +324,26 @@ def _config(diagnosis: Diagnosis, top: str, config_file: str | None, bare_git_di
             f"config: {NO_MAIN}, so hotfix branches are judged by the defaults",
             'commit a config with main-branch = "<your release branch>" on that branch, then check again: hotfix-guard doctor',
         )
+    _runner(diagnosis, top, config)
+
+
+def _runner(diagnosis: Diagnosis, top: str, config: Config) -> None:
+    """Which runner runs the focused tests, and whether it can start here."""
+    from hotfix_guard.focus.runner import JS_RUNNERS, choose
+
+    try:
+        choice = choose(config, top)
+    except ConfigError as error:
+        diagnosis.lines.append("focused tests: no runner")
+        diagnosis.problem(f"focused tests: {error}", "correct [focused-tests] in the config, then: hotfix-guard doctor")
+        return
+    if choice.name not in JS_RUNNERS:
+        diagnosis.lines.append(f"focused tests: {choice.name} ({choice.reason})")
+        return
+    from hotfix_guard.focus.jsrun import can_start
+
+    missing = can_start(top, choice.name)
+    state = "cannot start" if missing else "can start"
+    diagnosis.lines.append(f"focused tests: {choice.name} ({choice.reason}), {state}")
+    if missing:
+        diagnosis.problem(f"focused tests: {missing}", "npm ci (or npm install), then: hotfix-guard doctor")

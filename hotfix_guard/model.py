@@ -254,11 +254,25 @@ class TestRun(Record):
 
     `outcome` is "passed", "failed" or "error" (pytest could not run them, none ran, the
     run timed out), or None when the project has no tests to run. `details` holds the
-    selection and run as the JSON report shows them.
+    selection and run as the JSON report shows them. `runner` names what ran them (pytest,
+    jest, vitest, mocha, node, command); for all but pytest `selected` is how many tests the
+    runner reported, and `total` is 0 when the suite's size is unknown; `counted` is False
+    when the runner's output said nothing about how many ran (a test-command's own runner).
     """
 
     __test__ = False  # not a pytest test class, whatever its name
-    __slots__ = ("selected", "total", "whole_suite", "outcome", "failed", "summary", "seconds", "details")
+    __slots__ = (
+        "selected",
+        "total",
+        "whole_suite",
+        "outcome",
+        "failed",
+        "summary",
+        "seconds",
+        "details",
+        "runner",
+        "counted",
+    )
 
     def __init__(
         self,
@@ -271,6 +285,8 @@ class TestRun(Record):
         summary: str = "",
         seconds: float = 0.0,
         details: dict[str, object] | None = None,
+        runner: str = "pytest",
+        counted: bool = True,
     ):
         self.selected = selected
         self.total = total
@@ -280,6 +296,8 @@ class TestRun(Record):
         self.summary = summary
         self.seconds = seconds
         self.details = details if details is not None else {}
+        self.runner = runner
+        self.counted = counted
 
     def __hash__(self) -> int:
         return hash((self.selected, self.total, self.outcome, self.summary))

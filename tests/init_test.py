@@ -103,7 +103,8 @@ def test_npm_package_with_lock_file_gets_version_files_and_start_bumps_both(repo
     result = run_cli(repo, "init")
     assert result.exit_code == 0, result.output
     assert "package.json (2.0.1, with package-lock.json)" in result.output
-    assert "package.json's test script ('jest') is not run by hotfix-guard" in result.output
+    assert "jest (package.json's test script runs it: 'jest'), 0 test files; cannot start jest" in result.output
+    assert 'runner = "jest"' in (repo.path / ".hotfix-guard.toml").read_text()
     assert 'version-files = ["package.json"]' in (repo.path / ".hotfix-guard.toml").read_text()
     commit_what_init_says(repo, result.output)
     five_commands(repo, fix="index.js")

@@ -20,7 +20,10 @@ def test_json_document_names_base_head_checks_and_summary(hotfix: GitRepo) -> No
     assert {
         "id": "focused-tests",
         "status": "skipped",
-        "reason": "no tests found (no test_*.py or *_test.py files; for other runners set [focused-tests] test-command)",
+        "reason": (
+            "no tests found (no test_*.py or *_test.py files, no JavaScript test files; "
+            "set [focused-tests] runner, or test-command for another runner)"
+        ),
     } in document["checks"]
     # The one note: no severity was recorded (no start --severity), so approvals were not checked.
     assert document["summary"] == {"errors": 0, "warnings": 0, "notes": 1, "strict": False, "exit_code": 0}

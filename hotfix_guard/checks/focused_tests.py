@@ -14,6 +14,7 @@ from hotfix_guard.options import NO_OPTIONS
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from hotfix_guard.config import Config
+    from hotfix_guard.model import TestRun
     from hotfix_guard.options import RunOptions
 
 ID = "focused-tests"
@@ -32,6 +33,8 @@ DEFAULT_IGNORE = (
     ".github/*",
 )
 NOT_RUN_HERE = "not run here (hotfix-guard tests runs them)"
+# [focused-tests] runner: empty picks one from the project (package.json, else pytest).
+RUNNERS = ("jest", "vitest", "mocha", "node", "pytest", "command")
 
 
 def skip_reason(change: Change, config: Config) -> str | None:
@@ -40,7 +43,10 @@ def skip_reason(change: Change, config: Config) -> str | None:
     if tests is None:
         return NOT_RUN_HERE
     if tests.outcome is None:
-        return "no tests found (no test_*.py or *_test.py files; for other runners set [focused-tests] test-command)"
+        return (
+            "no tests found (no test_*.py or *_test.py files, no JavaScript test files; "
+            "set [focused-tests] runner, or test-command for another runner)"
+        )
     return None
 
 
@@ -48,7 +54,9 @@ def check(change: Change, config: Config, options: RunOptions = NO_OPTIONS) -> l
     tests = change.tests
     if tests is None or tests.outcome is None:
         return []
-    scope = "the whole suite" if tests.whole_suite else f"{tests.selected} of {tests.total} tests"
+    if tests.outcome == "error" and not tests.total and not tests.selected:
+        return [Finding(ID, f"{tests.summary}; nothing ran", ERROR)]  # tests it cannot run
+    scope = _scope(tests)
     if tests.outcome in ("passed", "failed"):
         ran = f"ran {scope} in {tests.seconds:.1f} s"
     else:  # pytest could not collect, ran none, could not start, or was killed: do not say they ran
@@ -57,6 +65,18 @@ def check(change: Change, config: Config, options: RunOptions = NO_OPTIONS) -> l
         return [Finding(ID, f"{ran}: passed", NOTE)]
     failed = f"{tests.failed} failed, " if tests.failed else ""
     return [Finding(ID, f"{ran}: {failed}{tests.summary}; rerun: hotfix-guard tests", ERROR)]
+
+
+def _scope(tests: TestRun) -> str:
+    if tests.runner == "pytest":
+        return "the whole suite" if tests.whole_suite else f"{tests.selected} of {tests.total} tests"
+    if not tests.counted:
+        ran = "an unknown number of tests (the command printed no count hotfix-guard reads)"
+    elif tests.whole_suite:
+        ran = f"the whole suite ({tests.selected} tests)"
+    else:
+        ran = f"{tests.selected} of {tests.total} tests" if tests.total else f"{tests.selected} tests"
+    return f"{ran} with {tests.runner}"
 
 
 CHECK = Check(
@@ -74,6 +94,7 @@ CHECK = Check(
         "markers": [],
         "python": "",
         "pytest-args": [],
+        "runner": "",
         "test-command": "",
         "timeout": 900,
         "ignore": list(DEFAULT_IGNORE),

@@ -23,9 +23,14 @@ Examples:
   hotfix-guard tests --build-map       once per release: map which test runs which line
 
 \b
+The runner: [focused-tests] runner (jest, vitest, mocha, node, pytest, command),
+else the one package.json names, else pytest; it is named in the output.
+
+\b
 Exit codes: 0 the selected tests passed (or --list / --build-map done), 1 a selected
-test failed, pytest could not collect them, ran none, or the run timed out, 2 usage,
-config or repository error (or pytest could not start), 130 interrupted,
+test failed, the runner could not collect or load them, ran none, or the run timed
+out, 2 usage, config or repository error (or the runner could not start: the
+command is shown), 130 interrupted,
 {BUG_HELP}."""
 
 
@@ -38,13 +43,13 @@ config or repository error (or pytest could not start), 130 interrupted,
     "--list",
     "list_only",
     is_flag=True,
-    help="Print the selected test ids (or whole test files), one a line; run nothing.",
+    help="Print the selected test ids (or whole test files), one a line, then any name filter as the runner gets it; run nothing.",
 )
 @click.option("--explain", is_flag=True, help="With --list: a '# reason' line before each group.")
 @click.option(
     "--build-map",
     is_flag=True,
-    help="Run the whole suite on the base under coverage and store which test runs which line.",
+    help="pytest only: run the whole suite on the base under coverage and store which test runs which line.",
 )
 @click.option(
     "--python", metavar="PATH", help="The project's Python (default: [focused-tests] python, else python on PATH)."
@@ -68,10 +73,13 @@ def tests(
 ) -> int:
     """Select and run the focused tests: critical set, changed tests, and what the change reaches.
 
-    Without a map, impacted tests come from the import graph; `--build-map` (run once on
-    the base release) lets the selection follow the changed lines instead. Files that
-    cannot be traced (conftest.py, pytest or packaging config, data files) select the
-    whole suite, and the reason is printed.
+    Without a map, impacted tests come from the import graph; `--build-map` (pytest, run
+    once on the base release) lets the selection follow the changed lines instead. In an
+    npm project the critical set is the runner's name filter (jest -t, vitest -t, mocha
+    --grep, node --test-name-pattern), and impacted tests come from jest's own graph
+    (--findRelatedTests) or the require/import graph. Files that cannot be traced
+    (conftest.py, package.json, test or packaging config, data files) select the whole
+    suite, and the reason is printed. Running no test is a failure.
     """
     from hotfix_guard.focus import show
     from hotfix_guard.focus.focused import build_map as build_test_map

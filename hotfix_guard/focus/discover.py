@@ -97,20 +97,29 @@ def _toml_options(path: str, section: str) -> dict[str, list[str]] | None:
 class Suite:
     """The project's test files and conftest files, repo-relative."""
 
-    __slots__ = ("top", "files", "conftests", "options")
+    __slots__ = ("top", "files", "conftests", "options", "test_def")
 
-    def __init__(self, top: str, files: tuple[str, ...], conftests: tuple[str, ...], options: PytestOptions):
+    def __init__(
+        self,
+        top: str,
+        files: tuple[str, ...],
+        conftests: tuple[str, ...],
+        options: PytestOptions,
+        test_def: re.Pattern[bytes] = _TEST_DEF,
+    ):
         self.top = top
         self.files = files
         self.conftests = conftests
         self.options = options
+        self.test_def = test_def  # what starts a test in a file of this suite, for the cheap count
 
     def is_test_file(self, path: str) -> bool:
         return is_test_file(path, self.options)
 
     def count_tests(self, path: str) -> int:
-        """Test functions defined in PATH (a cheap count: parametrized cases count once)."""
-        return len(_TEST_DEF.findall(read_bytes(self.top, path)))
+        """Test functions defined in PATH (a cheap count: parametrized cases count once; it( and
+        test( calls in a JavaScript suite)."""
+        return len(self.test_def.findall(read_bytes(self.top, path)))
 
     def conftests_of(self, path: str) -> list[str]:
         """The conftest.py files pytest loads for the tests in PATH."""

@@ -33,22 +33,33 @@ class Outcome:
         from hotfix_guard.model import TestRun
 
         selection, result = self.selection, self.result
+        runner = selection.runner.name
+        selected, total = selection.count(), selection.total
+        ran = result.ran() if result is not None else None
+        if runner != "pytest":  # what the runner itself counted; the suite's size from the source
+            selected = ran or 0
+            total = max(total, selected) if runner != "command" else 0
         return TestRun(
-            selected=selection.count(),
-            total=selection.total,
+            selected=selected,
+            total=total,
             whole_suite=bool(selection.whole_suite),
             outcome=result.outcome if result is not None else None,
             failed=result.failed if result is not None and result.failed else 0,
             summary=result.summary if result is not None else "",
             seconds=result.seconds if result is not None else 0.0,
             details=self.as_dict(),
+            runner=runner,
+            counted=ran is not None or runner == "pytest",
         )
 
     def as_dict(self) -> dict[str, object]:
         """The facts for the JSON report (the incident review lists the selected ids)."""
         selection, result = self.selection, self.result
         return {
+            "runner": selection.runner.name,
+            "runner_reason": selection.runner.reason,
             "selected": selection.node_ids(),
+            "name_filters": selection.name_filters(),
             "selected_count": selection.count(),
             "total": selection.total,
             "whole_suite": selection.whole_suite,
@@ -64,6 +75,7 @@ class Outcome:
             "passed": result.passed if result else None,
             "failed": result.failed if result else None,
             "command": result.command if result else None,
+            "commands": result.commands if result else None,
         }
 
 
@@ -117,8 +129,13 @@ def checkout_of(context: Context, commit: str) -> Iterator[tuple[Context, str | 
             f"the work tree is not a clean checkout of {commit[:12]}: this ran in a temporary checkout of it "
             "(an editable install of the project would still import the work tree's code)"
         )
+        if _lend_dependencies(context.top, tree):
+            note += "; the work tree's node_modules is linked into it"
         yield here, note
     finally:
+        lent = os.path.join(tree, "node_modules")
+        if os.path.islink(lent):  # unlinked first: nothing may ever delete through it
+            os.unlink(lent)
         gitrepo.remove_temporary_worktree(tree, context.top)
         shutil.rmtree(parent, ignore_errors=True)
 
@@ -127,13 +144,25 @@ def run_selection(
     context: Context, selection: Selection, output: int, python: str | None = None, timeout: int | None = None
 ) -> Outcome:
     config = context.config
-    if not config.test_command and not selection.suite.files:
-        return Outcome(selection, None)
+    runner = selection.runner.name
+    if runner != "command" and not selection.suite.files:
+        unrunnable = run.RunResult(run.ERROR, 2, selection.unrunnable, 0.0, []) if selection.unrunnable else None
+        return Outcome(selection, unrunnable)
     timeout = timeout or config.test_timeout
-    if config.test_command:
+    if runner == "command":
         result = run.run_command(
-            context.top, config.test_command, selection.pattern, selection.changed_tests, timeout, output
+            context.top,
+            config.test_command,
+            selection.pattern,
+            selection.changed_tests,
+            selection.changed_sources,
+            timeout,
+            output,
         )
+    elif runner != "pytest":
+        from hotfix_guard.focus import jsrun
+
+        result = jsrun.run_selection(context.top, selection, timeout, output)
     else:
         command = run.pytest_command(_python(python, config.test_python, context.top), config.pytest_args)
         node_ids = [] if selection.whole_suite else selection.node_ids()
@@ -144,8 +173,14 @@ def run_selection(
 def build_map(context: Context, python: str | None = None) -> testmap.BuildResult:
     """Build the map of the base, on a checkout of it (see checkout_of)."""
     config = context.config
-    if config.test_command:
-        raise HotfixGuardError("a test map needs pytest: it cannot be built when [focused-tests] test-command is set")
+    from hotfix_guard.focus.runner import choose
+
+    runner = choose(config, context.top)
+    if runner.name != "pytest":
+        raise HotfixGuardError(
+            f"a test map needs pytest; the runner here is {runner.name} ({runner.reason}): "
+            "jest and vitest trace their own dependency graphs"
+        )
     interpreter = _python(python, config.test_python, context.top)
     _require_coverage(interpreter)
     command = run.pytest_command(interpreter, config.pytest_args)
@@ -156,6 +191,17 @@ def build_map(context: Context, python: str | None = None) -> testmap.BuildResul
 def _python(option: str | None, configured: str, top: str) -> str:
     """--python as given (relative to the current directory), else the config's (relative to the top)."""
     return run.find_python(option) if option else run.find_python(configured, top)
+
+
+def _lend_dependencies(top: str, tree: str) -> bool:
+    """Link TOP's node_modules into the temporary checkout TREE: an npm project's tests need
+    their dependencies, which are never committed."""
+    installed = os.path.join(top, "node_modules")
+    target = os.path.join(tree, "node_modules")
+    if not os.path.isdir(installed) or os.path.lexists(target):
+        return False
+    os.symlink(installed, target, target_is_directory=True)
+    return True
 
 
 def _is_clean_checkout_of(commit: str, top: str) -> bool:

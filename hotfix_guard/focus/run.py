@@ -1,4 +1,5 @@
-"""Running a selection: pytest with the selected ids, or the configured test command.
+"""Running a selection: pytest with the selected ids, or the configured test command
+(jest, vitest, mocha and node's runner: jsrun).
 
 The run gets its own process group, so a timeout kills everything it started (a test
 server, a subprocess) and Ctrl-C reaches it even when it ignores the terminal.
@@ -7,7 +8,9 @@ server, a subprocess) and Ctrl-C reaches it even when it ignores the terminal.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -30,7 +33,7 @@ _KILL_GRACE_SECONDS = 5.0
 
 
 class RunResult:
-    __slots__ = ("outcome", "exit_status", "summary", "seconds", "command", "passed", "failed")
+    __slots__ = ("outcome", "exit_status", "summary", "seconds", "command", "passed", "failed", "commands")
 
     def __init__(self, outcome: str, exit_status: int, summary: str, seconds: float, command: list[str]):
         self.outcome = outcome
@@ -38,8 +41,12 @@ class RunResult:
         self.summary = summary
         self.seconds = seconds
         self.command = command
-        self.passed: int | None = None
+        self.commands = [command]  # every run it took (a name filter and a list of files: two)
+        self.passed: int | None = None  # None: the runner said nothing hotfix-guard could count
         self.failed: int | None = None
+
+    def ran(self) -> int | None:
+        return None if self.passed is None else self.passed + (self.failed or 0)
 
 
 def find_python(configured: str, top: str | None = None) -> str:
@@ -102,53 +109,153 @@ def _junit_counts(path: str) -> tuple[int | None, int | None]:
     return len(cases) - failed - skipped, failed
 
 
-def run_command(top: str, template: str, pattern: str, files: list[str], timeout: int, output: int) -> RunResult:
-    """Run the configured test command: {pattern} and {files} filled in, no shell."""
-    command = expand_command(template, pattern, files)
-    status, seconds, timed_out = _run(command, top, timeout, output)
+def run_command(
+    top: str, template: str, pattern: str, files: list[str], sources: list[str], timeout: int, output: int
+) -> RunResult:
+    """Run the configured test command: {pattern}, {files} and {sources} filled in, no shell.
+
+    Its output is read as it goes by, for the test counts jest, vitest, mocha, node's runner
+    and pytest print: a command that says it ran no test fails, as every runner does."""
+    command = expand_command(template, pattern, files, sources)
+    status, seconds, timed_out, tail = _run_reading(command, top, timeout, output)
     if timed_out:
         return RunResult(TIMED_OUT, status, f"killed after the {timeout} s timeout", seconds, command)
-    if status == 0:
-        return RunResult(PASSED, 0, "the test command passed", seconds, command)
-    return RunResult(FAILED, status, f"the test command exited with {status}", seconds, command)
+    passed, failed = summary_counts(tail)
+    if passed is not None and failed is not None and passed + failed == 0:
+        result = RunResult(
+            NO_TESTS, status, f"the test command ran no test{_swallowed_hint(command)}", seconds, command
+        )
+    elif status == 0:
+        result = RunResult(PASSED, 0, "the test command passed", seconds, command)
+    else:
+        result = RunResult(FAILED, status, f"the test command exited with {status}", seconds, command)
+    result.passed, result.failed = passed, failed
+    return result
 
 
-def expand_command(template: str, pattern: str, files: list[str]) -> list[str]:
+def _swallowed_hint(command: list[str]) -> str:
+    if os.path.basename(command[0]) not in ("npm", "npx", "yarn", "pnpm"):
+        return ""
+    return (
+        " (an npm script hands `-- ARGS` to its last command only, and a script that calls another drops them:"
+        " name the runner itself in test-command, or set [focused-tests] runner)"
+    )
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# (passed, failed) as each runner's own summary line says them; None where a line has no such count.
+_SUMMARIES = (
+    re.compile(r"^Tests:\s+(?P<rest>.*?)\b\d+ total", re.MULTILINE),  # jest
+    re.compile(r"^\s*Tests\s+(?P<rest>[^\n]*?)\(\d+\)\s*$", re.MULTILINE),  # vitest
+    re.compile(r"^=+ (?P<rest>[^\n=]*?) in [\d.]+s(?: \([^)]*\))? =+$", re.MULTILINE),  # pytest
+)
+_MOCHA = re.compile(r"^\s*(\d+) (passing|failing)\b", re.MULTILINE)
+_NODE = re.compile(r"^[#\u2139] (pass|fail) (\d+)$", re.MULTILINE)
+_NONE_FOUND = re.compile(r"^(?:No tests found|No test files found|no tests ran)\b", re.MULTILINE | re.IGNORECASE)
+
+
+def summary_counts(text: str) -> tuple[int | None, int | None]:
+    """(passed, failed) summed over every summary line a runner printed in TEXT; (None, None) without one."""
+    text = _ANSI.sub("", text)
+    passed = failed = 0
+    found = False
+    for summary in _SUMMARIES:
+        for match in summary.finditer(text):
+            found = True
+            rest = match.group("rest")
+            passed += sum(int(n) for n in re.findall(r"(\d+) passed", rest))
+            failed += sum(int(n) for n in re.findall(r"(\d+) (?:failed|errors?)\b", rest))
+    for number, kind in _MOCHA.findall(text):
+        found = True
+        passed, failed = (passed + int(number), failed) if kind == "passing" else (passed, failed + int(number))
+    for kind, number in _NODE.findall(text):
+        found = True
+        passed, failed = (passed + int(number), failed) if kind == "pass" else (passed, failed + int(number))
+    if not found and _NONE_FOUND.search(text):
+        found = True
+    return (passed, failed) if found else (None, None)
+
+
+def expand_command(template: str, pattern: str, files: list[str], sources: list[str] | None = None) -> list[str]:
+    """TEMPLATE's words with {pattern}, {files} (changed test files) and {sources} (the other
+    changed files) filled in; a word that is just {files} or {sources} becomes one word a path."""
     try:
         words = shlex.split(template)
     except ValueError as error:
         raise ConfigError(f"[focused-tests] test-command {template!r} cannot be split into words: {error}") from None
     if not words:
         raise ConfigError("[focused-tests] test-command is empty")
+    lists = {"{files}": files, "{sources}": sources or []}
     command: list[str] = []
     for word in words:
-        if word == "{files}":
-            command += [f"./{name}" if name.startswith("-") else name for name in files]  # never an option
+        if word in lists:
+            command += [f"./{name}" if name.startswith("-") else name for name in lists[word]]  # never an option
         else:
-            command.append(word.replace("{pattern}", pattern).replace("{files}", " ".join(files)))
+            for placeholder, names in lists.items():
+                word = word.replace(placeholder, " ".join(names))
+            command.append(word.replace("{pattern}", pattern))
     return command
 
 
-def _run(command: list[str], cwd: str, timeout: int, output: int) -> tuple[int, float, bool]:
+def run_process(command: list[str], cwd: str, timeout: float, output: int) -> tuple[int, float, bool]:
     """(exit status, seconds, timed out) of COMMAND; stdout and stderr go to OUTPUT."""
+    return _run(command, cwd, timeout, output)
+
+
+def _run(command: list[str], cwd: str, timeout: float, output: int) -> tuple[int, float, bool]:
+    status, seconds, timed_out, _tail = _start_and_wait(command, cwd, timeout, output, read=False)
+    return status, seconds, timed_out
+
+
+def _run_reading(command: list[str], cwd: str, timeout: float, output: int) -> tuple[int, float, bool, str]:
+    """_run, and the last 256 KiB of what COMMAND printed (it still reaches OUTPUT as it comes)."""
+    return _start_and_wait(command, cwd, timeout, output, read=True)
+
+
+def _start_and_wait(
+    command: list[str], cwd: str, timeout: float, output: int, read: bool
+) -> tuple[int, float, bool, str]:
     import subprocess
+    import threading
 
     started = time.perf_counter()
+    stdout: int = subprocess.PIPE if read else output
+    stderr: int = subprocess.STDOUT if read else output
     try:
         process = subprocess.Popen(
-            command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=output, stderr=output, start_new_session=True
+            command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr, start_new_session=True
         )
     except OSError as error:
         raise HotfixGuardError(f"cannot run {command[0]!r}: {error.strerror or error}") from None
+    tail = bytearray()
+    reader = None
+    if read:
+        reader = threading.Thread(target=_copy, args=(process.stdout, output, tail), daemon=True)
+        reader.start()
     try:
         status = process.wait(timeout=timeout)
-        return status, time.perf_counter() - started, False
+        timed_out = False
     except subprocess.TimeoutExpired:
         _stop(process, signal.SIGTERM)
-        return process.returncode, time.perf_counter() - started, True
+        status, timed_out = process.returncode, True
     except KeyboardInterrupt:
         _stop(process, signal.SIGINT)
         raise
+    if reader is not None:
+        reader.join(timeout=_KILL_GRACE_SECONDS)  # a grandchild may hold the pipe open: do not wait on it
+    return status, time.perf_counter() - started, timed_out, tail.decode("utf-8", "replace")
+
+
+_TAIL_BYTES = 256 * 1024
+
+
+def _copy(source: io.BufferedReader, output: int, tail: bytearray) -> None:
+    """Copy SOURCE to OUTPUT as it comes, keeping its last bytes in TAIL."""
+    while chunk := source.read1(65536):
+        with contextlib.suppress(OSError):
+            os.write(output, chunk)
+        tail += chunk
+        del tail[:-_TAIL_BYTES]
 
 
 def _stop(process: object, first_signal: int) -> None:

@@ -8,6 +8,9 @@
    directly or transitively (its conftest.py files' imports count);
 4. the whole suite, with the reason, when a change cannot be mapped (conftest.py,
    packaging and pytest config, data and other non-Python files) or nothing was selected.
+
+The runner (runner.choose) decides the language: for jest, vitest, mocha and node the same
+four parts are made by jsselect, the critical set there being the runner's own name filter.
 """
 
 from __future__ import annotations
@@ -16,30 +19,38 @@ import fnmatch
 import os
 import re
 import time
+from typing import TypeAlias
 
 from hotfix_guard import gitrepo
 from hotfix_guard.flow.version_files import version_file_paths
 from hotfix_guard.focus import discover, testmap
 from hotfix_guard.focus.impact import Impact, SourceIndex
 from hotfix_guard.focus.imports import ImportGraph
+from hotfix_guard.focus.runner import JS_RUNNERS, Choice, choose
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from hotfix_guard.config import Config
 
 CRITICAL, CHANGED, IMPACTED = "critical", "changed", "impacted"
+Change: TypeAlias = "tuple[str, str, str | None]"  # (status, path, old path) of a changed file
 _VERSION_TEXT = re.compile(r"[0-9]+(?:\.[0-9]+)+")  # 1.2.3, and 0.5 (so a constant is not taken for a bump)
 
 
 class Group:
-    """Tests selected for one reason: node ids, or file paths (every test in the file)."""
+    """Tests selected for one reason: node ids, or file paths (every test in the file); or,
+    with NAME_FILTER, the tests of the whole suite whose names match it (the runner filters)."""
 
-    __slots__ = ("kind", "reason", "tests")
+    __slots__ = ("kind", "reason", "tests", "name_filter", "matched")
 
-    def __init__(self, kind: str, reason: str, tests: list[str]):
+    def __init__(self, kind: str, reason: str, tests: list[str], name_filter: str | None = None, matched: int = 0):
         self.kind = kind
         self.reason = reason
         self.tests = tests
+        self.name_filter = name_filter
+        self.matched = matched  # with a name filter: the test names in the source that match it
 
 
 class Selection:
@@ -54,9 +65,15 @@ class Selection:
         "seconds",
         "pattern",
         "changed_tests",
+        "changed_sources",
+        "runner",
+        "unrunnable",
     )
 
-    def __init__(self, suite: discover.Suite, test_map: testmap.TestMap | None, pattern: str):
+    def __init__(
+        self, suite: discover.Suite, test_map: testmap.TestMap | None, pattern: str, runner: Choice | None = None
+    ):
+        self.runner = runner or Choice("pytest", "the default")
         self.suite = suite
         self.map = test_map
         self.pattern = pattern
@@ -65,6 +82,8 @@ class Selection:
         self.notes: list[str] = []
         self.ignored: list[str] = []
         self.changed_tests: list[str] = []
+        self.changed_sources: list[str] = []  # changed files that are not tests, still in the head
+        self.unrunnable = ""  # why tests that exist cannot be run (an npm runner hotfix-guard does not know)
         self.total = 0
         self.seconds = 0.0
 
@@ -72,9 +91,13 @@ class Selection:
         """What to give pytest: whole files first, then the ids no selected file holds."""
         if self.whole_suite:
             return list(self.suite.files)
-        files = sorted({t for g in self.groups for t in g.tests if "::" not in t})
+        files = sorted({t for g in self.groups if g.name_filter is None for t in g.tests if "::" not in t})
         ids = sorted({t for g in self.groups for t in g.tests if "::" in t and t.split("::")[0] not in files})
         return files + ids
+
+    def name_filters(self) -> list[str]:
+        """The critical set's name patterns, which the runner applies to the whole suite."""
+        return [] if self.whole_suite else [g.name_filter for g in self.groups if g.name_filter is not None]
 
     def count(self) -> int:
         """How many tests the selection runs (test functions when counted without a map)."""
@@ -86,7 +109,8 @@ class Selection:
             unmapped = [t for t in selected if "::" not in t and not any(m.startswith(t + "::") for m in in_map)]
             return len(in_map) + sum(self.suite.count_tests(t) for t in unmapped)
         files = [t for t in selected if "::" not in t]
-        return sum(self.suite.count_tests(t) for t in files) + len(selected) - len(files)
+        filtered = sum(g.matched for g in self.groups if g.name_filter is not None)
+        return sum(self.suite.count_tests(t) for t in files) + len(selected) - len(files) + filtered
 
 
 class Context:
@@ -104,69 +128,150 @@ class Context:
 
 def select(context: Context) -> Selection:
     started = time.perf_counter()
-    config = context.config
+    choice = choose(context.config, context.top)
     tracked = gitrepo.tracked_files(context.top)
-    suite = discover.find_suite(context.top, tracked)
-    test_map = testmap.load(context.git_dir, context.base_sha)
-    selection = Selection(suite, test_map, config.critical_pattern.pattern)
-    if not suite.files and not config.test_command:
-        return selection  # no tests to select from: the check says so
-    changed = gitrepo.changed_paths(context.base_sha, context.head, context.top)
-    sources = _sort_changes(context, changed, tracked, selection)
-    if not config.test_command:
-        _add_critical(selection, config)
-        _add_impacted(context, sources, [f for f in tracked if f.endswith(".py")], selection)
-        _add_doctests(context, sources, selection)
-        if not selection.whole_suite and not selection.node_ids():
-            selection.whole_suite.append("nothing was selected, and an empty selection is never a pass")
-    selection.total = len(test_map.tests) if test_map is not None else sum(suite.count_tests(f) for f in suite.files)
+    if choice.name in JS_RUNNERS:
+        from hotfix_guard.focus import jsselect
+
+        selection = jsselect.select(context, choice, tracked)
+    else:
+        selection = _select_python(context, choice, tracked)
     selection.seconds = time.perf_counter() - started
     return selection
 
 
-def _sort_changes(
-    context: Context, changed: tuple[tuple[str, str, str | None], ...], tracked: list[str], selection: Selection
-) -> list[tuple[str, str, str | None]]:
-    """File each changed path under a group, the whole suite, or ignored; return the Python sources."""
+def _select_python(context: Context, choice: Choice, tracked: list[str]) -> Selection:
+    config = context.config
+    command = choice.name == "command"
+    suite = discover.find_suite(context.top, tracked)
+    test_map = testmap.load(context.git_dir, context.base_sha)
+    selection = Selection(suite, test_map, config.critical_pattern.pattern, choice)
+    if not suite.files and not command:
+        _find_unrunnable(context.top, tracked, selection)
+        return selection  # no tests to select from: the check says so
+    changed = gitrepo.changed_paths(context.base_sha, context.head, context.top)
+    if command:
+        _sort_for_command(changed, suite, selection)
+    else:
+        sources = sort_changes(context, changed, tracked, selection, PYTHON)
+        _add_critical(selection, config)
+        _add_impacted(context, sources, [f for f in tracked if f.endswith(".py")], selection)
+        _add_doctests(context, sources, selection)
+        if not selection.whole_suite and not selection.node_ids():
+            selection.whole_suite.append(NOTHING_SELECTED)
+    selection.total = len(test_map.tests) if test_map is not None else sum(suite.count_tests(f) for f in suite.files)
+    return selection
+
+
+NOTHING_SELECTED = "nothing was selected, and an empty selection is never a pass"
+
+
+def _find_unrunnable(top: str, tracked: list[str], selection: Selection) -> None:
+    """An npm project whose runner hotfix-guard does not know (tape, ava...) has tests all the
+    same: say that they cannot be run, rather than that there are none."""
+    if selection.runner.reason == "[focused-tests] runner" or "package.json" not in tracked:
+        return
+    from hotfix_guard.focus import jsproject
+
+    found = jsproject.find_tests(top, tracked)
+    if found:
+        selection.unrunnable = (
+            f"{len(found)} JavaScript test file{'s' if len(found) != 1 else ''} and no runner to run them "
+            f"({selection.runner.reason}): set [focused-tests] runner (jest, vitest, mocha, node) or test-command"
+        )
+        selection.notes.append(selection.unrunnable)
+
+
+class Language:
+    """What sorting the changes needs to know of the suite's language."""
+
+    __slots__ = ("name", "is_source", "is_suite_wide", "has_conftest")
+
+    def __init__(
+        self, name: str, is_source: Callable[[str], bool], is_suite_wide: Callable[[str], bool], has_conftest: bool
+    ):
+        self.name = name
+        self.is_source = is_source
+        self.is_suite_wide = is_suite_wide
+        self.has_conftest = has_conftest
+
+
+PYTHON = Language(
+    "Python",
+    lambda path: path.endswith(".py"),
+    lambda path: os.path.basename(path) in discover.SUITE_WIDE_FILES and "/" not in path,
+    has_conftest=True,
+)
+
+
+def _sort_for_command(changed: tuple[Change, ...], suite: discover.Suite, selection: Selection) -> None:
+    """The test-command's {files} (changed test files) and {sources} (the other changed files)."""
+    for status, path, _old_path in changed:
+        if status == "D":
+            continue
+        if _is_any_test_file(path, suite):
+            selection.changed_tests.append(path)
+        else:
+            selection.changed_sources.append(path)
+    if selection.changed_tests:
+        selection.groups.append(Group(CHANGED, "test files the change adds or modifies", list(selection.changed_tests)))
+
+
+def sort_changes(
+    context: Context,
+    changed: tuple[Change, ...],
+    tracked: list[str],
+    selection: Selection,
+    language: Language,
+    is_test: Callable[[str], bool] | None = None,
+) -> list[Change]:
+    """File each changed path under a group, the whole suite, or ignored; return the sources
+    (files in LANGUAGE that are not tests), which the import graph or the runner traces."""
     config = context.config
     suite = selection.suite
+    is_test = is_test or suite.is_test_file
     sources = []
     beside_tests = _test_directories(suite)
     packages = {os.path.dirname(f) for f in tracked if os.path.basename(f) == "__init__.py"}
     version_files = version_file_paths(config.version_files)  # `path:regex` entries by their path
     for status, path, old_path in changed:
         name = os.path.basename(path)
-        if _is_test_file(path, suite, config):
+        if is_test(path):
             if status != "D":
                 selection.changed_tests.append(path)
-        elif name == "conftest.py" or (old_path and os.path.basename(old_path) == "conftest.py"):
+        elif language.has_conftest and (
+            name == "conftest.py" or (old_path and os.path.basename(old_path) == "conftest.py")
+        ):
             for conftest in {path, old_path or path}:  # a moved conftest.py leaves its old tests without it
                 _add_conftest(conftest, selection)
         elif path in version_files and _is_version_bump(context, path, old_path):
             selection.ignored.append(f"{path} (only its version changed)")
-        elif name in discover.SUITE_WIDE_FILES and "/" not in path:
+        elif language.is_suite_wide(path):
             selection.whole_suite.append(f"{path} changed: packaging and test configuration reach every test")
         elif _is_ignorable(path, config.test_ignore, beside_tests, packages):
             selection.ignored.append(f"{path} (matches [focused-tests] ignore)")
-        elif path.endswith(".py") and not config.test_command:
+        elif language.is_source(path):
             sources.append((status, path, old_path))
-        elif not config.test_command:
+        else:
             selection.whole_suite.append(
-                f"{path} changed: not Python, so no test can be traced to it (a data, fixture or build file the tests may read)"
+                f"{path} changed: not {language.name}, so no test can be traced to it "
+                "(a data, fixture or build file the tests may read)"
             )
     if selection.changed_tests:
         selection.groups.append(Group(CHANGED, "test files the change adds or modifies", list(selection.changed_tests)))
     return sources
 
 
-def _is_test_file(path: str, suite: discover.Suite, config: Config) -> bool:
-    if config.test_command:
-        name = os.path.basename(path)
-        return (
-            any(fnmatch.fnmatch(name, p) for p in (*suite.options.python_files, "*.test.*", "*.spec.*"))
-            or "/__tests__/" in f"/{path}"
-        )
-    return suite.is_test_file(path)
+def _is_any_test_file(path: str, suite: discover.Suite) -> bool:
+    """A test file of any runner: the test-command's runner is unknown."""
+    from hotfix_guard.focus import jsproject
+
+    name = os.path.basename(path)
+    return (
+        any(fnmatch.fnmatch(name, p) for p in suite.options.python_files)
+        or jsproject.is_named_like_a_test(path)
+        or "/__tests__/" in f"/{path}"
+    )
 
 
 def _test_directories(suite: discover.Suite) -> set[str]:
@@ -227,7 +332,7 @@ def _add_critical(selection: Selection, config: Config) -> None:
         selection.groups.append(Group(CRITICAL, reason, found))
 
 
-def _add_doctests(context: Context, sources: list[tuple[str, str, str | None]], selection: Selection) -> None:
+def _add_doctests(context: Context, sources: list[Change], selection: Selection) -> None:
     """With --doctest-modules, a changed module's own doctests are tests of it too."""
     options = (*selection.suite.options.addopts, *context.config.pytest_args)
     if "--doctest-modules" in options:
@@ -236,9 +341,7 @@ def _add_doctests(context: Context, sources: list[tuple[str, str, str | None]], 
             selection.groups.append(Group(CHANGED, "doctests of the changed modules (--doctest-modules)", modules))
 
 
-def _add_impacted(
-    context: Context, sources: list[tuple[str, str, str | None]], python_files: list[str], selection: Selection
-) -> None:
+def _add_impacted(context: Context, sources: list[Change], python_files: list[str], selection: Selection) -> None:
     if not sources:
         return
     test_map = selection.map
@@ -255,8 +358,8 @@ def _add_impacted(
 
 
 def _add_from_map(
-    context: Context, sources: list[tuple[str, str, str | None]], test_map: testmap.TestMap, selection: Selection
-) -> list[tuple[str, str, str | None]]:
+    context: Context, sources: list[Change], test_map: testmap.TestMap, selection: Selection
+) -> list[Change]:
     """Select through the map; return the changes it cannot speak for (files new since the base, or never run).
 
     Each file must reach some test on its own: one that reaches none runs the whole suite.
@@ -297,9 +400,7 @@ def _add_from_map(
     return unmapped
 
 
-def _add_from_imports(
-    context: Context, sources: list[tuple[str, str, str | None]], python_files: list[str], selection: Selection
-) -> None:
+def _add_from_imports(context: Context, sources: list[Change], python_files: list[str], selection: Selection) -> None:
     """Each changed file selects the test modules that import it; one that none imports runs the whole suite."""
     suite = selection.suite
     gone = [old or path for status, path, old in sources if status == "D" or old]
