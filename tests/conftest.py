@@ -167,26 +167,29 @@ _head_start: list[threading.Thread] = []
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Under xdist, the controller (which runs no test) starts building pre-commit's store
-    in a thread, so that the workers run other tests meanwhile instead of one of them
-    building it while the other waits (precommit_store)."""
+    """Under xdist, the controller (which runs no test) starts the session's two installs in
+    threads: pre-commit's store (precommit_store) and the npm runners (npm_runners), mostly
+    waiting on pip and npm. The workers run other tests meanwhile, instead of one of them
+    installing while the other waits on its lock; the fixtures find them built."""
     config = session.config
     if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
-        return  # a worker, or no xdist: the fixture builds it when a test first needs it
-    if config.args and not any("precommit" in arg or Path(arg).is_dir() for arg in config.args):
-        return  # only other test files were asked for
+        return  # a worker, or no xdist: the fixtures build them when a test first needs them
+    import npm_runners
     from precommit_store import shared_store
 
     base = config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]  # pytest-N/, as the workers' parent
-    thread = threading.Thread(target=_build_quietly, args=(shared_store, base), daemon=True)
-    thread.start()
-    _head_start.append(thread)
+    for name, build in (("precommit", lambda: shared_store(base)), ("npm", npm_runners.installed)):
+        if config.args and not any(name in arg or Path(arg).is_dir() for arg in config.args):
+            continue  # only other test files were asked for
+        thread = threading.Thread(target=_build_quietly, args=(build,), daemon=True)
+        thread.start()
+        _head_start.append(thread)
 
 
-def _build_quietly(build: Callable[[Path], object], base: Path) -> None:
-    # On a failure the fixture builds it again in a worker, and that test says why.
+def _build_quietly(build: Callable[[], object]) -> None:
+    # On a failure a worker's fixture builds it again, and that test says why.
     with contextlib.suppress(BaseException):
-        build(base)
+        build()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
