@@ -239,6 +239,12 @@ def sandbox_env(root: str) -> dict[str, str]:
     }
     config = os.path.join(root, "gitconfig")
     env.update(IDENTITY, GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=config, NO_COLOR="1")
+    # The sample's tests use tmp_path: pytest's own temporary directories go in the sandbox
+    # too. Without this pytest used /tmp/pytest-of-USER and, as it does there, removed the
+    # user's older directories (seen taking 36 s of one drill's 40).
+    import shlex
+
+    env["PYTEST_ADDOPTS"] = f"-p no:cacheprovider --basetemp={shlex.quote(os.path.join(root, 'pytest-tmp'))}"
     return env
 
 

@@ -44,9 +44,16 @@ def run_drill(*args: str) -> Result:
 
 
 @pytest.mark.parametrize("scenario", NAMES)
-def test_every_scenario_passes_and_leaves_the_caller_untouched(caller: GitRepo, scenario: str) -> None:
+def test_every_scenario_passes_and_leaves_the_caller_untouched(
+    caller: GitRepo, scenario: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The sample's pytest (its tests use tmp_path) would make and prune pytest-of-USER here.
+    temporary = tmp_path / "user-tmp"
+    temporary.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temporary))
     before = state(caller)
     result = run_drill("--scenario", scenario)
+    assert os.listdir(temporary) == [], "the drill wrote outside its sandbox"
     assert result.exit_code == 0, result.output
     assert "  result: PASSED (9/9 steps)" in result.stdout
     assert "  guard fired: yes, a commit without HOTFIX was rejected" in result.stdout
