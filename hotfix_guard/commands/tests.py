@@ -83,9 +83,18 @@ def tests(
     if build_map:
         built = build_test_map(context, python)
         write(
-            f"test map of {context.base_sha[:12]}: {built.tests} tests over {built.files} files, stored in {built.path}\n",
+            f"test map of {context.base_sha[:12]}: {built.tests} tests over {built.files} files, "
+            f"{built.source_lines} lines of the project's source, stored in {built.path}\n",
             sys.stderr,
         )
+        if built.failing:
+            shown = ", ".join(built.failing[:10]) + (
+                f" and {len(built.failing) - 10} more" if len(built.failing) > 10 else ""
+            )
+            write(
+                f"note: {len(built.failing)} test(s) fail on the base with the map and without it: {shown}\n",
+                sys.stderr,
+            )
         if not list_only:
             return EXIT_OK
     if list_only:

@@ -54,6 +54,7 @@ class Selection:
         "seconds",
         "pattern",
         "changed_tests",
+        "map_line",
     )
 
     def __init__(self, suite: discover.Suite, test_map: testmap.TestMap | None, pattern: str):
@@ -65,6 +66,7 @@ class Selection:
         self.notes: list[str] = []
         self.ignored: list[str] = []
         self.changed_tests: list[str] = []
+        self.map_line = ""  # which map the selection used, or why none and how to build one
         self.total = 0
         self.seconds = 0.0
 
@@ -107,10 +109,16 @@ def select(context: Context) -> Selection:
     config = context.config
     tracked = gitrepo.tracked_files(context.top)
     suite = discover.find_suite(context.top, tracked)
-    test_map = testmap.load(context.git_dir, context.base_sha)
+    test_map, no_map = testmap.load_or_why(context.git_dir, context.base_sha)
     selection = Selection(suite, test_map, config.critical_pattern.pattern)
     if not suite.files and not config.test_command:
         return selection  # no tests to select from: the check says so
+    if not config.test_command:
+        selection.map_line = (
+            test_map.describe(context.base_sha)
+            if test_map is not None
+            else f"{no_map}: {testmap.build_offer(context.git_dir)}"
+        )
     changed = gitrepo.changed_paths(context.base_sha, context.head, context.top)
     sources = _sort_changes(context, changed, tracked, selection)
     if not config.test_command:
@@ -246,10 +254,7 @@ def _add_impacted(
     if test_map is not None:
         unmapped = _add_from_map(context, sources, test_map, selection)
     elif selection.suite.files:
-        selection.notes.append(
-            "no test map for this base: impacted tests come from the import graph; "
-            "`hotfix-guard tests --build-map` sharpens the selection"
-        )
+        selection.notes.append("no test map for this base: impacted tests come from the import graph")
     if unmapped:
         _add_from_imports(context, unmapped, python_files, selection)
 

@@ -25,7 +25,8 @@ def listing(selection: Selection, explain: bool) -> str:
 
 
 def reasons(selection: Selection) -> list[str]:
-    lines = [f"whole suite: {reason}" for reason in selection.whole_suite]
+    lines = [f"map: {selection.map_line}"] if selection.map_line else []
+    lines += [f"whole suite: {reason}" for reason in selection.whole_suite]
     lines += [f"note: {note}" for note in selection.notes]
     lines += [f"ignored: {ignored}" for ignored in selection.ignored]
     return lines
