@@ -25,7 +25,8 @@ Examples:
 \b
 Exit codes: 0 the selected tests passed (or --list / --build-map done), 1 a selected
 test failed, pytest could not collect them, ran none, or the run timed out, 2 usage,
-config or repository error (or pytest could not start), 130 interrupted,
+config or repository error (or pytest could not start, or a map build was refused:
+nothing stored), 130 interrupted,
 {BUG_HELP}."""
 
 
@@ -40,11 +41,16 @@ config or repository error (or pytest could not start), 130 interrupted,
     is_flag=True,
     help="Print the selected test ids (or whole test files), one a line; run nothing.",
 )
-@click.option("--explain", is_flag=True, help="With --list: a '# reason' line before each group.")
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="With --list: the map used (age, source lines covered) or how to build one, and a '# reason' line before each group.",
+)
 @click.option(
     "--build-map",
     is_flag=True,
-    help="Run the whole suite on the base under coverage and store which test runs which line.",
+    help="Run the whole suite on the base under coverage and store which test runs which line; refused (nothing "
+    "stored) when a test fails only under the map, or no line of the project's own source ran.",
 )
 @click.option(
     "--python", metavar="PATH", help="The project's Python (default: [focused-tests] python, else python on PATH)."
@@ -69,7 +75,7 @@ def tests(
     """Select and run the focused tests: critical set, changed tests, and what the change reaches.
 
     Without a map, impacted tests come from the import graph; `--build-map` (run once on
-    the base release) lets the selection follow the changed lines instead. Files that
+    the base release; nothing else builds one) lets the selection follow the changed lines instead. Files that
     cannot be traced (conftest.py, pytest or packaging config, data files) select the
     whole suite, and the reason is printed.
     """
