@@ -49,6 +49,7 @@ class TestMap:
         self.tests: list[str] = [entry for entry in self.entries if not entry.startswith(_GROUPS)]
         self._masks: list[str] = masks
         self._files: dict[str, list[dict[str, int]]] = files
+        self._test_modules: set[str] | None = None
         built, source_lines = document.get("built"), document.get("source_lines")
         self.built: float | None = float(built) if isinstance(built, (int, float)) else None
         self.source_lines: int | None = source_lines if isinstance(source_lines, int) else None
@@ -82,6 +83,19 @@ class TestMap:
         """Whether any of LINES ran outside every test (at import time, or in collection)."""
         outside = set(self._files[path][1]) if path in self._files else set()
         return not outside.isdisjoint(lines)
+
+    def ran(self, path: str, lines: Iterable[int]) -> bool:
+        """Whether any of LINES of PATH ran at all while the map was built."""
+        if path not in self._files:
+            return False
+        by_line, outside = self._files[path]
+        return any(str(line) in by_line for line in lines) or not set(outside).isdisjoint(lines)
+
+    def test_modules(self) -> set[str]:
+        """The files holding the map's tests."""
+        if self._test_modules is None:
+            self._test_modules = {test.split("::", 1)[0] for test in self.tests}
+        return self._test_modules
 
     def tests_running(self, path: str, lines: Iterable[int]) -> int:
         """The tests (a bit mask over `tests`) that ran any of LINES of PATH."""
