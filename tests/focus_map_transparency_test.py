@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import GitRepo, isolate_git, run_cli
-from shop_project import fix, make_shop, rerelease
+from shop_project import CART, fix, make_shop, rerelease
 
 BIN = str(Path(sys.executable).parent)  # where the hotfix-guard under test is installed
 
@@ -78,6 +78,7 @@ def zip_shop(repo: GitRepo) -> GitRepo:
             "src/shop/late.py": LATE,
             "tests/test_late.py": TEST_LATE,
             "tests/test_broken.py": TEST_BROKEN,
+            "src/shop/cart.py": '"""A cart: checkout() adds TAX."""\n' + CART,
         },
     )
     return repo
@@ -172,6 +173,13 @@ def test_without_a_map_tests_offers_a_build_and_what_it_would_cost(repo: GitRepo
     assert run_cli(repo, "tests").exit_code == 0
     after = run_cli(repo, "tests", "--list", "--explain").stdout.splitlines()[0]
     assert ": about " in after and " s, as the last full-suite run took (expect more under coverage)" in after
+
+
+def test_a_docstring_naming_a_changed_constant_selects_nothing_through_it(copy: GitRepo) -> None:
+    fix(copy, "src/shop/pricing.py", "TAX = 0.25", "TAX = 0.3")
+    selected = run_cli(copy, "tests", "--list").stdout.splitlines()
+    assert "tests/test_cart.py::test_checkout" in selected
+    assert "tests/test_cart.py::test_empty_cart" not in selected  # cart.py's docstring says TAX
 
 
 def test_map_of_an_older_format_is_not_used_and_says_so(copy: GitRepo) -> None:
