@@ -30,7 +30,7 @@ else the one package.json names, else pytest; it is named in the output.
 Exit codes: 0 the selected tests passed (or --list / --build-map done), 1 a selected
 test failed, the runner could not collect or load them, ran none, or the run timed
 out, 2 usage, config or repository error (or the runner could not start: the
-command is shown), 130 interrupted,
+command is shown; or a map build was refused: nothing stored), 130 interrupted,
 {BUG_HELP}."""
 
 
@@ -45,11 +45,16 @@ command is shown), 130 interrupted,
     is_flag=True,
     help="Print the selected test ids (or whole test files), one a line, then any name filter as the runner gets it; run nothing.",
 )
-@click.option("--explain", is_flag=True, help="With --list: a '# reason' line before each group.")
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="With --list: the map used (age, source lines covered) or how to build one, and a '# reason' line before each group.",
+)
 @click.option(
     "--build-map",
     is_flag=True,
-    help="pytest only: run the whole suite on the base under coverage and store which test runs which line.",
+    help="pytest only: run the whole suite on the base under coverage and store which test runs which line; refused "
+    "(nothing stored) when a test fails only under the map, or no line of the project's own source ran.",
 )
 @click.option(
     "--python", metavar="PATH", help="The project's Python (default: [focused-tests] python, else python on PATH)."
@@ -74,12 +79,12 @@ def tests(
     """Select and run the focused tests: critical set, changed tests, and what the change reaches.
 
     Without a map, impacted tests come from the import graph; `--build-map` (pytest, run
-    once on the base release) lets the selection follow the changed lines instead. In an
-    npm project the critical set is the runner's name filter (jest -t, vitest -t, mocha
-    --grep, node --test-name-pattern), and impacted tests come from jest's own graph
-    (--findRelatedTests) or the require/import graph. Files that cannot be traced
-    (conftest.py, package.json, test or packaging config, data files) select the whole
-    suite, and the reason is printed. Running no test is a failure.
+    once on the base release; nothing else builds one) lets the selection follow the
+    changed lines instead. In an npm project the critical set is the runner's name filter
+    (jest -t, vitest -t, mocha --grep, node --test-name-pattern), and impacted tests come
+    from jest's own graph (--findRelatedTests) or the require/import graph. Files that
+    cannot be traced (conftest.py, package.json, test or packaging config, data files)
+    select the whole suite, and the reason is printed. Running no test is a failure.
     """
     from hotfix_guard.focus import show
     from hotfix_guard.focus.focused import build_map as build_test_map
@@ -91,9 +96,18 @@ def tests(
     if build_map:
         built = build_test_map(context, python)
         write(
-            f"test map of {context.base_sha[:12]}: {built.tests} tests over {built.files} files, stored in {built.path}\n",
+            f"test map of {context.base_sha[:12]}: {built.tests} tests over {built.files} files, "
+            f"{built.source_lines} lines of the project's source, stored in {built.path}\n",
             sys.stderr,
         )
+        if built.failing:
+            shown = ", ".join(built.failing[:10]) + (
+                f" and {len(built.failing) - 10} more" if len(built.failing) > 10 else ""
+            )
+            write(
+                f"note: {len(built.failing)} test(s) fail on the base with the map and without it: {shown}\n",
+                sys.stderr,
+            )
         if not list_only:
             return EXIT_OK
     if list_only:

@@ -167,6 +167,8 @@ def run_selection(
         command = run.pytest_command(_python(python, config.test_python, context.top), config.pytest_args)
         node_ids = [] if selection.whole_suite else selection.node_ids()
         result = run.run_pytest(context.top, command, node_ids, timeout, output)
+        if not node_ids and result.passed is not None and result.outcome in (run.PASSED, run.FAILED):
+            testmap.record_suite_time(context.git_dir, result.seconds, "full-suite run")  # what a map build costs
     return Outcome(selection, result)
 
 
@@ -185,7 +187,25 @@ def build_map(context: Context, python: str | None = None) -> testmap.BuildResul
     _require_coverage(interpreter)
     command = run.pytest_command(interpreter, config.pytest_args)
     with checkout_of(context, context.base_sha) as (here, _note):
-        return testmap.build(here.top, context.git_dir, context.base_sha, command, dict(os.environ))
+        sources = own_sources(here.top, gitrepo.tracked_files(here.top))
+        return testmap.build(here.top, context.git_dir, context.base_sha, command, dict(os.environ), sources)
+
+
+def own_sources(top: str, tracked: list[str]) -> list[str]:
+    """The project's Python files that are not tests: neither test modules nor conftest.py,
+    nor anything in a directory that holds tests (helpers, fixtures)."""
+    from hotfix_guard.focus import discover
+
+    suite = discover.find_suite(top, tracked)
+    test_dirs = {os.path.dirname(f) for f in suite.files} - {""}  # the top holds everything
+    return [
+        path
+        for path in tracked
+        if path.endswith(".py")
+        and not suite.is_test_file(path)
+        and os.path.basename(path) != "conftest.py"
+        and not any(path.startswith(d + "/") for d in test_dirs)
+    ]
 
 
 def _python(option: str | None, configured: str, top: str) -> str:

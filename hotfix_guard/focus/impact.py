@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from hotfix_guard.focus.testmap import TestMap
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_NAME_LISTS = frozenset({"__all__", "__slots__"})
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
@@ -125,6 +126,11 @@ def bound_names(statement: ast.stmt) -> set[str]:
             names.add((node.asname or node.name).split(".")[0])
         stack.extend(ast.iter_child_nodes(node))
     return names
+
+
+def _without_dunders(names: set[str]) -> set[str]:
+    """NAMES but `__x__`: a class's dunder acts through its class, which is followed instead."""
+    return {name for name in names if not (name.startswith("__") and name.endswith("__"))}
 
 
 def _aliases_of(statement: ast.Import | ast.ImportFrom, name: str) -> set[str]:
@@ -256,6 +262,8 @@ class Impact:
 
     def _add_line(self, path: str, tree: ast.Module, line: int, followed: str | None = None) -> None:
         location = locate(tree, line)
+        if followed is not None and location.function is None and self._reaches_through_map(path, location):
+            return
         if location.function is not None:
             self._add_runtime_line(path, location, location.function)
         elif isinstance(location.header_of, _FUNCTIONS):
@@ -275,9 +283,47 @@ class Impact:
                 # `from m import a, b` passes on only the name followed (or nothing, for a string).
                 self._names |= _aliases_of(location.statement, followed)
             elif names:
-                self._names |= names
+                self._names |= self._names_reached(path, tree, location.statement, names)
             else:
                 self.whole_files.add(path)
+
+    def _reaches_through_map(self, path: str, location: Location) -> bool:
+        """For import-time code that mentions a followed name: whether the map alone says
+        whom it reaches (adding those tests), so that the names it binds need no following.
+
+        A statement that never ran while the map was built (under `if __name__ ==
+        "__main__":`, in a script no test runs) reaches no test; a docstring or other bare
+        constant has no effect. A test module's top level ran while pytest imported it,
+        under that module's own context: its tests are the ones the map gives its lines.
+        """
+        statement = location.statement
+        if statement is None:
+            return False
+        if isinstance(statement, ast.Delete) or (
+            isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+        ):
+            return True  # `del X[i]` changes X, already followed; a docstring does nothing
+        if bound_names(statement) <= _NAME_LISTS:
+            return True  # `__all__ = ["X"]`, `__slots__ = ("X",)`: X keeps its name where it goes
+        span = _span(statement)
+        if not self.map.ran(path, span):
+            return True
+        if path in self.map.test_modules():
+            self.bits |= self.map.tests_running(path, span)
+            return True
+        return False
+
+    def _names_reached(self, path: str, tree: ast.Module, statement: ast.stmt, names: set[str]) -> set[str]:
+        """The names to follow for an import-time statement binding NAMES. A dunder bound in
+        a class body (`__slots__`, `__eq__ = ...`) acts through its class; a changed
+        `__all__` through whatever star-imports the module: the tests that ran it."""
+        classes = _enclosing_class_names(tree, statement)
+        plain = _without_dunders(names)
+        if plain != names and classes:
+            return plain | classes
+        if "__all__" in names:
+            self.whole_files.add(path)
+        return names
 
     def _add_runtime_line(
         self, path: str, location: Location, function: ast.FunctionDef | ast.AsyncFunctionDef

@@ -68,6 +68,7 @@ class Selection:
         "changed_sources",
         "runner",
         "unrunnable",
+        "map_line",
     )
 
     def __init__(
@@ -84,6 +85,7 @@ class Selection:
         self.changed_tests: list[str] = []
         self.changed_sources: list[str] = []  # changed files that are not tests, still in the head
         self.unrunnable = ""  # why tests that exist cannot be run (an npm runner hotfix-guard does not know)
+        self.map_line = ""  # which map the selection used, or why none and how to build one
         self.total = 0
         self.seconds = 0.0
 
@@ -144,11 +146,17 @@ def _select_python(context: Context, choice: Choice, tracked: list[str]) -> Sele
     config = context.config
     command = choice.name == "command"
     suite = discover.find_suite(context.top, tracked)
-    test_map = testmap.load(context.git_dir, context.base_sha)
+    test_map, no_map = testmap.load_or_why(context.git_dir, context.base_sha)
     selection = Selection(suite, test_map, config.critical_pattern.pattern, choice)
     if not suite.files and not command:
         _find_unrunnable(context.top, tracked, selection)
         return selection  # no tests to select from: the check says so
+    if not command:
+        selection.map_line = (
+            test_map.describe(context.base_sha)
+            if test_map is not None
+            else f"{no_map}: {testmap.build_offer(context.git_dir)}"
+        )
     changed = gitrepo.changed_paths(context.base_sha, context.head, context.top)
     if command:
         _sort_for_command(changed, suite, selection)
@@ -349,10 +357,7 @@ def _add_impacted(context: Context, sources: list[Change], python_files: list[st
     if test_map is not None:
         unmapped = _add_from_map(context, sources, test_map, selection)
     elif selection.suite.files:
-        selection.notes.append(
-            "no test map for this base: impacted tests come from the import graph; "
-            "`hotfix-guard tests --build-map` sharpens the selection"
-        )
+        selection.notes.append("no test map for this base: impacted tests come from the import graph")
     if unmapped:
         _add_from_imports(context, unmapped, python_files, selection)
 

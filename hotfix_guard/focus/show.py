@@ -44,6 +44,7 @@ def _filter(runner: str, pattern: str) -> str:
 def reasons(selection: Selection) -> list[str]:
     runner = selection.runner
     lines = [f"runner: {runner.name} ({runner.reason})"] if runner.name != "pytest" else []
+    lines += [f"map: {selection.map_line}"] if selection.map_line else []
     lines += [f"whole suite: {reason}" for reason in selection.whole_suite]
     lines += [f"note: {note}" for note in selection.notes]
     lines += [f"ignored: {ignored}" for ignored in selection.ignored]
