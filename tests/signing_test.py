@@ -180,3 +180,48 @@ def test_a_signature_by_a_key_no_one_vouches_for_never_counts(hotfix: GitRepo, t
     (tmp_path / "allowed_signers").write_text(f"rita@example.com {(tmp_path / 'other_key.pub').read_text()}")
     code, found = validate_high(hotfix, tmp_path)
     assert code == 1 and "a signature by a key no one vouches for" in found
+
+
+FLAKY_SSH_KEYGEN = """#!/bin/sh
+# Signs once (finish's test signature), then fails as ssh-keygen does with a key it cannot load.
+marker="$(dirname "$0")/signed-once"
+if [ -e "$marker" ]; then echo "Couldn't load public key: No such file or directory" >&2; exit 255; fi
+: > "$marker"
+exec ssh-keygen "$@"
+"""
+
+
+def signing_fails_after_the_test_signature(repo: GitRepo, tmp_path: Path) -> None:
+    """git 2.39's `git tag -s` exits 0 and writes an unsigned tag when ssh-keygen fails: the key signs once only."""
+    ssh_signing(repo, tmp_path)
+    program = tmp_path / "flaky-ssh-keygen"
+    program.write_text(FLAKY_SSH_KEYGEN)
+    program.chmod(0o755)
+    repo.git("config", "gpg.ssh.program", str(program))
+
+
+@pytest.mark.parametrize("command", ["finish", "rollback"])
+def test_a_key_that_cannot_sign_is_refused_before_any_change(hotfix: GitRepo, command: str) -> None:
+    if command == "rollback":
+        assert run_cli(hotfix, "finish").exit_code == 0
+    hotfix.git("config", "gpg.format", "ssh")
+    hotfix.git("config", "user.signingKey", "/nonexistent/key.pub")
+    before = hotfix.refs()
+    result = run_cli(hotfix, command)
+    assert result.exit_code == 2, result.output
+    assert "the release tag is to be signed (user.signingKey /nonexistent/key.pub, gpg.format ssh)" in result.output
+    assert "but git cannot sign" in result.output and "nothing was changed" in result.output
+    assert hotfix.refs() == before
+
+
+@pytest.mark.parametrize("command", ["finish", "rollback"])
+def test_a_tag_git_made_unsigned_is_undone(hotfix: GitRepo, tmp_path: Path, command: str) -> None:
+    if command == "rollback":
+        assert run_cli(hotfix, "finish").exit_code == 0
+    signing_fails_after_the_test_signature(hotfix, tmp_path)
+    before = hotfix.refs()
+    result = run_cli(hotfix, command)
+    assert result.exit_code == 1, result.output
+    assert "made tag" in result.output and "without a signature although it was asked to sign it" in result.output
+    assert hotfix.refs() == before
+    assert not (hotfix.path / ".git/hotfix-guard" / f"{command}.json").exists()
