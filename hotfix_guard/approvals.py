@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from hotfix_guard.config import Config
-    from hotfix_guard.model import Commit
+    from hotfix_guard.model import Change, Commit
     from hotfix_guard.repository import Repo
 
 NOTES_REF = "refs/notes/hotfix-guard-approvals"
@@ -431,3 +431,52 @@ def _nearest_release(repo: Repo, config: Config, head: str) -> str:
     from hotfix_guard.collect import Target, resolve_base
 
     return resolve_base(Target(repo.top, head), head, config)[1]
+
+
+# --- the push guard --------------------------------------------------------------------
+
+MERGED_BRANCH = re.compile(r"^Merge (\S+)")  # finish's merge: "Merge hotfix/v1.2.4 - <first fix>"
+
+
+def may_block_a_release(config: Config, server: bool) -> bool:
+    """Whether the approvals of a release can block it: a severity is known, from
+    `[approvals] default-severity` or (in a clone, not on a server) a start record. Else the
+    check can only note, so the push guard asks git nothing for it. No git: files only."""
+    import os
+
+    if config.option("approvals", "default-severity"):
+        return True
+    found = None if server else gitrepo.find_git_dir(os.getcwd())
+    if found is None:
+        return False
+    starts = os.path.join(gitrepo.common_dir(found[1]), "hotfix-guard", "starts")
+    return os.path.isdir(starts) and any(name.endswith(".json") for name in os.listdir(starts))
+
+
+def released_change(pushed: str, is_tag: bool, config: Config, server: bool = False) -> Change | None:
+    """The change a push releases, with its approvals fact: PUSHED (a release tag, or main's
+    new commit) is finish's --no-ff merge, whose second parent is the hotfix's head. None when
+    it is not a merge (a rollback's tag), or for main when the merge names no hotfix branch.
+    The severity is the start record's where this clone has it (never on a SERVER), else the
+    config's default-severity; the check notes, and blocks nothing, without either."""
+    from hotfix_guard.collect import Target, resolve_base, start_record
+    from hotfix_guard.model import Change
+    from hotfix_guard.overrides import NOTES_REF as OVERRIDES_REF
+
+    shown = gitrepo.run_git(["log", "-1", "--no-walk", "--format=%P%n%s", "--end-of-options", f"{pushed}^{{commit}}"])
+    parents, _, subject = shown.text().partition("\n")
+    if shown.returncode != 0 or len(parents.split()) != 2:
+        return None
+    head = parents.split()[1]
+    named = MERGED_BRANCH.match(subject)
+    branch = named.group(1) if named and named.group(1).startswith(config.branch_prefix) else None
+    if branch is None and not is_tag:
+        return None
+    base_name, base_rev, base_version = resolve_base(Target(None, head), head, config)
+    commits = gitrepo.commits_between(base_rev, head, None)
+    refs = gitrepo.existing_refs([NOTES_REF, OVERRIDES_REF], None)
+    start = None if server else start_record(None, branch)
+    facts = gather(None, base_rev, head, branch, config, start, (commits, refs))
+    return Change(
+        branch=branch, base=base_name, base_rev=base_rev, base_version=base_version, head=head, approvals=facts
+    )

@@ -344,3 +344,52 @@ def test_an_unsigned_approval_starts_no_signature_check(
     assert run_cli(started, "check", "approvals").exit_code == 0
     calls = [json.loads(line) for line in trace.read_text().splitlines()]
     assert not [call for call in calls if "hash-object" in call or "verify-commit" in call]
+
+
+def test_the_push_guard_asks_a_release_for_its_hotfixs_approvals(
+    started: GitRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The release tag's commit is finish's merge; its second parent, the hotfix head, lacks its approval."""
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True)
+    started.git("remote", "add", "origin", str(origin))
+    started.git("push", "-q", "origin", "main", "v1.2.3")
+    assert run_cli(started, "install-hooks", "--hooks", "pre-push").exit_code == 0
+    assert run_cli(started, "finish", "--no-verify").exit_code == 0, "finish without validate"
+
+    def push() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["git", "push", "-q", "origin", "main", "v1.2.4"], cwd=started.path, capture_output=True, text=True
+        )
+
+    blocked = push()
+    assert blocked.returncode != 0
+    assert "[approvals]" in blocked.stderr and "high (recorded by start --severity): head" in blocked.stderr
+    assert blocked.stderr.count("lacks 1 more approval") == 1, "main and its tag release one hotfix: said once"
+    approve(started, monkeypatch, REVIEWER, "v1.2.4")
+    passed = push()
+    assert passed.returncode == 0, passed.stderr
+
+
+def test_the_server_guard_asks_a_release_for_its_hotfixs_approvals(
+    started: GitRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The server has no start record: main's [approvals] default-severity says what the release needs."""
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True)
+    started.checkout("main")
+    started.commit("chore: rules", **{".hotfix-guard.toml": '[approvals]\ndefault-severity = "high"\n'})
+    started.checkout("hotfix/v1.2.4")
+    started.git("remote", "add", "origin", str(origin))
+    started.git("push", "-q", "origin", "main", "v1.2.3")
+    assert run_cli(origin, "install-hooks", "--server").exit_code == 0
+    assert run_cli(started, "finish", "--no-verify").exit_code == 0
+    pushed = ["git", "push", "--no-verify", "origin", "main", "v1.2.4"]
+    blocked = subprocess.run(pushed, cwd=started.path, capture_output=True, text=True)
+    assert blocked.returncode != 0 and "high ([approvals] default-severity): head" in blocked.stderr
+    approve(started, monkeypatch, REVIEWER, "v1.2.4")
+    started.git("push", "-q", "origin", NOTES_REF)
+    passed = subprocess.run(pushed, cwd=started.path, capture_output=True, text=True)
+    assert passed.returncode == 0, passed.stderr
