@@ -121,7 +121,7 @@ def collect_change(target: Target, head: str, branch: str | None, config: Config
             )
     approvals = None
     if "approvals" in needs:
-        known = frozenset(c.sha for c in commits), frozenset(ref for ref in existing if ref.startswith("refs/notes/"))
+        known = commits, frozenset(ref for ref in existing if ref.startswith("refs/notes/"))
         approvals = _approval_facts(target, base_rev, head, branch, config, known)
     return Change(
         branch=branch,
@@ -147,7 +147,7 @@ def _approval_facts(
     head: str,
     branch: str | None,
     config: Config,
-    known: tuple[frozenset[str], frozenset[str]],
+    known: tuple[tuple[Commit, ...], frozenset[str]],
 ) -> ApprovalFacts:
     """The approvals fact: the notes on the change's commits, its authors, and its start record's severity."""
     from hotfix_guard.approvals import gather

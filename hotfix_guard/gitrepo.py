@@ -438,7 +438,7 @@ def existing_refs(refs: list[str], repo: str | None) -> frozenset[str]:
 
 
 def commits_between(base: str, head: str, repo: str | None) -> tuple[Commit, ...]:
-    """The commits of base..head, newest first, with their full messages."""
+    """The commits of base..head, newest first, with their authors, committers and full messages."""
     output = run_git(
         [
             "log",
@@ -446,7 +446,7 @@ def commits_between(base: str, head: str, repo: str | None) -> tuple[Commit, ...
             "--no-color",
             "--no-show-signature",
             "--encoding=UTF-8",
-            "--format=%H %P%n%B",
+            "--format=%H %P%n%an <%ae>%n%cn <%ce>%n%B",
             f"{base}..{head}",
         ],
         repo,
@@ -457,12 +457,13 @@ def commits_between(base: str, head: str, repo: str | None) -> tuple[Commit, ...
 
 
 def _parse_commit(record: bytes) -> Commit:
-    header, _, body = record.partition(b"\n")
+    header, author, committer, body = [*record.split(b"\n", 3), b"", b"", b""][:4]
     sha, *parents = header.decode("ascii").split()
+    who, by = author.decode("utf-8", "replace"), committer.decode("utf-8", "replace")
     try:
-        return Commit(sha, tuple(parents), body.decode("utf-8"))
+        return Commit(sha, tuple(parents), body.decode("utf-8"), author=who, committer=by)
     except UnicodeDecodeError:
-        return Commit(sha, tuple(parents), body.decode("utf-8", "replace"), valid_utf8=False)
+        return Commit(sha, tuple(parents), body.decode("utf-8", "replace"), False, who, by)
 
 
 def changed_files(base: str, head: str | None, repo: str | None) -> tuple[FileChange, ...]:
@@ -771,12 +772,6 @@ def notes(ref: str, repo: str | None, commits: frozenset[str] | None = None) -> 
     return found
 
 
-def authors_between(base: str, head: str, repo: str | None) -> tuple[str, ...]:
-    """The author identities (`Name <email>`) of the commits of base..head that are not merges, each once."""
-    output = git_ok(["log", "--no-merges", "--format=%an <%ae>", f"{base}..{head}", "--"], repo)
-    return tuple(dict.fromkeys(line for line in output.splitlines() if line))
-
-
 def commits_of(base: str, head: str, repo: str | None) -> frozenset[str]:
     """The commits of base..head."""
     return frozenset(git_ok(["rev-list", f"{base}..{head}", "--"], repo).split())
@@ -812,15 +807,39 @@ def signed_commit_object(message: str, repo: str | None) -> bytes:
     made = run_git(["commit-tree", "-S", EMPTY_TREE, "-m", message], repo)
     if made.returncode != 0:
         raise GitError(f"cannot sign: {made.error_line()}")
-    return git_ok(["cat-file", "commit", made.text().strip()], repo).encode("utf-8", "surrogateescape")
+    raw = git_ok(["cat-file", "commit", made.text().strip()], repo).encode("utf-8", "surrogateescape")
+    if b"\ngpgsig " not in raw.partition(b"\n\n")[0]:
+        raise GitError("cannot sign: git made the object without a signature")
+    return raw
 
 
-def verify_commit_object(raw: bytes, repo: str | None) -> tuple[bool, str]:
-    """(whether git accepts the signature of the commit object RAW, git's words): the object is
-    written to the object store (no ref points at it) and checked with `git verify-commit`."""
+# What git's %G? letters say when a signature does not hold ("G" is a good signature by a known signer).
+SIGNATURE_WORDS = {
+    "B": "a bad signature",
+    "U": "a signature by a key no one vouches for (for ssh: not in gpg.ssh.allowedSignersFile)",
+    "X": "an expired signature",
+    "Y": "a signature by an expired key",
+    "R": "a signature by a revoked key",
+    "E": "a signature git cannot check (the key is missing)",
+    "N": "no signature git can check",
+}
+
+
+def commit_object_signature(raw: bytes, repo: str | None) -> tuple[str, str, str, str]:
+    """(git's %G? letter, the signer, the key's fingerprint, git's last words) of the signature
+    of the commit object RAW, which is written to the object store (no ref points at it):
+    two git commands (git itself starts gpg or ssh-keygen). For ssh the signer is the
+    principal gpg.ssh.allowedSignersFile names for the key."""
     written = run_git(["hash-object", "-t", "commit", "-w", "--stdin"], repo, stdin=raw)
     if written.returncode != 0:
-        return False, written.error_line()
-    verified = run_git(["verify-commit", "--raw", written.text().strip()], repo)
-    words = [line for line in decode(verified.stderr).splitlines() if line.strip()]
-    return verified.returncode == 0, (words[-1].strip() if words else f"exit code {verified.returncode}")
+        return "E", "", "", written.error_line()
+    shown = run_git(["log", "-1", "--no-walk", "--format=%G?%x00%GS%x00%GF", written.text().strip()], repo)
+    letter, signer, fingerprint = ([*shown.text().strip("\n").split("\0"), "", "", ""])[:3]
+    words = [line.strip() for line in decode(shown.stderr).splitlines() if line.strip()]
+    return letter or "E", signer, fingerprint, words[-1] if words else ""
+
+
+def tag_carries_signature(tag: str, repo: str | None) -> bool:
+    """Whether the tag object TAG (a name or id) holds a signature block (whether or not it verifies)."""
+    shown = run_git(["cat-file", "tag", tag], repo)
+    return shown.returncode == 0 and "\n-----BEGIN " in shown.text() and " SIGNATURE-----" in shown.text()

@@ -90,15 +90,25 @@ class FileChange(Record):
 
 
 class Commit(Record):
-    """One commit of the change."""
+    """One commit of the change; its author and committer as `Name <email>` ("" when not asked)."""
 
-    __slots__ = ("sha", "parents", "message", "valid_utf8")
+    __slots__ = ("sha", "parents", "message", "valid_utf8", "author", "committer")
 
-    def __init__(self, sha: str, parents: tuple[str, ...], message: str, valid_utf8: bool = True):
+    def __init__(
+        self,
+        sha: str,
+        parents: tuple[str, ...],
+        message: str,
+        valid_utf8: bool = True,
+        author: str = "",
+        committer: str = "",
+    ):
         self.sha = sha
         self.parents = parents
         self.message = message
         self.valid_utf8 = valid_utf8
+        self.author = author
+        self.committer = committer
 
     @property
     def is_merge(self) -> bool:
@@ -129,9 +139,11 @@ class SettingsFile(Record):
 class Approval(Record):
     """One recorded approval (approvals.py): of which commit, on which ref, in which role, by
     whom (git's committer identity, `Name <email>`), when (ISO 8601), why, and the signing
-    key and signature when the approval is signed ("" when not)."""
+    key's fingerprint and the signature when the approval is signed ("" when not). `verdict`
+    is what checking the signature found (approvals.verify): "good", "bad: why", or "" when
+    it was not checked (an unsigned note); a signed approval counts only when it is "good"."""
 
-    __slots__ = ("commit", "ref", "role", "who", "when", "comment", "key", "signature")
+    __slots__ = ("commit", "ref", "role", "who", "when", "comment", "key", "signature", "verdict")
 
     def __init__(
         self,
@@ -143,6 +155,7 @@ class Approval(Record):
         comment: str = "",
         key: str = "",
         signature: str = "",
+        verdict: str = "",
     ):
         self.commit = commit
         self.ref = ref
@@ -152,6 +165,7 @@ class Approval(Record):
         self.comment = comment
         self.key = key
         self.signature = signature  # base64 of the signed object of the record (approvals.py), "" unsigned
+        self.verdict = verdict
 
 
 class ApprovalFacts(Record):

@@ -13,6 +13,8 @@ What is checked, by the ref that lands on the remote:
 - a release tag: never deleted, never moved once the remote has it, and (with
   `release-tags-on-main`) only on a commit of the main branch;
 - a protected branch: never deleted, only fast-forwarded;
+- a release tag, or main's new commit, that is finish's merge of a hotfix: the approvals
+  check on that hotfix (approvals.released_change);
 - anything else passes without starting git.
 
 A run has three steps: `Gatherer` asks git for the facts of every guarded ref (each
@@ -181,7 +183,40 @@ def judge(
         (update, finding)
         for update, ref in facts
         for finding in _evaluate(ref, config, options, enabled, gather.validations.get(ref.ref))
+    ] + _release_approvals(guarded, config, options, server)
+
+
+def _release_approvals(
+    guarded: list[tuple[RefUpdate, str]], config: Config, options: RunOptions, server: bool
+) -> list[tuple[RefUpdate, Finding]]:
+    """The approvals check on the hotfix a release tag or main's new commit releases
+    (approvals.released_change), once per released commit."""
+    from hotfix_guard.pushrules import PROTECTED_BRANCH, RELEASE_TAG
+
+    main = f"refs/heads/{config.main_branch}"
+    wanted = [
+        (update, kind)
+        for update, kind in guarded
+        if not update.deletes and (kind == RELEASE_TAG or (kind == PROTECTED_BRANCH and update.remote_ref == main))
     ]
+    if not wanted:
+        return []
+    from hotfix_guard.approvals import may_block_a_release, released_change
+    from hotfix_guard.validation import Validation, enabled_checks
+
+    if "approvals" not in enabled_checks(config, options) or not may_block_a_release(config, server):
+        return []
+
+    found: list[tuple[RefUpdate, Finding]] = []
+    released: set[str] = set()
+    for update, kind in wanted:
+        change = released_change(update.local_sha, kind == RELEASE_TAG, config, server)
+        if change is None or change.head in released:
+            continue
+        released.add(change.head)
+        findings = Validation(change, config).run(options, only=["approvals"]).findings
+        found += [(update, Finding(f.check, f.message, f.severity, update.remote_ref, f.commit)) for f in findings]
+    return found
 
 
 def _location() -> tuple[str, str]:

@@ -76,7 +76,7 @@ class ApprovalEntry(TypedDict):
     comment: str
     key: str
     signature: str  # "unsigned", "good", or "bad: why" (checked with git verify-commit)
-    status: str  # "counts", "stale" (of an older head) or "own" (an author's: never counts)
+    status: str  # "counts", "stale" (of an older head), "own" (an author's: never counts) or "bad signature"
 
 
 class PendingReview(TypedDict):
@@ -203,7 +203,7 @@ def _pending_reviews(repo: Repo, config: Config) -> list[PendingReview]:
     import glob
     import os
 
-    from hotfix_guard.approvals import approvals_on, identity
+    from hotfix_guard.approvals import approvals_on, is_author, signature_holds
     from hotfix_guard.flow.common import read_json
 
     records = []
@@ -217,20 +217,22 @@ def _pending_reviews(repo: Repo, config: Config) -> list[PendingReview]:
     pending: list[PendingReview] = []
     for record in records:
         head, branch, tag = str(record["head"]), str(record.get("branch")), record.get("tag")
-        givers = {identity(a.who) for a in approvals if a.commit == head}
-        if givers and givers - _author_identities(repo, config, head):
-            continue
+        givers = [a.who for a in approvals if a.commit == head and signature_holds(a)]
+        if givers:
+            authors = _authors(repo, config, head)
+            if not all(is_author(giver, authors) for giver in givers):
+                continue
         pending.append({"branch": branch, "tag": tag if isinstance(tag, str) else None, "head": head})
     return pending
 
 
-def _author_identities(repo: Repo, config: Config, head: str) -> set[str]:
+def _authors(repo: Repo, config: Config, head: str) -> tuple[str, ...]:
     from hotfix_guard import gitrepo
-    from hotfix_guard.approvals import identity
+    from hotfix_guard.approvals import authors_of
     from hotfix_guard.collect import Target, resolve_base
 
     base_rev = resolve_base(Target(repo.top, head), head, config)[1]
-    return {identity(author) for author in gitrepo.authors_between(base_rev, head, repo.top)}
+    return authors_of(gitrepo.commits_between(base_rev, head, repo.top))
 
 
 def _approval_entries(incident: Incident, top: str | None) -> list[ApprovalEntry]:
@@ -242,7 +244,15 @@ def _approval_entries(incident: Incident, top: str | None) -> list[ApprovalEntry
     judgement = Judgement(facts)
     entries: list[ApprovalEntry] = []
     for approval in facts.approvals:
-        status = "stale" if approval in judgement.stale else "own" if approval in judgement.own else "counts"
+        status = (
+            "stale"
+            if approval in judgement.stale
+            else "own"
+            if approval in judgement.own
+            else "bad signature"
+            if approval in judgement.forged
+            else "counts"
+        )
         entries.append(
             {
                 "who": approval.who,
@@ -251,7 +261,7 @@ def _approval_entries(incident: Incident, top: str | None) -> list[ApprovalEntry
                 "when": approval.when,
                 "comment": approval.comment,
                 "key": approval.key,
-                "signature": verify(approval, top),
+                "signature": approval.verdict or verify(approval, top),
                 "status": status,
             }
         )
@@ -447,6 +457,7 @@ STATUS_WORDS = {
     "counts": "counts",
     "stale": "stale: of an older head, not counted",
     "own": "an author's own, not counted",
+    "bad signature": "its signature does not hold, not counted",
 }
 
 

@@ -259,3 +259,137 @@ def test_pushing_an_unapproved_hotfix_branch_passes_the_push_guard(
         [sys.executable, "-m", "hotfix_guard", "hook", "validate"], cwd=started.path, capture_output=True, text=True
     )
     assert hook.returncode == 0 and "approvals" not in hook.stderr
+
+
+def note_approval(repo: GitRepo, who: str, *extra: str) -> None:
+    """An approval of the head recorded by hand (as a clone elsewhere would have it)."""
+    repo.git(
+        "notes",
+        "--ref",
+        NOTES_REF,
+        "append",
+        "-m",
+        "\n".join(["hotfix-guard approval", "role: peer", f"who: {who}", *extra]),
+    )
+
+
+@pytest.mark.parametrize(
+    "who", ["hotfix tester <tester@elsewhere.example>", "Someone Else <TESTER@example.com>", "HOTFIX  Tester <x@y.z>"]
+)
+def test_the_same_person_is_known_by_email_or_by_name(started: GitRepo, who: str) -> None:
+    note_approval(started, who)
+    code, found = validate(started)
+    assert code == 1 and f"not counted: {who} is an author (self-approval never counts)" in found
+
+
+def test_an_author_under_another_email_cannot_approve(started: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    with monkeypatch.context() as patch:
+        as_person(patch, ("Hotfix Tester", "tester@home.example"))
+        result = run_cli(started, "approve")
+    assert result.exit_code == 2 and "are an author of hotfix/v1.2.4's commits" in result.output
+
+
+def test_a_committer_of_the_hotfix_is_an_author(started: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    with monkeypatch.context() as patch:
+        as_person(patch, REVIEWER)  # Rita commits (a cherry-pick, an amend) what the tester wrote
+        started.commit(GOOD_MESSAGE, **{"app.py": "print('fixed by both')\n"})
+    note_approval(started, "Rita Reviewer <rita@example.com>")
+    code, found = validate(started)
+    assert code == 1 and "Rita Reviewer <rita@example.com> is an author" in found
+
+
+def test_a_co_author_is_an_author(started: GitRepo) -> None:
+    started.commit(f"{GOOD_MESSAGE}\n\nCo-authored-by: Rita Reviewer <rita@example.com>\n", **{"app.py": "print(2)\n"})
+    note_approval(started, "rita reviewer <rita@work.example>")
+    code, found = validate(started)
+    assert code == 1 and "anyone but Hotfix Tester <tester@example.com>, Rita Reviewer <rita@example.com>" in found
+
+
+def test_two_approvals_by_one_person_under_two_emails_count_once(started: GitRepo) -> None:
+    set_start(started, severity="medium")
+    note_approval(started, "Rita Reviewer <rita@example.com>")
+    note_approval(started, "Rita Reviewer <rita@home.example>")
+    code, found = validate(started)
+    assert code == 1 and "lacks 1 more approval" in found
+
+
+def test_the_approvals_fact_starts_no_git_of_its_own(
+    started: GitRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The authors come with the change's commits (one log): no approval or override recorded costs nothing more."""
+    trace = tmp_path / "trace"
+    monkeypatch.setenv("HOTFIX_GUARD_TRACE_GIT", str(trace))
+    assert run_cli(started, "check", "approvals").exit_code == 1
+    calls = [json.loads(line) for line in trace.read_text().splitlines()]
+    assert sum("log" in call for call in calls) == 1 and not [call for call in calls if "notes" in call]
+
+
+def test_an_override_of_another_rule_does_not_pass_missing_approvals(started: GitRepo) -> None:
+    """A push override of [release-tag] recorded on the head is no override of the approvals."""
+    started.git(
+        "notes", "--ref", "refs/notes/hotfix-guard", "add", "-m",
+        "hotfix-guard override\nref: refs/tags/v1.2.4\nreason: INC-9\nwho: Hotfix Tester <tester@example.com>\n"
+        "when: 2026-01-02T03:04:05+00:00\nblocked: [release-tag] not on main\n",
+    )  # fmt: skip
+    code, found = validate(started)
+    assert code == 1 and "approval overridden" not in found and "lacks 1 more approval" in found
+
+
+def test_an_unsigned_approval_starts_no_signature_check(
+    started: GitRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    approve(started, monkeypatch, REVIEWER)
+    trace = tmp_path / "trace"
+    monkeypatch.setenv("HOTFIX_GUARD_TRACE_GIT", str(trace))
+    assert run_cli(started, "check", "approvals").exit_code == 0
+    calls = [json.loads(line) for line in trace.read_text().splitlines()]
+    assert not [call for call in calls if "hash-object" in call or "verify-commit" in call]
+
+
+def test_the_push_guard_asks_a_release_for_its_hotfixs_approvals(
+    started: GitRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The release tag's commit is finish's merge; its second parent, the hotfix head, lacks its approval."""
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True)
+    started.git("remote", "add", "origin", str(origin))
+    started.git("push", "-q", "origin", "main", "v1.2.3")
+    assert run_cli(started, "install-hooks", "--hooks", "pre-push").exit_code == 0
+    assert run_cli(started, "finish", "--no-verify").exit_code == 0, "finish without validate"
+
+    def push() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["git", "push", "-q", "origin", "main", "v1.2.4"], cwd=started.path, capture_output=True, text=True
+        )
+
+    blocked = push()
+    assert blocked.returncode != 0
+    assert "[approvals]" in blocked.stderr and "high (recorded by start --severity): head" in blocked.stderr
+    assert blocked.stderr.count("lacks 1 more approval") == 1, "main and its tag release one hotfix: said once"
+    approve(started, monkeypatch, REVIEWER, "v1.2.4")
+    passed = push()
+    assert passed.returncode == 0, passed.stderr
+
+
+def test_the_server_guard_asks_a_release_for_its_hotfixs_approvals(
+    started: GitRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The server has no start record: main's [approvals] default-severity says what the release needs."""
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True)
+    started.checkout("main")
+    started.commit("chore: rules", **{".hotfix-guard.toml": '[approvals]\ndefault-severity = "high"\n'})
+    started.checkout("hotfix/v1.2.4")
+    started.git("remote", "add", "origin", str(origin))
+    started.git("push", "-q", "origin", "main", "v1.2.3")
+    assert run_cli(origin, "install-hooks", "--server").exit_code == 0
+    assert run_cli(started, "finish", "--no-verify").exit_code == 0
+    pushed = ["git", "push", "--no-verify", "origin", "main", "v1.2.4"]
+    blocked = subprocess.run(pushed, cwd=started.path, capture_output=True, text=True)
+    assert blocked.returncode != 0 and "high ([approvals] default-severity): head" in blocked.stderr
+    approve(started, monkeypatch, REVIEWER, "v1.2.4")
+    started.git("push", "-q", "origin", NOTES_REF)
+    passed = subprocess.run(pushed, cwd=started.path, capture_output=True, text=True)
+    assert passed.returncode == 0, passed.stderr

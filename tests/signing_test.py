@@ -112,20 +112,116 @@ def test_the_rule_is_off_by_default() -> None:
     assert release_tag(facts, default_config()) == []
 
 
-def test_an_approval_is_signed_with_the_approvers_key_and_verified(hotfix: GitRepo, tmp_path: Path) -> None:
-    from conftest import run_cli as cli
+RITA = {"GIT_COMMITTER_NAME": "Rita Reviewer", "GIT_COMMITTER_EMAIL": "rita@example.com"}
+APPROVALS = "refs/notes/hotfix-guard-approvals"
 
-    ssh_signing(hotfix, tmp_path)
-    (tmp_path / "allowed_signers").write_text(f"rita@example.com {(tmp_path / 'signing_key.pub').read_text()}")
-    env = {"GIT_COMMITTER_NAME": "Rita Reviewer", "GIT_COMMITTER_EMAIL": "rita@example.com"}
+
+def approve_as_rita(repo: GitRepo) -> str:
     with pytest.MonkeyPatch.context() as patch:
-        for name, value in env.items():
+        for name, value in RITA.items():
             patch.setenv(name, value)
-        said = cli(hotfix, "approve").output
-    assert f"signed with {tmp_path / 'signing_key.pub'}" in said
-    note = hotfix.git("notes", "--ref", "refs/notes/hotfix-guard-approvals", "show", "HEAD")
-    assert f"key: {tmp_path / 'signing_key.pub'}\nsignature: " in note
+        result = run_cli(repo, "approve")
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def trust(tmp_path: Path, principal: str) -> None:
+    """The allowed-signers file: the signing key belongs to PRINCIPAL."""
+    (tmp_path / "allowed_signers").write_text(f"{principal} {(tmp_path / 'signing_key.pub').read_text()}")
+
+
+def validate_high(repo: GitRepo, tmp_path: Path) -> tuple[int, str]:
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[approvals]\ndefault-severity = "high"\n')
+    result = run_cli(repo, "--config", str(rules), "--format", "json", "check", "approvals")
+    return result.exit_code, result.output
+
+
+def fingerprint(public_key: Path) -> str:
+    listed = subprocess.run(["ssh-keygen", "-l", "-f", str(public_key)], capture_output=True, text=True, check=True)
+    return listed.stdout.split()[1]
+
+
+def test_an_approval_is_signed_with_the_approvers_key_and_verified(hotfix: GitRepo, tmp_path: Path) -> None:
+    ssh_signing(hotfix, tmp_path)
+    trust(tmp_path, "rita@example.com")
+    key = fingerprint(tmp_path / "signing_key.pub")
+    assert key.startswith("SHA256:") and f"signed with {key}" in approve_as_rita(hotfix)
+    note = hotfix.git("notes", "--ref", APPROVALS, "show", "HEAD")
+    assert f"key: {key}\nsignature: " in note and str(tmp_path) not in note
     assert "signature good" in run_cli(hotfix, "status").output
+    assert validate_high(hotfix, tmp_path)[0] == 0
     tampered = note.replace("role: peer", "role: security")
-    hotfix.git("notes", "--ref", "refs/notes/hotfix-guard-approvals", "add", "-f", "-m", tampered, "HEAD")
+    hotfix.git("notes", "--ref", APPROVALS, "add", "-f", "-m", tampered, "HEAD")
     assert "signature bad: the signature is of other words than the approval's" in run_cli(hotfix, "status").output
+    code, found = validate_high(hotfix, tmp_path)
+    assert (
+        code == 1 and "Rita Reviewer <rita@example.com>'s signature does not hold (the signature is of other" in found
+    )
+
+
+def test_a_signature_by_someone_else_than_the_approver_never_counts(hotfix: GitRepo, tmp_path: Path) -> None:
+    """Mallory signs with her key an approval naming Rita: git calls the signature good, but its signer is Mallory."""
+    ssh_signing(hotfix, tmp_path)
+    trust(tmp_path, "mallory@example.com")
+    approve_as_rita(hotfix)
+    code, found = validate_high(hotfix, tmp_path)
+    assert code == 1
+    assert "signature does not hold (signed by mallory@example.com, not by Rita Reviewer <rita@example.com>)" in found
+    assert "its signature does not hold, not counted" in run_cli(hotfix, "status").output
+
+
+def test_a_signature_by_a_key_no_one_vouches_for_never_counts(hotfix: GitRepo, tmp_path: Path) -> None:
+    ssh_signing(hotfix, tmp_path)
+    trust(tmp_path, "rita@example.com")
+    approve_as_rita(hotfix)
+    other = tmp_path / "other_key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "o", "-f", str(other)], check=True)
+    (tmp_path / "allowed_signers").write_text(f"rita@example.com {(tmp_path / 'other_key.pub').read_text()}")
+    code, found = validate_high(hotfix, tmp_path)
+    assert code == 1 and "a signature by a key no one vouches for" in found
+
+
+FLAKY_SSH_KEYGEN = """#!/bin/sh
+# Signs once (finish's test signature), then fails as ssh-keygen does with a key it cannot load.
+marker="$(dirname "$0")/signed-once"
+if [ -e "$marker" ]; then echo "Couldn't load public key: No such file or directory" >&2; exit 255; fi
+: > "$marker"
+exec ssh-keygen "$@"
+"""
+
+
+def signing_fails_after_the_test_signature(repo: GitRepo, tmp_path: Path) -> None:
+    """git 2.39's `git tag -s` exits 0 and writes an unsigned tag when ssh-keygen fails: the key signs once only."""
+    ssh_signing(repo, tmp_path)
+    program = tmp_path / "flaky-ssh-keygen"
+    program.write_text(FLAKY_SSH_KEYGEN)
+    program.chmod(0o755)
+    repo.git("config", "gpg.ssh.program", str(program))
+
+
+@pytest.mark.parametrize("command", ["finish", "rollback"])
+def test_a_key_that_cannot_sign_is_refused_before_any_change(hotfix: GitRepo, command: str) -> None:
+    if command == "rollback":
+        assert run_cli(hotfix, "finish").exit_code == 0
+    hotfix.git("config", "gpg.format", "ssh")
+    hotfix.git("config", "user.signingKey", "/nonexistent/key.pub")
+    before = hotfix.refs()
+    result = run_cli(hotfix, command)
+    assert result.exit_code == 2, result.output
+    assert "the release tag is to be signed (user.signingKey /nonexistent/key.pub, gpg.format ssh)" in result.output
+    assert "but git cannot sign" in result.output and "nothing was changed" in result.output
+    assert hotfix.refs() == before
+
+
+@pytest.mark.parametrize("command", ["finish", "rollback"])
+def test_a_tag_git_made_unsigned_is_undone(hotfix: GitRepo, tmp_path: Path, command: str) -> None:
+    if command == "rollback":
+        assert run_cli(hotfix, "finish").exit_code == 0
+    signing_fails_after_the_test_signature(hotfix, tmp_path)
+    before = hotfix.refs()
+    result = run_cli(hotfix, command)
+    assert result.exit_code == 1, result.output
+    assert "made tag" in result.output and "without a signature although it was asked to sign it" in result.output
+    assert hotfix.refs() == before
+    assert not (hotfix.path / ".git/hotfix-guard" / f"{command}.json").exists()

@@ -60,6 +60,7 @@ def check(change: Change, config: Config, options: RunOptions = NO_OPTIONS) -> l
 def _not_counted(judgement: Judgement) -> str:
     reasons = [f"{a.who} approved {a.commit[:10]}, an older head (stale)" for a in judgement.stale]
     reasons += [f"{a.who} is an author (self-approval never counts)" for a in judgement.own]
+    reasons += [f"{a.who}'s signature does not hold ({a.verdict.removeprefix('bad: ')})" for a in judgement.forged]
     return f" (not counted: {', '.join(reasons)})" if reasons else ""
 
 

@@ -33,7 +33,11 @@ def approve(opts: Options, name: str | None, role: str, comment: str) -> int:
     after the release); default: the checked-out hotfix branch. The approval is of exactly
     that commit: a new commit makes it stale. It records who (git's identity), when, the
     role and the comment as a note under refs/notes/hotfix-guard-approvals; share it with
-    git push origin refs/notes/hotfix-guard-approvals.
+    git push origin refs/notes/hotfix-guard-approvals. With a user.signingKey the note is
+    signed and names the key's fingerprint; a signed approval counts only when its
+    signature verifies and its signer is you (for ssh: your email is the key's principal in
+    gpg.ssh.allowedSignersFile). Someone who is an author under another email or by name,
+    a committer, or a Co-authored-by of the hotfix's commits, cannot approve.
     """
     from hotfix_guard.approvals import give
 

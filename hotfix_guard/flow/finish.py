@@ -833,6 +833,10 @@ def _run_step(repo: Repo, plan: Plan, step: str) -> None:
             continue
         if command[0] != "merge":
             repo.git(*command)
+            if step == "tag" and plan.journal.get("sign") and plan.tag is not None:
+                from hotfix_guard.signing import require_signed
+
+                require_signed(f"refs/tags/{plan.tag}", repo.top)  # git 2.39 can exit 0 with an unsigned tag
             continue
         result = gitrepo.run_git(command, repo.top)
         if result.returncode != 0:

@@ -513,6 +513,10 @@ def carry_on(repo: Repo, plan: Plan, data: RollbackJournal | None, changes: GitC
         steps.append(f"create tag {plan.tag}")
         changes.run("tag", "-s" if plan.sign else "-a", plan.tag, "-m", tag_message(plan), commit)
         record_step(repo, data, "tag")
+        if plan.sign and not changes.dry_run:
+            from hotfix_guard.signing import require_signed
+
+            require_signed(f"refs/tags/{plan.tag}", repo.top)  # git 2.39 can exit 0 with an unsigned tag
     return commit
 
 
