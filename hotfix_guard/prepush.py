@@ -325,12 +325,13 @@ class Gatherer:
         return None
 
     def _main_refs(self) -> list[str]:
-        """The refs that stand for main: local, remote-tracking, and what the push sends to it."""
+        """The refs that stand for main: local, remote-tracking, and what the push sends to it.
+        On the server only its own branch: any pusher can write a server's refs/remotes/*."""
         from hotfix_guard.refnames import is_valid_refname
 
         main = self.config.main_branch
         refs = [f"refs/heads/{main}"]
-        for remote in dict.fromkeys([self.remote, self.config.remote]):
+        for remote in dict.fromkeys([self.remote, self.config.remote]) if not self.server else ():
             if remote and is_valid_refname(f"refs/remotes/{remote}/{main}"):
                 refs.append(f"refs/remotes/{remote}/{main}")
         refs += [

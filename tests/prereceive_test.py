@@ -408,3 +408,50 @@ def test_a_server_whose_head_names_another_main_takes_that_branchs_config(site: 
     premature_tag(clone)
     result = push(clone, "origin", "v1.2.4")
     assert (result.returncode, remote_lines(result)) == (0, []), result.stderr
+
+
+# --- which branch rules a server (review of issue 14, findings 1 to 3) --------------------
+
+
+def test_a_servers_remote_tracking_refs_never_give_its_rules(site: tuple[GitRepo, GitRepo]) -> None:
+    """Found in review: any pusher could write refs/remotes/origin/main on the server, whose config
+    (and history, for "tag on main") then ruled. A bare repository's main is only refs/heads/<main>."""
+    server, clone = site
+    clone.switch("loose", "main")
+    loose = 'branch-prefix = "x/"\nprotected-branches = []\ntag-prefix = "zzz"\n'
+    clone.commit("chore: loosen", **{".hotfix-guard.toml": loose})
+    assert push(clone, "origin", "HEAD:refs/remotes/origin/main").returncode == 0  # an unguarded ref
+    before = server.refs()
+    result = push(clone, "-f", "origin", "v1.2.3:refs/heads/main", ":refs/tags/v1.2.3")
+    assert result.returncode == 1 and "deleting release tag v1.2.3 is blocked" in result.stderr, result.stderr
+    assert server.refs() == before
+    sha = hotfix_commit(clone)
+    assert push(clone, "-f", "origin", "HEAD:refs/remotes/origin/main").returncode == 0
+    clone.tag("v1.2.4")
+    result = push(clone, "origin", "v1.2.4")
+    assert result.returncode == 1 and f"release tag v1.2.4 points at {sha[:10]}, which is not on main" in result.stderr
+    assert "refs/tags/v1.2.4" not in server.refs()
+
+
+def test_a_servers_head_names_main_and_a_pushed_main_branch_cannot_take_over(site: tuple[GitRepo, GitRepo]) -> None:
+    """Found in review: on a server whose main is trunk (its HEAD), a pushed refs/heads/main with
+    its own main-branch took over the rules. HEAD's branch is main, and (its config setting no
+    main-branch) main-branch, protected and "on main" all follow it."""
+    server, clone = site
+    clone.git("push", "-q", "--no-verify", "origin", "main:trunk")
+    server.git("symbolic-ref", "HEAD", "refs/heads/trunk")
+    server.git("update-ref", "-d", "refs/heads/main")
+    clone.switch("evil", "main")
+    clone.commit("chore: take over", **{".hotfix-guard.toml": 'main-branch = "main"\ntag-prefix = "zzz"\n'})
+    assert push(clone, "origin", "evil:refs/heads/main").returncode == 0
+    result = push(clone, "origin", ":refs/tags/v1.2.3")
+    assert result.returncode == 1 and "deleting release tag v1.2.3 is blocked" in result.stderr, result.stderr
+    clone.git("switch", "-q", "-c", "trunk", "v1.2.3")  # the release commit, as trunk holds it
+    clone.git("commit", "-q", "--amend", "-m", "feat: rewritten")
+    result = push(clone, "-f", "origin", "trunk")
+    assert result.returncode == 1 and "not a fast-forward of protected branch trunk" in result.stderr, result.stderr
+    clone.git("reset", "-q", "--hard", "v1.2.3")
+    clone.commit("feat: on trunk")
+    clone.tag("v1.2.4")
+    result = push(clone, "origin", "trunk", "v1.2.4")
+    assert (result.returncode, remote_lines(result)) == (0, []), result.stderr
