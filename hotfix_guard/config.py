@@ -364,6 +364,16 @@ def _follow_main(
     return values
 
 
+def check_main_files(files: MainFiles) -> None:
+    """Raise the ConfigError loading FILES as main's config would raise (the server proves a
+    config before it lands on main: a broken one would refuse every push after it)."""
+    ruling = _main_table(files)
+    if ruling is not None:
+        name, label, settings = ruling
+        _where_main_is(name, label, settings)
+        _build(settings, label)
+
+
 def describe(config: Config) -> str:
     """Where the rules came from, for output: `config: .hotfix-guard.toml at main 3f2a9c1`."""
     return f"config: {config.origin['text']}"

@@ -30,7 +30,7 @@ from __future__ import annotations
 import os
 import sys
 
-from hotfix_guard.errors import EXIT_FAILED, EXIT_OK, HotfixGuardError
+from hotfix_guard.errors import EXIT_FAILED, EXIT_OK, ConfigError, HotfixGuardError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -47,6 +47,13 @@ OVERRIDE_OPTION = "hotfix-guard.override"
 USER_VARIABLES = ("GL_USERNAME", "GITEA_PUSHER_NAME", "REMOTE_USER")
 PENDING_DIR = "pending-overrides"  # under <git dir>/hotfix-guard/
 PENDING_MAX_AGE = 24 * 3600  # a record no post-receive took (the push failed later) is dropped after this
+# Said when main's config (the server's rules) does not load: how an admin gets a fix onto
+# main, since every push, the fix's included, is refused until then.
+BROKEN_MAIN_CONFIG = (
+    "the server refuses every push until main's config loads; its admin puts the fix on main where no "
+    "receive hook runs: git -C {git_dir} fetch <a clone with the fix> <fixed commit>:refs/heads/<main> "
+    "(or judges pushes meanwhile by a file: hotfix-guard hook pre-receive --config FILE)"
+)
 NO_TESTS_NOTE = (
     "hotfix-guard: note: focused tests do not run on the server (it has no work tree); "
     "they run in the client's pre-push hook and in CI (hotfix-guard validate)\n"
@@ -101,7 +108,16 @@ def guard(updates: list[RefUpdate], config_file: str | None, options: RunOptions
     from hotfix_guard.prepush import guarded_refs
 
     git_dir = gitrepo.receiving_git_dir()
-    config = load_config(git_dir, config_file, git_dir, work_tree=False)
+    try:
+        config = load_config(git_dir, config_file, git_dir, work_tree=False)
+    except ConfigError as error:
+        if config_file is not None:
+            raise
+        raise ConfigError(f"{error}; {BROKEN_MAIN_CONFIG.format(git_dir=git_dir)}") from None
+    broken = _broken_new_config(updates, config, git_dir)
+    if broken:
+        _say(f"hotfix-guard: push rejected by the server: {broken}\n")
+        return EXIT_FAILED
     guarded = guarded_refs(updates, config)
     if not guarded:
         return EXIT_OK  # ordinary refs only: no git started, nothing more imported
@@ -114,6 +130,33 @@ def guard(updates: list[RefUpdate], config_file: str | None, options: RunOptions
     if _tests_left_out(guarded, config, options):
         _say(NO_TESTS_NOTE)
     return _outcome(found, git_dir)
+
+
+def _broken_new_config(updates: list[RefUpdate], config: Config, git_dir: str) -> str:
+    """Why the config a push puts on main does not load ("" when it does, or main is not pushed).
+
+    Judged by the old rules, a broken config would land, and then every push after it (the
+    fix included) would be refused: so it is refused, and no override lets it through."""
+    mains = {f"refs/heads/{config.main_branch}", f"refs/heads/{config.origin['branch'] or config.main_branch}"}
+    pushed = [update for update in updates if update.remote_ref in mains and not update.deletes]
+    if not pushed:
+        return ""
+    from hotfix_guard import gitrepo
+    from hotfix_guard.config import check_main_files
+    from hotfix_guard.mainconfig import FILE_NAMES, MainFiles, _may_hold_settings
+
+    for update in pushed:
+        try:
+            blobs = gitrepo.blobs_at(update.local_sha, list(FILE_NAMES), git_dir, follow_symlinks=True)
+            texts = {name: data for name, data in blobs.items() if _may_hold_settings(name, data)}
+            check_main_files(MainFiles(update.remote_ref, update.local_sha, texts))
+        except HotfixGuardError as error:
+            return (
+                f"the config it puts on {update.remote_ref[len('refs/heads/') :]} ({update.local_sha[:10]}) "
+                f"does not load: {error}; every push after it would be refused: fix the config and push again "
+                "(no override: a broken config is never let through)"
+            )
+    return ""
 
 
 def _tests_left_out(guarded: list[tuple[RefUpdate, str]], config: Config, options: RunOptions) -> bool:

@@ -455,3 +455,30 @@ def test_a_servers_head_names_main_and_a_pushed_main_branch_cannot_take_over(sit
     clone.tag("v1.2.4")
     result = push(clone, "origin", "trunk", "v1.2.4")
     assert (result.returncode, remote_lines(result)) == (0, []), result.stderr
+
+
+def test_a_broken_config_never_lands_on_main_and_one_already_there_says_how_to_recover(
+    site: tuple[GitRepo, GitRepo],
+) -> None:
+    """Found in review: judged by the old rules, `release-tags-on-main = "yes"` landed on main, and
+    then every push was refused, the fix's included. The new config is proven first (no override)."""
+    server, clone = site
+    broken = clone.commit("chore: config", **{".hotfix-guard.toml": 'release-tags-on-main = "yes"\n'})
+    before = server.refs()
+    result = push(clone, "-o", "hotfix-guard.override=INC-1: please", "origin", "main")
+    said = remote_lines(result)
+    assert result.returncode == 1 and len(said) == 1, result.stderr
+    assert said[0].startswith(
+        f"hotfix-guard: push rejected by the server: the config it puts on main ({broken[:10]}) does not load: "
+        f"'release-tags-on-main' in .hotfix-guard.toml at main {broken[:7]} must be true or false"
+    )
+    assert server.refs() == before
+    # Already on main (put there where no hook runs): every push is refused, saying how to recover.
+    server.git("fetch", "-q", str(clone.path), "main:main")
+    clone.switch("feature", "v1.2.3")
+    result = push(clone, "origin", "feature")
+    assert result.returncode == 1 and "the server refuses every push until main's config loads" in result.stderr
+    clone.git("switch", "-q", "main")
+    clone.commit("chore: fix config", **{".hotfix-guard.toml": "release-tags-on-main = true\n"})
+    server.git("fetch", "-q", str(clone.path), "main:main")  # the recovery the message gives
+    assert push(clone, "origin", "feature").returncode == 0
