@@ -54,6 +54,14 @@ BROKEN_MAIN_CONFIG = (
     "receive hook runs: git -C {git_dir} fetch <a clone with the fix> <fixed commit>:refs/heads/<main> "
     "(or judges pushes meanwhile by a file: hotfix-guard hook pre-receive --config FILE)"
 )
+# The update hook sees one ref: a release tag pushed along with main (finish --push, atomically)
+# is judged against main as it stood, and so refused. Never accepted unseen; said instead.
+UPDATE_HOOK_NOTE = (
+    "hotfix-guard: note: this server runs the per-ref update hook, which judges each ref alone: a release tag "
+    "pushed together with {main} (as finish --push does) is judged against {main} as it stood before the push; "
+    "push {main} first and the tag after it, or have the server's admin install pre-receive, which judges the "
+    "push as a whole: hotfix-guard install-hooks --server\n"
+)
 NO_TESTS_NOTE = (
     "hotfix-guard: note: focused tests do not run on the server (it has no work tree); "
     "they run in the client's pre-push hook and in CI (hotfix-guard validate)\n"
@@ -67,11 +75,10 @@ def run(name: str, args: list[str], config_file: str | None, options: RunOptions
         if len(args) != 3:
             raise HotfixGuardError(f"the update hook takes REF OLD NEW, got {len(args)} arguments: {args!r}")
         updates = parse_receive_input(f"{args[1]} {args[2]} {args[0]}\n", "update hook's arguments")
-    else:
-        if args:
-            raise HotfixGuardError(f"the pre-receive hook takes no arguments, got {args!r}")
-        updates = parse_receive_input(_stdin(), "pre-receive input")
-    return guard(updates, config_file, options)
+        return guard(updates, config_file, options, per_ref=True)
+    if args:
+        raise HotfixGuardError(f"the pre-receive hook takes no arguments, got {args!r}")
+    return guard(parse_receive_input(_stdin(), "pre-receive input"), config_file, options)
 
 
 def _stdin() -> str:
@@ -101,8 +108,9 @@ def parse_receive_input(text: str, what: str = "pre-receive input") -> list[RefU
 # --- pre-receive and update ------------------------------------------------------------
 
 
-def guard(updates: list[RefUpdate], config_file: str | None, options: RunOptions) -> int:
-    """Judge the push by the rules of main as it stands (or --config); no git for ordinary refs."""
+def guard(updates: list[RefUpdate], config_file: str | None, options: RunOptions, per_ref: bool = False) -> int:
+    """Judge the push by the rules of main as it stands (or --config); no git for ordinary refs.
+    PER_REF: the update hook, which sees one ref of the push (see UPDATE_HOOK_NOTE)."""
     from hotfix_guard import gitrepo
     from hotfix_guard.config import load_config
     from hotfix_guard.prepush import guarded_refs
@@ -129,7 +137,17 @@ def guard(updates: list[RefUpdate], config_file: str | None, options: RunOptions
     found = judge(updates, guarded, "", config, options, server=True)
     if _tests_left_out(guarded, config, options):
         _say(NO_TESTS_NOTE)
-    return _outcome(found, git_dir)
+    outcome = _outcome(found, git_dir)
+    if per_ref and outcome != EXIT_OK and any(_tag_not_judged_with_main(update, f) for update, f in found):
+        _say(UPDATE_HOOK_NOTE.format(main=config.main_branch))
+    return outcome
+
+
+def _tag_not_judged_with_main(update: RefUpdate, finding: Finding) -> bool:
+    from hotfix_guard.model import ERROR
+    from hotfix_guard.pushrules import RELEASE_TAG
+
+    return finding.check == RELEASE_TAG and finding.severity == ERROR and not update.deletes
 
 
 def _broken_new_config(updates: list[RefUpdate], config: Config, git_dir: str) -> str:

@@ -482,3 +482,24 @@ def test_a_broken_config_never_lands_on_main_and_one_already_there_says_how_to_r
     clone.commit("chore: fix config", **{".hotfix-guard.toml": "release-tags-on-main = true\n"})
     server.git("fetch", "-q", str(clone.path), "main:main")  # the recovery the message gives
     assert push(clone, "origin", "feature").returncode == 0
+
+
+def test_the_update_hook_refuses_a_tag_pushed_with_main_and_says_to_install_pre_receive(
+    site: tuple[GitRepo, GitRepo],
+) -> None:
+    """Found in review: finish --push (main and its tag, atomically) always failed under the update
+    hook, which sees the tag alone. The tag is never let through unseen; the limit is said."""
+    server, clone = site
+    assert run_cli(server, "uninstall-hooks").exit_code == 0
+    assert run_cli(server, "install-hooks", "--server", "--hooks", "update").exit_code == 0
+    hotfix_commit(clone)
+    clone.git("switch", "-q", "main")
+    clone.git("merge", "-q", "--no-ff", "-m", "Merge hotfix/v1.2.4", "hotfix/v1.2.4")
+    clone.git("tag", "-a", "-m", "release", "v1.2.4")
+    before = server.refs()
+    result = push(clone, "--atomic", "origin", "main", "v1.2.4")
+    assert result.returncode == 1 and "which is not on main" in result.stderr, result.stderr
+    assert "push main first and the tag after it, or have the server's admin install pre-receive" in result.stderr
+    assert server.refs() == before
+    assert push(clone, "origin", "main").returncode == 0
+    assert push(clone, "origin", "v1.2.4").returncode == 0  # main first, then the tag
