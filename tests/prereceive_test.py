@@ -503,3 +503,31 @@ def test_the_update_hook_refuses_a_tag_pushed_with_main_and_says_to_install_pre_
     assert server.refs() == before
     assert push(clone, "origin", "main").returncode == 0
     assert push(clone, "origin", "v1.2.4").returncode == 0  # main first, then the tag
+
+
+@pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen is not installed")
+def test_require_signed_tags_refuses_a_signed_tag_under_another_name_and_advises_its_commit(
+    site: tuple[GitRepo, GitRepo], tmp_path: Path
+) -> None:
+    """Found in review: `git push origin v1.2.4:refs/tags/v1.3.0` re-published a signed tag under
+    another name; and the advice for an unsigned annotated tag signed the tag object, not its commit."""
+    server, clone = site
+    key = tmp_path / "key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "tester", "-f", str(key)], check=True)
+    (tmp_path / "allowed").write_text(f"tester@example.com {(tmp_path / 'key.pub').read_text()}")
+    for repo in (server, clone):
+        repo.git("config", "gpg.ssh.allowedSignersFile", str(tmp_path / "allowed"))
+    clone.git("config", "gpg.format", "ssh")
+    clone.git("config", "user.signingKey", f"{key}.pub")
+    commit = clone.commit("chore: config", **{".hotfix-guard.toml": "require-signed-tags = true\n"})
+    assert push(clone, "origin", "main").returncode == 0
+    clone.git("tag", "-s", "-m", "Release v1.2.4", "v1.2.4")
+    result = push(clone, "origin", "v1.2.4:refs/tags/v1.3.0")
+    assert result.returncode == 1, result.stderr
+    assert "release tag v1.3.0 is blocked by require-signed-tags: it is tag 'v1.2.4' pushed under the name" in (
+        result.stderr
+    )
+    clone.git("tag", "-a", "-m", "Release v1.2.5", "v1.2.5")
+    result = push(clone, "origin", "v1.2.5")
+    assert result.returncode == 1 and f"git tag -s v1.2.5 -m 'Release v1.2.5' {commit[:10]} " in result.stderr
+    assert push(clone, "origin", "v1.2.4").returncode == 0
