@@ -266,7 +266,7 @@ def pusher(commit: str) -> str:
     result = gitrepo.run_git(
         ["log", "-1", "--no-walk", "--format=%cn <%ce>", "--end-of-options", f"{commit}^{{commit}}"]
     )
-    ident = result.text().strip() if result.returncode == 0 else ""
+    ident = _printable(result.text()) if result.returncode == 0 else ""  # the pusher chose it: no escapes
     if not ident:
         raise HotfixGuardError(
             f"cannot tell who pushed: no {', '.join(USER_VARIABLES)} and no committer of {commit[:10]}"

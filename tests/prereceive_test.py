@@ -531,3 +531,19 @@ def test_require_signed_tags_refuses_a_signed_tag_under_another_name_and_advises
     result = push(clone, "origin", "v1.2.5")
     assert result.returncode == 1 and f"git tag -s v1.2.5 -m 'Release v1.2.5' {commit[:10]} " in result.stderr
     assert push(clone, "origin", "v1.2.4").returncode == 0
+
+
+def test_terminal_escapes_in_a_name_reach_neither_the_note_nor_status(site: tuple[GitRepo, GitRepo]) -> None:
+    """Found in review: a committer name with terminal escapes went into the server's override note
+    and out on every `status`. The note holds printable text; status shows any note's fields so."""
+    server, clone = site
+    hotfix_commit(clone, "quick fix")
+    env = {**os.environ, "GIT_COMMITTER_NAME": "Eve\x1b]0;owned\x07\x1b[2J"}
+    subprocess.run(["git", "commit", "-q", "--amend", "--no-edit"], cwd=clone.path, env=env, check=True)
+    assert push(clone, "-o", "hotfix-guard.override=INC-7", "origin", "hotfix/v1.2.4").returncode == 0
+    note = server.git("notes", "--ref", NOTES_REF, "show", "hotfix/v1.2.4")
+    assert "who: Eve ]0;owned [2J <tester@example.com> (committer of" in note and "\x1b" not in note
+    clone.git("fetch", "-q", "origin", f"{NOTES_REF}:{NOTES_REF}")
+    clone.git("notes", "--ref", NOTES_REF, "append", "-m", "hotfix-guard override\nref: x\nreason: \x1b[31mred", "main")
+    shown = run_cli(clone, "status").stdout
+    assert "Eve ]0;owned [2J" in shown and "[31mred" in shown and "\x1b" not in shown and "\x07" not in shown
