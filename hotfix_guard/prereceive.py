@@ -47,6 +47,7 @@ OVERRIDE_OPTION = "hotfix-guard.override"
 USER_VARIABLES = ("GL_USERNAME", "GITEA_PUSHER_NAME", "REMOTE_USER")
 PENDING_DIR = "pending-overrides"  # under <git dir>/hotfix-guard/
 PENDING_MAX_AGE = 24 * 3600  # a record no post-receive took (the push failed later) is dropped after this
+FAILED_SUFFIX = ".failed"  # a record post-receive took but could not record: kept, never dropped
 # Said when main's config (the server's rules) does not load: how an admin gets a fix onto
 # main, since every push, the fix's included, is refused until then.
 BROKEN_MAIN_CONFIG = (
@@ -376,8 +377,11 @@ def post_receive(args: list[str]) -> int:
         try:
             _record(text, git_dir)
         except HotfixGuardError as error:
+            kept = _keep_failed(path)
             _say(
-                f"hotfix-guard: error: the override of {update.remote_ref} was not recorded ({error}); it stays in {path}\n"
+                f"hotfix-guard: error: the override of {update.remote_ref} was not recorded ({error}); the record "
+                f"is kept in {kept} and never dropped; record it by hand: git -C {git_dir} notes --ref "
+                f'refs/notes/hotfix-guard append -m "$(tail -n +2 {kept})" {text.partition(chr(10))[0][:40]}\n'
             )
             failed += 1
             continue
@@ -399,8 +403,20 @@ def _record(text: str, git_dir: str) -> None:
     record_override(records[0], git_dir, fallback_identity=True)
 
 
+def _keep_failed(path: str) -> str:
+    """Set aside the record at PATH that post-receive could not record: an override that let a
+    push through is never forgotten (the stale ones `_drop_stale` removes never did)."""
+    kept = path + FAILED_SUFFIX
+    try:
+        os.replace(path, kept)
+    except OSError:
+        return path
+    return kept
+
+
 def _drop_stale(directory: str) -> None:
-    """Remove records no post-receive took (their push failed after pre-receive)."""
+    """Remove records no post-receive took (their push failed after pre-receive); never one
+    post-receive took and could not record (FAILED_SUFFIX)."""
     import time
 
     try:
@@ -409,6 +425,8 @@ def _drop_stale(directory: str) -> None:
         return
     limit = time.time() - PENDING_MAX_AGE
     for name in names:
+        if name.endswith(FAILED_SUFFIX):
+            continue
         path = os.path.join(directory, name)
         try:
             if os.stat(path).st_mtime < limit:

@@ -547,3 +547,27 @@ def test_terminal_escapes_in_a_name_reach_neither_the_note_nor_status(site: tupl
     clone.git("notes", "--ref", NOTES_REF, "append", "-m", "hotfix-guard override\nref: x\nreason: \x1b[31mred", "main")
     shown = run_cli(clone, "status").stdout
     assert "Eve ]0;owned [2J" in shown and "[31mred" in shown and "\x1b" not in shown and "\x07" not in shown
+
+
+def test_an_override_post_receive_could_not_record_is_kept_not_dropped_after_a_day(
+    site: tuple[GitRepo, GitRepo],
+) -> None:
+    """Found in review: such a record was deleted silently with the stale ones, 24 hours later."""
+    server, clone = site
+    lock = server.path / "refs" / "notes" / "hotfix-guard.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.write_text("")  # the notes ref cannot be updated
+    hotfix_commit(clone, "quick fix")
+    result = push(clone, "-o", "hotfix-guard.override=INC-8", "origin", "hotfix/v1.2.4")
+    assert "was not recorded" in result.stderr and "never dropped; record it by hand: git -C" in result.stderr
+    pending = server.path / "hotfix-guard" / "pending-overrides"
+    [kept] = os.listdir(pending)
+    assert kept.endswith(".failed")
+    os.utime(pending / kept, (0, 0))  # long past PENDING_MAX_AGE
+    lock.unlink()
+    assert push(clone, "-o", "hotfix-guard.override=INC-9", "origin", "--delete", "v1.2.3").returncode == 0
+    assert os.listdir(pending) == [kept]
+    [advice] = [line.split("record it by hand: ")[1] for line in remote_lines(result) if "by hand" in line]
+    subprocess.run(["sh", "-c", advice], check=True, capture_output=True)  # the advice works as given
+    [override] = [o for o in list_overrides(str(server.path)) if o.reason == "INC-8"]
+    assert override.ref == "refs/heads/hotfix/v1.2.4"
