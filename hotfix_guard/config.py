@@ -327,16 +327,51 @@ def load_config(top: str, explicit: str | None = None, git_dir: str | None = Non
                 _require_not_a_hotfix_branch(wanted, work, git_dir)
                 main = main_files(git_dir, wanted, remote)
     ruling = _main_table(main) if main is not None else None
+    found = _branch_name(main, remote) if main is not None else None
     if main is not None and ruling is not None:
         name, label, settings = ruling
-        return _build(settings, label, _origin("main", name, label, branch=main.branch, commit=main.commit))
+        return _build(settings, label, _origin("main", name, label, branch=main.branch, commit=main.commit), found)
     why = f"{main.branch} {main.commit[:7]} has none" if main is not None else NO_MAIN
     if work is not None:
         name, path, text = work
         table = _table_of(name, text, path)
         assert table is not None  # _find_text returns only a file that holds a table
-        return _build(table, path, _origin("work-tree", name, f"{name} in the work tree ({why})"))
-    return Config(SETTINGS, None, frozenset(), origin=_origin("defaults", None, f"defaults (no config file; {why})"))
+        return _build(table, path, _origin("work-tree", name, f"{name} in the work tree ({why})"), found)
+    values = _follow_main(dict(SETTINGS), frozenset(), found)
+    return Config(values, None, frozenset(), origin=_origin("defaults", None, f"defaults (no config file; {why})"))
+
+
+def _branch_name(main: MainFiles, remote: str) -> str:
+    """The name of the branch found as main: `trunk` for refs/heads/trunk and refs/remotes/origin/trunk."""
+    for prefix in ("refs/heads/", f"refs/remotes/{remote}/"):
+        if main.ref.startswith(prefix):
+            return main.ref[len(prefix) :]
+    return main.branch
+
+
+def _follow_main(
+    values: dict[tuple[str, str], object],
+    configured: frozenset[tuple[str, str]] | set[tuple[str, str]],
+    found: str | None,
+) -> dict[tuple[str, str], object]:
+    """VALUES where the config leaves them to main: `main-branch` is the branch FOUND as main
+    (the bootstrap rule: a server's HEAD, a clone's origin/HEAD, master), and
+    `protected-branches` is that main-branch, so protection and "tag on main" follow main."""
+    if found is not None and ("", "main-branch") not in configured:
+        values["", "main-branch"] = found
+    if ("", "protected-branches") not in configured:
+        values["", "protected-branches"] = [values["", "main-branch"]]
+    return values
+
+
+def check_main_files(files: MainFiles) -> None:
+    """Raise the ConfigError loading FILES as main's config would raise (the server proves a
+    config before it lands on main: a broken one would refuse every push after it)."""
+    ruling = _main_table(files)
+    if ruling is not None:
+        name, label, settings = ruling
+        _where_main_is(name, label, settings)
+        _build(settings, label)
 
 
 def describe(config: Config) -> str:
@@ -527,7 +562,10 @@ def _parse_setup_cfg(text: str, path: str) -> dict[str, object] | None:
     return table
 
 
-def _build(raw: dict[str, object], source: str, origin: Mapping[str, str | None] | None = None) -> Config:
+def _build(
+    raw: dict[str, object], source: str, origin: Mapping[str, str | None] | None = None, found: str | None = None
+) -> Config:
+    """RAW checked, over the defaults; FOUND: the branch found as main (see `_follow_main`)."""
     from_text = source.endswith((".cfg", ".ini")) or source.startswith("setup.cfg at ")
     values = dict(SETTINGS)
     configured = set()
@@ -544,7 +582,7 @@ def _build(raw: dict[str, object], source: str, origin: Mapping[str, str | None]
         else:
             values["", key] = _coerce("", key, value, source, from_text)
             configured.add(("", key))
-    config = Config(values, source, frozenset(configured), origin=origin)
+    config = Config(_follow_main(values, configured, found), source, frozenset(configured), origin=origin)
     _check_ranges(config)
     config.compile_patterns()
     _check_token(config)

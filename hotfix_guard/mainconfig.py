@@ -10,9 +10,13 @@ the team's config may be only there.
 
 Which branch is main, before any config is read (the bootstrap rule): `main-branch` as the
 work tree's config sets it, else `main`, else the branch the remote's HEAD names
-(`refs/remotes/origin/HEAD`), else `master`; each local, else on the remote. In a bare
-repository (a server's, where there is no remote) its own HEAD stands for the remote's:
-it is what a clone's `origin/HEAD` is copied from.
+(`refs/remotes/origin/HEAD`), else `master`; each local, else on the remote.
+
+In a BARE repository (a server's) only its own branches count, and its HEAD's branch comes
+first: HEAD is the admin's choice (what a clone's `origin/HEAD` is copied from), while any
+pusher can create `refs/heads/main` or write `refs/remotes/*`, which a server holds only
+because someone pushed them. So there main is HEAD's branch, else `main`, else `master`,
+each only as `refs/heads/<name>`.
 
 The hooks run on every commit, on every branch, and a git process costs as much as
 their own work: main's commit is read from the ref files (no git), and main's config
@@ -87,7 +91,7 @@ def main_files(git_dir: str, main_branch: str | None, remote: str, bare: bool = 
     try:
         found = _main_from_files(common, main_branch, remote, bare)
     except LookupError:
-        found = _main_from_git(git_dir, main_branch, remote)
+        found = _main_from_git(git_dir, main_branch, remote, bare)
     if not found:
         return None
     ref, commit, over = _choose(found, common, git_dir)
@@ -126,11 +130,24 @@ def _may_hold_settings(name: str, data: bytes) -> bool:
     return name == ".hotfix-guard.toml" or b"hotfix-guard" in data
 
 
-def candidate_refs(main_branch: str | None, remote: str, remote_head: str | None) -> list[str]:
+def candidate_refs(main_branch: str | None, remote: str, remote_head: str | None, bare: bool = False) -> list[str]:
     """The refs that can be main, in the order the bootstrap rule tries them."""
-    bootstrap = ["main", *([remote_head] if remote_head else []), "master"]
-    names = [main_branch] if main_branch is not None else bootstrap
-    return [ref for name in dict.fromkeys(names) for ref in (f"refs/heads/{name}", f"refs/remotes/{remote}/{name}")]
+    return [ref for group in _candidates(main_branch, remote, remote_head, bare) for ref in group]
+
+
+def _candidates(main_branch: str | None, remote: str, remote_head: str | None, bare: bool) -> list[tuple[str, ...]]:
+    """The refs of each branch name the rule tries, in its order: the local branch and the
+    remote's; in a BARE repository (REMOTE_HEAD is then its own HEAD's branch, tried first)
+    the local branch only."""
+    if main_branch is not None:
+        names = [main_branch]
+    elif bare:
+        names = [*([remote_head] if remote_head else []), "main", "master"]
+    else:
+        names = ["main", *([remote_head] if remote_head else []), "master"]
+    if bare:
+        return [(f"refs/heads/{name}",) for name in dict.fromkeys(names)]
+    return [(f"refs/heads/{name}", f"refs/remotes/{remote}/{name}") for name in dict.fromkeys(names)]
 
 
 def _main_from_files(common: str, main_branch: str | None, remote: str, bare: bool = False) -> list[tuple[str, str]]:
@@ -144,27 +161,31 @@ def _main_from_files(common: str, main_branch: str | None, remote: str, bare: bo
         head = gitrepo.ref_from_files(common, f"refs/remotes/{remote}/HEAD", packed)
         remote_head = _remote_head_branch(head, remote)
     found: dict[str, str] = {}
-    for ref in candidate_refs(main_branch, remote, remote_head):
+    for ref in candidate_refs(main_branch, remote, remote_head, bare):
         value = gitrepo.ref_from_files(common, ref, packed)
         if value is not None:
             if value.startswith("ref: "):
                 raise LookupError(f"{ref} is a symbolic ref")  # git resolves it
             found[ref] = value
-    return _first_name(found, main_branch, remote, remote_head)
+    return _first_name(found, main_branch, remote, remote_head, bare)
 
 
 def _first_name(
-    found: dict[str, str], main_branch: str | None, remote: str, remote_head: str | None
+    found: dict[str, str], main_branch: str | None, remote: str, remote_head: str | None, bare: bool = False
 ) -> list[tuple[str, str]]:
-    refs = candidate_refs(main_branch, remote, remote_head)
-    for local, tracking in zip(refs[::2], refs[1::2], strict=True):
-        pairs = [(ref, found[ref]) for ref in (local, tracking) if ref in found]
+    for group in _candidates(main_branch, remote, remote_head, bare):
+        pairs = [(ref, found[ref]) for ref in group if ref in found]
         if pairs:
             return pairs
     return []
 
 
-def _main_from_git(git_dir: str, main_branch: str | None, remote: str) -> list[tuple[str, str]]:
+def _main_from_git(git_dir: str, main_branch: str | None, remote: str, bare: bool = False) -> list[tuple[str, str]]:
+    if bare:  # its own HEAD's branch, as git says it (reftable keeps no HEAD file to read)
+        head = gitrepo.head_branch(git_dir) if main_branch is None else None
+        wanted = candidate_refs(main_branch, remote, head, bare)
+        found = gitrepo.refs_with_targets(wanted, git_dir)
+        return _first_name({ref: target for ref, (target, _) in found.items()}, main_branch, remote, head, bare)
     head_ref = f"refs/remotes/{remote}/HEAD"
     # Every branch the rule could name, with the remote's HEAD: one for-each-ref.
     wide = candidate_refs(main_branch, remote, None) + ([head_ref] if main_branch is None else [])

@@ -99,11 +99,16 @@ def parse_note(commit: str, note: str) -> list[Override]:
 
 def _record(commit: str, fields: dict[str, list[str]]) -> Override:
     def one(key: str) -> str:
-        return fields.get(key, [""])[0]
+        return _printable(fields.get(key, [""])[0])
 
-    return Override(
-        commit, one("ref"), one("reason"), one("who"), one("when"), one("remote"), tuple(fields.get("blocked", []))
-    )
+    blocked = tuple(_printable(line) for line in fields.get("blocked", []))
+    return Override(commit, one("ref"), one("reason"), one("who"), one("when"), one("remote"), blocked)
+
+
+def _printable(text: str) -> str:
+    """A field of a note with no control character: anyone who can push refs/notes/hotfix-guard
+    writes them (a committer's name included), and status shows them on others' terminals."""
+    return " ".join("".join(char if char.isprintable() else " " for char in text).split())
 
 
 def _timestamp(override: Override) -> float:

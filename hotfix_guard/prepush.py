@@ -285,18 +285,41 @@ class Gatherer:
         old = None if old is None or is_zero(old) else old
         # A tag that would move is blocked whatever its commit: main is asked about only otherwise.
         on_main = self._on_main(pushed) if self.config.release_tags_on_main and old in (None, pushed) else None
-        unsigned = self._unsigned(pushed) if self.config.require_signed_tags else None
+        unsigned, tagged = (
+            self._unsigned(pushed, update.remote_ref) if self.config.require_signed_tags else (None, None)
+        )
         return RefFacts(
-            update.remote_ref, RELEASE_TAG, pushed, old=old, remote=self.remote, on_main=on_main, unsigned=unsigned
+            update.remote_ref,
+            RELEASE_TAG,
+            pushed,
+            old=old,
+            remote=self.remote,
+            on_main=on_main,
+            unsigned=unsigned,
+            tagged=tagged,
         )
 
-    def _unsigned(self, pushed: str) -> str:
-        """Why the tag object PUSHED is not a signed annotated tag git verifies ("" when it is)."""
+    def _unsigned(self, pushed: str, ref: str) -> tuple[str, str | None]:
+        """Why the tag object PUSHED is not a signed annotated tag git verifies for REF ("" when
+        it is), and the commit it names (None when not a tag object naming a commit)."""
         kind = self._git("cat-file", "-t", pushed).text().strip()
         if kind != "tag":
-            return f"it is a lightweight tag (a {kind or 'missing object'}), not a signed annotated tag"
+            return f"it is a lightweight tag (a {kind or 'missing object'}), not a signed annotated tag", None
+        header = self._git("cat-file", "tag", pushed).text().partition("\n\n")[0]
+        headers = dict(line.partition(" ")[::2] for line in header.splitlines())
+        tagged = headers.get("object") if headers.get("type") == "commit" else None
+        name = ref[len("refs/tags/") :]
+        if headers.get("tag") != name:
+            # A signature vouches for the name it was made with: v1.2.4's is no v1.3.0's.
+            return (
+                f"it is tag {headers.get('tag', '?')!r} pushed under the name {name!r}, and was signed as that",
+                tagged,
+            )
         verified = self._git("verify-tag", "--end-of-options", pushed)
-        return "" if verified.returncode == 0 else f"git verify-tag does not accept it ({verified.error_line()})"
+        return (
+            "" if verified.returncode == 0 else f"git verify-tag does not accept it ({verified.error_line()})",
+            tagged,
+        )
 
     def _protected_branch(self, update: RefUpdate) -> RefFacts:
         from hotfix_guard.pushrules import PROTECTED_BRANCH, RefFacts
@@ -360,12 +383,13 @@ class Gatherer:
         return None
 
     def _main_refs(self) -> list[str]:
-        """The refs that stand for main: local, remote-tracking, and what the push sends to it."""
+        """The refs that stand for main: local, remote-tracking, and what the push sends to it.
+        On the server only its own branch: any pusher can write a server's refs/remotes/*."""
         from hotfix_guard.refnames import is_valid_refname
 
         main = self.config.main_branch
         refs = [f"refs/heads/{main}"]
-        for remote in dict.fromkeys([self.remote, self.config.remote]):
+        for remote in dict.fromkeys([self.remote, self.config.remote]) if not self.server else ():
             if remote and is_valid_refname(f"refs/remotes/{remote}/{main}"):
                 refs.append(f"refs/remotes/{remote}/{main}")
         refs += [

@@ -30,7 +30,7 @@ from __future__ import annotations
 import os
 import sys
 
-from hotfix_guard.errors import EXIT_FAILED, EXIT_OK, HotfixGuardError
+from hotfix_guard.errors import EXIT_FAILED, EXIT_OK, ConfigError, HotfixGuardError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -47,6 +47,22 @@ OVERRIDE_OPTION = "hotfix-guard.override"
 USER_VARIABLES = ("GL_USERNAME", "GITEA_PUSHER_NAME", "REMOTE_USER")
 PENDING_DIR = "pending-overrides"  # under <git dir>/hotfix-guard/
 PENDING_MAX_AGE = 24 * 3600  # a record no post-receive took (the push failed later) is dropped after this
+FAILED_SUFFIX = ".failed"  # a record post-receive took but could not record: kept, never dropped
+# Said when main's config (the server's rules) does not load: how an admin gets a fix onto
+# main, since every push, the fix's included, is refused until then.
+BROKEN_MAIN_CONFIG = (
+    "the server refuses every push until main's config loads; its admin puts the fix on main where no "
+    "receive hook runs: git -C {git_dir} fetch <a clone with the fix> <fixed commit>:refs/heads/<main> "
+    "(or judges pushes meanwhile by a file: hotfix-guard hook pre-receive --config FILE)"
+)
+# The update hook sees one ref: a release tag pushed along with main (finish --push, atomically)
+# is judged against main as it stood, and so refused. Never accepted unseen; said instead.
+UPDATE_HOOK_NOTE = (
+    "hotfix-guard: note: this server runs the per-ref update hook, which judges each ref alone: a release tag "
+    "pushed together with {main} (as finish --push does) is judged against {main} as it stood before the push; "
+    "push {main} first and the tag after it, or have the server's admin install pre-receive, which judges the "
+    "push as a whole: hotfix-guard install-hooks --server\n"
+)
 NO_TESTS_NOTE = (
     "hotfix-guard: note: focused tests do not run on the server (it has no work tree); "
     "they run in the client's pre-push hook and in CI (hotfix-guard validate)\n"
@@ -60,11 +76,10 @@ def run(name: str, args: list[str], config_file: str | None, options: RunOptions
         if len(args) != 3:
             raise HotfixGuardError(f"the update hook takes REF OLD NEW, got {len(args)} arguments: {args!r}")
         updates = parse_receive_input(f"{args[1]} {args[2]} {args[0]}\n", "update hook's arguments")
-    else:
-        if args:
-            raise HotfixGuardError(f"the pre-receive hook takes no arguments, got {args!r}")
-        updates = parse_receive_input(_stdin(), "pre-receive input")
-    return guard(updates, config_file, options)
+        return guard(updates, config_file, options, per_ref=True)
+    if args:
+        raise HotfixGuardError(f"the pre-receive hook takes no arguments, got {args!r}")
+    return guard(parse_receive_input(_stdin(), "pre-receive input"), config_file, options)
 
 
 def _stdin() -> str:
@@ -94,14 +109,24 @@ def parse_receive_input(text: str, what: str = "pre-receive input") -> list[RefU
 # --- pre-receive and update ------------------------------------------------------------
 
 
-def guard(updates: list[RefUpdate], config_file: str | None, options: RunOptions) -> int:
-    """Judge the push by the rules of main as it stands (or --config); no git for ordinary refs."""
+def guard(updates: list[RefUpdate], config_file: str | None, options: RunOptions, per_ref: bool = False) -> int:
+    """Judge the push by the rules of main as it stands (or --config); no git for ordinary refs.
+    PER_REF: the update hook, which sees one ref of the push (see UPDATE_HOOK_NOTE)."""
     from hotfix_guard import gitrepo
     from hotfix_guard.config import load_config
     from hotfix_guard.prepush import guarded_refs
 
     git_dir = gitrepo.receiving_git_dir()
-    config = load_config(git_dir, config_file, git_dir, work_tree=False)
+    try:
+        config = load_config(git_dir, config_file, git_dir, work_tree=False)
+    except ConfigError as error:
+        if config_file is not None:
+            raise
+        raise ConfigError(f"{error}; {BROKEN_MAIN_CONFIG.format(git_dir=git_dir)}") from None
+    broken = _broken_new_config(updates, config, git_dir)
+    if broken:
+        _say(f"hotfix-guard: push rejected by the server: {broken}\n")
+        return EXIT_FAILED
     guarded = guarded_refs(updates, config)
     if not guarded:
         return EXIT_OK  # ordinary refs only: no git started, nothing more imported
@@ -113,7 +138,44 @@ def guard(updates: list[RefUpdate], config_file: str | None, options: RunOptions
     found = judge(updates, guarded, "", config, options, server=True)
     if _tests_left_out(guarded, config, options):
         _say(NO_TESTS_NOTE)
-    return _outcome(found, git_dir)
+    outcome = _outcome(found, git_dir)
+    if per_ref and outcome != EXIT_OK and any(_tag_not_judged_with_main(update, f) for update, f in found):
+        _say(UPDATE_HOOK_NOTE.format(main=config.main_branch))
+    return outcome
+
+
+def _tag_not_judged_with_main(update: RefUpdate, finding: Finding) -> bool:
+    from hotfix_guard.model import ERROR
+    from hotfix_guard.pushrules import RELEASE_TAG
+
+    return finding.check == RELEASE_TAG and finding.severity == ERROR and not update.deletes
+
+
+def _broken_new_config(updates: list[RefUpdate], config: Config, git_dir: str) -> str:
+    """Why the config a push puts on main does not load ("" when it does, or main is not pushed).
+
+    Judged by the old rules, a broken config would land, and then every push after it (the
+    fix included) would be refused: so it is refused, and no override lets it through."""
+    mains = {f"refs/heads/{config.main_branch}", f"refs/heads/{config.origin['branch'] or config.main_branch}"}
+    pushed = [update for update in updates if update.remote_ref in mains and not update.deletes]
+    if not pushed:
+        return ""
+    from hotfix_guard import gitrepo
+    from hotfix_guard.config import check_main_files
+    from hotfix_guard.mainconfig import FILE_NAMES, MainFiles, _may_hold_settings
+
+    for update in pushed:
+        try:
+            blobs = gitrepo.blobs_at(update.local_sha, list(FILE_NAMES), git_dir, follow_symlinks=True)
+            texts = {name: data for name, data in blobs.items() if _may_hold_settings(name, data)}
+            check_main_files(MainFiles(update.remote_ref, update.local_sha, texts))
+        except HotfixGuardError as error:
+            return (
+                f"the config it puts on {update.remote_ref[len('refs/heads/') :]} ({update.local_sha[:10]}) "
+                f"does not load: {error}; every push after it would be refused: fix the config and push again "
+                "(no override: a broken config is never let through)"
+            )
+    return ""
 
 
 def _tests_left_out(guarded: list[tuple[RefUpdate, str]], config: Config, options: RunOptions) -> bool:
@@ -205,7 +267,7 @@ def pusher(commit: str) -> str:
     result = gitrepo.run_git(
         ["log", "-1", "--no-walk", "--format=%cn <%ce>", "--end-of-options", f"{commit}^{{commit}}"]
     )
-    ident = result.text().strip() if result.returncode == 0 else ""
+    ident = _printable(result.text()) if result.returncode == 0 else ""  # the pusher chose it: no escapes
     if not ident:
         raise HotfixGuardError(
             f"cannot tell who pushed: no {', '.join(USER_VARIABLES)} and no committer of {commit[:10]}"
@@ -315,8 +377,11 @@ def post_receive(args: list[str]) -> int:
         try:
             _record(text, git_dir)
         except HotfixGuardError as error:
+            kept = _keep_failed(path)
             _say(
-                f"hotfix-guard: error: the override of {update.remote_ref} was not recorded ({error}); it stays in {path}\n"
+                f"hotfix-guard: error: the override of {update.remote_ref} was not recorded ({error}); the record "
+                f"is kept in {kept} and never dropped; record it by hand: git -C {git_dir} notes --ref "
+                f'refs/notes/hotfix-guard append -m "$(tail -n +2 {kept})" {text.partition(chr(10))[0][:40]}\n'
             )
             failed += 1
             continue
@@ -338,8 +403,20 @@ def _record(text: str, git_dir: str) -> None:
     record_override(records[0], git_dir, fallback_identity=True)
 
 
+def _keep_failed(path: str) -> str:
+    """Set aside the record at PATH that post-receive could not record: an override that let a
+    push through is never forgotten (the stale ones `_drop_stale` removes never did)."""
+    kept = path + FAILED_SUFFIX
+    try:
+        os.replace(path, kept)
+    except OSError:
+        return path
+    return kept
+
+
 def _drop_stale(directory: str) -> None:
-    """Remove records no post-receive took (their push failed after pre-receive)."""
+    """Remove records no post-receive took (their push failed after pre-receive); never one
+    post-receive took and could not record (FAILED_SUFFIX)."""
     import time
 
     try:
@@ -348,6 +425,8 @@ def _drop_stale(directory: str) -> None:
         return
     limit = time.time() - PENDING_MAX_AGE
     for name in names:
+        if name.endswith(FAILED_SUFFIX):
+            continue
         path = os.path.join(directory, name)
         try:
             if os.stat(path).st_mtime < limit:

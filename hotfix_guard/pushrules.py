@@ -71,6 +71,7 @@ class RefFacts(Record):
         "on_main",
         "change",
         "unsigned",
+        "tagged",
     )
 
     def __init__(
@@ -87,6 +88,7 @@ class RefFacts(Record):
         on_main: bool | None = None,
         change: Change | None = None,
         unsigned: str | None = None,
+        tagged: str | None = None,
     ):
         self.ref = ref
         self.kind = kind
@@ -101,6 +103,7 @@ class RefFacts(Record):
         # With require-signed-tags: why the release tag is not a signed annotated tag that
         # `git verify-tag` accepts ("" when it is; None when not asked).
         self.unsigned = unsigned
+        self.tagged = tagged  # the commit an annotated release tag names, where it was read (for advice)
 
     @property
     def name(self) -> str:
@@ -136,7 +139,7 @@ def release_tag(ref: RefFacts, config: Config) -> list[Finding]:
                 RELEASE_TAG,
                 ref,
                 f"release tag {tag} is blocked by require-signed-tags: {ref.unsigned}; sign it: "
-                f"git tag -d {tag} && git tag -s {tag} -m 'Release {tag}' {ref.pushed[:10]} "
+                f"git tag -d {tag} && git tag -s {tag} -m 'Release {tag}' {(ref.tagged or ref.pushed)[:10]} "
                 "(finish and rollback sign their tags once git has a signing key: git config user.signingKey KEY)",
             )
         ]

@@ -10,8 +10,10 @@ nothing here prints or exits.
 
 from __future__ import annotations
 
+import os
+
 from hotfix_guard.checks import registry
-from hotfix_guard.errors import EXIT_FAILED, EXIT_OK, RepoError
+from hotfix_guard.errors import EXIT_FAILED, EXIT_OK, ConfigError, RepoError
 from hotfix_guard.model import ERROR, WARNING, Change, Finding, with_check_severity
 from hotfix_guard.options import NO_OPTIONS, RunOptions
 
@@ -218,6 +220,7 @@ def for_target(
 
     info = locate_head(target)
     config = load_config(info.top, config_file, info.git_dir)
+    _require_main_in_ci(config)
     branch = resolve_branch(target, info.git_dir)
     if branch is None and (require_hotfix or "branch-name" in (checks or ())):
         raise RepoError(_unknown_branch_message(target))
@@ -226,6 +229,21 @@ def for_target(
     assert info.head_sha is not None  # locate_head checked it
     wanted = list(checks) if checks is not None else enabled_checks(config, options)
     return prepare(target, info.head_sha, branch, config, wanted, only=checks, location=(info.top, info.git_dir))
+
+
+def _require_main_in_ci(config: Config) -> None:
+    """In CI (CI=true, as GitHub, GitLab and most runners set it) no main branch is an error:
+    a runner that fetched only the pipeline's branch would judge the hotfix by the defaults,
+    not by the team's rules, and a required check would pass on one warning line."""
+    from hotfix_guard.config import NO_MAIN
+
+    if os.environ.get("CI", "").lower() not in ("true", "1") or NO_MAIN not in str(config.origin["text"]):
+        return
+    raise ConfigError(
+        f"{NO_MAIN}, and in CI (CI={os.environ['CI']}) the team's rules must not silently become the defaults: "
+        "fetch main before validate (git fetch origin +refs/heads/main:refs/remotes/origin/main; "
+        "actions/checkout with fetch-depth: 0; the GitLab template does), or pass --config FILE"
+    )
 
 
 def _unknown_branch_message(target: Target) -> str:

@@ -87,3 +87,31 @@ def test_the_gitlab_report_is_junit(hotfix: GitRepo, tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     report = ElementTree.parse(hotfix.path / GITLAB["hotfix-guard"]["artifacts"]["reports"]["junit"]).getroot()
     assert report.tag == "testsuites" and report.find("testsuite") is not None
+
+
+def test_the_gitlab_job_fetches_main_whose_rules_judge_and_ci_without_main_fails(
+    hotfix: GitRepo, tmp_path: Path
+) -> None:
+    """Found in review: GitLab's runner fetches only the pipeline's branch, so validate judged the
+    hotfix by the defaults with one warning line. The job fetches main; in CI no main is an error."""
+    hotfix.git("switch", "-q", "main")
+    hotfix.commit("chore: adopt", **{".hotfix-guard.toml": '[commit-message]\ntoken = "NEVER-THERE"\n'})
+    runner = GitRepo(tmp_path / "runner")  # as GitLab's runner checks out: the branch only, detached
+    runner.path.mkdir()
+    runner.git("init", "-q")
+    runner.git("remote", "add", "origin", str(hotfix.path))
+    runner.git("fetch", "-q", "--tags", "origin", "+refs/heads/hotfix/v1.2.4:refs/remotes/origin/hotfix/v1.2.4")
+    runner.git("checkout", "-q", "--detach", "origin/hotfix/v1.2.4")
+    path = BIN + os.pathsep + os.environ["PATH"]
+    env = {**os.environ, "PATH": path, "CI": "true", "CI_COMMIT_REF_NAME": "hotfix/v1.2.4", "CI_DEFAULT_BRANCH": "main"}
+    script = GITLAB["hotfix-guard"]["script"]
+
+    def run(lines: list[str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["sh", "-ec", "\n".join(lines)], cwd=runner.path, env=env, capture_output=True, text=True)
+
+    without = run(script[-1:])
+    assert without.returncode == 2 and "no main-branch set, and in CI (CI=true)" in without.stderr, without.stderr
+    fetched = run(script[1:])
+    assert fetched.returncode == 1, fetched.stderr
+    report = (runner.path / GITLAB["hotfix-guard"]["artifacts"]["reports"]["junit"]).read_text()
+    assert "NEVER-THERE" in report and "origin/main" in report, report

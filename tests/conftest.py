@@ -24,7 +24,14 @@ IDENTITY = {
     "GIT_AUTHOR_DATE": "2026-01-02T03:04:05+00:00",
     "GIT_COMMITTER_DATE": "2026-01-02T03:04:05+00:00",
 }
-CI_VARIABLES = ("GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME", "HOTFIX_GUARD_ALLOW_LARGE", "NO_COLOR")
+CI_VARIABLES = (
+    "CI",
+    "GITHUB_HEAD_REF",
+    "GITHUB_REF_NAME",
+    "CI_COMMIT_REF_NAME",
+    "HOTFIX_GUARD_ALLOW_LARGE",
+    "NO_COLOR",
+)
 GOOD_MESSAGE = "fix(auth): HOTFIX - stop token bypass"
 
 # The suite starts hundreds of Python processes (the CLI, pytest in sample projects, the

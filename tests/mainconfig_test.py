@@ -367,3 +367,22 @@ def test_a_local_main_behind_the_remotes_takes_the_remotes_rules(adopted: GitRep
     adopted.git("switch", "-q", "hotfix/v1.2.4")
     result = run_cli(adopted, "validate", "--skip", "focused-tests")
     assert result.exit_code == 0 and f"at main {short(adopted)}" in result.stdout, result.stdout
+
+
+def test_main_found_by_the_bootstrap_rule_is_main_branch_where_its_config_names_none(repo: GitRepo) -> None:
+    """Found in review: main found as origin/trunk (origin/HEAD) ruled with its config, but
+    main-branch stayed `main`: trunk was not protected and no release tag was ever "on main"."""
+    from hotfix_guard.config import load_config
+
+    repo.git("checkout", "-q", "-b", "trunk")
+    repo.commit("chore: adopt", **{"app.py": "x\n", ".hotfix-guard.toml": MAIN_CONFIG})
+    repo.git("update-ref", "refs/remotes/origin/trunk", "HEAD")
+    repo.git("symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/trunk")
+    repo.git("checkout", "-q", "--detach")
+    repo.git("branch", "-D", "trunk")
+    config = load_config(str(repo.path))
+    assert (config.main_branch, config.protected_branches) == ("trunk", ("trunk",)), config.origin
+    repo.commit("chore: named", **{".hotfix-guard.toml": 'main-branch = "release"\n'})
+    repo.git("update-ref", "refs/remotes/origin/trunk", "HEAD")
+    config = load_config(str(repo.path))  # a main-branch set in main's config wins, and is protected
+    assert (config.main_branch, config.protected_branches) == ("release", ("release",)), config.origin

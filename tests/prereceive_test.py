@@ -408,3 +408,166 @@ def test_a_server_whose_head_names_another_main_takes_that_branchs_config(site: 
     premature_tag(clone)
     result = push(clone, "origin", "v1.2.4")
     assert (result.returncode, remote_lines(result)) == (0, []), result.stderr
+
+
+# --- which branch rules a server (review of issue 14, findings 1 to 3) --------------------
+
+
+def test_a_servers_remote_tracking_refs_never_give_its_rules(site: tuple[GitRepo, GitRepo]) -> None:
+    """Found in review: any pusher could write refs/remotes/origin/main on the server, whose config
+    (and history, for "tag on main") then ruled. A bare repository's main is only refs/heads/<main>."""
+    server, clone = site
+    clone.switch("loose", "main")
+    loose = 'branch-prefix = "x/"\nprotected-branches = []\ntag-prefix = "zzz"\n'
+    clone.commit("chore: loosen", **{".hotfix-guard.toml": loose})
+    assert push(clone, "origin", "HEAD:refs/remotes/origin/main").returncode == 0  # an unguarded ref
+    before = server.refs()
+    result = push(clone, "-f", "origin", "v1.2.3:refs/heads/main", ":refs/tags/v1.2.3")
+    assert result.returncode == 1 and "deleting release tag v1.2.3 is blocked" in result.stderr, result.stderr
+    assert server.refs() == before
+    sha = hotfix_commit(clone)
+    assert push(clone, "-f", "origin", "HEAD:refs/remotes/origin/main").returncode == 0
+    clone.tag("v1.2.4")
+    result = push(clone, "origin", "v1.2.4")
+    assert result.returncode == 1 and f"release tag v1.2.4 points at {sha[:10]}, which is not on main" in result.stderr
+    assert "refs/tags/v1.2.4" not in server.refs()
+
+
+def test_a_servers_head_names_main_and_a_pushed_main_branch_cannot_take_over(site: tuple[GitRepo, GitRepo]) -> None:
+    """Found in review: on a server whose main is trunk (its HEAD), a pushed refs/heads/main with
+    its own main-branch took over the rules. HEAD's branch is main, and (its config setting no
+    main-branch) main-branch, protected and "on main" all follow it."""
+    server, clone = site
+    clone.git("push", "-q", "--no-verify", "origin", "main:trunk")
+    server.git("symbolic-ref", "HEAD", "refs/heads/trunk")
+    server.git("update-ref", "-d", "refs/heads/main")
+    clone.switch("evil", "main")
+    clone.commit("chore: take over", **{".hotfix-guard.toml": 'main-branch = "main"\ntag-prefix = "zzz"\n'})
+    assert push(clone, "origin", "evil:refs/heads/main").returncode == 0
+    result = push(clone, "origin", ":refs/tags/v1.2.3")
+    assert result.returncode == 1 and "deleting release tag v1.2.3 is blocked" in result.stderr, result.stderr
+    clone.git("switch", "-q", "-c", "trunk", "v1.2.3")  # the release commit, as trunk holds it
+    clone.git("commit", "-q", "--amend", "-m", "feat: rewritten")
+    result = push(clone, "-f", "origin", "trunk")
+    assert result.returncode == 1 and "not a fast-forward of protected branch trunk" in result.stderr, result.stderr
+    clone.git("reset", "-q", "--hard", "v1.2.3")
+    clone.commit("feat: on trunk")
+    clone.tag("v1.2.4")
+    result = push(clone, "origin", "trunk", "v1.2.4")
+    assert (result.returncode, remote_lines(result)) == (0, []), result.stderr
+
+
+def test_a_broken_config_never_lands_on_main_and_one_already_there_says_how_to_recover(
+    site: tuple[GitRepo, GitRepo],
+) -> None:
+    """Found in review: judged by the old rules, `release-tags-on-main = "yes"` landed on main, and
+    then every push was refused, the fix's included. The new config is proven first (no override)."""
+    server, clone = site
+    broken = clone.commit("chore: config", **{".hotfix-guard.toml": 'release-tags-on-main = "yes"\n'})
+    before = server.refs()
+    result = push(clone, "-o", "hotfix-guard.override=INC-1: please", "origin", "main")
+    said = remote_lines(result)
+    assert result.returncode == 1 and len(said) == 1, result.stderr
+    assert said[0].startswith(
+        f"hotfix-guard: push rejected by the server: the config it puts on main ({broken[:10]}) does not load: "
+        f"'release-tags-on-main' in .hotfix-guard.toml at main {broken[:7]} must be true or false"
+    )
+    assert server.refs() == before
+    # Already on main (put there where no hook runs): every push is refused, saying how to recover.
+    server.git("fetch", "-q", str(clone.path), "main:main")
+    clone.switch("feature", "v1.2.3")
+    result = push(clone, "origin", "feature")
+    assert result.returncode == 1 and "the server refuses every push until main's config loads" in result.stderr
+    clone.git("switch", "-q", "main")
+    clone.commit("chore: fix config", **{".hotfix-guard.toml": "release-tags-on-main = true\n"})
+    server.git("fetch", "-q", str(clone.path), "main:main")  # the recovery the message gives
+    assert push(clone, "origin", "feature").returncode == 0
+
+
+def test_the_update_hook_refuses_a_tag_pushed_with_main_and_says_to_install_pre_receive(
+    site: tuple[GitRepo, GitRepo],
+) -> None:
+    """Found in review: finish --push (main and its tag, atomically) always failed under the update
+    hook, which sees the tag alone. The tag is never let through unseen; the limit is said."""
+    server, clone = site
+    assert run_cli(server, "uninstall-hooks").exit_code == 0
+    assert run_cli(server, "install-hooks", "--server", "--hooks", "update").exit_code == 0
+    hotfix_commit(clone)
+    clone.git("switch", "-q", "main")
+    clone.git("merge", "-q", "--no-ff", "-m", "Merge hotfix/v1.2.4", "hotfix/v1.2.4")
+    clone.git("tag", "-a", "-m", "release", "v1.2.4")
+    before = server.refs()
+    result = push(clone, "--atomic", "origin", "main", "v1.2.4")
+    assert result.returncode == 1 and "which is not on main" in result.stderr, result.stderr
+    assert "push main first and the tag after it, or have the server's admin install pre-receive" in result.stderr
+    assert server.refs() == before
+    assert push(clone, "origin", "main").returncode == 0
+    assert push(clone, "origin", "v1.2.4").returncode == 0  # main first, then the tag
+
+
+@pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen is not installed")
+def test_require_signed_tags_refuses_a_signed_tag_under_another_name_and_advises_its_commit(
+    site: tuple[GitRepo, GitRepo], tmp_path: Path
+) -> None:
+    """Found in review: `git push origin v1.2.4:refs/tags/v1.3.0` re-published a signed tag under
+    another name; and the advice for an unsigned annotated tag signed the tag object, not its commit."""
+    server, clone = site
+    key = tmp_path / "key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "tester", "-f", str(key)], check=True)
+    (tmp_path / "allowed").write_text(f"tester@example.com {(tmp_path / 'key.pub').read_text()}")
+    for repo in (server, clone):
+        repo.git("config", "gpg.ssh.allowedSignersFile", str(tmp_path / "allowed"))
+    clone.git("config", "gpg.format", "ssh")
+    clone.git("config", "user.signingKey", f"{key}.pub")
+    commit = clone.commit("chore: config", **{".hotfix-guard.toml": "require-signed-tags = true\n"})
+    assert push(clone, "origin", "main").returncode == 0
+    clone.git("tag", "-s", "-m", "Release v1.2.4", "v1.2.4")
+    result = push(clone, "origin", "v1.2.4:refs/tags/v1.3.0")
+    assert result.returncode == 1, result.stderr
+    assert "release tag v1.3.0 is blocked by require-signed-tags: it is tag 'v1.2.4' pushed under the name" in (
+        result.stderr
+    )
+    clone.git("tag", "-a", "-m", "Release v1.2.5", "v1.2.5")
+    result = push(clone, "origin", "v1.2.5")
+    assert result.returncode == 1 and f"git tag -s v1.2.5 -m 'Release v1.2.5' {commit[:10]} " in result.stderr
+    assert push(clone, "origin", "v1.2.4").returncode == 0
+
+
+def test_terminal_escapes_in_a_name_reach_neither_the_note_nor_status(site: tuple[GitRepo, GitRepo]) -> None:
+    """Found in review: a committer name with terminal escapes went into the server's override note
+    and out on every `status`. The note holds printable text; status shows any note's fields so."""
+    server, clone = site
+    hotfix_commit(clone, "quick fix")
+    env = {**os.environ, "GIT_COMMITTER_NAME": "Eve\x1b]0;owned\x07\x1b[2J"}
+    subprocess.run(["git", "commit", "-q", "--amend", "--no-edit"], cwd=clone.path, env=env, check=True)
+    assert push(clone, "-o", "hotfix-guard.override=INC-7", "origin", "hotfix/v1.2.4").returncode == 0
+    note = server.git("notes", "--ref", NOTES_REF, "show", "hotfix/v1.2.4")
+    assert "who: Eve ]0;owned [2J <tester@example.com> (committer of" in note and "\x1b" not in note
+    clone.git("fetch", "-q", "origin", f"{NOTES_REF}:{NOTES_REF}")
+    clone.git("notes", "--ref", NOTES_REF, "append", "-m", "hotfix-guard override\nref: x\nreason: \x1b[31mred", "main")
+    shown = run_cli(clone, "status").stdout
+    assert "Eve ]0;owned [2J" in shown and "[31mred" in shown and "\x1b" not in shown and "\x07" not in shown
+
+
+def test_an_override_post_receive_could_not_record_is_kept_not_dropped_after_a_day(
+    site: tuple[GitRepo, GitRepo],
+) -> None:
+    """Found in review: such a record was deleted silently with the stale ones, 24 hours later."""
+    server, clone = site
+    lock = server.path / "refs" / "notes" / "hotfix-guard.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.write_text("")  # the notes ref cannot be updated
+    hotfix_commit(clone, "quick fix")
+    result = push(clone, "-o", "hotfix-guard.override=INC-8", "origin", "hotfix/v1.2.4")
+    assert "was not recorded" in result.stderr and "never dropped; record it by hand: git -C" in result.stderr
+    pending = server.path / "hotfix-guard" / "pending-overrides"
+    [kept] = os.listdir(pending)
+    assert kept.endswith(".failed")
+    os.utime(pending / kept, (0, 0))  # long past PENDING_MAX_AGE
+    lock.unlink()
+    assert push(clone, "-o", "hotfix-guard.override=INC-9", "origin", "--delete", "v1.2.3").returncode == 0
+    assert os.listdir(pending) == [kept]
+    [advice] = [line.split("record it by hand: ")[1] for line in remote_lines(result) if "by hand" in line]
+    subprocess.run(["sh", "-c", advice], check=True, capture_output=True)  # the advice works as given
+    [override] = [o for o in list_overrides(str(server.path)) if o.reason == "INC-8"]
+    assert override.ref == "refs/heads/hotfix/v1.2.4"

@@ -26,8 +26,12 @@ def hook(opts: Options, name: str, args: tuple[str, ...]) -> int:
     On the git server, in the bare repository (install-hooks --server): `hook pre-receive`
     (git's `<old> <new> <ref>` lines on standard input) or `hook update REF OLD NEW`
     check every push it receives by main's committed config (or --config), without the
-    focused tests, which need a work tree; `hook post-receive` records the overrides
-    (git push -o hotfix-guard.override="INC-123: why") as git notes.
+    focused tests, which need a work tree; main is the branch the repository's HEAD names
+    (else main, else master), never a refs/remotes/* ref. A push to main whose config does
+    not load is refused (no override). The update hook judges each ref alone: a release tag
+    pushed with main is judged against main as it stood (prefer pre-receive).
+    `hook post-receive` records the overrides (git push -o hotfix-guard.override="INC-123: why")
+    as git notes.
     """
     from hotfix_guard.hooks import SERVER_HOOKS
     from hotfix_guard.hooks import main as run_hook

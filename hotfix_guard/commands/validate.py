@@ -55,7 +55,8 @@ def validate(
 
     Fails on a branch that is not a hotfix branch. The focused tests run last, and only
     when no other check failed (with --strict: or warned). When the file limit is exceeded in an interactive
-    terminal, asks "Continue with hotfix? [y/N]".
+    terminal, asks "Continue with hotfix? [y/N]". In CI (CI=true) no main branch to take the rules
+    from is an error (exit 2), not the defaults: fetch main first, or pass --config FILE.
     """
     target = Target(opts.repo, head, base, branch)
     options = run_options(allow_large=allow_large, strict=strict, skip=skip)
