@@ -51,14 +51,16 @@ RELEASE = "v1.0.0"
 HOTFIX_BRANCH = "hotfix/v1.0.1"
 HOTFIX_TAG = "v1.0.1"
 
-SHOP = os.path.join(os.path.dirname(__file__), "resources", "drill_shop")
+RESOURCES = os.path.join(os.path.dirname(__file__), "resources")
+SHOP = os.path.join(RESOURCES, "drill_shop")
+NODE_SHOP = os.path.join(RESOURCES, "drill_shop_node")
 
 
 def _read_app(top: str = SHOP) -> dict[str, str]:
     """The sample application released in the sandbox, from the package's resources: path -> text."""
     files = {}
     for folder, dirs, names in os.walk(top):
-        dirs[:] = [name for name in dirs if name != "__pycache__"]  # pip compiles the .py files it installs
+        dirs[:] = [name for name in dirs if name not in ("__pycache__", "node_modules")]
         for name in names:
             path = os.path.join(folder, name)
             with open(path, encoding="utf-8") as handle:
@@ -67,12 +69,15 @@ def _read_app(top: str = SHOP) -> dict[str, str]:
 
 
 APP = _read_app()
+NODE_APP = _read_app(NODE_SHOP)
+# A single-site edit: in PATH, GOOD is how the application has it, BAD how the fault has it.
+Edit = tuple[str, str, str]
 
 
 class Scenario(Record):
     """A fault that shipped in v1.0.0, and the hotfix that removes it."""
 
-    __slots__ = ("name", "severity", "summary", "fault_message", "fault", "fix_message", "fix", "test_file", "test")
+    __slots__ = ("name", "severity", "summary", "fault_message", "edits", "fault", "fix_message", "test_file", "test")
 
     def __init__(
         self,
@@ -80,29 +85,52 @@ class Scenario(Record):
         severity: str,
         summary: str,
         fault_message: str,
-        fault: dict[str, str],
+        edits: tuple[Edit, ...],
         fix_message: str,
         test_file: str,
         test: str,
+        app: dict[str, str] = APP,
     ):
         self.name = name
         self.severity = severity
         self.summary = summary
         self.fault_message = fault_message
-        self.fault = fault  # files as released with the fault
+        self.edits = edits
+        self.fault = _faulty(app, edits)  # files as released with the fault
         self.fix_message = fix_message
-        self.fix = {path: APP[path] for path in fault}  # the fix restores them
         self.test_file = test_file
         self.test = test  # the regression test the fix adds
 
+    def fixed(self, current: dict[str, str]) -> dict[str, str]:
+        """The files the fix changes, from their CURRENT text: each edit undone, and nothing
+        else (start may have set a new version in the same file)."""
+        files = dict(current)
+        for path, good, bad in self.edits:
+            files[path] = files[path].replace(bad, good, 1)
+        return files
+
     @property
     def regression_test(self) -> str:
-        """The regression test's pytest node id: `tests/test_auth.py::test_missing_token_is_refused`."""
+        """The regression test as the runner names it: pytest's node id
+        (`tests/test_auth.py::test_missing_token_is_refused`), node's test name."""
         import re
 
-        match = re.search(r"def (test_\w+)", self.test)
+        if self.test_file.endswith(".py"):
+            match = re.search(r"def (test_\w+)", self.test)
+            assert match is not None
+            return f"{self.test_file}::{match.group(1)}"
+        match = re.search(r"test\('([^']+)'", self.test)
         assert match is not None
-        return f"{self.test_file}::{match.group(1)}"
+        return match.group(1)
+
+
+def _faulty(app: dict[str, str], edits: tuple[Edit, ...]) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for path, good, bad in edits:
+        text = files.get(path, app[path])
+        assert text.count(good) == 1, (path, good)
+        files[path] = text.replace(good, bad)
+    return files
 
 
 SCENARIOS = {
@@ -113,12 +141,13 @@ SCENARIOS = {
             "critical",
             "The API accepts requests without a token",
             "feat(auth): let health checks through without a token",
-            {
-                "app/auth.py": APP["app/auth.py"].replace(
+            (
+                (
+                    "app/auth.py",
                     "    expected = TOKENS.get(user)\n",
                     "    expected = TOKENS.get(user)\n    if not token:  # health checks send none\n        return True\n",
-                )
-            },
+                ),
+            ),
             "fix(auth): HOTFIX - refuse requests without a token",
             "tests/test_auth.py",
             '\n\ndef test_missing_token_is_refused():\n    assert not is_authorised("alice", "")\n',
@@ -128,7 +157,7 @@ SCENARIOS = {
             "high",
             "Saving an order overwrites every earlier order",
             "refactor(storage): open the orders file once per write",
-            {"app/storage.py": APP["app/storage.py"].replace('open(path, "a"', 'open(path, "w"')},
+            (("app/storage.py", 'open(path, "a"', 'open(path, "w"'),),
             "fix(storage): HOTFIX - append orders instead of overwriting the file",
             "tests/test_storage.py",
             '\n\ndef test_orders_are_kept(tmp_path):\n    append(tmp_path / "o.jsonl", {"id": 1})\n'
@@ -139,7 +168,7 @@ SCENARIOS = {
             "medium",
             "Checkout is slow: every price asks the rates service again",
             "refactor(pricing): read the rates directly",
-            {"app/pricing.py": APP["app/pricing.py"].replace("* cached_rates()[", "* exchange_rates()[")},
+            (("app/pricing.py", "* cached_rates()[", "* exchange_rates()["),),
             "fix(pricing): HOTFIX - cache the exchange rates again",
             "tests/test_pricing.py",
             "\n\ndef test_rates_are_fetched_once():\n    from app.pricing import CALLS, cached_rates\n\n"
@@ -151,7 +180,7 @@ SCENARIOS = {
             "high",
             "requests 2.19.0 leaks credentials on redirects (CVE-2018-18074)",
             "chore(deps): pin requests to the version the proxy was tested with",
-            {"requirements.txt": "requests==2.19.0\n"},
+            (("requirements.txt", "requests==2.31.0", "requests==2.19.0"),),
             "fix(deps): HOTFIX - upgrade requests past CVE-2018-18074",
             "tests/test_dependencies.py",
             '\n\ndef test_no_known_vulnerable_pin():\n    fixed_in = {"requests": (2, 20, 0)}  # CVE-2018-18074\n'
@@ -161,6 +190,122 @@ SCENARIOS = {
     )
 }
 NAMES = tuple(SCENARIOS)
+# The lock file's entry for minimist, as `npm install --package-lock-only` writes it for each version.
+_MINIMIST_1_2_8 = (
+    '"version": "1.2.8",\n'
+    '      "integrity": "sha512-2yyAR8qBkN3YuheJanUpWC5U3bb5osDywNB8RzDVlDwDHbocAJveqqj1u8+SVD7jkWT4yvsHCpWqqWqAxb0zCA==",\n'
+    '      "license": "MIT",\n      "funding": {\n        "url": "https://github.com/sponsors/ljharb"\n      }\n'
+)
+_MINIMIST_1_2_5 = (
+    '"version": "1.2.5",\n'
+    '      "integrity": "sha512-FM9nNUYrRBAELZQT3xeZQ7fmMOBg6nWNmJKTcgsJeaLstP/UODVpGsr5OhXhhXg6f+qtJ8uiZ+PUxkDWcgIXLw==",\n'
+    '      "license": "MIT"\n'
+)
+NODE_SCENARIOS = {
+    scenario.name: scenario
+    for scenario in (
+        Scenario(
+            "auth-bypass",
+            "critical",
+            "The API accepts requests without a token",
+            "feat(auth): let health checks through without a token",
+            (
+                (
+                    "lib/auth.js",
+                    "  const expected = TOKENS.get(user);\n",
+                    "  const expected = TOKENS.get(user);\n  if (!token) return true; // health checks send none\n",
+                ),
+            ),
+            "fix(auth): HOTFIX - refuse requests without a token",
+            "test/auth.test.js",
+            "\ntest('a request without a token is refused', () => {\n  assert.ok(!isAuthorised('alice', ''));\n});\n",
+            NODE_APP,
+        ),
+        Scenario(
+            "data-corruption",
+            "high",
+            "Saving an order overwrites every earlier order",
+            "refactor(storage): write the orders file in one call",
+            (("lib/storage.js", "fs.appendFileSync(", "fs.writeFileSync("),),
+            "fix(storage): HOTFIX - append orders instead of overwriting the file",
+            "test/storage.test.js",
+            "\ntest('earlier orders are kept', (t) => {\n  const file = scratch(t);\n"
+            "  append(file, { id: 1 });\n  append(file, { id: 2 });\n  assert.strictEqual(load(file).length, 2);\n});\n",
+            NODE_APP,
+        ),
+        Scenario(
+            "perf-regression",
+            "medium",
+            "Checkout is slow: every price asks the rates service again",
+            "refactor(pricing): read the rates directly",
+            (("lib/pricing.js", "* cachedRates()[", "* exchangeRates()["),),
+            "fix(pricing): HOTFIX - cache the exchange rates again",
+            "test/pricing.test.js",
+            "\ntest('the rates are fetched once', () => {\n  const { CALLS, clearCache } = require('../lib/pricing');\n"
+            "  clearCache();\n  const before = CALLS.rates;\n  for (let i = 0; i < 100; i++) price(1, 'EUR');\n"
+            "  assert.strictEqual(CALLS.rates - before, 1);\n});\n",
+            NODE_APP,
+        ),
+        Scenario(
+            "dependency-vuln",
+            "high",
+            "minimist 1.2.5 lets arguments pollute Object.prototype (CVE-2021-44906)",
+            "chore(deps): pin minimist to the version the CLI was tested with",
+            (
+                ("package.json", '"minimist": "1.2.8"', '"minimist": "1.2.5"'),
+                ("package-lock.json", '"minimist": "1.2.8"', '"minimist": "1.2.5"'),
+                ("package-lock.json", _MINIMIST_1_2_8, _MINIMIST_1_2_5),
+            ),
+            "fix(deps): HOTFIX - upgrade minimist past CVE-2021-44906",
+            "test/dependencies.test.js",
+            "\ntest('no dependency is pinned to a known vulnerable version', () => {\n"
+            "  const fixedIn = { minimist: [1, 2, 6] }; // CVE-2021-44906\n"
+            "  for (const [name, version] of Object.entries(pins())) {\n"
+            "    const parts = version.split('.').map(Number);\n"
+            "    const fixed = fixedIn[name] || [0];\n"
+            "    const at = fixed.findIndex((part, i) => (parts[i] || 0) !== part);\n"
+            "    assert.ok(at === -1 || (parts[at] || 0) > fixed[at], `${name} ${version} has a known vulnerability`);\n"
+            "  }\n});\n",
+            NODE_APP,
+        ),
+    )
+}
+
+
+class Stack(Record):
+    """A kind of project the drill rehearses on: its sample application and scenarios, the
+    file develop adds after the release, and the version files start bumps."""
+
+    __slots__ = ("name", "app", "scenarios", "unreleased", "version_files")
+
+    def __init__(
+        self,
+        name: str,
+        app: dict[str, str],
+        scenarios: dict[str, Scenario],
+        unreleased: tuple[str, str],
+        version_files: tuple[str, ...],
+    ):
+        self.name = name
+        self.app = app
+        self.scenarios = scenarios
+        self.unreleased = unreleased
+        self.version_files = version_files
+
+
+STACKS = {
+    "python": Stack("python", APP, SCENARIOS, ("app/reports.py", '"""Sales reports: not released yet."""\n'), ()),
+    "node": Stack(
+        "node",
+        NODE_APP,
+        NODE_SCENARIOS,
+        ("lib/reports.js", "'use strict';\n// Sales reports: not released yet.\n"),
+        ("package.json", "package-lock.json"),
+    ),
+}
+STACK_NAMES = tuple(STACKS)
+# Node's spec reporter: `✔ a request without a token is refused (0.51ms)`, indented when nested.
+_NODE_PASSED = r"^\s*\u2714 (.+?) \([\d.]+m?s\)$"
 
 
 class Step(Record):
@@ -199,6 +344,10 @@ class Sandbox:
         if result.returncode != 0:
             raise RepoError(f"setting up the drill failed: git {args[0]}: {result.error_line()}")
         return result.text()
+
+    def read(self, name: str) -> str:
+        with open(os.path.join(self.app, name), encoding="utf-8") as handle:
+            return handle.read()
 
     def write(self, files: dict[str, str]) -> None:
         for name, content in files.items():
@@ -248,18 +397,18 @@ def sandbox_env(root: str) -> dict[str, str]:
     return env
 
 
-def build(sandbox: Sandbox, scenario: Scenario) -> None:
+def build(sandbox: Sandbox, scenario: Scenario, stack: Stack) -> None:
     """v1.0.0 released with the fault in it, develop ahead of it, pushed to a bare origin."""
     write_file(os.path.join(sandbox.root, "gitconfig"), GIT_CONFIG)
     sandbox.git_ok("init", "-q", "--bare", sandbox.origin, repo=sandbox.root)
     sandbox.git_ok("init", "-q", "-b", "main", sandbox.app, repo=sandbox.root)
-    sandbox.write({**APP, ".hotfix-guard.toml": drill_config()})
+    sandbox.write({**stack.app, ".hotfix-guard.toml": drill_config(stack)})
     sandbox.commit("feat: the shop service and its tests")
     sandbox.write(scenario.fault)
     sandbox.commit(scenario.fault_message)
     sandbox.git_ok("tag", "-a", "-m", f"Release {RELEASE}", RELEASE)
     sandbox.git_ok("switch", "-q", "-c", "develop")
-    sandbox.write({"app/reports.py": '"""Sales reports: not released yet."""\n'})
+    sandbox.write(dict([stack.unreleased]))
     sandbox.commit("feat(reports): sales reports")
     sandbox.git_ok("switch", "-q", "main")
     sandbox.git_ok("remote", "add", "origin", sandbox.origin)
@@ -274,15 +423,31 @@ def has_pytest() -> bool:
     return importlib.util.find_spec("pytest") is not None
 
 
-def drill_config() -> str:
-    """The sandbox's config: its tests run with this Python (pytest is one of hotfix-guard's own
-    requirements, so `pip install .` brings it), verbose, so that the drill sees each test that
-    ran; should pytest be missing all the same, focused tests are off and the drill says so."""
+def drill_config(stack: Stack) -> str:
+    """The sandbox's config. Node: package.json is the version file (its lock file is bumped
+    with it), and the runner is node's, found from the test script. Python: its tests run with
+    this Python (pytest is one of hotfix-guard's own requirements, so `pip install .` brings
+    it), verbose, so that the drill sees each test that ran; should pytest be missing all the
+    same, focused tests are off and the drill says so."""
+    if stack.name == "node":
+        return 'version-files = ["package.json"]  # and package-lock.json beside it\n'
     if has_pytest():
         import json
 
         return f'[focused-tests]\npython = {json.dumps(sys.executable)}\npytest-args = ["-v"]\n'
     return '[focused-tests]\nseverity = "off"  # pytest is not installed beside hotfix-guard\n'
+
+
+def missing_tool(stack: Stack) -> str | None:
+    """Why the drill cannot run on STACK here, or None."""
+    import shutil
+
+    if stack.name == "node" and shutil.which("node") is None:
+        return (
+            "the node drill needs node (Node.js 18 or later) on PATH, and there is none: "
+            "install Node.js, or run the Python drill (without --stack node)"
+        )
+    return None
 
 
 def install_commit_msg_hook(sandbox: Sandbox) -> None:
@@ -303,13 +468,14 @@ def write_file(path: str, content: str) -> None:
 class Drill:
     """Runs the steps in order, timing each, and stops at the first that goes wrong."""
 
-    def __init__(self, sandbox: Sandbox, scenario: Scenario):
+    def __init__(self, sandbox: Sandbox, scenario: Scenario, stack: Stack | None = None):
         self.sandbox = sandbox
         self.scenario = scenario
+        self.stack = stack or STACKS["python"]
         self.severity = LEVELS[scenario.severity]
         self.steps: list[Step] = []
         self.clock: float | None = None  # when start ran: the budget's clock
-        self.tests_ran: list[str] = []  # the focused tests validate ran, as pytest -v named them
+        self.tests_ran: list[str] = []  # the focused tests validate ran, as pytest -v or node's reporter named them
         self.tests_summary = ""
 
     def plan(self) -> list[tuple[str, str]]:
@@ -318,13 +484,13 @@ class Drill:
         return [
             ("triage", "hotfix-guard status"),
             ("start", f"hotfix-guard {start}"),
-            ("fix", f"edit {', '.join([*scenario.fix, scenario.test_file])} (the fix and its regression test)"),
+            ("fix", f"edit {', '.join([*scenario.fault, scenario.test_file])} (the fix and its regression test)"),
             ("guard", "git commit -m 'quick fix'  (no HOTFIX: the commit-msg hook must reject it)"),
             ("commit", f"git commit -m {shlex.quote(scenario.fix_message)}"),
             ("approve", self.approve_text()),
             (
                 "validate",
-                f"hotfix-guard validate  (its focused tests must run the regression test {scenario.regression_test})",
+                f"hotfix-guard validate  (its focused tests must run the regression test {self.regression_shown()})",
             ),
             ("finish", "hotfix-guard finish --push"),
             ("review", f"hotfix-guard review {HOTFIX_TAG} --output {self.sandbox.review}"),
@@ -357,6 +523,10 @@ class Drill:
         elapsed = now - self.clock
         within = "over" if self.severity.over_budget(elapsed) else "within"
         return f"{seconds_text(elapsed)} since start, {within} the {self.severity.budget} budget"
+
+    def regression_shown(self) -> str:
+        regression = self.scenario.regression_test
+        return regression if "::" in regression else f"{regression!r} in {self.scenario.test_file}"
 
     def approve_text(self) -> str:
         if self.severity.name == "critical":
@@ -391,14 +561,16 @@ class Drill:
 
     def step_start(self) -> str:
         self.command("start", "--severity", self.scenario.severity, "--summary", self.scenario.summary)
-        return f"on {HOTFIX_BRANCH}, severity {self.scenario.severity} (budget {self.severity.budget})"
+        done = f"on {HOTFIX_BRANCH}, severity {self.scenario.severity} (budget {self.severity.budget})"
+        return done + self.versions_at("HEAD", "start set them in a commit of its own")
 
     def step_fix(self) -> str:
-        self.sandbox.write(self.scenario.fix)
+        current = {path: self.sandbox.read(path) for path in self.scenario.fault}
+        self.sandbox.write(self.scenario.fixed(current))
         with open(os.path.join(self.sandbox.app, self.scenario.test_file), "a", encoding="utf-8") as handle:
             handle.write(self.scenario.test)
         self.sandbox.git_ok("add", "-A")
-        return f"{len(self.scenario.fix) + 1} files staged"
+        return f"{len(self.scenario.fault) + 1} files staged"
 
     def step_guard(self) -> str:
         result = self.sandbox.git("commit", "-q", "-m", "quick fix")
@@ -419,7 +591,7 @@ class Drill:
 
     def step_validate(self) -> str:
         output = self.command("validate")
-        if not has_pytest():
+        if self.stack.name == "python" and not has_pytest():
             self.tests_summary = (
                 "off: pytest is not importable here (it is a requirement of hotfix-guard: pip install pytest)"
             )
@@ -429,7 +601,8 @@ class Drill:
         self.tests_summary = next(
             (line.split("] ", 1)[1] for line in output.splitlines() if "[focused-tests]" in line), ""
         )
-        self.tests_ran = re.findall(r"^(\S+::\S+) PASSED", output, re.MULTILINE)
+        passed = _NODE_PASSED if self.stack.name == "node" else r"^(\S+::\S+) PASSED"
+        self.tests_ran = re.findall(passed, output, re.MULTILINE)
         regression = self.scenario.regression_test
         if regression not in self.tests_ran:
             raise StepFailed(f"the focused tests did not run the regression test {regression}")
@@ -439,7 +612,25 @@ class Drill:
 
     def step_finish(self) -> str:
         self.command("finish", "--push")
-        return f"merged into main (--no-ff), tagged {HOTFIX_TAG}, merged back into develop, pushed"
+        done = f"merged into main (--no-ff), tagged {HOTFIX_TAG}, merged back into develop, pushed"
+        return done + self.versions_at(HOTFIX_TAG, "as released")
+
+    def versions_at(self, revision: str, how: str) -> str:
+        """What the version files say at REVISION, which must be the hotfix's version (HOW: how they came to)."""
+        import json
+
+        expected = HOTFIX_TAG.lstrip("v")
+        for path in self.stack.version_files:
+            text = self.sandbox.git("show", f"{revision}:{path}").text()
+            try:
+                said = json.loads(text).get("version")
+            except (ValueError, AttributeError):
+                said = None
+            if said != expected:
+                raise StepFailed(f"{path} at {revision} says version {said!r}, not {expected!r}")
+        if not self.stack.version_files:
+            return ""
+        return f"; {' and '.join(self.stack.version_files)} say {expected} ({how})"
 
     def step_review(self) -> str:
         self.command("review", HOTFIX_TAG, "--output", self.sandbox.review)
@@ -483,22 +674,26 @@ def say(text: str) -> None:
     write(text + "\n")
 
 
-def drill(scenario_name: str, keep: bool) -> int:
-    """Run the drill for SCENARIO_NAME in a new sandbox; 0 when every step went as it should."""
+def drill(scenario_name: str, keep: bool, stack_name: str = "python") -> int:
+    """Run the drill for SCENARIO_NAME on STACK_NAME in a new sandbox; 0 when every step went as it should."""
     import shutil
     import tempfile
 
-    scenario = SCENARIOS[scenario_name]
+    stack = STACKS[stack_name]
+    missing = missing_tool(stack)
+    if missing:
+        raise RepoError(missing)
+    scenario = stack.scenarios[scenario_name]
     root = tempfile.mkdtemp(prefix="hotfix-guard-drill-")
     try:
         sandbox = Sandbox(root)
         severity = LEVELS[scenario.severity]
-        say(f"hotfix-guard drill: {scenario.name}: {scenario.summary}")
+        say(f"hotfix-guard drill: {scenario.name} ({stack.name}): {scenario.summary}")
         say(f"Severity {severity.name} ({severity.meaning}): budget {severity.budget}, approval: {severity.approval}")
         say(f"Sandbox: {root} ({'kept' if keep else 'removed at the end'}); your repository is not touched.")
-        build(sandbox, scenario)
+        build(sandbox, scenario, stack)
         say(f"Released {RELEASE} with the fault in it ({scenario.fault_message}); develop is one commit ahead.\n")
-        run = Drill(sandbox, scenario)
+        run = Drill(sandbox, scenario, stack)
         passed = run.run()
         say(run.scorecard())
         from hotfix_guard.readiness import record_drill

@@ -3,6 +3,7 @@ repository and directory are left exactly as they were, and the sandbox goes awa
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -127,3 +128,46 @@ def test_ctrl_c_removes_the_sandbox(
 def test_unknown_scenario_is_a_usage_error(caller: GitRepo) -> None:
     result = run_drill("--scenario", "fire")
     assert result.exit_code == 2 and "'fire' is not one of 'auth-bypass', 'data-corruption'" in result.stderr
+
+
+def test_the_node_drill_runs_the_focused_tests_with_node_and_bumps_package_json_and_its_lock(
+    caller: GitRepo,
+) -> None:
+    before = state(caller)
+    result = run_drill("--stack", "node", "--keep")
+    sandbox = sandbox_of(result.stdout)
+    try:
+        assert result.exit_code == 0, result.output
+        assert "hotfix-guard drill: auth-bypass (node): " in result.stdout
+        assert "  result: PASSED (9/9 steps)" in result.stdout
+        assert "| hotfix-guard: running " in result.stdout and " --test " in result.stdout  # node's runner, for real
+        assert "      | ran a request without a token is refused  <- the regression test\n" in result.stdout
+        assert "  regression test: a request without a token is refused selected and passed\n" in result.stdout
+        assert "package.json and package-lock.json say 1.0.1 (as released)" in result.stdout
+        shop = GitRepo(sandbox / "shop")
+        package = json.loads(shop.git("show", "v1.0.1:package.json"))
+        lock = json.loads(shop.git("show", "v1.0.1:package-lock.json"))
+        assert package["version"] == lock["version"] == lock["packages"][""]["version"] == "1.0.1"
+        assert "if (!token)" not in shop.git("show", "v1.0.1:lib/auth.js")
+        assert "if (!token)" in shop.git("show", "v1.0.0:lib/auth.js")
+    finally:
+        shutil.rmtree(sandbox, ignore_errors=True)
+    assert state(caller) == before
+
+
+def test_the_node_drill_without_node_says_so_in_one_line(
+    caller: GitRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    git = shutil.which("git")
+    assert git is not None
+    (bin_dir / "git").symlink_to(git)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    result = run_drill("--stack", "node")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "hotfix-guard: error: the node drill needs node (Node.js 18 or later) on PATH, and there is none: "
+        "install Node.js, or run the Python drill (without --stack node)\n"
+    )
