@@ -154,7 +154,7 @@ def _main_from_files(common: str, main_branch: str | None, remote: str, bare: bo
     """(ref, commit) of the first branch name the rule finds: local, and the remote's as well."""
     packed: dict[str, bytes] = {}
     remote_head = None
-    if main_branch is None and bare:
+    if main_branch is None and bare and is_bare(common):
         head = gitrepo.ref_from_files(common, "HEAD", packed)
         remote_head = head[len("ref: refs/heads/") :] if head and head.startswith("ref: refs/heads/") else None
     elif main_branch is None:
@@ -182,7 +182,7 @@ def _first_name(
 
 def _main_from_git(git_dir: str, main_branch: str | None, remote: str, bare: bool = False) -> list[tuple[str, str]]:
     if bare:  # its own HEAD's branch, as git says it (reftable keeps no HEAD file to read)
-        head = gitrepo.head_branch(git_dir) if main_branch is None else None
+        head = gitrepo.head_branch(git_dir) if main_branch is None and is_bare(gitrepo.common_dir(git_dir)) else None
         wanted = candidate_refs(main_branch, remote, head, bare)
         found = gitrepo.refs_with_targets(wanted, git_dir)
         return _first_name({ref: target for ref, (target, _) in found.items()}, main_branch, remote, head, bare)
@@ -196,6 +196,32 @@ def _main_from_git(git_dir: str, main_branch: str | None, remote: str, bare: boo
         extra = [ref for ref in candidate_refs(main_branch, remote, remote_head) if ref not in found]
         found.update(gitrepo.refs_with_targets(extra, git_dir) if extra else {})
     return _first_name({ref: target for ref, (target, _) in found.items()}, main_branch, remote, remote_head)
+
+
+def is_bare(common: str) -> bool:
+    """Whether the repository whose git directory is COMMON is bare, read from its config
+    file (`core.bare`, which `git init` always writes), not from git. A server's bare
+    repository's HEAD names its main branch (the admin's choice); a non-bare one that
+    receives pushes (push-to-deploy) has the branch checked out there in HEAD, which may be
+    a hotfix branch: it must not name main, or the hotfix would be judged by its own rules."""
+    import re
+
+    try:
+        with open(os.path.join(common, "config"), encoding="utf-8", errors="replace") as handle:
+            text = handle.read(1 << 16)
+    except OSError:
+        return False
+    section = ""
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].split(";", 1)[0].strip()
+        header = re.fullmatch(r"\[\s*([A-Za-z0-9.-]+)\s*\]", line)
+        if header:
+            section = header.group(1).lower()
+        elif section == "core":
+            key, equals, value = line.partition("=")
+            if key.strip().lower() == "bare":  # `bare` alone is true, as git reads it
+                return not equals or value.strip().lower() in ("true", "yes", "on", "1")
+    return False
 
 
 def _remote_head_branch(value: str | None, remote: str) -> str | None:

@@ -571,3 +571,26 @@ def test_an_override_post_receive_could_not_record_is_kept_not_dropped_after_a_d
     subprocess.run(["sh", "-c", advice], check=True, capture_output=True)  # the advice works as given
     [override] = [o for o in list_overrides(str(server.path)) if o.reason == "INC-8"]
     assert override.ref == "refs/heads/hotfix/v1.2.4"
+
+
+def test_a_non_bare_repository_receiving_pushes_never_takes_its_checked_out_hotfix_for_main(tmp_path: Path) -> None:
+    """Found in review of the benchmark: a non-bare repository that receives pushes (push to
+    deploy) had a hotfix branch checked out; its HEAD was taken for main, so the hotfix's push
+    was judged as a push of main, by the hotfix's own config, and passed."""
+    target = GitRepo(tmp_path / "deploy")
+    target.path.mkdir()
+    target.git("init", "-q", "-b", "main")
+    target.git("config", "receive.denyCurrentBranch", "ignore")
+    target.commit("feat: first release", **{"app.py": "print('hello')\n"})
+    target.tag("v1.2.3")
+    target.switch("hotfix/v1.2.4", "v1.2.3")  # checked out there
+    # install-hooks --server refuses a non-bare repository; its shim installed by hand:
+    shutil.copy(CHECKOUT / "hooks" / "pre-receive", target.path / ".git" / "hooks" / "pre-receive")
+    clone = GitRepo(tmp_path / "clone")
+    subprocess.run(["git", "clone", "-q", str(target.path), str(clone.path)], check=True)
+    clone.git("switch", "-q", "hotfix/v1.2.4")
+    clone.commit("bad message", **{"app.py": "print('fixed')\n"})
+    result = push(clone, "origin", "hotfix/v1.2.4")  # the branch checked out there
+    assert result.returncode != 0, result.stderr
+    lines = remote_lines(result)
+    assert any("[commit-message] refs/heads/hotfix/v1.2.4" in line for line in lines), lines
