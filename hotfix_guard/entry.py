@@ -14,10 +14,10 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     try:
         if len(args) >= 2 and args[0] == "hook" and not {"-h", "--help"} & set(args):
-            from hotfix_guard.hooks import GIT_HOOKS, SERVER_HOOKS, hook_names
+            from hotfix_guard.hooks import is_hook_name
             from hotfix_guard.hooks import main as run_hook
 
-            if args[1] in GIT_HOOKS or args[1] in SERVER_HOOKS or args[1] in hook_names():
+            if is_hook_name(args[1]):
                 return run_hook(args[1], args[2:])
         from hotfix_guard.cli import main as run_cli
 

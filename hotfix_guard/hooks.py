@@ -78,8 +78,16 @@ def main(name: str, args: list[str]) -> int:
         return report_bug(error, ["hotfix-guard", "hook", name, *args])
 
 
+def is_hook_name(name: str) -> bool:
+    """Whether NAME is a hook's (hook_names()), without importing a check: hooks run on
+    every commit, and the registry imports every check."""
+    from hotfix_guard.checks import listed_ids
+
+    return name in (*GIT_HOOKS, *SERVER_HOOKS, "validate") or name in listed_ids()
+
+
 def _run(name: str, args: list[str]) -> int:
-    if name not in GIT_HOOKS and name not in SERVER_HOOKS and name not in hook_names():
+    if not is_hook_name(name):
         _say(f"hotfix-guard: error: unknown hook {name!r}; {usage()}\n")
         return EXIT_ERROR
     config_file, args = _split_config_option(args)

@@ -164,10 +164,10 @@ def test_git_is_started_only_by_gitrepo() -> None:
 def test_hooks_import_only_the_checks_they_run(released: GitRepo, tmp_path: Path) -> None:
     """An ordinary push and a commit off hotfix branches import no check; the commit-msg hook
     on a hotfix branch imports commit-message alone (config reads one check's defaults from it)."""
-    program = (
+    program = (  # as the console script runs it: pre-commit's hook ids go through entry too
         "import sys\n"
-        "from hotfix_guard.hooks import main\n"
-        "main(sys.argv[1], sys.argv[2:])\n"
+        "from hotfix_guard.entry import main\n"
+        "main(['hook', *sys.argv[1:]])\n"
         "print(' '.join(sorted(m for m in sys.modules if m.startswith('hotfix_guard.checks.'))))\n"
     )
     message = tmp_path / "MSG"
@@ -186,3 +186,5 @@ def test_hooks_import_only_the_checks_they_run(released: GitRepo, tmp_path: Path
     assert checks_loaded("commit-msg", str(message)) == ""
     released.switch("hotfix/v1.2.4")
     assert checks_loaded("commit-msg", str(message)) == "hotfix_guard.checks.commit_message"
+    # pre-commit's hook id: knowing it is a check's must not import every check
+    assert checks_loaded("commit-message", str(message)) == "hotfix_guard.checks.commit_message"

@@ -102,14 +102,25 @@ class Check(Record):
 _REGISTRY: dict[str, Check] | None = None
 
 
+def _module_names() -> list[str]:
+    here = os.path.dirname(__file__)
+    return sorted(name[:-3] for name in os.listdir(here) if name.endswith(".py") and not name.startswith("_"))
+
+
+def listed_ids() -> frozenset[str]:
+    """The check ids, as the modules' names say them (a test holds each module's CHECK.id to
+    its name): one directory read and no check imported, for a hook that only needs to
+    know that its name is a check's."""
+    return frozenset(name.replace("_", "-") for name in _module_names())
+
+
 def registry() -> dict[str, Check]:
     """Every check by id, in the order they run and report."""
     global _REGISTRY
     if _REGISTRY is None:
         import sys
 
-        here = os.path.dirname(__file__)
-        names = sorted(name[:-3] for name in os.listdir(here) if name.endswith(".py") and not name.startswith("_"))
+        names = _module_names()
         found = []
         for name in names:
             # __import__ rather than importlib.import_module: importing importlib (and with it

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from hotfix_guard.approvals import CRITICAL, FETCH_HINT, Judgement, missing, rule_for, severity_of
 from hotfix_guard.checks import Check
 from hotfix_guard.model import NOTE, Change, Finding
 from hotfix_guard.options import NO_OPTIONS
@@ -10,6 +9,7 @@ from hotfix_guard.severity import NAMES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from hotfix_guard.approvals import Judgement
     from hotfix_guard.config import Config
     from hotfix_guard.options import RunOptions
 
@@ -20,6 +20,9 @@ def check(change: Change, config: Config, options: RunOptions = NO_OPTIONS) -> l
     facts = change.approvals
     if facts is None:
         return []
+    # Imported here: every hook that loads the registry would pay for the rules' module.
+    from hotfix_guard.approvals import CRITICAL, FETCH_HINT, Judgement, missing, rule_for, severity_of
+
     severity, source = severity_of(facts, config)
     if severity is None:
         return [
