@@ -305,3 +305,15 @@ def test_node_runs_every_test_file_for_the_whole_suite(repo: GitRepo) -> None:
     result = hotfix_guard(repo, "tests")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "focused tests FAILED: 1 passed, 1 failed" in result.stdout
+
+
+def test_node_counts_no_test_for_a_file_that_defines_none(repo: GitRepo, tmp_path: Path) -> None:
+    """node 20 reports a file as a passed test named by its path: it was counted as 1 passed."""
+    make_package(repo, "node")
+    repo.switch("hotfix/v1.0.4", "v1.0.0")
+    repo.commit("fix: HOTFIX - tests", **{"test__pending.test.js": "// nothing yet\n"})
+    config = tmp_path / "config.toml"
+    config.write_text('[focused-tests]\npattern = "no-such-test-name"\n')
+    result = hotfix_guard(repo, "--config", str(config), "tests")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "focused tests FAILED: 0 passed, 0 failed; node ran no test from the selection" in result.stdout

@@ -342,12 +342,19 @@ def _mocha_records(data: dict[str, object], top: str) -> list[Record]:
 
 
 def _node_records(events: list[object], top: str) -> list[Record]:
+    """The tests node ran. Each file is a test of its own too, named by its path: passed, it
+    only says that the file loaded (with no test in it as well), so it is not counted; failed,
+    the file did not load or run, which is a failure."""
     records: list[Record] = []
     for event in events:
         if not isinstance(event, dict) or event.get("suite") or event.get("skipped"):
             continue
-        name = f"{event.get('nesting', 0)}:{event.get('name', '')}"
-        records.append((_relative(top, event.get("file")), name, bool(event.get("passed"))))
+        file, passed = _relative(top, event.get("file")), bool(event.get("passed"))
+        if file and _relative(top, event.get("name")) == file:
+            if not passed:
+                records.append((file, "(the test file failed to run)", False))
+            continue
+        records.append((file, f"{event.get('nesting', 0)}:{event.get('name', '')}", passed))
     return records
 
 
