@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+import sys
 from pathlib import Path
 
 import pytest
@@ -220,3 +222,42 @@ def test_verdict(
 ) -> None:
     result = jsrun._verdict("jest", records, ["jest"], odd_exit)
     assert (result.outcome, result.summary.startswith(summary)) == (outcome, True)
+
+
+def _template_project(repo: GitRepo, tmp_path: Path, template: str) -> tuple[Path, str]:
+    """A released npm project whose test-command records its arguments; the hotfix changes a
+    module, the README and a test file. Returns the record and the command's start."""
+    record = tmp_path / "argv.json"
+    script = f"import json, sys; json.dump(sys.argv[1:], open({str(record)!r}, 'w')); print('  1 passing')"
+    start = f"{shlex.quote(sys.executable)} -c {shlex.quote(script)}"
+    config = f"[focused-tests]\ntest-command = {json.dumps(start + ' ' + template)}\n"
+    repo.commit("feat: lib", **{".hotfix-guard.toml": config, "lib__a.js": "1\n", "test__a.test.js": "t\n"})
+    repo.tag("v1.0.0")
+    repo.switch("hotfix/v1.0.1", "v1.0.0")
+    repo.commit("fix: HOTFIX - a", **{"lib__a.js": "2\n", "README.md": "fixed\n", "test__b.test.js": "t\n"})
+    return record, start
+
+
+def test_a_template_without_files_refuses_a_change_with_changed_tests(repo: GitRepo, tmp_path: Path) -> None:
+    """jest --findRelatedTests {sources} ran a.test.js only: the hotfix's new test never ran, and it passed."""
+    record, start = _template_project(repo, tmp_path, "--findRelatedTests {sources}")
+    listed = run_cli(repo, "tests", "--list").output.splitlines()
+    assert listed[-1] == f"{start} --findRelatedTests lib/a.js"  # the command as it would really run
+    result = run_cli(repo, "tests")
+    assert result.exit_code == 2, result.output
+    assert (
+        "focused tests FAILED: test-command has no {files}, so the changed test files (test/b.test.js) would not "
+        "be run: add {files} to test-command, or set [focused-tests] runner" in result.output
+    )
+    assert not record.exists()  # nothing ran
+
+
+def test_sources_leave_out_what_the_ignore_setting_matches(repo: GitRepo, tmp_path: Path) -> None:
+    """README.md was given to {sources}: jest found no test for it and failed the check."""
+    record, start = _template_project(repo, tmp_path, "--findRelatedTests {sources} {files}")
+    listed = run_cli(repo, "tests", "--list", "--explain").output.splitlines()
+    assert f"# command: {start} --findRelatedTests lib/a.js test/b.test.js" in listed
+    assert "# ignored: README.md (matches [focused-tests] ignore)" in listed
+    result = run_cli(repo, "tests")
+    assert result.exit_code == 0, result.output
+    assert json.loads(record.read_text()) == ["--findRelatedTests", "lib/a.js", "test/b.test.js"]

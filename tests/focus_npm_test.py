@@ -284,7 +284,9 @@ def test_mocha_runs_every_test_file_for_the_whole_suite_and_the_name_filter(repo
     )
     link_into(repo.path)
     repo.switch("hotfix/v1.0.2", "v1.0.0")  # a test file changed: the name filter finds the critical test
-    repo.commit("fix: HOTFIX - smoke", **{"test__smoke.spec.js": _edit(repo, "test/smoke.spec.js", "smoke'", "smoke!'")})
+    repo.commit(
+        "fix: HOTFIX - smoke", **{"test__smoke.spec.js": _edit(repo, "test/smoke.spec.js", "smoke'", "smoke!'")}
+    )
     result = hotfix_guard(repo, "tests")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "focused tests passed: 2 passed, 0 failed" in result.stdout  # adds security ran under --grep
