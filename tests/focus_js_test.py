@@ -261,3 +261,93 @@ def test_sources_leave_out_what_the_ignore_setting_matches(repo: GitRepo, tmp_pa
     result = run_cli(repo, "tests")
     assert result.exit_code == 0, result.output
     assert json.loads(record.read_text()) == ["--findRelatedTests", "lib/a.js", "test/b.test.js"]
+
+
+def _write(top: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (top / name).parent.mkdir(parents=True, exist_ok=True)
+        (top / name).write_text(text)
+
+
+MONOREPO = {
+    "package.json": json.dumps(
+        {
+            "name": "calc",
+            "exports": {
+                ".": {"types": "./lib/main.d.ts", "import": "./lib/main.mjs", "require": "./lib/main.js"},
+                "./sub/*": "./lib/sub/*.js",
+                "./built": "./dist/built.js",
+            },
+            "imports": {"#int": "./lib/internal.js", "#helpers/*": {"node": "./lib/helpers/*.js"}, "#dep": "lodash"},
+            "workspaces": ["packages/*"],
+        }
+    ),
+    "lib/main.js": "",
+    "lib/main.mjs": "",
+    "lib/sub/s.js": "",
+    "lib/internal.js": "",
+    "lib/helpers/h.js": "",
+    "lib/tmpl.js": "",
+    "lib/dyn.js": "",
+    "packages/a/package.json": '{"name": "@x/a", "main": "src/index.js", "imports": {"#util": "./src/util.js"}}',
+    "packages/a/src/index.js": "module.exports = require('#util');",
+    "packages/a/src/util.js": "",
+    "packages/b/package.json": '{"name": "@x/b", "exports": "./b.js"}',
+    "packages/b/b.js": "",
+    "packages/b/test/fixture/package.json": '{"name": "not-a-workspace"}',
+    "test/all.test.js": "require(`../lib/tmpl`);\nimport(`../lib/dyn.js`);\nrequire('calc');\n"
+    "require('calc/sub/s');\nrequire('#int');\nrequire('#helpers/h');\nrequire('@x/a');\nimport '@x/b';\n"
+    "require('#dep');\nrequire('lodash');\nrequire('node:fs');\n",
+}
+
+
+def test_import_graph_follows_templates_exports_imports_and_workspaces(tmp_path: Path) -> None:
+    _write(tmp_path, MONOREPO)
+    graph = jsproject.ImportGraph(str(tmp_path), list(MONOREPO))
+    assert graph.reach("test/all.test.js") == {
+        "test/all.test.js",
+        "lib/tmpl.js",
+        "lib/dyn.js",
+        "lib/main.js",
+        "lib/main.mjs",
+        "lib/sub/s.js",
+        "lib/internal.js",
+        "lib/helpers/h.js",
+        "packages/a/src/index.js",
+        "packages/a/src/util.js",
+        "packages/b/b.js",
+    }
+    assert graph.unresolved == {}
+
+
+@pytest.mark.parametrize(
+    "specifier",
+    ["`./lib/${name}`", "'calc/built'", "'calc/not-exported'", "'#nothing'", "'./lib/missing'", "'/etc/x'"],
+)
+def test_import_graph_keeps_what_it_cannot_resolve(tmp_path: Path, specifier: str) -> None:
+    files = {**MONOREPO, "test/all.test.js": f"require({specifier});\n"}
+    _write(tmp_path, files)
+    graph = jsproject.ImportGraph(str(tmp_path), list(files))
+    assert graph.reach("test/all.test.js") == {"test/all.test.js"}
+    assert graph.unresolved == {"test/all.test.js": [specifier[1:-1]]}
+
+
+def test_a_module_behind_an_import_it_cannot_resolve_runs_the_whole_suite(repo: GitRepo) -> None:
+    """require(`../lib/${name}`) reaches lib/a.js at run time: only the other test was selected."""
+    repo.commit(
+        "feat: lib",
+        **{
+            "package.json": '{"name": "calc", "scripts": {"test": "node --test"}}',
+            "lib__a.js": "1\n",
+            "test__direct.test.js": "require('../lib/a');\nit('a', () => {});\n",
+            "test__dynamic.test.js": "const name = 'a';\nrequire(`../lib/${name}`);\nit('b', () => {});\n",
+        },
+    )
+    repo.tag("v1.0.0")
+    repo.switch("hotfix/v1.0.1", "v1.0.0")
+    repo.commit("fix: HOTFIX - a", **{"lib__a.js": "2\n"})
+    listed = run_cli(repo, "tests", "--list", "--explain").output.splitlines()
+    assert (
+        "# whole suite: test/dynamic.test.js imports '../lib/${name}', which hotfix-guard cannot trace to a "
+        "tracked file, so a changed module may be behind it" in listed
+    )
