@@ -351,3 +351,43 @@ def test_a_module_behind_an_import_it_cannot_resolve_runs_the_whole_suite(repo: 
         "# whole suite: test/dynamic.test.js imports '../lib/${name}', which hotfix-guard cannot trace to a "
         "tracked file, so a changed module may be behind it" in listed
     )
+
+
+def test_read_bytes_reads_regular_files_inside_the_repository_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shared by the Python and the JavaScript side: a tracked symlink may lead anywhere."""
+    import os
+
+    from hotfix_guard.focus import discover
+
+    top, outside = tmp_path / "repo", tmp_path / "secret.txt"
+    (top / "sub").mkdir(parents=True)
+    outside.write_text("outside")
+    (top / "a.js").write_text("inside")
+    links = {"out.js": outside, "zero.js": Path("/dev/zero"), "same.js": top / "a.js", "dir.js": top / "sub"}
+    for name, target in links.items():
+        (top / name).symlink_to(target)
+    os.mkfifo(top / "fifo.js")  # opening it for reading would wait for a writer
+    read = {name: discover.read_bytes(str(top), name) for name in ["a.js", *links, "fifo.js", "../secret.txt"]}
+    assert read == {name: b"inside" if name in ("a.js", "same.js") else b"" for name in read}
+    monkeypatch.setattr(discover, "MAX_READ_BYTES", 3)
+    assert discover.read_bytes(str(top), "a.js") == b"ins"
+
+
+@pytest.mark.parametrize(
+    ("package", "link"),
+    [('{"scripts": {"test": "node --test"}}', "test__zero.test.js"), (None, "tests__test_zero.py")],
+)
+def test_a_tracked_symlink_to_a_device_is_not_read(repo: GitRepo, package: str | None, link: str) -> None:
+    """test/zero.test.js -> /dev/zero: read through, MemoryError, exit 3."""
+    files = {"package.json": package} if package else {}
+    repo.commit("feat: app", **files, **{"lib__a.js": "1\n", "app.py": "1\n", link: "x\n"})
+    (repo.path / link.replace("__", "/")).unlink()
+    (repo.path / link.replace("__", "/")).symlink_to("/dev/zero")
+    repo.commit("feat: a link")
+    repo.tag("v1.0.0")
+    repo.switch("hotfix/v1.0.1", "v1.0.0")
+    repo.commit("fix: HOTFIX - a", **{"lib__a.js": "2\n", "app.py": "2\n"})
+    result = run_cli(repo, "tests", "--list", "--explain")
+    assert result.exit_code == 0, result.output

@@ -1,13 +1,12 @@
 """Which test runner a project uses: `[focused-tests] runner`, else read from package.json.
 
-Light on purpose (json and os only): `init` and `doctor` name the runner, and the selection
-asks it first, without loading any runner's adapter.
+Light on purpose (json and re; discover's reader only when package.json is read): `init` and
+`doctor` name the runner, and the selection asks it first, without loading any runner's adapter.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 
 TYPE_CHECKING = False
@@ -94,10 +93,11 @@ def _runner_of_script(package: dict[str, object], name: str, script: str, depth:
 
 
 def read_package(top: str) -> dict[str, object] | None:
+    from hotfix_guard.focus.discover import read_bytes
+
     try:
-        with open(os.path.join(top, "package.json"), encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError):
+        data = json.loads(read_bytes(top, "package.json") or b"null")
+    except (ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
 
