@@ -7,6 +7,7 @@ import json
 import re
 import shlex
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -391,3 +392,43 @@ def test_a_tracked_symlink_to_a_device_is_not_read(repo: GitRepo, package: str |
     repo.commit("fix: HOTFIX - a", **{"lib__a.js": "2\n", "app.py": "2\n"})
     result = run_cli(repo, "tests", "--list", "--explain")
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("script", "runner"),
+    [
+        ("./node_modules/.bin/jest --ci", "jest"),
+        ("lint&&_mocha -R dot", "mocha"),
+        ("node --test-reporter=spec --test", "node"),
+        ("node test/run.js --test-only", None),
+        ("node a.js; echo --test", None),  # --test in another command
+        ("nodemon --test", None),
+        ('"jest"', None),
+    ],
+)
+def test_the_runner_a_script_starts(script: str, runner: str | None) -> None:
+    from hotfix_guard.focus.runner import runner_in
+
+    assert runner_in(script) == runner
+
+
+@pytest.mark.parametrize(
+    "scripts",
+    [
+        {"test": "node " * 8000},  # 40 KB: the regex took 5 s
+        # Each called script followed once: this took 1 s, and 40 ** 3 times as long with 4000 a script.
+        {"test": "npm run a " * 40, "a": "npm run b " * 40, "b": "yarn c " * 40, "c": "pnpm d " * 40},
+    ],
+)
+def test_runner_detection_takes_linear_time(tmp_path: Path, scripts: dict[str, str]) -> None:
+    (tmp_path / "package.json").write_text(json.dumps({"scripts": scripts}))
+    started = time.perf_counter()
+    assert detect(str(tmp_path)).name == "pytest"
+    assert time.perf_counter() - started < 0.5
+
+
+def test_the_script_patterns_are_ones_the_scanner_accepts() -> None:
+    from hotfix_guard.focus import runner
+    from hotfix_guard.regex_safety import hazard
+
+    assert [hazard(p.pattern) for p in (runner.COMMAND_SEPARATOR, runner.SCRIPT_NAME)] == [None, None]
