@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -197,8 +200,13 @@ def test_reports_of_each_runner_become_the_same_records(tmp_path: Path) -> None:
         {"passed": True, "name": "skipped by the pattern", "file": f"{top}/n.test.js", "skipped": True},
         {"passed": True, "name": "a describe", "file": f"{top}/n.test.js", "suite": True},
         {"passed": False, "name": f"{top}/x.test.js", "file": f"{top}/x.test.js", "nesting": 0},
+        # node 20 reports each file as a test named by its path: a file that loaded, with no test in it, is none.
+        {"passed": True, "name": f"{top}/empty.test.js", "file": f"{top}/empty.test.js", "nesting": 0},
     ]
-    assert jsrun._node_records(node, top) == [("n.test.js", "1:n", True), ("x.test.js", f"0:{top}/x.test.js", False)]
+    assert jsrun._node_records(node, top) == [
+        ("n.test.js", "1:n", True),
+        ("x.test.js", "(the test file failed to run)", False),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -215,3 +223,212 @@ def test_verdict(
 ) -> None:
     result = jsrun._verdict("jest", records, ["jest"], odd_exit)
     assert (result.outcome, result.summary.startswith(summary)) == (outcome, True)
+
+
+def _template_project(repo: GitRepo, tmp_path: Path, template: str) -> tuple[Path, str]:
+    """A released npm project whose test-command records its arguments; the hotfix changes a
+    module, the README and a test file. Returns the record and the command's start."""
+    record = tmp_path / "argv.json"
+    script = f"import json, sys; json.dump(sys.argv[1:], open({str(record)!r}, 'w')); print('  1 passing')"
+    start = f"{shlex.quote(sys.executable)} -c {shlex.quote(script)}"
+    config = f"[focused-tests]\ntest-command = {json.dumps(start + ' ' + template)}\n"
+    repo.commit("feat: lib", **{".hotfix-guard.toml": config, "lib__a.js": "1\n", "test__a.test.js": "t\n"})
+    repo.tag("v1.0.0")
+    repo.switch("hotfix/v1.0.1", "v1.0.0")
+    repo.commit("fix: HOTFIX - a", **{"lib__a.js": "2\n", "README.md": "fixed\n", "test__b.test.js": "t\n"})
+    return record, start
+
+
+def test_a_template_without_files_refuses_a_change_with_changed_tests(repo: GitRepo, tmp_path: Path) -> None:
+    """jest --findRelatedTests {sources} ran a.test.js only: the hotfix's new test never ran, and it passed."""
+    record, start = _template_project(repo, tmp_path, "--findRelatedTests {sources}")
+    listed = run_cli(repo, "tests", "--list").output.splitlines()
+    assert listed[-1] == f"{start} --findRelatedTests lib/a.js"  # the command as it would really run
+    result = run_cli(repo, "tests")
+    assert result.exit_code == 2, result.output
+    assert (
+        "focused tests FAILED: test-command has no {files}, so the changed test files (test/b.test.js) would not "
+        "be run: add {files} to test-command, or set [focused-tests] runner" in result.output
+    )
+    assert not record.exists()  # nothing ran
+
+
+def test_sources_leave_out_what_the_ignore_setting_matches(repo: GitRepo, tmp_path: Path) -> None:
+    """README.md was given to {sources}: jest found no test for it and failed the check."""
+    record, start = _template_project(repo, tmp_path, "--findRelatedTests {sources} {files}")
+    listed = run_cli(repo, "tests", "--list", "--explain").output.splitlines()
+    assert f"# command: {start} --findRelatedTests lib/a.js test/b.test.js" in listed
+    assert "# ignored: README.md (matches [focused-tests] ignore)" in listed
+    result = run_cli(repo, "tests")
+    assert result.exit_code == 0, result.output
+    assert json.loads(record.read_text()) == ["--findRelatedTests", "lib/a.js", "test/b.test.js"]
+
+
+def _write(top: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (top / name).parent.mkdir(parents=True, exist_ok=True)
+        (top / name).write_text(text)
+
+
+MONOREPO = {
+    "package.json": json.dumps(
+        {
+            "name": "calc",
+            "exports": {
+                ".": {"types": "./lib/main.d.ts", "import": "./lib/main.mjs", "require": "./lib/main.js"},
+                "./sub/*": "./lib/sub/*.js",
+                "./built": "./dist/built.js",
+            },
+            "imports": {"#int": "./lib/internal.js", "#helpers/*": {"node": "./lib/helpers/*.js"}, "#dep": "lodash"},
+            "workspaces": ["packages/*"],
+        }
+    ),
+    "lib/main.js": "",
+    "lib/main.mjs": "",
+    "lib/sub/s.js": "",
+    "lib/internal.js": "",
+    "lib/helpers/h.js": "",
+    "lib/tmpl.js": "",
+    "lib/dyn.js": "",
+    "packages/a/package.json": '{"name": "@x/a", "main": "src/index.js", "imports": {"#util": "./src/util.js"}}',
+    "packages/a/src/index.js": "module.exports = require('#util');",
+    "packages/a/src/util.js": "",
+    "packages/b/package.json": '{"name": "@x/b", "exports": "./b.js"}',
+    "packages/b/b.js": "",
+    "packages/b/test/fixture/package.json": '{"name": "not-a-workspace"}',
+    "test/all.test.js": "require(`../lib/tmpl`);\nimport(`../lib/dyn.js`);\nrequire('calc');\n"
+    "require('calc/sub/s');\nrequire('#int');\nrequire('#helpers/h');\nrequire('@x/a');\nimport '@x/b';\n"
+    "require('#dep');\nrequire('lodash');\nrequire('node:fs');\n",
+}
+
+
+def test_import_graph_follows_templates_exports_imports_and_workspaces(tmp_path: Path) -> None:
+    _write(tmp_path, MONOREPO)
+    graph = jsproject.ImportGraph(str(tmp_path), list(MONOREPO))
+    assert graph.reach("test/all.test.js") == {
+        "test/all.test.js",
+        "lib/tmpl.js",
+        "lib/dyn.js",
+        "lib/main.js",
+        "lib/main.mjs",
+        "lib/sub/s.js",
+        "lib/internal.js",
+        "lib/helpers/h.js",
+        "packages/a/src/index.js",
+        "packages/a/src/util.js",
+        "packages/b/b.js",
+    }
+    assert graph.unresolved == {}
+
+
+@pytest.mark.parametrize(
+    "specifier",
+    ["`./lib/${name}`", "'calc/built'", "'calc/not-exported'", "'#nothing'", "'./lib/missing'", "'/etc/x'"],
+)
+def test_import_graph_keeps_what_it_cannot_resolve(tmp_path: Path, specifier: str) -> None:
+    files = {**MONOREPO, "test/all.test.js": f"require({specifier});\n"}
+    _write(tmp_path, files)
+    graph = jsproject.ImportGraph(str(tmp_path), list(files))
+    assert graph.reach("test/all.test.js") == {"test/all.test.js"}
+    assert graph.unresolved == {"test/all.test.js": [specifier[1:-1]]}
+
+
+def test_a_module_behind_an_import_it_cannot_resolve_runs_the_whole_suite(repo: GitRepo) -> None:
+    """require(`../lib/${name}`) reaches lib/a.js at run time: only the other test was selected."""
+    repo.commit(
+        "feat: lib",
+        **{
+            "package.json": '{"name": "calc", "scripts": {"test": "node --test"}}',
+            "lib__a.js": "1\n",
+            "test__direct.test.js": "require('../lib/a');\nit('a', () => {});\n",
+            "test__dynamic.test.js": "const name = 'a';\nrequire(`../lib/${name}`);\nit('b', () => {});\n",
+        },
+    )
+    repo.tag("v1.0.0")
+    repo.switch("hotfix/v1.0.1", "v1.0.0")
+    repo.commit("fix: HOTFIX - a", **{"lib__a.js": "2\n"})
+    listed = run_cli(repo, "tests", "--list", "--explain").output.splitlines()
+    assert (
+        "# whole suite: test/dynamic.test.js imports '../lib/${name}', which hotfix-guard cannot trace to a "
+        "tracked file, so a changed module may be behind it" in listed
+    )
+
+
+def test_read_bytes_reads_regular_files_inside_the_repository_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shared by the Python and the JavaScript side: a tracked symlink may lead anywhere."""
+    import os
+
+    from hotfix_guard.focus import discover
+
+    top, outside = tmp_path / "repo", tmp_path / "secret.txt"
+    (top / "sub").mkdir(parents=True)
+    outside.write_text("outside")
+    (top / "a.js").write_text("inside")
+    links = {"out.js": outside, "zero.js": Path("/dev/zero"), "same.js": top / "a.js", "dir.js": top / "sub"}
+    for name, target in links.items():
+        (top / name).symlink_to(target)
+    os.mkfifo(top / "fifo.js")  # opening it for reading would wait for a writer
+    read = {name: discover.read_bytes(str(top), name) for name in ["a.js", *links, "fifo.js", "../secret.txt"]}
+    assert read == {name: b"inside" if name in ("a.js", "same.js") else b"" for name in read}
+    monkeypatch.setattr(discover, "MAX_READ_BYTES", 3)
+    assert discover.read_bytes(str(top), "a.js") == b"ins"
+
+
+@pytest.mark.parametrize(
+    ("package", "link"),
+    [('{"scripts": {"test": "node --test"}}', "test__zero.test.js"), (None, "tests__test_zero.py")],
+)
+def test_a_tracked_symlink_to_a_device_is_not_read(repo: GitRepo, package: str | None, link: str) -> None:
+    """test/zero.test.js -> /dev/zero: read through, MemoryError, exit 3."""
+    files = {"package.json": package} if package else {}
+    repo.commit("feat: app", **files, **{"lib__a.js": "1\n", "app.py": "1\n", link: "x\n"})
+    (repo.path / link.replace("__", "/")).unlink()
+    (repo.path / link.replace("__", "/")).symlink_to("/dev/zero")
+    repo.commit("feat: a link")
+    repo.tag("v1.0.0")
+    repo.switch("hotfix/v1.0.1", "v1.0.0")
+    repo.commit("fix: HOTFIX - a", **{"lib__a.js": "2\n", "app.py": "2\n"})
+    result = run_cli(repo, "tests", "--list", "--explain")
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("script", "runner"),
+    [
+        ("./node_modules/.bin/jest --ci", "jest"),
+        ("lint&&_mocha -R dot", "mocha"),
+        ("node --test-reporter=spec --test", "node"),
+        ("node test/run.js --test-only", None),
+        ("node a.js; echo --test", None),  # --test in another command
+        ("nodemon --test", None),
+        ('"jest"', None),
+    ],
+)
+def test_the_runner_a_script_starts(script: str, runner: str | None) -> None:
+    from hotfix_guard.focus.runner import runner_in
+
+    assert runner_in(script) == runner
+
+
+@pytest.mark.parametrize(
+    "scripts",
+    [
+        {"test": "node " * 8000},  # 40 KB: the regex took 5 s
+        # Each called script followed once: this took 1 s, and 40 ** 3 times as long with 4000 a script.
+        {"test": "npm run a " * 40, "a": "npm run b " * 40, "b": "yarn c " * 40, "c": "pnpm d " * 40},
+    ],
+)
+def test_runner_detection_takes_linear_time(tmp_path: Path, scripts: dict[str, str]) -> None:
+    (tmp_path / "package.json").write_text(json.dumps({"scripts": scripts}))
+    started = time.perf_counter()
+    assert detect(str(tmp_path)).name == "pytest"
+    assert time.perf_counter() - started < 0.5
+
+
+def test_the_script_patterns_are_ones_the_scanner_accepts() -> None:
+    from hotfix_guard.focus import runner
+    from hotfix_guard.regex_safety import hazard
+
+    assert [hazard(p.pattern) for p in (runner.COMMAND_SEPARATOR, runner.SCRIPT_NAME)] == [None, None]

@@ -258,3 +258,64 @@ def test_without_the_registry_the_runner_tests_fail_and_say_why(
     assert str(failure.value).startswith("cannot install the test runners from the npm registry (npm install ")
     assert "ECONNREFUSED" in str(failure.value)
     assert not (tmp_path / "npm-runners").exists()
+
+
+def _two_level_suite(repo: GitRepo, script: str, smoke: str, unit: str, prelude: str) -> None:
+    """A released package whose test script finds its tests deeper than the runner's default does."""
+    package = {"name": "deep", "version": "1.0.0", "scripts": {"test": script}}
+    repo.commit(
+        "feat: deep 1.0.0",
+        **{
+            "package.json": json.dumps(package) + "\n",
+            ".gitignore": "node_modules\n",
+            "lib__a.js": "module.exports = { add: (x, y) => x + y };\n",
+            smoke.replace("/", "__"): f"{prelude}\nit('smoke', () => assert.ok(true));\n",
+            unit.replace("/", "__"): f"{prelude}\nconst {{ add }} = require('../../lib/a');\n"
+            "it('adds security', () => assert.strictEqual(add(1, 2), 3));\n",
+        },
+    )
+    repo.tag("v1.0.0")
+
+
+def test_mocha_runs_every_test_file_for_the_whole_suite_and_the_name_filter(repo: GitRepo) -> None:
+    """mocha's default spec is ./test, not recursive: given no files it ran test/smoke.spec.js only."""
+    _two_level_suite(
+        repo, "mocha --recursive", "test/smoke.spec.js", "test/unit/add.spec.js", "const assert = require('assert');"
+    )
+    link_into(repo.path)
+    repo.switch("hotfix/v1.0.2", "v1.0.0")  # a test file changed: the name filter finds the critical test
+    repo.commit(
+        "fix: HOTFIX - smoke", **{"test__smoke.spec.js": _edit(repo, "test/smoke.spec.js", "smoke'", "smoke!'")}
+    )
+    result = hotfix_guard(repo, "tests")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "focused tests passed: 2 passed, 0 failed" in result.stdout  # adds security ran under --grep
+    repo.switch("hotfix/v1.0.1", "v1.0.0")  # a fault, and a module no test imports: the whole suite
+    repo.commit("fix: HOTFIX - add", **{"lib__a.js": "module.exports = { add: (x, y) => x - y };\n", "lib__b.js": ""})
+    result = hotfix_guard(repo, "tests")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "whole suite: no test file imports lib/b.js" in result.stdout
+    assert "focused tests FAILED: 1 passed, 1 failed" in result.stdout
+
+
+def test_node_runs_every_test_file_for_the_whole_suite(repo: GitRepo) -> None:
+    """node --test alone skips *.spec.js and tests/: it ran test/smoke.test.js only."""
+    prelude = "const { it } = require('node:test');\nconst assert = require('node:assert');"
+    _two_level_suite(repo, "node --test test/ tests/", "test/smoke.test.js", "tests/unit/add.spec.js", prelude)
+    repo.switch("hotfix/v1.0.1", "v1.0.0")
+    repo.commit("fix: HOTFIX - add", **{"lib__a.js": "module.exports = { add: (x, y) => x - y };\n", "lib__b.js": ""})
+    result = hotfix_guard(repo, "tests")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "focused tests FAILED: 1 passed, 1 failed" in result.stdout
+
+
+def test_node_counts_no_test_for_a_file_that_defines_none(repo: GitRepo, tmp_path: Path) -> None:
+    """node 20 reports a file as a passed test named by its path: it was counted as 1 passed."""
+    make_package(repo, "node")
+    repo.switch("hotfix/v1.0.4", "v1.0.0")
+    repo.commit("fix: HOTFIX - tests", **{"test__pending.test.js": "// nothing yet\n"})
+    config = tmp_path / "config.toml"
+    config.write_text('[focused-tests]\npattern = "no-such-test-name"\n')
+    result = hotfix_guard(repo, "--config", str(config), "tests")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "focused tests FAILED: 0 passed, 0 failed; node ran no test from the selection" in result.stdout

@@ -30,7 +30,8 @@ else the one package.json names, else pytest; it is named in the output.
 Exit codes: 0 the selected tests passed (or --list / --build-map done), 1 a selected
 test failed, the runner could not collect or load them, ran none, or the run timed
 out, 2 usage, config or repository error (or the runner could not start: the
-command is shown; or a map build was refused: nothing stored), 130 interrupted,
+command is shown; or a test-command without {{files}} was to run a change with
+changed test files; or a map build was refused: nothing stored), 130 interrupted,
 {BUG_HELP}."""
 
 
@@ -43,7 +44,8 @@ command is shown; or a map build was refused: nothing stored), 130 interrupted,
     "--list",
     "list_only",
     is_flag=True,
-    help="Print the selected test ids (or whole test files), one a line, then any name filter as the runner gets it; run nothing.",
+    help="Print the selected test ids (or whole test files), one a line, then any name filter as the runner gets it "
+    "(with test-command: the command as it will run); run nothing.",
 )
 @click.option(
     "--explain",

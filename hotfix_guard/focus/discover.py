@@ -7,6 +7,7 @@ import configparser
 import fnmatch
 import os
 import re
+import stat
 
 PYTHON_TEST_FILES = ("test_*.py", "*_test.py")
 # Files no test module names but every test may depend on.
@@ -46,8 +47,8 @@ def read_pytest_options(top: str) -> PytestOptions:
     ranks them: pytest.ini (even without a [pytest] section), pytest 9's pytest.toml and
     .pytest.toml, pyproject.toml ([tool.pytest] or [tool.pytest.ini_options]), tox.ini, setup.cfg."""
     for name, section in _CONFIG_FILES:
-        path = os.path.join(top, name)
-        if not os.path.isfile(path):
+        path = inside(top, name)
+        if path is None:
             continue
         values = _toml_options(path, section) if name.endswith(".toml") else _ini_options(path, section)
         if values is None and name == "pytest.ini":
@@ -148,12 +149,37 @@ def _is_under(path: str, directory: str) -> bool:
     return directory in ("", ".") or path.startswith(directory.rstrip("/") + "/")
 
 
+# More than any source file holds: a tracked file is read no further.
+MAX_READ_BYTES = 16 * 1024 * 1024
+
+
 def read_bytes(top: str, path: str) -> bytes:
+    """The first MAX_READ_BYTES of the file PATH in the repository at TOP; b"" when it is not
+    a regular file inside TOP (a tracked symlink may lead anywhere: /dev/zero, a FIFO, ~/.ssh)."""
+    real = inside(top, path)
+    if real is None:
+        return b""
     try:
-        with open(os.path.join(top, path), "rb") as handle:
-            return handle.read()
+        # O_NONBLOCK: opening a FIFO swapped in since the check must not wait for a writer.
+        descriptor = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError:
         return b""
+    with open(descriptor, "rb", closefd=True) as handle:
+        try:
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                return b""
+            return handle.read(MAX_READ_BYTES)
+        except OSError:
+            return b""
+
+
+def inside(top: str, path: str) -> str | None:
+    """The real path of PATH under TOP when it is a regular file inside TOP (symlinks resolved); else None."""
+    real_top = os.path.realpath(top)
+    real = os.path.realpath(os.path.join(top, path))
+    if not real.startswith(real_top.rstrip(os.sep) + os.sep) or not os.path.isfile(real):
+        return None
+    return real
 
 
 def test_ids(top: str, path: str) -> list[tuple[str, frozenset[str]]]:

@@ -145,20 +145,14 @@ def run_selection(
 ) -> Outcome:
     config = context.config
     runner = selection.runner.name
+    if runner == "command" and selection.unrunnable:  # the command cannot run what was selected
+        return Outcome(selection, run.RunResult(run.ERROR, 2, selection.unrunnable, 0.0, selection.command))
     if runner != "command" and not selection.suite.files:
         unrunnable = run.RunResult(run.ERROR, 2, selection.unrunnable, 0.0, []) if selection.unrunnable else None
         return Outcome(selection, unrunnable)
     timeout = timeout or config.test_timeout
     if runner == "command":
-        result = run.run_command(
-            context.top,
-            config.test_command,
-            selection.pattern,
-            selection.changed_tests,
-            selection.changed_sources,
-            timeout,
-            output,
-        )
+        result = run.run_command(context.top, selection.command, timeout, output)
     elif runner != "pytest":
         from hotfix_guard.focus import jsrun
 

@@ -169,9 +169,10 @@ def _say(output: int, text: str) -> None:
 def _runs(selection: Selection) -> list[list[str]]:
     """The arguments of each run: the whole suite; or the name filter over it, then the files."""
     runner = selection.runner.name
+    suite = _suite_files(runner, selection)
     if selection.whole_suite:
-        return [_whole_suite(runner)]
-    runs = [_name_filter(runner, pattern) for pattern in selection.name_filters()]
+        return [[*_whole_suite(runner), *suite]]
+    runs = [[*_name_filter(runner, pattern), *suite] for pattern in selection.name_filters()]
     files = [_not_an_option(path) for path in selection.node_ids()]
     if runner == "vitest" and (files or selection.changed_sources):
         sources = [_not_an_option(path) for path in selection.changed_sources if _is_js(path)]
@@ -183,6 +184,17 @@ def _runs(selection: Selection) -> list[list[str]]:
 
 def _whole_suite(runner: str) -> list[str]:
     return ["run"] if runner == "vitest" else []
+
+
+def _suite_files(runner: str, selection: Selection) -> list[str]:
+    """The files a run over the whole suite is given: for mocha and node, every test file
+    hotfix-guard found, as neither finds them all alone (mocha's default is ./test, not
+    recursive; node's skips *.spec.js, tests/ and __tests__/). jest and vitest find theirs
+    from the project's own config (testMatch, include), which is what `npm test` runs: given
+    files, they would run only those their config also matches, never more."""
+    if runner not in ("mocha", "node"):
+        return []
+    return [_not_an_option(path) for path in selection.suite.files]
 
 
 def _name_filter(runner: str, pattern: str) -> list[str]:
@@ -330,12 +342,19 @@ def _mocha_records(data: dict[str, object], top: str) -> list[Record]:
 
 
 def _node_records(events: list[object], top: str) -> list[Record]:
+    """The tests node ran. Each file is a test of its own too, named by its path: passed, it
+    only says that the file loaded (with no test in it as well), so it is not counted; failed,
+    the file did not load or run, which is a failure."""
     records: list[Record] = []
     for event in events:
         if not isinstance(event, dict) or event.get("suite") or event.get("skipped"):
             continue
-        name = f"{event.get('nesting', 0)}:{event.get('name', '')}"
-        records.append((_relative(top, event.get("file")), name, bool(event.get("passed"))))
+        file, passed = _relative(top, event.get("file")), bool(event.get("passed"))
+        if file and _relative(top, event.get("name")) == file:
+            if not passed:
+                records.append((file, "(the test file failed to run)", False))
+            continue
+        records.append((file, f"{event.get('nesting', 0)}:{event.get('name', '')}", passed))
     return records
 
 

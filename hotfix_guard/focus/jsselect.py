@@ -100,8 +100,25 @@ def _add_impacted(
         if not reached:
             selection.whole_suite.append(f"no test file imports {path}, so no test can be traced to it")
         chosen += [t for t in reached if t not in chosen]
+    if choice.name != "jest":
+        blind = _unresolved(graph, selection.suite.files)
+        if blind:
+            selection.whole_suite.append(blind)
     if chosen:
         shown = ", ".join(sorted({path for status, path, old in sources})[:3])
         if choice.name == "vitest":
             traced_by += "; `vitest related` adds what its own graph finds for them"
         selection.groups.append(Group(IMPACTED, f"tests of {shown}: {traced_by}", sorted(chosen)))
+
+
+def _unresolved(graph: jsproject.ImportGraph, tests: tuple[str, ...]) -> str:
+    """Why the import trace may have missed a test: a file the tests reach imports something of
+    the project's own that leads to no tracked file (a computed path, built output)."""
+    for test in tests:
+        for path in sorted(graph.reach(test)):
+            for specifier in graph.unresolved.get(path, []):
+                return (
+                    f"{path} imports {specifier!r}, which hotfix-guard cannot trace to a tracked file, "
+                    "so a changed module may be behind it"
+                )
+    return ""

@@ -109,14 +109,11 @@ def _junit_counts(path: str) -> tuple[int | None, int | None]:
     return len(cases) - failed - skipped, failed
 
 
-def run_command(
-    top: str, template: str, pattern: str, files: list[str], sources: list[str], timeout: int, output: int
-) -> RunResult:
-    """Run the configured test command: {pattern}, {files} and {sources} filled in, no shell.
+def run_command(top: str, command: list[str], timeout: int, output: int) -> RunResult:
+    """Run the configured test command (expand_command filled in its placeholders), no shell.
 
     Its output is read as it goes by, for the test counts jest, vitest, mocha, node's runner
     and pytest print: a command that says it ran no test fails, as every runner does."""
-    command = expand_command(template, pattern, files, sources)
     status, seconds, timed_out, tail = _run_reading(command, top, timeout, output)
     if timed_out:
         return RunResult(TIMED_OUT, status, f"killed after the {timeout} s timeout", seconds, command)

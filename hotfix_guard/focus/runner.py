@@ -1,13 +1,12 @@
 """Which test runner a project uses: `[focused-tests] runner`, else read from package.json.
 
-Light on purpose (json and os only): `init` and `doctor` name the runner, and the selection
-asks it first, without loading any runner's adapter.
+Light on purpose (json and re; discover's reader only when package.json is read): `init` and
+`doctor` name the runner, and the selection asks it first, without loading any runner's adapter.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 
 TYPE_CHECKING = False
@@ -15,10 +14,12 @@ if TYPE_CHECKING:
     from hotfix_guard.config import Config
 
 JS_RUNNERS = ("jest", "vitest", "mocha", "node")
-# The first word of a `test` script that names a runner (after env, cross-env, nyc, c8...).
-_SCRIPT_RUNNER = re.compile(r"(?:^|[\s&;|/])(jest|vitest|mocha|_mocha|node\s+(?:[^&;|]*\s)?--test)(?=$|[\s&;|])")
-# `npm run NAME` (and yarn's, pnpm's) inside a script: the script NAME runs the tests.
-_RUN_SCRIPT = re.compile(r"(?:\bnpm\s+(?:run|run-script)|\byarn(?:\s+run)?|\bpnpm(?:\s+run)?)\s+([\w:.\-]+)")
+# A script is read as commands (split at &, ;, |) of words, in one pass: a regex over the
+# whole script backtracked (40 KB of "node " took 5 s). Both patterns are single classes,
+# which regex_safety.hazard accepts (tests/focus_js_test.py asserts it).
+COMMAND_SEPARATOR = re.compile(r"[&;|]")
+SCRIPT_NAME = re.compile(r"[\w:.\-]+")
+_RUNNER_WORDS = {"jest": "jest", "vitest": "vitest", "mocha": "mocha", "_mocha": "mocha"}
 
 
 class Choice:
@@ -75,29 +76,72 @@ def detect(top: str) -> Choice:
 
 
 def _runner_of_script(package: dict[str, object], name: str, script: str, depth: int) -> tuple[str, str] | None:
-    """(runner, the script that calls it) for the script NAME, following `npm run OTHER` DEPTH deep."""
-    named = _SCRIPT_RUNNER.search(script)
-    if named:
-        word = named.group(1)
-        shown = repr(script) if name == "test" else f"{name}: {script!r}"
-        return ("node" if word.startswith("node") else word.lstrip("_")), shown
+    """(runner, the script that calls it) for the script NAME, following `npm run OTHER` DEPTH
+    deep, each script once."""
+    seen = {name}
+    level = [(name, script)]
     scripts = package.get("scripts")
-    if depth == 0 or not isinstance(scripts, dict):
-        return None
-    for other in _RUN_SCRIPT.findall(script):
-        called = scripts.get(other)
-        if isinstance(called, str) and other != name:
-            found = _runner_of_script(package, other, called, depth - 1)
-            if found:
-                return found
+    for remaining in range(depth, -1, -1):
+        following: list[tuple[str, str]] = []
+        for current, text in level:
+            runner = runner_in(text)
+            if runner:
+                return runner, repr(text) if current == "test" else f"{current}: {text!r}"
+            if remaining == 0 or not isinstance(scripts, dict):
+                continue
+            for other in called_scripts(text):
+                called = scripts.get(other)
+                if isinstance(called, str) and other not in seen:
+                    seen.add(other)
+                    following.append((other, called))
+        level = following
     return None
 
 
+def _commands(script: str) -> list[list[str]]:
+    """The words of each command in SCRIPT."""
+    return [command.split() for command in COMMAND_SEPARATOR.split(script)]
+
+
+def runner_in(script: str) -> str | None:
+    """The first runner a command of SCRIPT starts: a word that is (or whose last path part is)
+    jest, vitest, mocha or _mocha, or node with a --test word after it in the same command."""
+    for words in _commands(script):
+        last_test = max((index for index, word in enumerate(words) if word == "--test"), default=-1)
+        for index, word in enumerate(words):
+            program = word.rpartition("/")[2]
+            if program in _RUNNER_WORDS:
+                return _RUNNER_WORDS[program]
+            if program == "node" and index < last_test:
+                return "node"
+    return None
+
+
+def called_scripts(script: str) -> list[str]:
+    """The scripts SCRIPT runs: `npm run NAME`, `npm run-script NAME`, `yarn [run] NAME`, `pnpm [run] NAME`."""
+    names: list[str] = []
+    for words in _commands(script):
+        for index, word in enumerate(words):
+            tool = word.rpartition("/")[2]
+            rest = words[index + 1 : index + 3]
+            if tool == "npm" and rest[:1] in (["run"], ["run-script"]):
+                rest = rest[1:]
+            elif tool in ("yarn", "pnpm"):
+                rest = rest[1:] if rest[:1] == ["run"] and len(rest) > 1 else rest[:1]
+            else:
+                continue
+            found = SCRIPT_NAME.match(rest[0]) if rest else None
+            if found and found.group() not in names:
+                names.append(found.group())
+    return names
+
+
 def read_package(top: str) -> dict[str, object] | None:
+    from hotfix_guard.focus.discover import read_bytes
+
     try:
-        with open(os.path.join(top, "package.json"), encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError):
+        data = json.loads(read_bytes(top, "package.json") or b"null")
+    except (ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
 

@@ -69,6 +69,7 @@ class Selection:
         "runner",
         "unrunnable",
         "map_line",
+        "command",
     )
 
     def __init__(
@@ -86,6 +87,7 @@ class Selection:
         self.changed_sources: list[str] = []  # changed files that are not tests, still in the head
         self.unrunnable = ""  # why tests that exist cannot be run (an npm runner hotfix-guard does not know)
         self.map_line = ""  # which map the selection used, or why none and how to build one
+        self.command: list[str] = []  # runner "command": the test-command as it will run
         self.total = 0
         self.seconds = 0.0
 
@@ -159,7 +161,7 @@ def _select_python(context: Context, choice: Choice, tracked: list[str]) -> Sele
         )
     changed = gitrepo.changed_paths(context.base_sha, context.head, context.top)
     if command:
-        _sort_for_command(changed, suite, selection)
+        _sort_for_command(context, changed, tracked, selection)
     else:
         sources = sort_changes(context, changed, tracked, selection, PYTHON)
         _add_critical(selection, config)
@@ -212,17 +214,43 @@ PYTHON = Language(
 )
 
 
-def _sort_for_command(changed: tuple[Change, ...], suite: discover.Suite, selection: Selection) -> None:
-    """The test-command's {files} (changed test files) and {sources} (the other changed files)."""
+def _sort_for_command(context: Context, changed: tuple[Change, ...], tracked: list[str], selection: Selection) -> None:
+    """The test-command's {files} (changed test files) and {sources} (the other changed files,
+    but for those [focused-tests] ignore matches: no test reads them), and the command they make."""
+    from hotfix_guard.focus import run
+
+    config, suite = context.config, selection.suite
+    beside_tests = _test_directories(suite) | {os.path.dirname(f) for f in tracked if _is_any_test_file(f, suite)}
+    packages = {os.path.dirname(f) for f in tracked if os.path.basename(f) == "__init__.py"}
     for status, path, _old_path in changed:
         if status == "D":
             continue
         if _is_any_test_file(path, suite):
             selection.changed_tests.append(path)
+        elif _is_ignorable(path, config.test_ignore, beside_tests, packages):
+            selection.ignored.append(f"{path} (matches [focused-tests] ignore)")
         else:
             selection.changed_sources.append(path)
     if selection.changed_tests:
         selection.groups.append(Group(CHANGED, "test files the change adds or modifies", list(selection.changed_tests)))
+    template = config.test_command
+    selection.command = run.expand_command(
+        template, selection.pattern, selection.changed_tests, selection.changed_sources
+    )
+    if selection.changed_tests and "{files}" not in template:
+        shown = ", ".join(selection.changed_tests[:3]) + (" ..." if len(selection.changed_tests) > 3 else "")
+        if "{pattern}" in template or "{sources}" in template:
+            selection.unrunnable = (
+                f"test-command has no {{files}}, so the changed test files ({shown}) would not be run: "
+                "add {files} to test-command, or set [focused-tests] runner (jest, vitest, mocha, node), "
+                "which runs both the critical set and the changed files"
+            )
+            selection.notes.append(selection.unrunnable)
+        else:
+            selection.notes.append(
+                f"test-command has no placeholder: it runs the same tests whatever the change; "
+                f"whether they include the changed test files ({shown}) is up to it"
+            )
 
 
 def sort_changes(

@@ -16,7 +16,9 @@ def listing(selection: Selection, explain: bool) -> str:
     """One selected id (or whole test file) a line, then the runner's name filters as its
     arguments; with EXPLAIN, `# reason` lines before each group."""
     if not explain:
-        return "".join(f"{line}\n" for line in [*selection.node_ids(), *_filters(selection)])
+        return "".join(
+            f"{_one_line(line)}\n" for line in [*selection.node_ids(), *_filters(selection), *_command(selection)]
+        )
     lines = [f"# {line}" for line in reasons(selection)]
     if selection.whole_suite:
         lines += selection.node_ids()
@@ -29,6 +31,11 @@ def listing(selection: Selection, explain: bool) -> str:
             lines += [test for test in group.tests if test not in shown]
             shown.update(group.tests)
     return "".join(f"{_one_line(line)}\n" for line in lines)
+
+
+def _command(selection: Selection) -> list[str]:
+    """The test-command as it will really run (its placeholders filled in)."""
+    return [shlex.join(selection.command)] if selection.command else []
 
 
 def _filters(selection: Selection) -> list[str]:
@@ -44,6 +51,7 @@ def _filter(runner: str, pattern: str) -> str:
 def reasons(selection: Selection) -> list[str]:
     runner = selection.runner
     lines = [f"runner: {runner.name} ({runner.reason})"] if runner.name != "pytest" else []
+    lines += [f"command: {line}" for line in _command(selection)]
     lines += [f"map: {selection.map_line}"] if selection.map_line else []
     lines += [f"whole suite: {reason}" for reason in selection.whole_suite]
     lines += [f"note: {note}" for note in selection.notes]
