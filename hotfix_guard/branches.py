@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import re
+
     from hotfix_guard.config import Config
     from hotfix_guard.versions import Version
 
@@ -57,6 +57,8 @@ def suggest(name: str, config: Config, expected: Version | None = None) -> str |
         rest = _near_miss_rest(name, config)
     if not rest:
         return None
+    import re
+
     version_like = re.fullmatch(_VERSION_LIKE, rest)
     if version_like:
         parts = (int(part) for part in version_like.group(1).split("."))  # v01.2.4 → 1.2.4
@@ -80,6 +82,8 @@ def _near_miss_rest(name: str, config: Config) -> str | None:
     first, initial = name[:1], stem[:1]
     if first.isascii() and initial.isascii() and first.lower() != initial.lower():
         return None
+    import re
+
     loose_stem = "[-_]?".join(re.escape(char) for char in stem)
     match = re.match(f"(?i){loose_stem}(?:e?s)?[/_.-]+(.+)", name)
     return match.group(1) if match else None

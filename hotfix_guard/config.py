@@ -12,7 +12,6 @@ name the key and the file.
 from __future__ import annotations
 
 import os
-import re
 import sys
 
 from hotfix_guard.checks import registry
@@ -20,6 +19,7 @@ from hotfix_guard.errors import ConfigError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import re
     from collections.abc import Mapping
 
     from hotfix_guard.mainconfig import MainFiles
@@ -245,6 +245,8 @@ class Config:
             if ("branch-name", "patterns") not in self.configured:
                 # Not configured (a configured list, even one equal to the defaults, is used as
                 # given): the defaults follow tag-prefix, and are safe by construction.
+                import re
+
                 from hotfix_guard.checks.branch_name import default_patterns
 
                 self._branch_patterns = tuple(re.compile(pattern) for pattern in default_patterns(self.tag_prefix))
@@ -266,6 +268,8 @@ class Config:
     def critical_pattern(self) -> re.Pattern[str]:
         """The critical set's test-id pattern, matched case-insensitively."""
         if self._critical_pattern is None:
+            import re
+
             compiled = _compile_all(
                 self._value("focused-tests", "pattern"), "focused-tests", "pattern", self.source, re.IGNORECASE
             )
@@ -608,6 +612,8 @@ def _check_version_files(config: Config) -> None:
         path, colon, pattern = entry.partition(":")
         if not colon or not pattern:
             continue
+        import re
+
         compiled = _compile("version-files", pattern, config.source, re.MULTILINE)
         if compiled.groups < 1:
             raise ConfigError(
@@ -698,7 +704,7 @@ def _from_ini_text(text: str, default: object) -> object:
             return False
         return text
     if isinstance(default, int):
-        return int(stripped) if re.fullmatch(r"[0-9]+", stripped) else text
+        return int(stripped) if stripped.isascii() and stripped.isdigit() else text
     if isinstance(default, list):
         # One item a line; a single line may list items separated by commas. (Commas in a
         # multi-line list stay: a pattern such as [0-9]{1,3} holds one.)
@@ -734,6 +740,8 @@ def _compile_all(
 
 def _compile(name: str, pattern: str, source: str | None, flags: int = 0, check: bool = True) -> re.Pattern[str]:
     """PATTERN compiled; one that does not compile, or could backtrack for ever, names the key."""
+    import re
+
     where = f"{name!r} in {source}" if source else repr(name)
     try:
         compiled = re.compile(pattern, flags)

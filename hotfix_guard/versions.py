@@ -7,8 +7,6 @@ number without leading zeros. Pre-releases (`v1.3.0-rc.1`), build metadata and o
 
 from __future__ import annotations
 
-import re
-
 from hotfix_guard.model import Record
 
 TYPE_CHECKING = False
@@ -46,6 +44,8 @@ class Version(Record):
 
 def parse_version(text: str) -> Version | None:
     """`1.2.3` → Version(1, 2, 3); anything else (pre-releases included) → None."""
+    import re  # here: a hook on a branch out of scope never needs it (and re costs ~10 ms to import)
+
     match = re.fullmatch(_CORE, text, re.ASCII)
     if match is None:
         return None
@@ -103,6 +103,8 @@ def release_schemes(tags: Iterable[str]) -> dict[str, list[tuple[Version, str]]]
     """The release tag schemes TAGS use: prefix -> [(version, tag)], most tags first. A scheme
     is what comes before MAJOR.MINOR.PATCH: nothing, or text ending in a character other than
     a digit or a dot (so `1.2.3.4` is no release of prefix `1.`)."""
+    import re
+
     schemes: dict[str, list[tuple[Version, str]]] = {}
     for tag in tags:
         match = re.fullmatch(f"((?:.*[^0-9.])?){_CORE}", tag, re.ASCII | re.DOTALL)
