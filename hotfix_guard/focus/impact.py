@@ -314,13 +314,15 @@ class Impact:
         return False
 
     def _names_reached(self, path: str, tree: ast.Module, statement: ast.stmt, names: set[str]) -> set[str]:
-        """The names to follow for an import-time statement binding NAMES. A dunder bound in
-        a class body (`__slots__`, `__eq__ = ...`) acts through its class; a changed
-        `__all__` through whatever star-imports the module: the tests that ran it."""
+        """The names to follow for an import-time statement binding NAMES. One bound in a
+        class body (an Enum member, a dataclass field's default, a class constant) also acts
+        through its class, which code iterates, compares, instantiates or reads with vars()
+        without naming the member; a dunder there (`__slots__`, `__eq__ = ...`) acts only
+        through its class. A changed `__all__` acts through whatever star-imports the module:
+        the tests that ran it."""
         classes = _enclosing_class_names(tree, statement)
-        plain = _without_dunders(names)
-        if plain != names and classes:
-            return plain | classes
+        if classes:
+            return _without_dunders(names) | classes
         if "__all__" in names:
             self.whole_files.add(path)
         return names
