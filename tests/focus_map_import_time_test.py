@@ -51,6 +51,8 @@ COUNTS[0] += 5
 settings = types.SimpleNamespace()
 settings.debug = True
 setattr(settings, "level", 2)
+MAXLEVEL = 3
+MAXLEVEL += 1
 
 
 def level(role):
@@ -60,9 +62,9 @@ CONF = """\
 CONFIG = None
 
 
-def load():
+def load(count=3):
     global CONFIG
-    CONFIG = {"retries": 3}
+    CONFIG = {"retries": count}
 
 
 def retries():
@@ -108,6 +110,7 @@ TESTS = {
     "tests/test_settings.py": (
         "from app import roles\n\n\ndef test_settings():\n    assert sorted(vars(roles.settings).values()) == [True, 2]\n"
     ),
+    "tests/test_maxlevel.py": "from app import roles\n\n\ndef test_maxlevel():\n    assert roles.MAXLEVEL == 4\n",
     "tests/test_retries.py": "from app.conf import retries\n\n\ndef test_retries():\n    assert retries() == 3\n",
     "tests/test_config.py": "from app import conf\n\n\ndef test_config():\n    assert len(conf.CONFIG) == 1\n",
     "tests/test_hello.py": "from app.plugins import hello\n\n\ndef test_hello():\n    assert hello() == 'hi'\n",
@@ -178,3 +181,75 @@ def test_class_body_binding_selects_the_tests_that_use_its_class(
 ) -> None:
     fix(app, "src/app/colors.py", old, new)
     assert {f"tests/{test}" for test in tests} <= selected(app)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "test"),
+    [
+        ('ROLES["user"] = 1', 'ROLES["user"] = 0', "test_table.py::test_table"),
+        ('ALLOWED.append("user")', 'ALLOWED.append("guest")', "test_allowed.py::test_allowed"),
+        ("COUNTS[0] += 5", "COUNTS[0] += 6", "test_counts.py::test_counts"),
+        ("settings.debug = True", "settings.debug = False", "test_settings.py::test_settings"),
+        ('setattr(settings, "level", 2)', 'setattr(settings, "level", 3)', "test_settings.py::test_settings"),
+        ("MAXLEVEL += 1", "MAXLEVEL += 2", "test_maxlevel.py::test_maxlevel"),
+    ],
+)
+def test_module_statement_binding_no_name_selects_the_tests_that_use_what_it_mutates(
+    app: GitRepo, old: str, new: str, test: str
+) -> None:
+    fix(app, "src/app/roles.py", old, new)
+    assert f"tests/{test}" in selected(app)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('CONFIG = {"retries": count}', 'CONFIG = {"retries": count + 1}'),  # a `global` rebound in it
+        ("def load(count=3):", "def load(count=4):"),  # its default
+        ("load()", "load(4)"),  # the module-level call, which binds nothing
+    ],
+)
+def test_function_run_at_import_selects_the_tests_that_read_what_it_set(app: GitRepo, old: str, new: str) -> None:
+    fix(app, "src/app/conf.py", old, new)
+    assert "tests/test_config.py::test_config" in selected(app)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "tests"),
+    [
+        ('@register("hello")', '@register("hullo")', {"test_registry.py::test_registry", "test_hello.py::test_hello"}),
+        ("REGISTRY[name] = function", "REGISTRY[name.upper()] = function", {"test_registry.py::test_registry"}),
+    ],
+)
+def test_decorator_selects_the_tests_that_use_the_function_and_what_the_decorator_keeps(
+    app: GitRepo, old: str, new: str, tests: set[str]
+) -> None:
+    fix(app, "src/app/plugins.py", old, new)
+    assert {f"tests/{test}" for test in tests} <= selected(app)
+
+
+def test_constant_re_exported_under_another_name_selects_the_tests_of_that_name(app: GitRepo) -> None:
+    fix(app, "src/app/limits.py", "LIMIT = 5", "LIMIT = 6")
+    assert "tests/test_max_items.py::test_max_items" in selected(app)
+
+
+@pytest.mark.parametrize(
+    ("path", "old", "new", "test"),
+    [
+        ("roles.py", 'ROLES["user"] = 1\n', 'ROLES["user"] = 1\nROLES["guest"] = 0\n', "test_table.py::test_table"),
+        ("colors.py", "GREEN = 2\n", "GREEN = 2\n    BLUE = 4\n", "test_values.py::test_values"),
+        (
+            "conf.py",
+            '"retries": count}\n',
+            '"retries": count}\n    CONFIG["delay"] = 1\n',
+            "test_config.py::test_config",
+        ),
+        ("conf.py", "load()\n", "load()\nCONFIG.clear()\n", "test_config.py::test_config"),
+        ("plugins.py", "\ndef hello", '\n@register("hi")\ndef hello', "test_registry.py::test_registry"),
+    ],
+)
+def test_added_import_time_code_selects_the_tests_that_use_what_it_changes(
+    app: GitRepo, path: str, old: str, new: str, test: str
+) -> None:
+    fix(app, f"src/app/{path}", old, new)
+    assert f"tests/{test}" in selected(app)
