@@ -44,6 +44,9 @@ import types
 
 ROLES = {"admin": 3}
 ROLES["user"] = 1
+RETIRED = "guest"
+ROLES["guest"] = 0
+del ROLES[RETIRED]
 ALLOWED = ["admin"]
 ALLOWED.append("user")
 COUNTS = [0]
@@ -187,6 +190,7 @@ def test_class_body_binding_selects_the_tests_that_use_its_class(
     ("old", "new", "test"),
     [
         ('ROLES["user"] = 1', 'ROLES["user"] = 0', "test_table.py::test_table"),
+        ('RETIRED = "guest"', 'RETIRED = "user"', "test_table.py::test_table"),  # only `del ROLES[RETIRED]` uses it
         ('ALLOWED.append("user")', 'ALLOWED.append("guest")', "test_allowed.py::test_allowed"),
         ("COUNTS[0] += 5", "COUNTS[0] += 6", "test_counts.py::test_counts"),
         ("settings.debug = True", "settings.debug = False", "test_settings.py::test_settings"),

@@ -466,10 +466,10 @@ class Impact:
         statement = location.statement
         if statement is None:
             return False
-        if isinstance(statement, ast.Delete) or (
-            isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+        if _inert(statement) or (
+            isinstance(statement, ast.Delete) and all(isinstance(t, ast.Name) for t in statement.targets)
         ):
-            return True  # `del X[i]` changes X, already followed; a docstring does nothing
+            return True  # a docstring does nothing; `del X` removes a name nothing else sees
         bound = bound_names(statement)
         if bound and bound <= _NAME_LISTS:
             return True  # `__all__ = ["X"]`, `__slots__ = ("X",)`: X keeps its name where it goes
