@@ -6,8 +6,16 @@ function's header) ran before any test, so no test "covers" it; its effect reach
 tests through the names it binds. Those are followed: the tests that run any line
 mentioning a bound name (`X`, `obj.X`, `"X"`) — and, where such a line is itself
 import-time code, the names that line binds, and so on. A changed def or class header
-also selects the tests that run its body. A statement that binds nothing (a call at
-module level) selects every test that ran any line of its file.
+also selects the tests that run its body.
+
+What import-time code changes without binding a name is followed like a binding: the
+class of a changed class-body binding (an Enum member, a dataclass field's default), the
+receiver of a module-level mutation (`ROLES["user"] = 1`, `ALLOWED.append(x)`,
+`setattr(obj, "a", v)`), and, for a function that ran at import time (a decorator, a
+loader called at module level) or a changed decorator, the module-level names the
+function declares global or mutates. A module-level statement with no effect it can name
+(a call of code outside the project) selects every test that ran any line of its file
+and follows every name its module binds: when in doubt, more.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import re
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import TypeGuard
 
     from hotfix_guard.focus.testmap import TestMap
 
@@ -126,6 +135,121 @@ def bound_names(statement: ast.stmt) -> set[str]:
             names.add((node.asname or node.name).split(".")[0])
         stack.extend(ast.iter_child_nodes(node))
     return names
+
+
+def mutated_names(statement: ast.AST, own: frozenset[str], functions: bool = False) -> set[str]:
+    """The names whose objects an import-time statement changes without rebinding them:
+    X in `X[k] = v`, `X.a = v`, `X[k] += 1`, `del X[k]`, `setattr(X, "a", v)` (and a), and
+    in a call made for its effect, `X.append(v)` where the module binds X itself (OWN; any X
+    when that call is the statement). With FUNCTIONS, what the bodies of functions defined
+    inside it change too."""
+    names: set[str] = set()
+    stack: list[ast.AST] = [statement]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _FUNCTIONS) and not functions:
+            continue
+        if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names |= _root_name(node.value)
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            function = node.value.func
+            receiver = _root_name(function.value) if isinstance(function, ast.Attribute) else set()
+            if receiver <= own or (node is statement and not functions):
+                names |= receiver
+        elif _is_setattr(node):
+            names |= _root_name(node.args[0])
+            attribute = node.args[1] if len(node.args) > 1 else None
+            if isinstance(attribute, ast.Constant) and isinstance(attribute.value, str):
+                names.add(attribute.value)
+        stack.extend(ast.iter_child_nodes(node))
+    return names
+
+
+def _is_setattr(node: ast.AST) -> TypeGuard[ast.Call]:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in ("setattr", "delattr")
+        and bool(node.args)
+    )
+
+
+def _root_name(node: ast.expr) -> set[str]:
+    """The name an expression like `X.a[k].b` starts from ({} for `f().a`)."""
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return {node.id} if isinstance(node, ast.Name) else set()
+
+
+@functools.lru_cache(maxsize=64)
+def _module_names(tree: ast.Module) -> frozenset[str]:
+    """The names a module binds at its top level itself (not by importing them)."""
+    names: set[str] = set()
+    for statement in tree.body:
+        if isinstance(statement, _DEFINITIONS):
+            names.add(statement.name)
+        elif not isinstance(statement, (ast.Import, ast.ImportFrom)):
+            names |= bound_names(statement)
+    return frozenset(names)
+
+
+def _module_effects(function: ast.FunctionDef | ast.AsyncFunctionDef, own: frozenset[str]) -> set[str]:
+    """The module-level names whose objects FUNCTION (or a function it defines) changes when
+    called: those it declares global or nonlocal, and those it mutates that are not its own
+    locals (`REGISTRY[name] = f` in a decorator)."""
+    declared, local = _scope(function)
+    mutated = set().union(*(mutated_names(s, own, functions=True) for s in function.body))
+    return declared | (mutated - local)
+
+
+def _statement_effects(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, statement: ast.stmt, own: frozenset[str]
+) -> set[str]:
+    """What STATEMENT, in FUNCTION's body, changes at module level (see _module_effects)."""
+    declared, local = _scope(function)
+    return (bound_names(statement) & declared) | (mutated_names(statement, own, functions=True) - local)
+
+
+@functools.lru_cache(maxsize=1024)
+def _scope(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[set[str], set[str]]:
+    """The names FUNCTION declares global or nonlocal, and its (and its inner functions') locals."""
+    declared: set[str] = set()
+    local: set[str] = set()
+    for node in ast.walk(function):
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
+            declared |= set(node.names)
+        elif isinstance(node, ast.arg):
+            local.add(node.arg)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            local.add(node.id)
+        elif isinstance(node, _DEFINITIONS) and node is not function:
+            local.add(node.name)
+    return declared, local - declared
+
+
+def _inert(statement: ast.stmt) -> bool:
+    """A docstring, a bare constant or `pass`: no effect to follow."""
+    return isinstance(statement, ast.Pass) or (
+        isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+    )
+
+
+def _called_names(node: ast.AST) -> set[str]:
+    """The names of the functions NODE calls (`f(...)`, `m.f(...)`: f), outside function bodies."""
+    names: set[str] = set()
+    for call in ast.walk(node):
+        if isinstance(call, ast.Call):
+            function = call.func
+            if isinstance(function, ast.Name):
+                names.add(function.id)
+            elif isinstance(function, ast.Attribute):
+                names.add(function.attr)
+    return names
+
+
+@functools.lru_cache(maxsize=64)
+def _functions(tree: ast.Module) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef, ...]:
+    return tuple(node for node in ast.walk(tree) if isinstance(node, _FUNCTIONS))
 
 
 def _without_dunders(names: set[str]) -> set[str]:
@@ -244,15 +368,30 @@ class Impact:
             self.whole_files.add(base_path)
             return
         names: set[str] = set()
+        own = _module_names(tree)
         for line in sorted(lines):
             location = locate(tree, line)
+            statement = location.header_of or location.statement
+            if statement is None:
+                continue
             if location.function is not None:
-                continue  # runtime code: the base lines around it say who runs it
-            if location.header_of is not None:
-                names.add(location.header_of.name)  # type: ignore[attr-defined]
-                names |= _enclosing_class_names(tree, location.header_of)
-            elif location.statement is not None:
-                names |= bound_names(location.statement) or _enclosing_class_names(tree, location.statement)
+                # Runtime code: the base lines around it say who runs it; what it changes
+                # at module level (`global X`, `REGISTRY[k] = v`) is new.
+                self._names |= _statement_effects(location.function, statement, own)
+                continue
+            classes = _enclosing_class_names(tree, statement)
+            self._names |= classes  # a line added to a class body changes the class
+            if isinstance(statement, _DEFINITIONS):
+                names.add(statement.name)
+                if line < statement.lineno:  # a decorator: see _add_line
+                    self._names.add(statement.name)
+                    self._add_effects_of_calls(statement.decorator_list)
+                continue
+            bound, mutated = bound_names(statement), mutated_names(statement, own)
+            names |= bound
+            self._names |= mutated
+            if not (bound or mutated or classes or _inert(statement)):
+                self._add_unknown_effect(base_path, tree, statement, None)
         # A name bound as often as at the base was changed in place, which the base's lines
         # cover; one bound more often is new, or re-defined further down.
         base_counts = _binding_counts(self.sources.tree(base_path))
@@ -267,25 +406,53 @@ class Impact:
         if location.function is not None:
             self._add_runtime_line(path, location, location.function)
         elif isinstance(location.header_of, _FUNCTIONS):
-            # Defaults, decorators and the signature act when the function is called, and
-            # the tests that called it ran its body; one that never ran is followed by name.
-            bits = self.map.tests_running(path, _body_span(location.header_of))
+            # Defaults and the signature act when the function is called, and the tests that
+            # called it ran its body; one that never ran is followed by name. A decorator acts
+            # at import time: it may wrap, register or mark the function, changing what every
+            # user of the name sees and what the decorator's own function keeps.
+            function = location.header_of
+            bits = self.map.tests_running(path, _body_span(function))
             self.bits |= bits
-            if not bits:
-                self._names.add(location.header_of.name)
+            decorator = line < function.lineno
+            if not bits or decorator:
+                self._names.add(function.name)
+            if decorator:
+                self._add_effects_of_calls(function.decorator_list)
         elif isinstance(location.header_of, ast.ClassDef):
             # Bases and decorators reach every use of the class, not only its own lines.
             self.bits |= self.map.tests_running(path, _span(location.header_of))
             self._names.add(location.header_of.name)
         elif location.statement is not None:
-            names = bound_names(location.statement)
-            if followed is not None and isinstance(location.statement, (ast.Import, ast.ImportFrom)):
+            statement = location.statement
+            names = bound_names(statement) | mutated_names(statement, _module_names(tree))
+            if followed is not None and isinstance(statement, (ast.Import, ast.ImportFrom)):
                 # `from m import a, b` passes on only the name followed (or nothing, for a string).
-                self._names |= _aliases_of(location.statement, followed)
+                self._names |= _aliases_of(statement, followed)
             elif names:
-                self._names |= self._names_reached(path, tree, location.statement, names)
+                self._names |= self._names_reached(path, tree, statement, names)
             else:
-                self.whole_files.add(path)
+                self._add_unknown_effect(path, tree, statement, followed)
+
+    def _add_unknown_effect(self, path: str, tree: ast.Module, statement: ast.stmt, followed: str | None) -> None:
+        """A changed import-time statement that binds and mutates no name (a call at module
+        level): what the functions it calls change, every test that ran a line of its file,
+        and, since what it did may be held by any of the module's objects, every name the
+        module binds. A line reached by following a name selects the first two only."""
+        self.whole_files.add(path)
+        self._add_effects_of_calls([statement])
+        if followed is None and not _inert(statement):
+            self._names |= _without_dunders(set(_module_names(tree)))
+
+    def _add_effects_of_calls(self, nodes: list[ast.expr] | list[ast.stmt]) -> None:
+        """Follow what the project's functions that NODES call change at module level."""
+        called = set().union(*(_called_names(node) for node in nodes))
+        for path in [p for p in self.map.paths() if p.endswith(".py")]:
+            if not any(self.sources.references(path, name) for name in called):
+                continue
+            tree = self.sources.tree(path)
+            for function in _functions(tree) if tree is not None else ():
+                if function.name in called:
+                    self._names |= _module_effects(function, _module_names(tree))
 
     def _reaches_through_map(self, path: str, location: Location) -> bool:
         """For import-time code that mentions a followed name: whether the map alone says
@@ -299,11 +466,12 @@ class Impact:
         statement = location.statement
         if statement is None:
             return False
-        if isinstance(statement, ast.Delete) or (
-            isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+        if _inert(statement) or (
+            isinstance(statement, ast.Delete) and all(isinstance(t, ast.Name) for t in statement.targets)
         ):
-            return True  # `del X[i]` changes X, already followed; a docstring does nothing
-        if bound_names(statement) <= _NAME_LISTS:
+            return True  # a docstring does nothing; `del X` removes a name nothing else sees
+        bound = bound_names(statement)
+        if bound and bound <= _NAME_LISTS:
             return True  # `__all__ = ["X"]`, `__slots__ = ("X",)`: X keeps its name where it goes
         span = _span(statement)
         if not self.map.ran(path, span):
@@ -314,13 +482,15 @@ class Impact:
         return False
 
     def _names_reached(self, path: str, tree: ast.Module, statement: ast.stmt, names: set[str]) -> set[str]:
-        """The names to follow for an import-time statement binding NAMES. A dunder bound in
-        a class body (`__slots__`, `__eq__ = ...`) acts through its class; a changed
-        `__all__` through whatever star-imports the module: the tests that ran it."""
+        """The names to follow for an import-time statement binding NAMES. One bound in a
+        class body (an Enum member, a dataclass field's default, a class constant) also acts
+        through its class, which code iterates, compares, instantiates or reads with vars()
+        without naming the member; a dunder there (`__slots__`, `__eq__ = ...`) acts only
+        through its class. A changed `__all__` acts through whatever star-imports the module:
+        the tests that ran it."""
         classes = _enclosing_class_names(tree, statement)
-        plain = _without_dunders(names)
-        if plain != names and classes:
-            return plain | classes
+        if classes:
+            return _without_dunders(names) | classes
         if "__all__" in names:
             self.whole_files.add(path)
         return names
@@ -341,11 +511,14 @@ class Impact:
         if not bits or self.map.ran_outside_tests(path, candidates[0] if candidates else _body_span(function)):
             # It also ran at import time, and what it computed then is kept by module-level
             # objects every later importer shares: follow who calls it (a class for its dunders).
+            tree = self.sources.tree(path)
             if function.name.startswith("__") and function.name.endswith("__"):
-                tree = self.sources.tree(path)
                 self._names |= _enclosing_class_names(tree, function) if tree is not None else set()
             else:
                 self._names.add(function.name)
+            # What it changed at module level then (`global X`, `REGISTRY[name] = f`) is
+            # read by tests that never call it.
+            self._names |= _module_effects(function, _module_names(tree)) if tree is not None else set()
 
     def _follow_names(self) -> None:
         paths = [p for p in self.map.paths() if p.endswith(".py")]
