@@ -419,7 +419,8 @@ def _add_from_map(
         file_bits = impact.bits | impact.whole_file_bits()
         if impact.whole_files:
             selection.notes.append(
-                f"{base_path}: a changed statement binds no name; every test that ran it is selected"
+                f"{base_path}: a changed statement binds no name; every test that ran it is selected, "
+                "with the tests of what it changes (or of every name the module binds)"
             )
         if not file_bits:
             selection.whole_suite.append(f"no test in the coverage map runs the changed code of {base_path}")
