@@ -61,18 +61,13 @@ SHARE_HINT = f"git push origin {NOTES_REF}"
 
 
 def parse_note(commit: str, note: str) -> list[Approval]:
-    """The approval records in one note's text (other paragraphs are ignored)."""
-    records: list[Approval] = []
-    fields: dict[str, str] | None = None
-    for line in [*note.splitlines(), HEADER]:
-        if line.strip() == HEADER:
-            if fields is not None:
-                records.append(_record(commit, fields))
-            fields = {}
-        elif fields is not None and ": " in line:
-            key, _, value = line.partition(": ")
-            fields.setdefault(key.strip(), value.strip())
-    return records
+    """The approval records in one note's text (other paragraphs are ignored); a key given
+    twice in a record counts by its first value."""
+    from hotfix_guard.overrides import note_records
+
+    return [
+        _record(commit, {key: values[0] for key, values in fields.items()}) for fields in note_records(note, HEADER)
+    ]
 
 
 def _record(commit: str, fields: dict[str, str]) -> Approval:

@@ -84,12 +84,18 @@ def list_overrides(repo: str | None = None) -> list[Override]:
 
 def parse_note(commit: str, note: str) -> list[Override]:
     """The override records in one note's text (other paragraphs are ignored)."""
-    records: list[Override] = []
+    return [_record(commit, fields) for fields in note_records(note, HEADER)]
+
+
+def note_records(note: str, header: str) -> list[dict[str, list[str]]]:
+    """The `key: value` lines of each record of a note, by key, in order: a record starts at
+    a HEADER line and runs to the next (the approvals' notes are written the same way)."""
+    records: list[dict[str, list[str]]] = []
     fields: dict[str, list[str]] | None = None
-    for line in [*note.splitlines(), HEADER]:
-        if line.strip() == HEADER:
+    for line in [*note.splitlines(), header]:
+        if line.strip() == header:
             if fields is not None:
-                records.append(_record(commit, fields))
+                records.append(fields)
             fields = {}
         elif fields is not None and ": " in line:
             key, _, value = line.partition(": ")
