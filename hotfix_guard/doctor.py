@@ -193,6 +193,25 @@ def _server(diagnosis: Diagnosis, where: HooksDir) -> None:
         diagnosis.problem(PUSH_OPTIONS_NOTE, f"git -C {where.git_dir} config receive.advertisePushOptions true")
     if guarded or owners["post-receive"] in (OURS, OURS_OUTDATED):
         _command_on_path(diagnosis, where.top)
+    _unrecorded_overrides(diagnosis, where.git_dir)
+
+
+def _unrecorded_overrides(diagnosis: Diagnosis, git_dir: str) -> None:
+    """Overrides a post-receive accepted but could not write as notes: kept until recorded by hand."""
+    from hotfix_guard.prereceive import FAILED_SUFFIX, PENDING_DIR
+
+    directory = os.path.join(git_dir, "hotfix-guard", PENDING_DIR)
+    try:
+        kept = sorted(name for name in os.listdir(directory) if name.endswith(FAILED_SUFFIX))
+    except OSError:
+        return
+    for name in kept:
+        path = os.path.join(directory, name)
+        diagnosis.problem(
+            f"an override the server accepted was never recorded as a note: {path}",
+            f'git -C {git_dir} notes --ref refs/notes/hotfix-guard append -m "$(tail -n +2 {path})" '
+            f"$(head -n 1 {path}), then remove {path}",
+        )
 
 
 def _calls_us(where: HooksDir, hook_type: str) -> bool:

@@ -563,6 +563,8 @@ def test_an_override_post_receive_could_not_record_is_kept_not_dropped_after_a_d
     pending = server.path / "hotfix-guard" / "pending-overrides"
     [kept] = os.listdir(pending)
     assert kept.endswith(".failed")
+    doctor = run_cli(server.path, "doctor")  # and the server's admin is told, until it is recorded
+    assert doctor.exit_code == 1 and f"was never recorded as a note: {pending / kept}" in doctor.output, doctor.output
     os.utime(pending / kept, (0, 0))  # long past PENDING_MAX_AGE
     lock.unlink()
     assert push(clone, "-o", "hotfix-guard.override=INC-9", "origin", "--delete", "v1.2.3").returncode == 0
