@@ -115,7 +115,7 @@ _FILE_NAMES = (".hotfix-guard.toml", "pyproject.toml", "setup.cfg")
 
 class Config:
     """Validated settings; `source` names the file they came from (None for defaults), as
-    messages name it; `origin` says where the rules came from (see `describe`)."""
+    messages name it; `origin` says where the rules came from (config: lines print its text)."""
 
     def __init__(
         self,
@@ -376,11 +376,6 @@ def check_main_files(files: MainFiles) -> None:
         name, label, settings = ruling
         _where_main_is(name, label, settings)
         _build(settings, label)
-
-
-def describe(config: Config) -> str:
-    """Where the rules came from, for output: `config: .hotfix-guard.toml at main 3f2a9c1`."""
-    return f"config: {config.origin['text']}"
 
 
 def _origin(

@@ -198,9 +198,9 @@ def _server(diagnosis: Diagnosis, where: HooksDir) -> None:
 
 def _unrecorded_overrides(diagnosis: Diagnosis, git_dir: str) -> None:
     """Overrides a post-receive accepted but could not write as notes: kept until recorded by hand."""
-    from hotfix_guard.prereceive import FAILED_SUFFIX, PENDING_DIR
+    from hotfix_guard.prereceive import FAILED_SUFFIX, pending_dir
 
-    directory = os.path.join(git_dir, "hotfix-guard", PENDING_DIR)
+    directory = pending_dir(git_dir)
     try:
         kept = sorted(name for name in os.listdir(directory) if name.endswith(FAILED_SUFFIX))
     except OSError:

@@ -772,11 +772,6 @@ def notes(ref: str, repo: str | None, commits: frozenset[str] | None = None) -> 
     return found
 
 
-def commits_of(base: str, head: str, repo: str | None) -> frozenset[str]:
-    """The commits of base..head."""
-    return frozenset(git_ok(["rev-list", f"{base}..{head}", "--"], repo).split())
-
-
 def signing_setup(repo: str | None) -> tuple[str, str, bool]:
     """(gpg.format, user.signingKey, tag.gpgSign) as git's config says (one `git config`)."""
     result = run_git(["config", "-z", "--get-regexp", r"^(gpg\.format|user\.signingkey|tag\.gpgsign)$"], repo)
@@ -790,11 +785,6 @@ def signing_setup(repo: str | None) -> tuple[str, str, bool]:
         values.get("user.signingkey", ""),
         values.get("tag.gpgsign", "").lower() in ("true", "yes", "on", "1"),
     )
-
-
-def verify_tag(tag: str, repo: str | None) -> GitResult:
-    """`git verify-tag` of TAG (a tag object id or name): exit 0 when its signature is good."""
-    return run_git(["verify-tag", "--end-of-options", tag], repo)
 
 
 # git's empty tree: a signed approval is a commit object of it, made by no ref and kept in the note.

@@ -105,13 +105,13 @@ def note_records(note: str, header: str) -> list[dict[str, list[str]]]:
 
 def _record(commit: str, fields: dict[str, list[str]]) -> Override:
     def one(key: str) -> str:
-        return _printable(fields.get(key, [""])[0])
+        return printable(fields.get(key, [""])[0])
 
-    blocked = tuple(_printable(line) for line in fields.get("blocked", []))
+    blocked = tuple(printable(line) for line in fields.get("blocked", []))
     return Override(commit, one("ref"), one("reason"), one("who"), one("when"), one("remote"), blocked)
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
     """A field of a note with no control character: anyone who can push refs/notes/hotfix-guard
     writes them (a committer's name included), and status shows them on others' terminals."""
     return " ".join("".join(char if char.isprintable() else " " for char in text).split())

@@ -40,7 +40,6 @@ if TYPE_CHECKING:
     from hotfix_guard.overrides import Override
     from hotfix_guard.prepush import RefUpdate
 
-SERVER_HOOKS = ("pre-receive", "update", "post-receive")
 INPUT_FORM = "<old sha> <new sha> <ref>"
 OVERRIDE_OPTION = "hotfix-guard.override"
 # Where a push can say who pushed it, most specific first: GitLab, Gitea/Forgejo, a web server's auth.
@@ -241,25 +240,24 @@ def override_reason() -> str | None:
         count = int(os.environ.get("GIT_PUSH_OPTION_COUNT", "0"))
     except ValueError:
         return None
+    from hotfix_guard.overrides import printable
+
     reason = None
     for index in range(count):
         option = os.environ.get(f"GIT_PUSH_OPTION_{index}", "")
         name, equals, value = option.partition("=")
         if name == OVERRIDE_OPTION:
-            reason = _printable(value) if equals else ""
+            reason = printable(value) if equals else ""
     return reason
-
-
-def _printable(text: str) -> str:
-    """TEXT from the pusher on one line, with no control character: others' terminals show it (status)."""
-    return " ".join("".join(char if char.isprintable() else " " for char in text).split())
 
 
 def pusher(commit: str) -> str:
     """Who pushed, and how the server knows: its authenticated user where it names one, else
     the committer of the pushed commit (which the pusher chose, and the record says so)."""
+    from hotfix_guard.overrides import printable
+
     for variable in USER_VARIABLES:
-        value = _printable(os.environ.get(variable, ""))
+        value = printable(os.environ.get(variable, ""))
         if value:
             return f"{value} ({variable}, on the server)"
     from hotfix_guard import gitrepo
@@ -267,7 +265,7 @@ def pusher(commit: str) -> str:
     result = gitrepo.run_git(
         ["log", "-1", "--no-walk", "--format=%cn <%ce>", "--end-of-options", f"{commit}^{{commit}}"]
     )
-    ident = _printable(result.text()) if result.returncode == 0 else ""  # the pusher chose it: no escapes
+    ident = printable(result.text()) if result.returncode == 0 else ""  # the pusher chose it: no escapes
     if not ident:
         raise HotfixGuardError(
             f"cannot tell who pushed: no {', '.join(USER_VARIABLES)} and no committer of {commit[:10]}"
@@ -326,14 +324,14 @@ def _key(update: RefUpdate, reason: str) -> str:
     return hashlib.sha256(line.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def _pending_dir(git_dir: str) -> str:
+def pending_dir(git_dir: str) -> str:
     from hotfix_guard import gitrepo
 
     return os.path.join(gitrepo.common_dir(git_dir), "hotfix-guard", PENDING_DIR)
 
 
 def _write_pending(git_dir: str, key: str, text: str) -> None:
-    directory = _pending_dir(git_dir)
+    directory = pending_dir(git_dir)
     path = os.path.join(directory, key)
     temporary = f"{path}.{os.getpid()}.tmp"
     try:
@@ -361,7 +359,7 @@ def post_receive(args: list[str]) -> int:
 
     updates = parse_receive_input(_stdin(), "post-receive input")
     git_dir = gitrepo.receiving_git_dir()
-    directory = _pending_dir(git_dir)
+    directory = pending_dir(git_dir)
     failed = 0
     for update in updates:
         path = os.path.join(directory, _key(update, reason))

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from hotfix_guard.model import Change
     from hotfix_guard.options import RunOptions
     from hotfix_guard.overrides import Override
+    from hotfix_guard.versions import Version
 
 JOURNAL = "finish.json"
 HISTORY = "history"  # per branch: events of earlier runs (an --abort), for the review's timeline
@@ -639,9 +640,7 @@ def _peer_review_pending(change: Change, config: Config) -> bool:
 
 
 def _release_tag(branch: str, change: Change, config: Config) -> str:
-    version = branch_version(branch, config)
-    if version is None and change.base_version is not None:
-        version = change.base_version.next_patch()
+    version = _released(branch, change, config)
     if version is None:
         raise RepoError(f"cannot tell which version {branch} releases; pass --tag NAME")
     return version.tag(config.tag_prefix)
@@ -649,10 +648,16 @@ def _release_tag(branch: str, change: Change, config: Config) -> str:
 
 def _release_version(branch: str, change: Change, config: Config) -> str | None:
     """The version the hotfix releases, as start's bump wrote it in the version files."""
+    version = _released(branch, change, config)
+    return str(version) if version is not None else None
+
+
+def _released(branch: str, change: Change, config: Config) -> Version | None:
+    """The branch's version (hotfix/v1.2.4), else the next patch of its base release."""
     version = branch_version(branch, config)
     if version is None and change.base_version is not None:
         version = change.base_version.next_patch()
-    return str(version) if version is not None else None
+    return version
 
 
 def _first_subject(change: Change) -> str:

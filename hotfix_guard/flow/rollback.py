@@ -510,8 +510,10 @@ def carry_on(repo: Repo, plan: Plan, data: RollbackJournal | None, changes: GitC
         record_step(repo, data, "move-main")
     assert commit is not None, "main has moved, so the journal has the commit (load_journal checks)"
     if repo.sha(f"refs/tags/{plan.tag}") is None:
+        from hotfix_guard.signing import tag_flag
+
         steps.append(f"create tag {plan.tag}")
-        changes.run("tag", "-s" if plan.sign else "-a", plan.tag, "-m", tag_message(plan), commit)
+        changes.run("tag", tag_flag(plan.sign), plan.tag, "-m", tag_message(plan), commit)
         record_step(repo, data, "tag")
         if plan.sign and not changes.dry_run:
             from hotfix_guard.signing import require_signed

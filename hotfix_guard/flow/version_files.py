@@ -92,10 +92,6 @@ def tree_with(repo: Repo, tree: str, contents: Mapping[str, bytes | None], new_f
         return repo.git_with_index(index, "write-tree").strip()
 
 
-def entry_path(entry: str) -> str:
-    return entry.partition(":")[0]
-
-
 def is_npm_manifest(path: str) -> bool:
     return os.path.basename(path) == NPM_MANIFEST
 
