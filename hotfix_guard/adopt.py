@@ -258,7 +258,7 @@ def _version_entry(path: str, text: str) -> tuple[str, str | None]:
 def _tests(adoption: Adoption) -> None:
     from hotfix_guard.focus.runner import JS_RUNNERS, detect
 
-    files = gitrepo.git_ok(["ls-files", "-z"], adoption.top).split("\0")
+    files = gitrepo.tracked_files(adoption.top)
     choice = detect(adoption.top)
     if choice.name in JS_RUNNERS:
         _javascript_tests(adoption, choice.name, choice.reason, files)
@@ -289,7 +289,7 @@ def _javascript_tests(adoption: Adoption, runner: str, reason: str, files: list[
     """The runner package.json names, written down so that no later package.json edit changes it silently."""
     from hotfix_guard.focus import jsproject, jsrun
 
-    tests = jsproject.find_tests(adoption.top, [f for f in files if f])
+    tests = jsproject.find_tests(adoption.top, files)
     missing = jsrun.can_start(adoption.top, runner)
     state = f"; {missing}" if missing else ""
     adoption.found("tests", f"{runner} ({reason}), {_count(len(tests), 'test file')}{state}")

@@ -75,7 +75,7 @@ def run_pytest(top: str, command: list[str], node_ids: list[str], timeout: int, 
     try:
         # "--" keeps a test file named like an option from being read as one.
         full = [*command, f"--junitxml={junit}", *(["--", *node_ids] if node_ids else [])]
-        status, seconds, timed_out = _run(full, top, timeout, output)
+        status, seconds, timed_out = run_process(full, top, timeout, output)
         result = _pytest_result(status, seconds, timed_out, timeout, full)
         result.passed, result.failed = _junit_counts(junit)
         if result.passed is None and not timed_out:  # pytest writes its report whenever it runs
@@ -196,16 +196,12 @@ def expand_command(template: str, pattern: str, files: list[str], sources: list[
 
 def run_process(command: list[str], cwd: str, timeout: float, output: int) -> tuple[int, float, bool]:
     """(exit status, seconds, timed out) of COMMAND; stdout and stderr go to OUTPUT."""
-    return _run(command, cwd, timeout, output)
-
-
-def _run(command: list[str], cwd: str, timeout: float, output: int) -> tuple[int, float, bool]:
     status, seconds, timed_out, _tail = _start_and_wait(command, cwd, timeout, output, read=False)
     return status, seconds, timed_out
 
 
 def _run_reading(command: list[str], cwd: str, timeout: float, output: int) -> tuple[int, float, bool, str]:
-    """_run, and the last 256 KiB of what COMMAND printed (it still reaches OUTPUT as it comes)."""
+    """run_process, and the last 256 KiB of what COMMAND printed (it still reaches OUTPUT as it comes)."""
     return _start_and_wait(command, cwd, timeout, output, read=True)
 
 

@@ -147,11 +147,6 @@ def _age(seconds: float) -> str:
     return f"{max(0, int(seconds))} seconds"
 
 
-def load(git_dir: str, base_sha: str) -> TestMap | None:
-    """The map of BASE_SHA, or None when none was built (or it cannot be read: build it again)."""
-    return load_or_why(git_dir, base_sha)[0]
-
-
 def load_or_why(git_dir: str, base_sha: str) -> tuple[TestMap | None, str]:
     """The map of BASE_SHA, or None and why there is none to use."""
     path = map_path(git_dir, base_sha)
