@@ -313,6 +313,19 @@ class Judgement:
     def has_role(self, role: str) -> bool:
         return any(approval.role == role for approval in self.counted)
 
+    def status(self, approval: Approval) -> str:
+        """How APPROVAL was judged: counts, stale, own, bad signature, or again (its giver's
+        approval already counts: one per person)."""
+        for status, approvals in (
+            ("counts", self.counted),
+            ("stale", self.stale),
+            ("own", self.own),
+            ("bad signature", self.forged),
+        ):
+            if approval in approvals:
+                return status
+        return "again"
+
 
 class Rule:
     """What a severity asks before release: how many approvals by others, and whether one

@@ -244,15 +244,7 @@ def _approval_entries(incident: Incident, top: str | None) -> list[ApprovalEntry
     judgement = Judgement(facts)
     entries: list[ApprovalEntry] = []
     for approval in facts.approvals:
-        status = (
-            "stale"
-            if approval in judgement.stale
-            else "own"
-            if approval in judgement.own
-            else "bad signature"
-            if approval in judgement.forged
-            else "counts"
-        )
+        status = judgement.status(approval)
         entries.append(
             {
                 "who": approval.who,
@@ -458,6 +450,7 @@ STATUS_WORDS = {
     "stale": "stale: of an older head, not counted",
     "own": "an author's own, not counted",
     "bad signature": "its signature does not hold, not counted",
+    "again": "the same person again, counted once",
 }
 
 

@@ -393,3 +393,14 @@ def test_the_server_guard_asks_a_release_for_its_hotfixs_approvals(
     started.git("push", "-q", "origin", NOTES_REF)
     passed = subprocess.run(pushed, cwd=started.path, capture_output=True, text=True)
     assert passed.returncode == 0, passed.stderr
+
+
+def test_status_counts_one_approval_per_person_as_the_check_does(
+    started: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found in review: status labelled both of one person's approvals (two roles) as counted."""
+    approve(started, monkeypatch, REVIEWER)
+    approve(started, monkeypatch, REVIEWER, "--role", "lead")
+    status = run_cli(started, "status").output
+    assert "Approvals: 1 counted of 2 recorded" in status, status
+    assert "[the same person again, counted once]" in status
