@@ -51,7 +51,12 @@ def git_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
 
 def isolate_git(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """What git_environment does, for fixtures of a wider scope (which run before it)."""
-    (home / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n")
+    # No automatic maintenance: git commit, merge and fetch would each start `git maintenance
+    # run --auto`, and a receiving repository `git gc --auto`: 2,000 processes a run, for nothing.
+    (home / ".gitconfig").write_text(
+        "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n"
+        "[maintenance]\n\tauto = false\n[receive]\n\tautogc = false\n"
+    )
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
@@ -93,6 +98,18 @@ class GitRepo:
             self.write(name.replace("__", "/"), content)
         self.git("add", "-A")
         self.git("commit", "-q", "--allow-empty", "-m", message)
+        return self.head_after_commit()
+
+    def head_after_commit(self) -> str:
+        """HEAD's commit, read from the files a commit has just written (the branch's ref is
+        loose then) rather than by one more git process for every commit of the suite."""
+        git_dir = self.path / ".git"
+        if git_dir.is_dir():
+            head = (git_dir / "HEAD").read_text().strip()
+            ref = git_dir / head.removeprefix("ref: ") if head.startswith("ref: refs/") else None
+            sha = ref.read_text().strip() if ref is not None and ref.is_file() else head
+            if len(sha) == 40 and all(c in "0123456789abcdef" for c in sha):
+                return sha
         return self.git("rev-parse", "HEAD").strip()
 
     def tag(self, name: str, ref: str = "HEAD") -> None:

@@ -7,7 +7,6 @@ import json
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,6 @@ from finish_test import conflict_on, make_flow, state
 
 from hotfix_guard.errors import RepoError
 from hotfix_guard.flow import lock
-from hotfix_guard.flow.common import KILLED_GIT_GRACE
 from hotfix_guard.regex_safety import hazard
 
 
@@ -219,13 +217,14 @@ def test_continue_leaves_a_lock_file_made_after_the_kill(hotfix: GitRepo) -> Non
     *during* the cut-off run are removed. Any index.lock made between the kill and --continue
     (a `git commit` whose editor is still open, in another terminal) is removed too, with the
     note that the killed git left it."""
+    from flow_state_test import made_later
     from killing import run
 
     flow = make_flow(hotfix)
     assert run(flow, "finish", kill_at=1).returncode == -9
-    time.sleep(KILLED_GIT_GRACE + 0.5)
     lock_file = flow.path / ".git" / "index.lock"
     lock_file.write_text("")  # another git, started after the kill, still running
+    made_later(lock_file)
     result = run(flow, "finish", "--continue")
     assert lock_file.exists(), result.stdout + result.stderr
 
