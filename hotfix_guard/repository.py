@@ -51,6 +51,13 @@ class Repo:
         result = self.try_git("rev-parse", "--verify", "-q", "--end-of-options", ref)
         return result.text().strip() if result.returncode == 0 else None
 
+    def shas(self, refs: list[str]) -> dict[str, str | None]:
+        """What each of REFS points at (as sha() says), None for one that does not exist: one
+        `for-each-ref` for every full ref name (`refs/...`), the rest one at a time."""
+        full = [ref for ref in refs if ref.startswith("refs/")]
+        found = gitrepo.refs_with_targets(full, self.top) if full else {}
+        return {ref: found[ref][0] if ref in found else None if ref in full else self.sha(ref) for ref in refs}
+
     def current_branch(self) -> str | None:
         return gitrepo.head_branch(self.git_dir)
 

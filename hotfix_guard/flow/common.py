@@ -185,7 +185,7 @@ class Snapshot:
     def take(cls, repo: Repo, refs: list[str]) -> Snapshot:
         branch = repo.current_branch()
         head = f"refs/heads/{branch}" if branch else repo.git("rev-parse", "HEAD").strip()
-        return cls({ref: repo.sha(ref) for ref in refs}, head)
+        return cls(repo.shas(refs), head)
 
     def to_json(self) -> SnapshotRecord:
         return {"refs": self.refs, "head": self.head}
@@ -207,8 +207,9 @@ class Snapshot:
         if os.path.exists(os.path.join(repo.git_dir, "MERGE_HEAD")):
             repo.try_git("merge", "--abort")
         failures = []
+        now = repo.shas(list(self.refs))
         for ref, sha in self.refs.items():
-            current = repo.sha(ref)
+            current = now[ref]
             if current != sha:
                 if sha is None:
                     result = repo.try_git("update-ref", "-d", ref, current or "")
@@ -256,10 +257,11 @@ class Snapshot:
 
     def differences(self, repo: Repo) -> list[str]:
         """Refs that no longer point where they did, in words."""
+        now = repo.shas(list(self.refs))
         return [
-            f"{ref} is at {(repo.sha(ref) or 'nothing')[:10]}, expected {(sha or 'nothing')[:10]}"
+            f"{ref} is at {(now[ref] or 'nothing')[:10]}, expected {(sha or 'nothing')[:10]}"
             for ref, sha in self.refs.items()
-            if repo.sha(ref) != sha
+            if now[ref] != sha
         ]
 
 

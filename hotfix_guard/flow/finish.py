@@ -892,7 +892,7 @@ def _describe(plan: Plan, step: str) -> str:
 
 
 def _record_expected(repo: Repo, plan: Plan) -> None:
-    plan.journal["expected"] = {ref: repo.sha(ref) for ref in _before(plan).refs}
+    plan.journal["expected"] = repo.shas(list(_before(plan).refs))
 
 
 def _save(repo: Repo, plan: Plan) -> None:
@@ -1162,9 +1162,10 @@ def _stale(repo: Repo, plan: Plan, resuming: bool) -> list[str]:
         expected = {ref: sha for ref, sha in expected.items() if ref != _step_ref(plan, step)}
     restored = plan.journal["undoing"]["restored"] if "undoing" in plan.journal else []
     problems = []
+    now = repo.shas(list(expected))
     for ref, sha in expected.items():
         allowed = {before.get(ref)} if ref in restored else {sha} if resuming else {sha, before.get(ref)}
-        current = repo.sha(ref)
+        current = now[ref]
         if current not in allowed:
             problems.append(f"{ref} is at {(current or 'nothing')[:10]}, expected {(sha or 'nothing')[:10]}")
     if resuming and not os.path.exists(os.path.join(repo.git_dir, "MERGE_HEAD")):
@@ -1275,8 +1276,10 @@ def _keep_users_commits(repo: Repo, plan: Plan) -> None:
     """Say how to get back a commit the user made on a ref finish is about to put back (a
     merge committed by hand while it was stopped): the reset leaves it only in the reflog."""
     expected = plan.journal.get("expected") or {}
-    for ref, sha in _before(plan).refs.items():
-        current = repo.sha(ref)
+    before = _before(plan).refs
+    now = repo.shas(list(before))
+    for ref, sha in before.items():
+        current = now[ref]
         if current is not None and current not in (sha, expected.get(ref)):
             say(
                 f"{ref} is at {current[:10]}, which finish did not make; it is put back all the same, "
