@@ -99,13 +99,24 @@ def _check_default(check: str, key: str) -> object:
     id): the commit-msg hook reads commit-message's settings without importing every check."""
     if _CHECK_DEFAULTS is not None:
         return _CHECK_DEFAULTS[1][check, key]
+    return _one_check(check)[0][check, key]  # not a check's key: the KeyError names it
+
+
+def _one_check(check: str) -> tuple[dict[tuple[str, str], object], dict[tuple[str, str], int]]:
+    """(defaults, minimums) of the check CHECK (an id listed_ids() knows), from its own module:
+    a config that sets two checks' options imports those two, not every check."""
+    if _CHECK_DEFAULTS is not None:
+        return _CHECK_DEFAULTS[1], _CHECK_DEFAULTS[2]
+    from hotfix_guard.checks import listed_ids
+
+    if check not in listed_ids():
+        return _all_defaults(), registry_defaults()[2]
     module = f"hotfix_guard.checks.{check.replace('-', '_')}"
-    try:
-        __import__(module)
-    except ImportError:
-        return _all_defaults()[check, key]  # not a check: the KeyError names it
+    __import__(module)
     spec = sys.modules[module].CHECK
-    return spec.severity if key == "severity" else spec.options[key]
+    defaults: dict[tuple[str, str], object] = {(check, "severity"): spec.severity}
+    defaults.update(((check, key), default) for key, default in spec.options.items())
+    return defaults, {(check, key): minimum for key, minimum in spec.minimums.items()}
 
 
 _MISSING = object()
@@ -570,8 +581,9 @@ def _build(
     configured = set()
     for key, value in raw.items():
         if isinstance(value, dict):
-            check_ids = registry_defaults()[0] if key not in COMMAND_TABLES else ()
-            if key not in check_ids and key not in COMMAND_TABLES:
+            from hotfix_guard.checks import listed_ids
+
+            if key not in COMMAND_TABLES and key not in listed_ids():
                 raise ConfigError(
                     f"unknown table [{key}] in {source} (checks: {', '.join(registry_defaults()[0])}; commands: {', '.join(COMMAND_TABLES)})"
                 )
@@ -619,7 +631,7 @@ def _check_version_files(config: Config) -> None:
 
 def _coerce(table: str, key: str, value: object, source: str, from_text: bool) -> object:
     name = f"{table}.{key}" if table else key
-    defaults = SETTINGS if table in ("", *COMMAND_TABLES) else _all_defaults()
+    defaults = SETTINGS if table in ("", *COMMAND_TABLES) else _one_check(table)[0]
     if (table, key) not in defaults:
         known = ", ".join(k for t, k in defaults if t == table)
         raise ConfigError(f"unknown key {name!r} in {source} (known here: {known})")
@@ -711,7 +723,8 @@ def _from_ini_text(text: str, default: object) -> object:
 def _check_ranges(config: Config) -> None:
     if all(table in ("", *COMMAND_TABLES) for table, _key in config.configured):
         return  # no check's option was set: the defaults are in range
-    for (table, key), minimum in registry_defaults()[2].items():
+    checks = {table for table, _key in config.configured if table not in ("", *COMMAND_TABLES)}
+    for (table, key), minimum in {item for check in checks for item in _one_check(check)[1].items()}:
         value = config.option(table, key)
         assert isinstance(value, int)
         if value < minimum:

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import os
 import sys
-from contextlib import suppress
 
 from hotfix_guard import __version__, gitrepo
 from hotfix_guard.errors import ConfigError, HotfixGuardError
@@ -298,5 +297,7 @@ def _write_cache(common: str, files: MainFiles) -> None:
             handle.write(b"".join(parts))
         os.replace(temporary, path)
     except OSError:
+        from contextlib import suppress  # here: importing it costs every hook 3 ms
+
         with suppress(OSError):
             os.remove(temporary)

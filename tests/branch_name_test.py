@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hotfix_guard.checks.branch_name import DEFAULT_PATTERNS as DEFAULT_BRANCH_PATTERNS
-from hotfix_guard.checks.branch_name import FORMS, check
+from hotfix_guard.checks.branch_name import FORMS, check, default_patterns
 from hotfix_guard.config import DEFAULTS, Config, default_config
 from hotfix_guard.model import ERROR, NOTE, Change, Finding
 from hotfix_guard.versions import Version
@@ -204,3 +204,16 @@ def test_accepted_hotfix_names_are_valid_git_branch_names(tmp_path_factory: pyte
     findings = check(change(name, base_version=None), default_config())
     accepted = name.startswith("hotfix/") and all(finding.severity == NOTE for finding in findings)
     assert not accepted or git_accepts_branch(name, tmp_path_factory.getbasetemp())
+
+
+@pytest.mark.parametrize(
+    "prefix", ["v", "", "release-", "rel/v", "v.", "a+b", "x*y", "(v)", "v[1]", "ü", "a b", "^$|\\"]
+)
+def test_default_patterns_escape_the_prefix_as_re_escape_does(prefix: str) -> None:
+    """default_patterns leaves re unimported for a prefix with nothing to escape (the hooks
+    import every check); for any prefix it must give what re.escape would."""
+    import re
+
+    placeholder = "\0"  # re.escape leaves it as it is
+    expected = tuple(pattern.replace(placeholder, re.escape(prefix)) for pattern in default_patterns(placeholder))
+    assert default_patterns(prefix) == expected

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from hotfix_guard.branches import NEAR_MISS, OTHER, classify, matching_pattern, suggest, version_text
 from hotfix_guard.checks import Check
 from hotfix_guard.model import NOTE, Change, Finding
@@ -19,6 +17,10 @@ if TYPE_CHECKING:
 ID = "branch-name"
 
 
+# What re.escape escapes; any other character stands for itself in a pattern.
+_SPECIAL = frozenset("()[]{}?*+-|^$\\.&~# \t\n\r\v\f")
+
+
 def default_patterns(tag_prefix: str = "v") -> tuple[str, ...]:
     """The accepted names when `patterns` is not configured; the version and timestamp forms
     carry the release tags' prefix (`hotfix/v1.2.4` for `v`, `hotfix/1.2.4` for `""`).
@@ -27,7 +29,11 @@ def default_patterns(tag_prefix: str = "v") -> tuple[str, ...]:
     after `^hotfix/`, so it adds no repetition and no choice for a match to backtrack into.
     (tests/regex_safety_test.py also runs the scanner on them for a table of prefixes.)
     """
-    prefix = re.escape(tag_prefix)
+    prefix = tag_prefix
+    if any(char in _SPECIAL for char in tag_prefix):
+        import re  # only then: the hooks import every check to read the config, and re costs them 3 ms
+
+        prefix = re.escape(tag_prefix)
     return (
         rf"^hotfix/{prefix}(?P<version>[0-9]+\.[0-9]+\.[0-9]+)$",
         r"^hotfix/security-[0-9]{4}-[0-9]{3}$",
