@@ -68,8 +68,9 @@ HOOKS_YAML = Path(__file__).resolve().parents[1] / ".pre-commit-hooks.yaml"
 BIN = Path(sys.executable).parent  # unresolved: a venv's python links out of it
 PYTHON_FLOOR = [sys.executable, "-c", "pass"]
 COMMIT_MESSAGE = "fix(core): HOTFIX - stop token bypass\n"
-PUSH_ARGS = ["hook", "pre-push", "origin", "https://example.com/app.git"]
-RECEIVE_ARGS = ["hook", "pre-receive"]
+# What the git hook shims (hooks/) run: hotfix-guard-hook, the hooks' own script.
+PUSH_ARGS = ["hotfix-guard-hook", "pre-push", "origin", "https://example.com/app.git"]
+RECEIVE_ARGS = ["hotfix-guard-hook", "pre-receive"]
 ORDINARY_BRANCH = "feature/search-speedup"
 ZERO = "0" * 40
 RSS_LIMIT_MIB = 100
@@ -374,12 +375,12 @@ def load_commands() -> list[Command]:
     return [
         Command("commit-msg hook", message_hook(".git/COMMIT_EDITMSG"), 2.0),
         Command("branch-name hook", console_script(branch), 2.0),
-        Command("pre-push (branch)", console_script(["hotfix-guard", *PUSH_ARGS]), 2.0),
-        Command("pre-push (hotfix)", console_script(["hotfix-guard", *PUSH_ARGS]), 1.5),
+        Command("pre-push (branch)", console_script(PUSH_ARGS), 2.0),
+        Command("pre-push (hotfix)", console_script(PUSH_ARGS), 1.5),
         Command("validate", console_script(["hotfix-guard", "validate"]), 1.5),
         Command("validate --skip ft", console_script(["hotfix-guard", "validate", "--skip", "focused-tests"]), 1.3),
-        Command("pre-receive (branch)", console_script(["hotfix-guard", *RECEIVE_ARGS]), 2.0, in_git_dir=True),
-        Command("pre-receive (hotfix)", console_script(["hotfix-guard", *RECEIVE_ARGS]), 1.5, in_git_dir=True),
+        Command("pre-receive (branch)", console_script(RECEIVE_ARGS), 2.0, in_git_dir=True),
+        Command("pre-receive (hotfix)", console_script(RECEIVE_ARGS), 1.5, in_git_dir=True),
     ]
 
 
@@ -402,7 +403,7 @@ def adopt(repo: Path, env: dict[str, str]) -> Path:
 
 def config_commands(repo: Path, feature: Path) -> list[Command]:
     """The rows of the 1k-file repository with a config on main."""
-    push = console_script(["hotfix-guard", *PUSH_ARGS])
+    push = console_script(PUSH_ARGS)
     validate = console_script(["hotfix-guard", "validate", "--skip", "focused-tests"])
     return [
         Command("1k commit-msg", message_hook(".git/COMMIT_EDITMSG"), 1.8, cwd=repo),
@@ -554,7 +555,7 @@ def measure_tag_push(repo: Path, env: dict[str, str], workdir: Path, runs: int) 
     create = "".join(f"create {name} {sha}\n" for name, sha in zip(names, on, strict=True))
     subprocess.run(["git", "update-ref", "--stdin"], cwd=repo, env=env, input=create.encode(), check=True)
     try:
-        cmd = Command(f"pre-push ({PUSHED_TAGS} tags)", console_script(["hotfix-guard", *PUSH_ARGS]), 2.0)
+        cmd = Command(f"pre-push ({PUSHED_TAGS} tags)", console_script(PUSH_ARGS), 2.0)
         cmd.stdin = "".join(f"{name} {sha} {name} {ZERO}\n" for name, sha in zip(names, on, strict=True)).encode()
         trace(cmd, repo, env, workdir / "git-trace.jsonl")
         print(f"{cmd.name}: exit 0, {len(cmd.floor)} git commands")

@@ -67,11 +67,11 @@ def test_pre_commit_hooks_yaml_has_a_hook_for_each_check_with_stages() -> None:
             assert hook is None, f"{check.id} declares no stage but has a hook"
             continue
         assert hook is not None, check.id
-        assert hook["entry"] == f"hotfix-guard hook {check.id}"
+        assert hook["entry"] == f"hotfix-guard-hook {check.id}"
         assert tuple(hook["stages"]) == check.stages
         assert hook["description"] == check.summary
     assert set(defined) == {f"hotfix-{c.id}" for c in registry().values() if c.stages} | {"hotfix-validate"}
-    assert defined["hotfix-validate"]["entry"] == "hotfix-guard hook validate"
+    assert defined["hotfix-validate"]["entry"] == "hotfix-guard-hook validate"
 
 
 def test_the_readme_check_table_has_each_check_with_its_default_severity() -> None:

@@ -137,3 +137,19 @@ def test_commit_message_hook_follows_configured_severity(hotfix: GitRepo, severi
     result = hook(hotfix, "commit-message", message_file(hotfix, "bad\n"))
     assert result.returncode == code
     assert result.stderr.startswith(f"{severity:<7} [commit-message]") or (severity == "off" and not result.stderr)
+
+
+def test_the_hook_script_is_hotfix_guard_hook(hotfix: GitRepo) -> None:
+    """`hotfix-guard-hook NAME`, the entry of .pre-commit-hooks.yaml and of the shims: the same
+    exits and words as `hotfix-guard hook NAME` (its speed is benchmarks/bench.py's to measure)."""
+    script = os.path.join(os.path.dirname(sys.executable), "hotfix-guard-hook")
+    assert os.access(script, os.X_OK), "pip install puts the script beside python (setup.cfg's scripts)"
+    message = message_file(hotfix, "quick fix\n")
+    for args in (["commit-message", message], ["nope"], ["--help"]):
+        direct = subprocess.run([script, *args], cwd=hotfix.path, capture_output=True, text=True)
+        assert (direct.returncode, direct.stdout, direct.stderr) == (
+            (through := hook(hotfix, *args)).returncode,
+            through.stdout,
+            through.stderr,
+        )
+        assert direct.returncode == {"commit-message": 1, "nope": 2, "--help": 0}[args[0]], direct.stderr
