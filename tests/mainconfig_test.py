@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from conftest import GOOD_MESSAGE, GitRepo, run_cli
 
+from hotfix_guard.mainconfig import is_bare
+
 MAIN_CONFIG = '[file-count]\nmax-files = 1\n[commit-message]\ntypes = ["fix", "chore"]\n'
 
 
@@ -386,3 +388,28 @@ def test_main_found_by_the_bootstrap_rule_is_main_branch_where_its_config_names_
     repo.git("update-ref", "refs/remotes/origin/trunk", "HEAD")
     config = load_config(str(repo.path))  # a main-branch set in main's config wins, and is protected
     assert (config.main_branch, config.protected_branches) == ("release", ("release",)), config.origin
+
+
+@pytest.mark.parametrize(
+    ("text", "bare"),
+    [
+        ("[core]\n\tbare = true\n", True),
+        ("[core]\n\tbare = false\n", False),
+        ("[ core ]\n\tbare\n", True),  # `bare` alone is true, as git reads it
+        ("[Core]\n\tBare = Yes\n", True),
+        ("", False),
+        # a key of a subsection is not core's, though no [section] line came between
+        ('[core]\n\tbare = false\n[remote "origin"]\n\tbare = true\n', False),
+        ('[core]\n[remote "x"]\n\turl = y\n[core]\n\tbare = on\n', True),
+    ],
+)
+def test_is_bare_reads_core_bare_from_the_config_file(tmp_path: Path, text: str, bare: bool) -> None:
+    (tmp_path / "config").write_text(text)
+    assert is_bare(str(tmp_path)) is bare
+
+
+def test_is_bare_agrees_with_git(tmp_path: Path) -> None:
+    for flags, bare in ((["--bare"], True), ([], False)):
+        path = tmp_path / f"repo{len(flags)}"
+        subprocess.run(["git", "init", "-q", *flags, str(path)], check=True)
+        assert is_bare(str(path if bare else path / ".git")) is bare
