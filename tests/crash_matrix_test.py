@@ -235,6 +235,7 @@ def recovery_problems(command: str, top: Path, killed: State, ref: Reference, tm
     """
     key = (command, crashkit.fingerprint(top, killed))
     if key not in _recoveries:
+        crashkit.disarm(top)
         problems = abort_problems(crashkit.copy(top, tmp_path / "abort"), ABORT[command], killed, ref)
         problems += completion_problems(top, command, killed, ref)
         _recoveries[key] = problems, case

@@ -1,8 +1,9 @@
 """Kill a flow command at its N-th ref update, and compare repository states byte for byte.
 
 The stop point is a `reference-transaction` hook, installed in the repository and in its
-bare remote. It is inert unless the run sets CRASH_DIR, so setup and recovery runs pass
-through it untouched. In a crash run it counts every transaction it sees, per state
+bare remote. It is inert unless the run sets CRASH_DIR, so setup runs pass through it
+untouched; the recovery runs' copies have it taken out (disarm), as it would only cost them
+a shell at every ref transaction. In a crash run it counts every transaction it sees, per state
 (`prepared`, `committed`), in files under CRASH_DIR, logs the refs, and at the N-th
 invocation of the chosen state sends the signal to the process group of the command
 (started with start_new_session, its pid exported as CRASH_PGID before the exec).
@@ -506,6 +507,13 @@ def _show(value: object) -> str:
     if re.fullmatch(r"[0-9a-f]{40}", text):
         return text[:10]
     return repr(text if len(text) <= 300 else text[:300] + "...")
+
+
+def disarm(top: Path) -> None:
+    """Take the stop points out of TOP (the repository and its remote), for the recovery runs:
+    inert there, each still cost a shell at every ref transaction (a third of a case's processes)."""
+    for git_dir in (top / "repo" / ".git", top / "origin.git"):
+        (git_dir / "hooks" / "reference-transaction").unlink(missing_ok=True)
 
 
 def copy(top: Path, to: Path) -> Path:
