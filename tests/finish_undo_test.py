@@ -223,3 +223,19 @@ def test_abort_of_an_older_journal_saves_the_stopped_merge(flow: GitRepo) -> Non
     assert result.exit_code == 0 and "saved as a stash" in result.stdout
     bring_back(flow, result.stdout)
     assert (flow.path / "VERSION").read_text() == "resolved\n"
+
+
+def test_an_undo_puts_back_a_branch_that_is_another_ones_symbolic_ref(hotfix: GitRepo) -> None:
+    """develop a symbolic ref to main: the undo reads each ref just before it puts it back, so
+    once main is back, develop (main itself) is too, and the undo does not fail on it."""
+    hotfix.git("symbolic-ref", "refs/heads/develop", "refs/heads/main")
+    before = state(hotfix)
+    hook(
+        hotfix,
+        "reference-transaction",
+        '[ "$1" = prepared ] || exit 0\ngrep -q " 0\\{40\\} refs/heads/hotfix/" && exit 1\nexit 0\n',
+    )
+    result = run_cli(hotfix, "finish")
+    assert result.exit_code == 1, result.output
+    assert "Every ref, the index and the work tree are back" in result.output, result.output
+    assert state(hotfix) == before and not (hotfix.path / ".git" / "hotfix-guard" / "finish.json").exists()

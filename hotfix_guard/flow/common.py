@@ -207,9 +207,10 @@ class Snapshot:
         if os.path.exists(os.path.join(repo.git_dir, "MERGE_HEAD")):
             repo.try_git("merge", "--abort")
         failures = []
-        now = repo.shas(list(self.refs))
         for ref, sha in self.refs.items():
-            current = now[ref]
+            # Read just before it is put back, not all at once: two refs may be one (develop a
+            # symbolic ref to main), and the first put back moves the second.
+            current = repo.sha(ref)
             if current != sha:
                 if sha is None:
                     result = repo.try_git("update-ref", "-d", ref, current or "")
