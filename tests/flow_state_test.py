@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -42,11 +43,25 @@ def test_a_start_cut_off_in_one_worktree_blocks_rollback_and_finish_in_another(
     assert not (released.path / ".git" / "hotfix-guard" / "start.json").exists()
 
 
-def made_later(path: Path) -> None:
-    """PATH as if made once the grace for the killed git's locks had passed (without waiting
-    for it): the check goes by when a file was made, its mtime."""
-    later = time.time() + KILLED_GIT_GRACE + 1
-    os.utime(path, (later, later))
+def cut_off_long_ago(repo: GitRepo) -> None:
+    """Move the run that was cut off in REPO further into the past than the killed git's grace
+    (KILLED_GIT_GRACE): its journals' start and last write, and the lock files its git left.
+    A lock file made now is then one made after the kill, as after waiting the grace out, but
+    without the wait; and still before the command that finds it began."""
+    shift = KILLED_GIT_GRACE + 2
+    for journal in (repo.path / ".git" / "hotfix-guard").glob("*.json"):
+        data = json.loads(journal.read_text())
+        if isinstance(data, dict) and isinstance(data.get("started"), (int, float)):
+            data["started"] -= shift
+            journal.write_text(json.dumps(data))
+        _age(journal, shift)
+    for lock in (repo.path / ".git").rglob("*.lock"):
+        _age(lock, shift)
+
+
+def _age(path: Path, seconds: float) -> None:
+    info = path.stat()
+    os.utime(path, (info.st_atime - seconds, info.st_mtime - seconds))
 
 
 class Signalled(Exception):
@@ -106,9 +121,9 @@ def test_continue_leaves_the_killed_gits_locks_while_a_git_runs_in_the_repositor
 def test_continue_refuses_while_a_lock_made_after_the_kill_is_there(hotfix: GitRepo) -> None:
     flow = make_flow(hotfix)
     assert run(flow, "finish", kill_at=1).returncode == -9
+    cut_off_long_ago(flow)
     newer = flow.path / ".git" / "index.lock"
     newer.write_text("")
-    made_later(newer)
     result = run(flow, "finish", "--continue")
     assert result.returncode == 2 and f"{newer} was made after the run was cut off" in result.stderr, result.stderr
     assert newer.exists() and not (flow.path / ".git" / "ORIG_HEAD.lock").exists()

@@ -217,14 +217,14 @@ def test_continue_leaves_a_lock_file_made_after_the_kill(hotfix: GitRepo) -> Non
     *during* the cut-off run are removed. Any index.lock made between the kill and --continue
     (a `git commit` whose editor is still open, in another terminal) is removed too, with the
     note that the killed git left it."""
-    from flow_state_test import made_later
+    from flow_state_test import cut_off_long_ago
     from killing import run
 
     flow = make_flow(hotfix)
     assert run(flow, "finish", kill_at=1).returncode == -9
+    cut_off_long_ago(flow)
     lock_file = flow.path / ".git" / "index.lock"
     lock_file.write_text("")  # another git, started after the kill, still running
-    made_later(lock_file)
     result = run(flow, "finish", "--continue")
     assert lock_file.exists(), result.stdout + result.stderr
 
