@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -41,6 +42,13 @@ GOOD_MESSAGE = "fix(auth): HOTFIX - stop token bypass"
 # start inherit this; the caches then go where Python and pytest normally put them.
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 sys.dont_write_bytecode = False
+
+# A suite started in the background by a shell without job control (`pytest &` in a script)
+# inherits SIGINT ignored, and so would every command it starts: the tests that press Ctrl-C
+# (SIGINT to a flow command, the crash matrix) would then see it ignored. A handler instead
+# is reset to the default in each process started from here.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
