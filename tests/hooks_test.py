@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import GOOD_MESSAGE, GitRepo
@@ -144,12 +147,63 @@ def test_the_hook_script_is_hotfix_guard_hook(hotfix: GitRepo) -> None:
     exits and words as `hotfix-guard hook NAME` (its speed is benchmarks/bench.py's to measure)."""
     script = os.path.join(os.path.dirname(sys.executable), "hotfix-guard-hook")
     assert os.access(script, os.X_OK), "pip install puts the script beside python (setup.cfg's scripts)"
-    message = message_file(hotfix, "quick fix\n")
+    assert_same_as_hook(hotfix, [script])
+
+
+def assert_same_as_hook(repo: GitRepo, script: list[str], env: dict[str, str] | None = None) -> None:
+    message = message_file(repo, "quick fix\n")
     for args in (["commit-message", message], ["nope"], ["--help"]):
-        direct = subprocess.run([script, *args], cwd=hotfix.path, capture_output=True, text=True)
-        assert (direct.returncode, direct.stdout, direct.stderr) == (
-            (through := hook(hotfix, *args)).returncode,
-            through.stdout,
-            through.stderr,
-        )
+        direct = subprocess.run([*script, *args], cwd=repo.path, capture_output=True, text=True, env=env)
+        through = hook(repo, *args)
+        assert (direct.returncode, direct.stdout, direct.stderr) == (through.returncode, through.stdout, through.stderr)
         assert direct.returncode == {"commit-message": 1, "nope": 2, "--help": 0}[args[0]], direct.stderr
+
+
+def test_the_hook_script_runs_from_a_path_with_a_space_and_beside_a_foreign_python(
+    hotfix: GitRepo, tmp_path: Path
+) -> None:
+    """A `#!/path/python` line cannot start from a path with a space (nor a long one); the
+    script starts through /bin/sh. Where the python beside it cannot import hotfix_guard (not
+    the one it was installed for), it hands over to the hotfix-guard beside it."""
+    installed = Path(sys.executable).parent
+    # pip writes a `#!python` line as the interpreter's own path, which may hold a space
+    assert (installed / "hotfix-guard-hook").read_text().startswith("#!/bin/sh\n")
+    for name, python in (("venv bin", sys.executable), ("foreign", "")):
+        where = tmp_path / name
+        where.mkdir()
+        shutil.copy(installed / "hotfix-guard-hook", where / "hotfix-guard-hook")
+        if python:
+            (where / "python").symlink_to(python)
+        else:  # a python without hotfix_guard: no site-packages
+            (where / "python").write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -S "$@"\n')
+            (where / "python").chmod(0o755)
+            (where / "hotfix-guard").symlink_to(installed / "hotfix-guard")
+        assert_same_as_hook(hotfix, [str(where / "hotfix-guard-hook")])
+
+
+def test_a_shim_runs_the_first_hotfix_guard_on_path_not_a_later_hook_script(hotfix: GitRepo, tmp_path: Path) -> None:
+    """An older hotfix-guard first on PATH (an activated venv) is the one the shim runs, as
+    doctor says: not the hotfix-guard-hook of another install later on PATH."""
+    from hotfix_guard.install import shim_text
+
+    older = tmp_path / "older"
+    older.mkdir()
+    (older / "hotfix-guard").write_text('#!/bin/sh\necho "older hotfix-guard: $*"\n')
+    (older / "hotfix-guard").chmod(0o755)
+    shim = tmp_path / "commit-msg"
+    shim.write_text(shim_text("commit-msg"))
+    shim.chmod(0o755)
+    path = f"{older}:{Path(sys.executable).parent}:{os.environ['PATH']}"
+    ran = subprocess.run(
+        [str(shim), "MSG"], cwd=hotfix.path, capture_output=True, text=True, env={**os.environ, "PATH": path}
+    )
+    assert (ran.returncode, ran.stdout) == (0, "older hotfix-guard: hook commit-msg MSG\n"), ran.stderr
+    newer_first = f"{Path(sys.executable).parent}:{older}:{os.environ['PATH']}"
+    ran = subprocess.run(
+        ["sh", "-x", str(shim), message_file(hotfix, "quick fix\n")],
+        cwd=hotfix.path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": newer_first},
+    )
+    assert ran.returncode == 1 and "exec " + str(Path(sys.executable).parent / "hotfix-guard-hook") in ran.stderr

@@ -2,13 +2,24 @@
 {marker} ({hook}): installed by `hotfix-guard install-hooks`, removed by `hotfix-guard uninstall-hooks`.
 # Hands this hook's arguments and standard input to `hotfix-guard hook {hook}`.
 hook={hook}
-# hotfix-guard-hook is `hotfix-guard hook` started without the console script's import of re (7 ms).
-if command -v hotfix-guard-hook >/dev/null 2>&1; then
-    exec hotfix-guard-hook "$hook" "$@"
-fi
-if command -v hotfix-guard >/dev/null 2>&1; then
-    exec hotfix-guard hook "$hook" "$@"
-fi
+# The first hotfix-guard on PATH; through the hotfix-guard-hook beside it when there is one (the
+# same install, started without the import of re a console script makes: 7 ms of every hook).
+ifs=$IFS
+IFS=:
+set -f
+for dir in $PATH; do
+    dir=${{dir:-.}}
+    if [ -f "$dir/hotfix-guard" ] && [ -x "$dir/hotfix-guard" ]; then
+        IFS=$ifs
+        set +f
+        if [ -f "$dir/hotfix-guard-hook" ] && [ -x "$dir/hotfix-guard-hook" ]; then
+            exec "$dir/hotfix-guard-hook" "$hook" "$@"
+        fi
+        exec "$dir/hotfix-guard" hook "$hook" "$@"
+    fi
+done
+IFS=$ifs
+set +f
 for python in python3 python; do
     if command -v "$python" >/dev/null 2>&1 && "$python" -c 'import hotfix_guard' </dev/null >/dev/null 2>&1; then
         exec "$python" -m hotfix_guard hook "$hook" "$@"
