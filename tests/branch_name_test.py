@@ -207,7 +207,9 @@ def test_accepted_hotfix_names_are_valid_git_branch_names(tmp_path_factory: pyte
 
 
 @pytest.mark.parametrize(
-    "prefix", ["v", "", "release-", "rel/v", "v.", "a+b", "x*y", "(v)", "v[1]", "ü", "a b", "^$|\\"]
+    "prefix",
+    ["v", "", "release-", "rel/v", "v.", "a+b", "x*y", "(v)", "v[1]", "ü", "a b", "^$|\\"]
+    + [f"v{char}" for char in "()[]{}?*+-|^$\\.&~# \t\n\r\v\f"],
 )
 def test_default_patterns_escape_the_prefix_as_re_escape_does(prefix: str) -> None:
     """default_patterns leaves re unimported for a prefix with nothing to escape (the hooks
