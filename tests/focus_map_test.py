@@ -178,3 +178,21 @@ def test_build_that_stopped_early_stores_no_map(repo: GitRepo) -> None:
     assert result.exit_code == 2
     assert "the run stopped after 1 of 8 tests (-x or --maxfail?); no map was stored" in result.stderr
     assert maps(repo) == []
+
+
+def test_a_map_is_written_whole_and_never_through_a_symlink(repo: GitRepo, tmp_path: Path) -> None:
+    """A symlink where the map goes (or where the old code put its temporary `.partial` file)
+    is replaced or left, never written through: the file it points at stays as it was."""
+    make_shop(repo)
+    outside = tmp_path / "outside.json"
+    outside.write_text("mine\n")
+    directory = repo.path / ".git" / "hotfix-guard" / "test-maps"
+    directory.mkdir(parents=True)
+    base = repo.git("rev-parse", "v1.0.0^{commit}").strip()
+    (directory / f"{base}.json").symlink_to(outside)
+    (directory / f"{base}.json.partial").symlink_to(outside)
+    result = run_cli(repo, "tests", "--build-map")
+    assert result.exit_code == 0, result.output
+    assert outside.read_text() == "mine\n"
+    written = directory / f"{base}.json"
+    assert not written.is_symlink() and json.loads(written.read_text())

@@ -321,12 +321,12 @@ def _strings(value: object) -> list[str]:
 
 
 def _write_json(target: str, document: dict[str, object]) -> None:
-    """Write DOCUMENT to TARGET whole or not at all (temporary file, then rename)."""
+    """Write DOCUMENT to TARGET whole or not at all: paths.write_atomic (a temporary file of this
+    process's own, never through a symlink, then a rename), as every other file of ours."""
+    from hotfix_guard.paths import write_atomic
+
     os.makedirs(os.path.dirname(target), exist_ok=True)
-    partial = f"{target}.partial"
-    with open(partial, "w", encoding="utf-8", errors="surrogateescape") as handle:
-        json.dump(document, handle)
-    os.replace(partial, target)
+    write_atomic(target, json.dumps(document).encode("ascii"))  # json.dumps escapes all but ASCII
 
 
 def _suite_time_path(git_dir: str) -> str:
