@@ -432,3 +432,34 @@ def test_the_script_patterns_are_ones_the_scanner_accepts() -> None:
     from hotfix_guard.regex_safety import hazard
 
     assert [hazard(p.pattern) for p in (runner.COMMAND_SEPARATOR, runner.SCRIPT_NAME)] == [None, None]
+
+
+def test_jest_related_stops_a_jest_that_hangs_with_everything_it_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A jest whose worker keeps the output open and never ends: the listing gives up after its
+    timeout with one clear error, and the worker is gone too (subprocess.run's own timeout
+    kills jest only, then waits for the worker's end of the pipe for ever)."""
+    pid_file = tmp_path / "worker.pid"
+    jest = tmp_path / "node_modules" / ".bin" / "jest"
+    jest.parent.mkdir(parents=True)
+    jest.write_text(f"#!/bin/sh\nsleep 300 &\necho $! > {shlex.quote(str(pid_file))}\nexit 0\n")
+    jest.chmod(0o755)
+    monkeypatch.setattr(jsrun, "_RELATED_TIMEOUT", 1)
+    started = time.monotonic()
+    with pytest.raises(jsrun.CannotStart, match=r"jest could not list the tests related to src/a\.js \(no answer"):
+        jsrun.jest_related(str(tmp_path), "src/a.js")
+    assert time.monotonic() - started < 15
+    worker = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while not _gone(worker):
+        assert time.monotonic() < deadline, "the worker jest started is still running"
+        time.sleep(0.05)
+
+
+def _gone(pid: int) -> bool:
+    """Whether PID ended (gone, or a zombie its adopter has not reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
+    except FileNotFoundError:
+        return True

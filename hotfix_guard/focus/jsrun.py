@@ -71,20 +71,19 @@ def can_start(top: str, runner: str) -> str | None:
 
 def jest_related(top: str, path: str) -> list[str]:
     """The test files jest's own dependency graph finds for PATH (jest --listTests --findRelatedTests)."""
-    import subprocess
-
     command = [*executable(top, "jest"), "--listTests", "--findRelatedTests", _not_an_option(path)]
     try:
-        listed = subprocess.run(
-            command, cwd=top, capture_output=True, text=True, timeout=_RELATED_TIMEOUT, stdin=subprocess.DEVNULL
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
+        status, stdout, stderr = run.capture(command, top, _RELATED_TIMEOUT)
+    except OSError as error:
         raise CannotStart(f"jest could not list the tests related to {path} ({error}): {shlex.join(command)}") from None
-    if listed.returncode != 0:
-        last = (listed.stderr.strip().splitlines() or ["no message"])[-1]
+    if status is None:
+        why = f"no answer within {_RELATED_TIMEOUT} s; it was stopped with everything it started"
+        raise CannotStart(f"jest could not list the tests related to {path} ({why}): {shlex.join(command)}")
+    if status != 0:
+        last = (stderr.strip().splitlines() or ["no message"])[-1]
         raise CannotStart(f"jest could not list the tests related to {path} ({last}): {shlex.join(command)}")
     real_top = os.path.realpath(top)
-    found = (os.path.relpath(os.path.realpath(line), real_top) for line in listed.stdout.splitlines() if line.strip())
+    found = (os.path.relpath(os.path.realpath(line), real_top) for line in stdout.splitlines() if line.strip())
     return sorted({name.replace(os.sep, "/") for name in found if not name.startswith("..")})
 
 

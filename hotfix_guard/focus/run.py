@@ -200,6 +200,34 @@ def run_process(command: list[str], cwd: str, timeout: float, output: int) -> tu
     return status, seconds, timed_out
 
 
+def capture(command: list[str], cwd: str, timeout: float) -> tuple[int | None, str, str]:
+    """(exit status, stdout, stderr) of COMMAND, run in a process group of its own. The status is
+    None when it ran past TIMEOUT seconds (or something it started kept its output open that
+    long): then the group was killed, everything COMMAND started with it. OSError when it
+    cannot start."""
+    import subprocess
+
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _stop(process, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.communicate(timeout=_KILL_GRACE_SECONDS)  # only what is left in the pipes
+        return None, "", ""
+    except KeyboardInterrupt:
+        _stop(process, signal.SIGINT)
+        raise
+    return process.returncode, stdout.decode("utf-8", "replace"), stderr.decode("utf-8", "replace")
+
+
 def _run_reading(command: list[str], cwd: str, timeout: float, output: int) -> tuple[int, float, bool, str]:
     """run_process, and the last 256 KiB of what COMMAND printed (it still reaches OUTPUT as it comes)."""
     return _start_and_wait(command, cwd, timeout, output, read=True)
