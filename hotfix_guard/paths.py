@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from stat import S_ISREG
 
 from hotfix_guard.errors import RepoError
 
@@ -53,9 +54,16 @@ def write_atomic(path: str, data: bytes, *, exclusive: bool = False) -> None:
         raise FileExistsError(path)
     mode = 0o666 & ~_umask()
     with contextlib.suppress(FileNotFoundError):
-        mode = os.stat(path, follow_symlinks=False).st_mode & 0o7777
+        found = os.stat(path, follow_symlinks=False)
+        if S_ISREG(found.st_mode):  # a file's own mode is kept; a symlink's (0777) never
+            mode = found.st_mode & 0o7777
     temporary = os.path.join(directory, f".{os.path.basename(path)}.hotfix-guard-{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    try:
+        fd = os.open(temporary, flags, mode)
+    except FileExistsError:  # a killed process's, which had this pid: the name is no live one's
+        os.remove(temporary)
+        fd = os.open(temporary, flags, mode)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -50,3 +50,25 @@ def test_write_atomic_keeps_mode_and_exclusive_refuses(tmp_path) -> None:
         write_atomic(str(target), b"again", exclusive=True)
     assert target.read_text() == "new"
     assert sorted(os.listdir(tmp_path)) == ["run.sh"]  # no temporary file left
+
+
+def test_write_atomic_over_a_symlink_gives_a_file_of_the_umask_not_the_links_0777(tmp_path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_text("theirs")
+    target = tmp_path / "map.json"
+    target.symlink_to(elsewhere)
+    previous = os.umask(0o022)
+    try:
+        write_atomic(str(target), b"ours")
+    finally:
+        os.umask(previous)
+    assert not target.is_symlink() and target.read_bytes() == b"ours" and elsewhere.read_text() == "theirs"
+    assert target.stat().st_mode & 0o7777 == 0o644
+
+
+def test_write_atomic_replaces_a_temporary_file_a_killed_process_with_this_pid_left(tmp_path) -> None:
+    target = tmp_path / "map.json"
+    left = tmp_path / f".map.json.hotfix-guard-{os.getpid()}.tmp"
+    left.write_bytes(b"half")
+    write_atomic(str(target), b"whole")
+    assert target.read_bytes() == b"whole" and not left.exists()
