@@ -208,7 +208,7 @@ def is_bare(common: str) -> bool:
             text = handle.read(1 << 16)
     except OSError:
         return False
-    section = ""
+    section, bare = "", False
     for line in text.splitlines():
         line = line.split("#", 1)[0].split(";", 1)[0].strip()
         if line.startswith("[") and line.endswith("]"):  # no re: it costs a server's hook 4 ms
@@ -217,9 +217,9 @@ def is_bare(common: str) -> bool:
             section = name.lower() if simple else ""  # `[remote "origin"]`: a subsection, not core
         elif section == "core":
             key, equals, value = line.partition("=")
-            if key.strip().lower() == "bare":  # `bare` alone is true, as git reads it
-                return not equals or value.strip().lower() in ("true", "yes", "on", "1")
-    return False
+            if key.strip().lower() == "bare":  # `bare` alone is true, as git reads it; the last one counts
+                bare = not equals or value.strip().lower() in ("true", "yes", "on", "1")
+    return bare
 
 
 def _remote_head_branch(value: str | None, remote: str) -> str | None:

@@ -401,6 +401,7 @@ def test_main_found_by_the_bootstrap_rule_is_main_branch_where_its_config_names_
         # a key of a subsection is not core's, though no [section] line came between
         ('[core]\n\tbare = false\n[remote "origin"]\n\tbare = true\n', False),
         ('[core]\n[remote "x"]\n\turl = y\n[core]\n\tbare = on\n', True),
+        ("[core]\n\tbare = true\n[core]\n\tbare = false\n", False),  # git takes the last one
     ],
 )
 def test_is_bare_reads_core_bare_from_the_config_file(tmp_path: Path, text: str, bare: bool) -> None:
