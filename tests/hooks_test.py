@@ -159,26 +159,26 @@ def assert_same_as_hook(repo: GitRepo, script: list[str], env: dict[str, str] | 
         assert direct.returncode == {"commit-message": 1, "nope": 2, "--help": 0}[args[0]], direct.stderr
 
 
-def test_the_hook_script_runs_from_a_path_with_a_space_and_beside_a_foreign_python(
-    hotfix: GitRepo, tmp_path: Path
-) -> None:
-    """A `#!/path/python` line cannot start from a path with a space (nor a long one); the
-    script starts through /bin/sh. Where the python beside it cannot import hotfix_guard (not
-    the one it was installed for), it hands over to the hotfix-guard beside it."""
+def test_the_hook_script_runs_the_python_of_its_own_install(hotfix: GitRepo, tmp_path: Path) -> None:
+    """The script runs itself with the python named on the first line of the `hotfix-guard`
+    console script beside it (the same install), never a `python` that merely sits in the same
+    directory; where that line is pip's `#!/bin/sh` form (pip writes it for a path with a space
+    or too long for a kernel to start), it hands over to the console script."""
     installed = Path(sys.executable).parent
-    # pip writes a `#!python` line as the interpreter's own path, which may hold a space
     assert (installed / "hotfix-guard-hook").read_text().startswith("#!/bin/sh\n")
-    for name, python in (("venv bin", sys.executable), ("foreign", "")):
-        where = tmp_path / name
-        where.mkdir()
-        shutil.copy(installed / "hotfix-guard-hook", where / "hotfix-guard-hook")
-        if python:
-            (where / "python").symlink_to(python)
-        else:  # a python without hotfix_guard: no site-packages
-            (where / "python").write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -S "$@"\n')
-            (where / "python").chmod(0o755)
-            (where / "hotfix-guard").symlink_to(installed / "hotfix-guard")
-        assert_same_as_hook(hotfix, [str(where / "hotfix-guard-hook")])
+    shared = tmp_path / "shared-bin"
+    shared.mkdir()
+    (shared / "python").write_text("#!/bin/sh\necho 'not this python' >&2\nexit 9\n")
+    (shared / "python").chmod(0o755)
+    shutil.copy(installed / "hotfix-guard", shared / "hotfix-guard")
+    shutil.copy(installed / "hotfix-guard-hook", shared / "hotfix-guard-hook")
+    assert_same_as_hook(hotfix, [str(shared / "hotfix-guard-hook")])
+    trampoline = tmp_path / "trampoline"
+    trampoline.mkdir()
+    shutil.copy(installed / "hotfix-guard-hook", trampoline / "hotfix-guard-hook")
+    (trampoline / "hotfix-guard").write_text(f'#!/bin/sh\nexec {shlex.quote(str(installed / "hotfix-guard"))} "$@"\n')
+    (trampoline / "hotfix-guard").chmod(0o755)
+    assert_same_as_hook(hotfix, [str(trampoline / "hotfix-guard-hook")])
 
 
 def test_a_shim_runs_the_first_hotfix_guard_on_path_not_a_later_hook_script(hotfix: GitRepo, tmp_path: Path) -> None:
@@ -207,3 +207,8 @@ def test_a_shim_runs_the_first_hotfix_guard_on_path_not_a_later_hook_script(hotf
         env={**os.environ, "PATH": newer_first},
     )
     assert ran.returncode == 1 and "exec " + str(Path(sys.executable).parent / "hotfix-guard-hook") in ran.stderr
+    # an empty entry is the current directory, as for `command -v` and doctor: a trailing one too
+    ran = subprocess.run(
+        [str(shim), "MSG"], cwd=older, capture_output=True, text=True, env={**os.environ, "PATH": "/usr/bin:/bin:"}
+    )
+    assert (ran.returncode, ran.stdout) == (0, "older hotfix-guard: hook commit-msg MSG\n"), ran.stderr

@@ -5,9 +5,10 @@ hook={hook}
 # The first hotfix-guard on PATH; through the hotfix-guard-hook beside it when there is one (the
 # same install, started without the import of re a console script makes: 7 ms of every hook).
 ifs=$IFS
+path=$PATH: # so that a trailing empty entry (the current directory) is split off as one
 IFS=:
 set -f
-for dir in $PATH; do
+for dir in $path; do
     dir=${{dir:-.}}
     if [ -f "$dir/hotfix-guard" ] && [ -x "$dir/hotfix-guard" ]; then
         IFS=$ifs
