@@ -181,6 +181,37 @@ def test_the_hook_script_runs_the_python_of_its_own_install(hotfix: GitRepo, tmp
     assert_same_as_hook(hotfix, [str(trampoline / "hotfix-guard-hook")])
 
 
+def test_the_hook_script_never_runs_a_hotfix_guard_of_the_current_directory_nor_itself(
+    hotfix: GitRepo, tmp_path: Path
+) -> None:
+    """Started by name alone (`bash hotfix-guard-hook`, which bash finds on PATH) it does not
+    take the current directory for its own; a `hotfix-guard` beside it that cannot be run is
+    passed over for PATH's, as a shell would; one that is a copy of the script itself is
+    refused in one line rather than run round in a loop."""
+    installed = Path(sys.executable).parent
+    planted = hotfix.path / "hotfix-guard"
+    planted.write_text("#!/bin/sh\necho 'the repository ran its own code'\nexit 0\n")
+    planted.chmod(0o755)
+    env = {**os.environ, "PATH": f"{installed}:{os.environ['PATH']}"}
+    assert_same_as_hook(hotfix, ["bash", "hotfix-guard-hook"], env=env)
+    planted.unlink()
+    idle = tmp_path / "not-executable"
+    idle.mkdir()
+    shutil.copy(installed / "hotfix-guard-hook", idle / "hotfix-guard-hook")
+    shutil.copy(installed / "hotfix-guard", idle / "hotfix-guard")
+    (idle / "hotfix-guard").chmod(0o644)
+    assert_same_as_hook(hotfix, [str(idle / "hotfix-guard-hook")], env=env)
+    loop = tmp_path / "loop"
+    loop.mkdir()
+    shutil.copy(installed / "hotfix-guard-hook", loop / "hotfix-guard-hook")
+    (loop / "hotfix-guard").symlink_to(loop / "hotfix-guard-hook")
+    ran = subprocess.run([str(loop / "hotfix-guard-hook"), "nope"], capture_output=True, text=True, timeout=30)
+    assert (ran.returncode, ran.stdout) == (2, "")
+    assert ran.stderr == (
+        f"hotfix-guard: error: {loop}/hotfix-guard is a copy of hotfix-guard-hook, not hotfix-guard; reinstall hotfix-guard\n"
+    )
+
+
 def test_a_shim_runs_the_first_hotfix_guard_on_path_not_a_later_hook_script(hotfix: GitRepo, tmp_path: Path) -> None:
     """An older hotfix-guard first on PATH (an activated venv) is the one the shim runs, as
     doctor says: not the hotfix-guard-hook of another install later on PATH."""
