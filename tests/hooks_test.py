@@ -243,3 +243,31 @@ def test_a_shim_runs_the_first_hotfix_guard_on_path_not_a_later_hook_script(hotf
         [str(shim), "MSG"], cwd=older, capture_output=True, text=True, env={**os.environ, "PATH": "/usr/bin:/bin:"}
     )
     assert (ran.returncode, ran.stdout) == (0, "older hotfix-guard: hook commit-msg MSG\n"), ran.stderr
+
+
+def test_a_shim_without_hotfix_guard_on_path_never_imports_one_from_the_repository(
+    hotfix: GitRepo, tmp_path: Path
+) -> None:
+    """The shims' last resort is python's own hotfix_guard; a `hotfix_guard/` package at the top
+    of the repository (the current directory, which `python -m` puts first) is not it."""
+    from hotfix_guard.install import shim_text
+
+    message = message_file(hotfix, "quick fix\n")
+    through = hook(hotfix, "commit-msg", message)  # before the package is planted: `-m` would take it
+    assert through.returncode == 1
+    planted = hotfix.path / "hotfix_guard"
+    planted.mkdir()
+    (planted / "__init__.py").write_text("print('the repository ran its own code')\n")
+    (planted / "__main__.py").write_text("")
+    (planted / "entry.py").write_text("def main(args):\n    print('the repository ran its own code')\n    return 0\n")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3").write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} "$@"\n')
+    (bin_dir / "python3").chmod(0o755)
+    shim = tmp_path / "commit-msg"
+    shim.write_text(shim_text("commit-msg"))
+    shim.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}:/usr/bin:/bin"}
+    ran = subprocess.run([str(shim), message], cwd=hotfix.path, capture_output=True, text=True, env=env)
+    assert "the repository ran its own code" not in ran.stdout + ran.stderr
+    assert (ran.returncode, ran.stdout, ran.stderr) == (through.returncode, through.stdout, through.stderr)

@@ -21,9 +21,12 @@ for dir in $path; do
 done
 IFS=$ifs
 set +f
+# Else python's hotfix_guard; never from the current directory (the repository), which `-c` and
+# `-m` put first on sys.path.
+run='import sys; del sys.path[0]; from hotfix_guard.entry import main; sys.exit(main(sys.argv[1:]))'
 for python in python3 python; do
-    if command -v "$python" >/dev/null 2>&1 && "$python" -c 'import hotfix_guard' </dev/null >/dev/null 2>&1; then
-        exec "$python" -m hotfix_guard hook "$hook" "$@"
+    if command -v "$python" >/dev/null 2>&1 && "$python" -c 'import sys; del sys.path[0]; import hotfix_guard' </dev/null >/dev/null 2>&1; then
+        exec "$python" -c "$run" hook "$hook" "$@"
     fi
 done
 echo "hotfix-guard: error: the $hook hook cannot run: hotfix-guard is not installed (not on PATH, no python3 -m hotfix_guard); install it (pip install hotfix-guard) or remove this hook: $0" >&2
