@@ -97,8 +97,6 @@ def _all_defaults() -> dict[tuple[str, str], object]:
 def _check_default(check: str, key: str) -> object:
     """One check's default, from its own module (the registry names a check's module after its
     id): the commit-msg hook reads commit-message's settings without importing every check."""
-    if _CHECK_DEFAULTS is not None:
-        return _CHECK_DEFAULTS[1][check, key]
     return _one_check(check)[0][check, key]  # not a check's key: the KeyError names it
 
 
@@ -721,8 +719,7 @@ def _from_ini_text(text: str, default: object) -> object:
 
 
 def _check_ranges(config: Config) -> None:
-    if all(table in ("", *COMMAND_TABLES) for table, _key in config.configured):
-        return  # no check's option was set: the defaults are in range
+    # Only the checks whose options were set: the defaults are in range.
     checks = {table for table, _key in config.configured if table not in ("", *COMMAND_TABLES)}
     for (table, key), minimum in {item for check in checks for item in _one_check(check)[1].items()}:
         value = config.option(table, key)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import GitRepo, run_cli
+from focus_npm_test import _ended
 
 from hotfix_guard.focus import jsproject, jsrun, run
 from hotfix_guard.focus.runner import detect
@@ -450,16 +451,4 @@ def test_jest_related_stops_a_jest_that_hangs_with_everything_it_started(
     with pytest.raises(jsrun.CannotStart, match=r"jest could not list the tests related to src/a\.js \(no answer"):
         jsrun.jest_related(str(tmp_path), "src/a.js")
     assert time.monotonic() - started < 15
-    worker = int(pid_file.read_text())
-    deadline = time.monotonic() + 5
-    while not _gone(worker):
-        assert time.monotonic() < deadline, "the worker jest started is still running"
-        time.sleep(0.05)
-
-
-def _gone(pid: int) -> bool:
-    """Whether PID ended (gone, or a zombie its adopter has not reaped)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
+    assert _ended(int(pid_file.read_text())), "the worker jest started is still running"

@@ -72,16 +72,17 @@ def can_start(top: str, runner: str) -> str | None:
 def jest_related(top: str, path: str) -> list[str]:
     """The test files jest's own dependency graph finds for PATH (jest --listTests --findRelatedTests)."""
     command = [*executable(top, "jest"), "--listTests", "--findRelatedTests", _not_an_option(path)]
+    def cannot_list(why: str) -> CannotStart:
+        return CannotStart(f"jest could not list the tests related to {path} ({why}): {shlex.join(command)}")
+
     try:
         status, stdout, stderr = run.capture(command, top, _RELATED_TIMEOUT)
     except OSError as error:
-        raise CannotStart(f"jest could not list the tests related to {path} ({error}): {shlex.join(command)}") from None
+        raise cannot_list(str(error)) from None
     if status is None:
-        why = f"no answer within {_RELATED_TIMEOUT} s; it was stopped with everything it started"
-        raise CannotStart(f"jest could not list the tests related to {path} ({why}): {shlex.join(command)}")
+        raise cannot_list(f"no answer within {_RELATED_TIMEOUT} s; it was stopped with everything it started")
     if status != 0:
-        last = (stderr.strip().splitlines() or ["no message"])[-1]
-        raise CannotStart(f"jest could not list the tests related to {path} ({last}): {shlex.join(command)}")
+        raise cannot_list((stderr.strip().splitlines() or ["no message"])[-1])
     real_top = os.path.realpath(top)
     found = (os.path.relpath(os.path.realpath(line), real_top) for line in stdout.splitlines() if line.strip())
     return sorted({name.replace(os.sep, "/") for name in found if not name.startswith("..")})
