@@ -72,6 +72,7 @@ def can_start(top: str, runner: str) -> str | None:
 def jest_related(top: str, path: str) -> list[str]:
     """The test files jest's own dependency graph finds for PATH (jest --listTests --findRelatedTests)."""
     command = [*executable(top, "jest"), "--listTests", "--findRelatedTests", _not_an_option(path)]
+
     def cannot_list(why: str) -> CannotStart:
         return CannotStart(f"jest could not list the tests related to {path} ({why}): {shlex.join(command)}")
 
