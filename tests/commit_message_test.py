@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hotfix_guard.checks.commit_message import SCISSORS, check, check_message_file, clean_message, message_problems
+from hotfix_guard.checks.commit_message import (
+    DEFAULT_TOKEN,
+    SCISSORS,
+    check,
+    check_message_file,
+    clean_message,
+    has_word,
+    message_problems,
+)
 from hotfix_guard.config import DEFAULTS, Config, default_config
 from hotfix_guard.model import Change, Commit, Finding
 
@@ -167,3 +175,39 @@ def test_check_message_file_never_raises(data: bytes) -> None:
 def test_fix_hotfix_first_line_always_passes(body: str) -> None:
     data = f"fix: HOTFIX x\n{body}".encode()
     assert check_message_file(data, default_config()) == []
+
+
+# Letters, digits, `_`, other word characters (é, ², 五, Ⅻ) and non-word ones around the token.
+_AROUND = st.text(alphabet=st.sampled_from(list("HOTFIXhotfix_-/ .:()!\n\t0é²五Ⅻ\u200b\u0301")), max_size=12)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(_AROUND, st.just("HOTFIX")), max_size=6).map("".join) | st.text())
+def test_the_default_token_is_found_as_re_finds_it(message: str) -> None:
+    """The commit-msg hook finds `\\bHOTFIX\\b` without importing re: it must agree with re."""
+    import re
+
+    assert has_word(message, "HOTFIX") == (re.search(DEFAULT_TOKEN, message) is not None)
+
+
+@pytest.mark.parametrize(
+    ("message", "carries"),
+    [
+        ("fix: HOTFIX x", True),
+        ("fix: x HOTFIX", True),
+        ("HOTFIX", True),
+        ("fix(x): HOTFIX_1", False),
+        ("fix: HOTFIXES", False),
+        ("fix: éHOTFIX", False),
+        ("fix: HOTFIX²", False),
+        ("fix: hotfix", False),
+        ("fix: HOTFIXx HOTFIX", True),
+        ("fix: -HOTFIX-", True),
+    ],
+)
+def test_the_default_and_a_configured_token(message: str, carries: bool) -> None:
+    missing = any("token" in problem for problem in message_problems(message, default_config()))
+    assert missing is not carries
+    configured = Config({**DEFAULTS, ("commit-message", "token"): r"\bHOTFIX\b|URGENT"}, source=".hotfix-guard.toml")
+    assert not any("token" in p for p in message_problems(message + " URGENT", configured))
+    assert any("token" in p for p in message_problems("fix: nothing", configured))

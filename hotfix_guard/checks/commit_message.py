@@ -58,8 +58,8 @@ def message_problems(message: str, config: Config, valid_utf8: bool = True) -> l
     problems = []
     if not valid_utf8:
         problems.append("message is not valid UTF-8; re-save it as UTF-8")
-    if not config.message_token.search(message):
-        problems.append(f"missing the hotfix token /{config.message_token.pattern}/{example}")
+    if not carries_token(message, config):
+        problems.append(f"missing the hotfix token /{config.option(ID, 'token')}/{example}")
     if config.conventional and not _is_conventional(header_of(message), config.message_types):
         types = ", ".join((*config.message_types, "revert"))
         problems.append(f"header must be 'type(scope): subject' with type {types}{example}")
@@ -68,8 +68,35 @@ def message_problems(message: str, config: Config, valid_utf8: bool = True) -> l
 
 def _example(config: Config) -> str:
     """A model message, when the default rules are in force (a custom token has no model)."""
-    default_rules = config.message_token.pattern == DEFAULT_TOKEN
+    default_rules = config.option(ID, "token") == DEFAULT_TOKEN
     return f"; e.g. {EXAMPLE!r}" if default_rules and "fix" in config.message_types else ""
+
+
+def carries_token(message: str, config: Config) -> bool:
+    """Whether MESSAGE carries the token. The default one is found without `re`: importing
+    it would cost the commit-msg hook, which runs on every commit, more than all its other work."""
+    if config.option(ID, "token") == DEFAULT_TOKEN:
+        return has_word(message, "HOTFIX")
+    return config.message_token.search(message) is not None
+
+
+def has_word(text: str, word: str) -> bool:
+    """`re.search(rf"\\b{WORD}\\b", TEXT)` for a WORD that starts and ends with a word character:
+    an occurrence with no word character right before or after it. A word character is one
+    `\\w` matches in a str pattern: `str.isalnum()` holds for it, or it is `_`."""
+    start = text.find(word)
+    while start != -1:
+        end = start + len(word)
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        if not _is_word_character(before) and not _is_word_character(after):
+            return True
+        start = text.find(word, start + 1)
+    return False
+
+
+def _is_word_character(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def header_of(message: str) -> str:
