@@ -159,7 +159,7 @@ def start_record(repo: str | None, branch: str | None) -> dict[str, object] | No
     """BRANCH's start record (start writes it in the common git directory), None without one."""
     if branch is None:
         return None
-    from hotfix_guard.flow.common import read_json, record_name
+    from hotfix_guard.paths import read_json, record_name
 
     found = gitrepo.find_git_dir(repo or ".")
     git_dir = found[1] if found is not None else gitrepo.locate(repo).git_dir

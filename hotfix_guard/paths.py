@@ -85,3 +85,29 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+def read_json(path: str) -> dict[str, object] | None:
+    """The JSON object in the record at PATH (one of hotfix-guard's own, in the git
+    directory), None when there is none; json is imported only when there is one."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise RepoError(f"cannot read {path}: {error}") from None
+    import json
+
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise RepoError(f"cannot read {path}: {error}") from None
+    if not isinstance(data, dict):
+        raise RepoError(f"cannot read {path}: not a JSON object")
+    return data
+
+
+def record_name(branch: str) -> str:
+    """A file name for a branch name (which may hold slashes)."""
+    return branch.replace("%", "%25").replace("/", "%2F") + ".json"

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 
-import click
-
 from hotfix_guard.render import render, write
 
 TYPE_CHECKING = False
@@ -52,6 +50,8 @@ class Options:
 
 def change_options(function: Callable[..., int]) -> Callable[..., int]:
     """--base/--head/--branch: which change to check."""
+    import click  # here, not above: a plain validate runs this module without click (validate_run.py)
+
     function = click.option(
         "--branch",
         metavar="NAME",

@@ -8,17 +8,16 @@ files and a flag for each run option it honours.
 from __future__ import annotations
 
 import os
-import sys
 
 import click
 
 from hotfix_guard.checks import registry
 from hotfix_guard.collect import Target
 from hotfix_guard.commands.common import BUG_HELP, EXIT_CODES_HELP, Options, change_options, output
+from hotfix_guard.commands.validate_run import validate_change
 from hotfix_guard.errors import RepoError
 from hotfix_guard.options import RunOptions, run_options
-from hotfix_guard.render import write
-from hotfix_guard.validation import FAILED, Report, for_target
+from hotfix_guard.validation import Report, for_target
 
 CHECK_IDS = tuple(registry())
 # `check ID` has no --strict: a warning never fails it.
@@ -58,28 +57,8 @@ def validate(
     terminal, asks "Continue with hotfix? [y/N]". In CI (CI=true) no main branch to take the rules
     from is an error (exit 2), not the defaults: fetch main first, or pass --config FILE.
     """
-    target = Target(opts.repo, head, base, branch)
     options = run_options(allow_large=allow_large, strict=strict, skip=skip)
-    validation = for_target(target, opts.config_file, None, options=options, require_hotfix=True)
-    report = validation.run(options)
-    if _should_ask(report, options, opts):
-        write(render_file_count(report, opts))
-        if click.confirm("Continue with hotfix?", default=False):
-            options = options.allowing_large()
-            report = validation.run(options)
-    return output(report, opts, options, "validate")
-
-
-def render_file_count(report: Report, opts: Options) -> str:
-    from hotfix_guard.render import render_findings
-
-    return render_findings([f for f in report.findings if f.check == "file-count"], opts.colour)
-
-
-def _should_ask(report: Report, options: RunOptions, opts: Options) -> bool:
-    failed = any(r.check == "file-count" and r.status == FAILED for r in report.results)
-    interactive = sys.stdin.isatty() and sys.stdout.isatty() and opts.form == "text"
-    return failed and interactive and not options.allow_large
+    return validate_change(opts, base, head, branch, options)
 
 
 @click.group(help=f"Run one check by its id.\n\nThe checks: {', '.join(CHECK_IDS)}.")
