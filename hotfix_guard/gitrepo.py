@@ -671,6 +671,53 @@ def refs_with_targets(refs: list[str], repo: str | None) -> dict[str, tuple[str,
     return found
 
 
+def trees_of(revs: list[str], repo: str | None) -> list[str] | None:
+    """The tree each of REVS names (`REV^{tree}`), in one rev-parse; None when one names none."""
+    result = run_git(["rev-parse", "--end-of-options", *(f"{rev}^{{tree}}" for rev in revs)], repo)
+    trees = [line for line in result.text().split() if _is_object_id(line)]  # not the option rev-parse may echo
+    return trees if result.returncode == 0 and len(trees) == len(revs) else None
+
+
+def added_paths(base: str, trees: list[str], repo: str | None) -> list[list[str]] | None:
+    """The paths each of TREES has and tree BASE does not (object ids all), in the order of TREES:
+    one `git diff-tree --stdin`. None when its answer cannot be read for certain (a path with a
+    newline in it, which is where git's header for each pair ends) or the trees are too many."""
+    headers = [f"{base} {tree}".encode() for tree in trees]
+    stdin = b"".join(header + b"\n" for header in headers)
+    if len(stdin) > _MAX_STDIN:
+        return None
+    args = ["diff-tree", "--stdin", "-r", "--name-only", "-z", "--no-renames", "--diff-filter=A"]
+    result = run_git(args, repo, stdin=stdin)
+    # "BASE TREE\n" heads each pair's "path\0" names: split at the newlines, each piece is the
+    # names of one pair followed by the next pair's header.
+    pieces = result.stdout.split(b"\n")
+    if result.returncode != 0 or len(pieces) != len(headers) + 1 or pieces[0] != headers[0]:
+        return None
+    found = []
+    for piece, following in zip(pieces[1:], [*headers[1:], b""], strict=True):
+        names = piece[: len(piece) - len(following)]
+        if not piece.endswith(following) or (names and not names.endswith(b"\0")):
+            return None
+        found.append([decode(name) for name in names.split(b"\0") if name])
+    return found
+
+
+def ref_objects(refs: list[str], repo: str | None) -> dict[str, tuple[str, str, str, str]] | None:
+    """(object id, its type, and for a tag the object it peels to and that one's type, else "")
+    of each of REFS that exists (one `for-each-ref`); None when git cannot read one of the
+    objects (a damaged repository)."""
+    fields = "%(refname)%00%(objectname)%00%(objecttype)%00%(*objectname)%00%(*objecttype)"
+    result = run_git(["for-each-ref", f"--format={fields}", *refs], repo)
+    if result.returncode != 0:
+        return None
+    found = {}
+    for line in result.text().splitlines():
+        name, sha, kind, peeled, peeled_kind = [*line.split("\0"), "", "", "", ""][:5]
+        if name in refs:
+            found[name] = (sha, kind, peeled, peeled_kind)
+    return found
+
+
 def blobs_at(commit: str, paths: list[str], repo: str | None, follow_symlinks: bool = False) -> dict[str, bytes]:
     """The content of each of PATHS that is a file at COMMIT (one `cat-file --batch`); with
     FOLLOW_SYMLINKS, a symbolic link inside COMMIT's tree gives its target's content, and one

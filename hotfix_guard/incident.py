@@ -17,8 +17,9 @@ from hotfix_guard.branches import HOTFIX, branch_version, classify
 from hotfix_guard.checks import registry
 from hotfix_guard.collect import Target
 from hotfix_guard.errors import RepoError
-from hotfix_guard.flow.common import read_json, record_name, release_tags
+from hotfix_guard.flow.common import release_tags
 from hotfix_guard.model import Record
+from hotfix_guard.paths import read_json, record_name
 from hotfix_guard.severity import Severity, level
 from hotfix_guard.validation import Validation, prepare
 

@@ -95,7 +95,7 @@ def read_json(path: str) -> dict[str, object] | None:
             text = handle.read()
     except FileNotFoundError:
         return None
-    except OSError as error:
+    except (OSError, ValueError) as error:  # ValueError: not UTF-8
         raise RepoError(f"cannot read {path}: {error}") from None
     import json
 

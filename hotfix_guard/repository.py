@@ -14,6 +14,21 @@ import os
 from hotfix_guard import gitrepo
 from hotfix_guard.errors import GitError, RepoError
 
+# The suffix that asks for the commit a ref peels to (an annotated tag's), as rev-parse takes it.
+PEEL = "^{commit}"
+
+
+def is_full_name(ref: str) -> bool:
+    """Whether REF is a full ref name that for-each-ref can look up as it is (no revision syntax,
+    no glob): `refs/heads/main`, not `refs/heads/main~1` or `refs/tags/v*`."""
+    return (
+        ref.startswith("refs/")
+        and not any(char in ref for char in " ~^:?*[\\")
+        and ".." not in ref
+        and "@{" not in ref
+        and all(ord(char) >= 32 and ord(char) != 127 for char in ref)
+    )
+
 
 class Repo:
     """An opened repository that a command reads or changes: where it is (`top`, `git_dir`),
@@ -53,10 +68,38 @@ class Repo:
 
     def shas(self, refs: list[str]) -> dict[str, str | None]:
         """What each of REFS points at (as sha() says), None for one that does not exist: one
-        `for-each-ref` for every full ref name (`refs/...`), the rest one at a time."""
-        full = [ref for ref in refs if ref.startswith("refs/")]
-        found = gitrepo.refs_with_targets(full, self.top) if full else {}
-        return {ref: found[ref][0] if ref in found else None if ref in full else self.sha(ref) for ref in refs}
+        `for-each-ref` for every full ref name (`refs/...`, or `refs/...^{commit}` for the commit
+        it peels to), the rest one at a time."""
+        full = {ref: ref.removesuffix(PEEL) for ref in refs if is_full_name(ref.removesuffix(PEEL))}
+        if not any(ref.endswith(PEEL) for ref in full):
+            found = gitrepo.refs_with_targets(list(full), self.top) if full else {}
+            return {ref: found[ref][0] if ref in found else None if ref in full else self.sha(ref) for ref in refs}
+        objects = gitrepo.ref_objects(list(dict.fromkeys(full.values())), self.top)
+        if objects is None:  # an object git cannot read: rev-parse says what it says of each
+            return {ref: self.sha(ref) for ref in refs}
+        answers: dict[str, str | None] = {}
+        for ref in refs:
+            name = full.get(ref)
+            if name is None:
+                answers[ref] = self.sha(ref)
+            elif name not in objects:
+                answers[ref] = None
+            elif ref.endswith(PEEL):
+                answers[ref] = self._peeled(ref, *objects[name])
+            else:
+                answers[ref] = objects[name][0]
+        return answers
+
+    def _peeled(self, ref: str, sha: str, kind: str, peeled: str, peeled_kind: str) -> str | None:
+        """The commit REF^{commit} names, from what for-each-ref said of REF; a tag of a tag
+        (which an older git peels only once) is left to rev-parse."""
+        if kind == "commit":
+            return sha
+        if kind == "tag" and peeled_kind == "commit":
+            return peeled
+        if kind in ("tree", "blob") or (kind == "tag" and peeled_kind in ("tree", "blob")):
+            return None
+        return self.sha(ref)
 
     def current_branch(self) -> str | None:
         return gitrepo.head_branch(self.git_dir)
@@ -69,3 +112,18 @@ class Repo:
         linked worktree's own git directory are not read any more).
         """
         return os.path.join(gitrepo.common_dir(self.git_dir), "hotfix-guard", *parts)
+
+
+class KnownRefs:
+    """What some refs pointed at, read together (Repo.shas: one `for-each-ref`), for a run that
+    changes no ref while it asks; a ref not read then is asked for, once, when it is wanted."""
+
+    def __init__(self, repo: Repo, refs: list[str]):
+        self.repo = repo
+        self.known = repo.shas(refs)
+
+    def sha(self, ref: str) -> str | None:
+        """What REF points at (as Repo.sha says), None when it does not exist."""
+        if ref not in self.known:
+            self.known[ref] = self.repo.sha(ref)
+        return self.known[ref]

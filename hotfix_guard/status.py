@@ -204,7 +204,7 @@ def _pending_reviews(repo: Repo, config: Config) -> list[PendingReview]:
     import os
 
     from hotfix_guard.approvals import approvals_on, is_author, signature_holds
-    from hotfix_guard.flow.common import read_json
+    from hotfix_guard.paths import read_json
 
     records = []
     for path in sorted(glob.glob(os.path.join(glob.escape(repo.state_path("finished")), "*.json"))):

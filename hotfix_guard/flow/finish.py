@@ -28,8 +28,6 @@ from hotfix_guard.flow.common import (
     clear_stale_git_locks,
     holding_signals,
     push_advice,
-    read_json,
-    record_name,
     require_clean,
     require_no_other_run,
     require_nothing_in_the_way,
@@ -43,7 +41,8 @@ from hotfix_guard.flow.common import (
     write_json,
 )
 from hotfix_guard.options import run_options
-from hotfix_guard.repository import Repo
+from hotfix_guard.paths import read_json, record_name
+from hotfix_guard.repository import KnownRefs, Repo
 from hotfix_guard.signing import signs_tags, tag_flag
 from hotfix_guard.validation import Validation, enabled_checks, prepare
 
@@ -283,19 +282,23 @@ def make_plan(
 ) -> Plan:
     require_clean(repo)
     main = config.main_branch
-    finished = _finished_record(repo, branch or repo.current_branch(), main)
+    backmerge = None if skip_develop else (develop or config.develop_branch)
+    named = branch or repo.current_branch()
+    guessed = None if skip_tag else tag or _named_tag(named, config)
+    refs = _plan_refs(repo, config.remote, [named, main, backmerge], guessed)
+    finished = _finished_record(repo, refs, named, main)
     if finished is not None:
         return _finished_plan(finished, config.remote, keep)
-    branch = branch or repo.current_branch()
+    branch = named
     example = f"{config.branch_prefix}{config.tag_prefix}1.2.4"
     if branch is None:
         raise RepoError(f"HEAD is detached; name the hotfix branch: hotfix-guard finish {example}")
     if classify(branch, config) != HOTFIX:
         raise RepoError(f"{branch!r} is not a hotfix branch; name one: hotfix-guard finish {example}")
-    head = repo.sha(f"refs/heads/{branch}")
+    head = refs.sha(f"refs/heads/{branch}")
     if head is None:
         raise RepoError(f"there is no branch {branch!r}")
-    if repo.sha(f"refs/heads/{main}") is None:
+    if refs.sha(f"refs/heads/{main}") is None:
         raise RepoError(f"there is no branch {main!r} to merge into; set main-branch in the config")
     if tag is not None:
         require_tag_name(tag, config.tag_prefix)
@@ -308,18 +311,17 @@ def make_plan(
     override = _approval_override(repo, validation, options, branch, head) if verify else None
     change = validation.change
     tag_name = None if skip_tag else (tag or _release_tag(branch, change, config))
-    already = tag_name is not None and _tag_is_this_merge(repo, tag_name, head, main)
+    already = tag_name is not None and _tag_is_this_merge(repo, refs, tag_name, head, main)
     if not already:
         _require_latest_line(repo, config, change)
         _verify(validation, options, verify)
-    backmerge = None if skip_develop else (develop or config.develop_branch)
-    if backmerge is not None and repo.sha(f"refs/heads/{backmerge}") is None:
+    if backmerge is not None and refs.sha(f"refs/heads/{backmerge}") is None:
         if develop is not None:
             raise RepoError(f"there is no branch {develop!r} to merge back into")
         backmerge = None
     for target in (main, backmerge, branch):
         if target is not None:
-            _require_up_to_date(repo, target, config.remote)
+            _require_up_to_date(repo, refs, target, config.remote)
     _require_not_checked_out_elsewhere(repo, [main, backmerge, branch])
     if backmerge is not None and gitrepo.is_ancestor(head, f"refs/heads/{backmerge}", repo.top):
         backmerge = None  # merged back already: a re-run
@@ -358,13 +360,31 @@ def make_plan(
 
         plan.journal["versions"] = {"files": sorted(version_file_paths(config.version_files)), "release": release}
     if push:
-        require_remote_takes_push(repo, plan)
+        require_remote_takes_push(repo, plan, refs)
     return plan
 
 
-def require_remote_takes_push(repo: Repo, plan: Plan) -> None:
+def _plan_refs(repo: Repo, remote: str, branches: list[str | None], tag: str | None) -> KnownRefs:
+    """The refs make_plan asks about, read at once (one `for-each-ref`): it changes no ref, so
+    what they say holds through it. Each of BRANCHES (and the commit it is at) and its
+    remote-tracking ref, and the commit TAG is on (a ref not read here is asked for when wanted)."""
+    refs = [f"refs/tags/{tag}^{{commit}}"] if tag is not None else []
+    for name in dict.fromkeys(name for name in branches if name is not None):
+        refs += [f"refs/heads/{name}", f"refs/heads/{name}^{{commit}}", f"refs/remotes/{remote}/{name}"]
+    return KnownRefs(repo, refs)
+
+
+def _named_tag(branch: str | None, config: Config) -> str | None:
+    """The tag the branch's name promises (hotfix/v1.2.4: v1.2.4), which finish makes unless
+    --tag says another."""
+    version = branch_version(branch, config) if branch is not None else None
+    return version.tag(config.tag_prefix) if version is not None else None
+
+
+def require_remote_takes_push(repo: Repo, plan: Plan, refs: KnownRefs | None = None) -> None:
     """--push: ask the remote, before anything changes, whether it will take the push (one
-    git ls-remote); RepoError naming each cause when it will not, or when it cannot be asked."""
+    git ls-remote); RepoError naming each cause when it will not, or when it cannot be asked.
+    REFS, when given, says where the local branches are (nothing has moved since it was read)."""
     there = _ask_remote(repo, plan)
     if isinstance(there, str):
         raise RepoError(
@@ -372,7 +392,7 @@ def require_remote_takes_push(repo: Repo, plan: Plan) -> None:
             f"again when {plan.remote} answers, or finish without --push now and push later "
             f"(hotfix-guard finish {plan.branch} --push)"
         )
-    problems = _push_problems(repo, plan, there)
+    problems = _push_problems(repo, plan, there, refs)
     if problems:
         raise RepoError(f"{'; '.join(problems)}. Nothing was changed")
 
@@ -399,14 +419,17 @@ def _ask_remote(repo: Repo, plan: Plan) -> dict[str, str] | str:
     return {name: sha for sha, _, name in lines if name in refs}
 
 
-def _push_problems(repo: Repo, plan: Plan, there: dict[str, str]) -> list[str]:
+def _push_problems(repo: Repo, plan: Plan, there: dict[str, str], refs: KnownRefs | None = None) -> list[str]:
     """Why the remote would refuse the push, one cause each: a branch that moved on there (its
-    tip is not in what is pushed), a tag of the same name on another commit."""
+    tip is not in what is pushed), a tag of the same name on another commit. REFS, when given,
+    says where the local branches are: a remote branch at the same commit is contained."""
     remote, branch, problems = plan.remote, plan.branch, []
     for name in filter(None, (plan.main, plan.develop)):
         ref = f"refs/heads/{name}"
         theirs = there.get(ref)
-        if theirs is None or _contained(repo, theirs, [ref, plan.head]):
+        if theirs is None or (refs is not None and theirs == refs.sha(f"{ref}^{{commit}}")):
+            continue
+        if _contained(repo, theirs, [ref, plan.head]):
             continue
         seen = repo.sha(f"refs/remotes/{remote}/{name}")
         last = f"your last fetch saw {seen[:10]}" if seen else f"you never fetched {remote}/{name}"
@@ -490,13 +513,13 @@ def _finished_plan(record: FinishedRecord, remote: str, keep: bool) -> Plan:
     return Plan(journal, already_finished=True)
 
 
-def _finished_record(repo: Repo, branch: str | None, main: str) -> FinishedRecord | None:
+def _finished_record(repo: Repo, refs: KnownRefs, branch: str | None, main: str) -> FinishedRecord | None:
     """The record of a completed finish this re-run repeats: of BRANCH once it is deleted, or,
     on main itself, of the hotfix whose merge main still ends with."""
     import glob
 
     if branch is not None and branch != main:
-        if repo.sha(f"refs/heads/{branch}") is not None:
+        if refs.sha(f"refs/heads/{branch}") is not None:
             return None
         paths = [repo.state_path("finished", record_name(branch))]
     else:
@@ -506,8 +529,8 @@ def _finished_record(repo: Repo, branch: str | None, main: str) -> FinishedRecor
         if record is None:
             continue
         merge, tag = record["merge"], record["tag"]
-        tag_holds = tag is None or repo.sha(f"refs/tags/{tag}^{{commit}}") == merge
-        on_main = branch != main or repo.sha(f"refs/heads/{main}") == merge
+        tag_holds = tag is None or refs.sha(f"refs/tags/{tag}^{{commit}}") == merge
+        on_main = branch != main or refs.sha(f"refs/heads/{main}") == merge
         if merge and tag_holds and on_main:
             return record
     return None
@@ -668,20 +691,21 @@ def _first_subject(change: Change) -> str:
     return own[-1].subject if own else "hotfix"
 
 
-def _require_up_to_date(repo: Repo, branch: str, remote: str) -> None:
+def _require_up_to_date(repo: Repo, refs: KnownRefs, branch: str, remote: str) -> None:
     tracking = f"refs/remotes/{remote}/{branch}"
-    if repo.sha(tracking) is None:
-        return
+    seen = refs.sha(tracking)
+    if seen is None or seen == refs.sha(f"refs/heads/{branch}^{{commit}}"):
+        return  # never fetched, or at the very commit the branch is at
     if not gitrepo.is_ancestor(tracking, f"refs/heads/{branch}", repo.top):
         raise RepoError(
             f"{branch} is behind {remote}/{branch}; update it first (git switch {branch} && git pull --ff-only)"
         )
 
 
-def _tag_is_this_merge(repo: Repo, tag: str, head: str, main: str) -> bool:
+def _tag_is_this_merge(repo: Repo, refs: KnownRefs, tag: str, head: str, main: str) -> bool:
     """True when TAG already marks this hotfix's merge into main (a re-run); an error when it
     marks anything else."""
-    tagged = repo.sha(f"refs/tags/{tag}^{{commit}}")
+    tagged = refs.sha(f"refs/tags/{tag}^{{commit}}")
     if tagged is None:
         return False
     parents = repo.git("rev-list", "--no-walk", "--parents", tagged).split()[1:]
@@ -972,7 +996,7 @@ def _record_finished(repo: Repo, plan: Plan) -> None:
         "tag": plan.tag,
         "verified": plan.journal["verified"],
         "remote": plan.remote,
-        "merge": repo.sha(f"refs/heads/{plan.main}"),
+        "merge": _left(repo, plan, f"refs/heads/{plan.main}"),
     }
     if plan.journal.get("versions_kept"):
         record["versions_kept"] = plan.journal["versions_kept"]
@@ -982,6 +1006,13 @@ def _record_finished(repo: Repo, plan: Plan) -> None:
     if events:
         record["events"] = events
     write_json(repo.state_path("finished", record_name(plan.branch)), record)
+
+
+def _left(repo: Repo, plan: Plan, ref: str) -> str | None:
+    """Where the finish left REF, once its last step is done: as the journal recorded it when
+    that step ended (nothing has moved since), else as git says."""
+    expected = plan.journal.get("expected") or {}
+    return expected[ref] if ref in expected else repo.sha(ref)
 
 
 def _note_event(repo: Repo, branch: str, event: str, detail: str) -> None:
@@ -1019,7 +1050,7 @@ def _resolution_events(repo: Repo, plan: Plan) -> list[FinishEvent]:
     events: list[FinishEvent] = _history_events(repo, plan.branch)
     for commit in filter(None, plan.journal.get("resolved", [])):
         when = repo.try_git("log", "-1", "--format=%cI", commit).text().strip()
-        into = plan.main if repo.sha(f"refs/heads/{plan.main}") == commit else plan.develop
+        into = plan.main if _left(repo, plan, f"refs/heads/{plan.main}") == commit else plan.develop
         events.append(
             {
                 "at": when,
@@ -1029,7 +1060,7 @@ def _resolution_events(repo: Repo, plan: Plan) -> list[FinishEvent]:
             }
         )
     kept = plan.journal.get("versions_kept")
-    merged = repo.sha(f"refs/heads/{plan.develop}") if kept and plan.develop else None
+    merged = _left(repo, plan, f"refs/heads/{plan.develop}") if kept and plan.develop else None
     if kept and merged is not None:
         events.append(
             {
@@ -1108,7 +1139,7 @@ def _remote_delete(repo: Repo, plan: Plan) -> list[str] | None:
     seen = repo.sha(f"refs/remotes/{remote}/{branch}")
     if seen is None:
         return None
-    if not gitrepo.is_ancestor(seen, plan.head, repo.top):
+    if seen != plan.head and not gitrepo.is_ancestor(seen, plan.head, repo.top):  # a commit contains itself
         say_error(f"{remote}/{branch} has commits that are not in the release; it was not deleted")
         return None
     return ["push", f"--force-with-lease=refs/heads/{branch}:{seen}", remote, f":refs/heads/{branch}"]
@@ -1288,9 +1319,17 @@ def _keep_users_commits(repo: Repo, plan: Plan) -> None:
 
 
 def _upstream(repo: Repo, branch: str) -> Upstream | None:
-    """The branch's upstream (branch.<name>.remote and .merge), which the delete step unsets."""
-    remote = repo.try_git("config", "--get", f"branch.{branch}.remote").text().strip()
-    merge = repo.try_git("config", "--get", f"branch.{branch}.merge").text().strip()
+    """The branch's upstream (branch.<name>.remote and .merge), which the delete step unsets:
+    both in one `git config --get-regexp`, the last value of each as `git config --get` says."""
+    import re
+
+    key = re.sub(r"([.\[\\()*+?{|^$])", r"\\\1", branch)  # POSIX's special characters, each as itself
+    listed = repo.try_git("config", "-z", "--get-regexp", f"^branch\\.{key}\\.(remote|merge)$").text()
+    values = {}
+    for entry in filter(None, listed.split("\0")):
+        name, _, value = entry.partition("\n")
+        values[name.rpartition(".")[2]] = value.strip()
+    remote, merge = values.get("remote", ""), values.get("merge", "")
     return {"remote": remote, "merge": merge} if remote and merge else None
 
 

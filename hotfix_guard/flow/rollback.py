@@ -30,7 +30,6 @@ from hotfix_guard.flow.common import (
     holding_signals,
     keep_users_changes,
     push_advice,
-    read_json,
     release_tags,
     remote_shas,
     require_clean,
@@ -43,6 +42,7 @@ from hotfix_guard.flow.common import (
     write_json,
 )
 from hotfix_guard.flow.lock import locked
+from hotfix_guard.paths import read_json
 from hotfix_guard.refnames import is_valid_tag_name
 from hotfix_guard.repository import Repo
 from hotfix_guard.versions import Version, parse_release_tag
@@ -365,7 +365,9 @@ def make_plan(repo: Repo, config: Config, to_tag: str | None, tag: str | None, p
     """Every precondition, in the order a user would fix them; RepoError (exit 2) on the first that fails."""
     require_clean(repo)
     main = config.main_branch
-    main_sha = repo.sha(f"refs/heads/{main}")
+    tracking = f"refs/remotes/{config.remote}/{main}"
+    known = repo.shas([f"refs/heads/{main}", tracking])  # one for-each-ref; nothing moves until the plan is made
+    main_sha = known[f"refs/heads/{main}"]
     if main_sha is None:
         raise RepoError(f"branch {main!r} does not exist; create it, or set main-branch in the config")
     releases = release_tags(repo, config.tag_prefix)
@@ -380,7 +382,7 @@ def make_plan(repo: Repo, config: Config, to_tag: str | None, tag: str | None, p
     tag = choose_tag(repo, latest_version, tag, config.tag_prefix)
     if repo.sha(f"refs/heads/{main}^{{tree}}") == repo.sha(f"refs/tags/{target}^{{tree}}"):
         raise RepoError(f"{main} already has exactly the tree of {target}; there is nothing to roll back")
-    require_up_to_date(repo, main, main_sha, config.remote)
+    require_up_to_date(repo, main, main_sha, config.remote, known[tracking])
     if push:
         require_remote(repo, config.remote)
     undone = repo.git("log", "--no-merges", "--no-show-signature", "--format=%h %s", f"refs/tags/{target}..{main_sha}")
@@ -464,8 +466,9 @@ def choose_tag(repo: Repo, latest: Version, tag: str | None, prefix: str) -> str
     return name
 
 
-def require_up_to_date(repo: Repo, main: str, main_sha: str, remote: str) -> None:
-    tracking = repo.sha(f"refs/remotes/{remote}/{main}")
+def require_up_to_date(repo: Repo, main: str, main_sha: str, remote: str, tracking: str | None) -> None:
+    """Refuse when MAIN (at MAIN_SHA) lacks commits of REMOTE's main, which TRACKING (its
+    remote-tracking ref's commit, None when never fetched) is at."""
     if tracking is None:
         return
     behind = int(repo.git("rev-list", "--count", f"{main_sha}..{tracking}").strip() or "0")

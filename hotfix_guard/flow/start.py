@@ -30,8 +30,6 @@ from hotfix_guard.flow.common import (
     keep_users_changes,
     latest_release,
     push_advice,
-    read_json,
-    record_name,
     release_tags,
     remote_shas,
     require_clean,
@@ -47,7 +45,7 @@ from hotfix_guard.flow.common import (
 from hotfix_guard.flow.lock import locked
 from hotfix_guard.flow.version_files import plan_bumps, write_bumps
 from hotfix_guard.model import ERROR, Change
-from hotfix_guard.paths import write_atomic
+from hotfix_guard.paths import read_json, record_name, write_atomic
 from hotfix_guard.repository import Repo
 from hotfix_guard.severity import LEVELS
 from hotfix_guard.versions import Version, parse_release_tag
@@ -344,17 +342,19 @@ def require_startable(repo: Repo, config: Config, branch: str, base: Version, ta
     """Refuse a branch that exists here or on the remote, a released version, a rejected name."""
     if repo.current_branch() == branch:
         raise RepoError(f"you are on {branch} already; commit your fix here, then run hotfix-guard validate")
-    if repo.sha(f"refs/heads/{branch}") is not None:
+    target = branch_target(branch, base, config)
+    local, remote, tag_ref = f"refs/heads/{branch}", f"refs/remotes/{config.remote}/{branch}", f"refs/tags/{target}"
+    existing = repo.shas([local, remote, *([tag_ref] if target is not None else [])])  # one for-each-ref
+    if existing[local] is not None:
         raise RepoError(
             f"branch {branch} already exists; switch to it (git switch {branch}) or delete it first (git branch -d {branch})"
         )
-    if repo.sha(f"refs/remotes/{config.remote}/{branch}") is not None:
+    if existing[remote] is not None:
         raise RepoError(
             f"branch {branch} already exists on {config.remote}; someone started this hotfix: "
             f"work on it with git switch {branch}"
         )
-    target = branch_target(branch, base, config)
-    if target is not None and repo.sha(f"refs/tags/{target}") is not None:
+    if target is not None and existing[tag_ref] is not None:
         raise RepoError(
             f"tag {target} already exists, so {branch} would patch a released version; "
             f"start from the newest release of that line: hotfix-guard start --from {newest_of_line(repo, config, base)}"
