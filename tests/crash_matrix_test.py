@@ -18,9 +18,11 @@ see crashkit). From that killed state, two recoveries are tried, each on its own
     uninterrupted run's: refs, HEAD, index, files, stashes, remote, upstreams, and the
     records with their times blanked. When the kill came before anything the user can see
     had changed, the re-run alone must complete.
-A killed state byte for byte equal to one already recovered from in the same worker (most
-often the state before the run, which every SIGINT or SIGTERM that was put back leaves)
-reuses that recovery's findings: same input, same commands (see recovery_problems).
+A killed state byte for byte equal to one already recovered from in the same session, by
+any worker (most often the state before the run, which every SIGINT or SIGTERM that was put
+back leaves), reuses that recovery's findings: same input, same commands (see
+recovery_problems). Each command's scenario and uninterrupted reference run are built once
+per session too, by the first worker that needs them (see reference).
 
 "Byte for byte" covers: every ref (with refs/stash and the remote-tracking refs), HEAD,
 the index (`ls-files -s` and the staged diff against HEAD), every file outside .git with
@@ -44,8 +46,14 @@ results).
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
+import pickle
 import signal
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,19 +105,47 @@ class Reference:
 _references: dict[str, Reference] = {}
 
 
+def shared(factory: pytest.TempPathFactory) -> Path:
+    """A folder every xdist worker of this session sees (their base temps' parent), or the
+    base temp without xdist: the references and recoveries are built once for all workers."""
+    base = factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """One worker at a time (a lock file beside PATH)."""
+    with open(f"{path}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def reference(command: str, factory: pytest.TempPathFactory) -> Reference:
-    """Built once per worker: the scenario, then one uninterrupted counting run on a copy."""
+    """Built once per session, by the first worker that needs it: the scenario, then one
+    uninterrupted counting run on a copy. The others wait for it and read it."""
     if command not in _references:
-        template = factory.mktemp(f"{command}-template")
-        SCENARIOS[command](template)
-        for git_dir in (template / "repo", template / "origin.git"):
-            crashkit.git(git_dir, "repack", "-a", "-d", "-q")  # fewer files to copy for every case
-        before = snapshot(template)
-        counted = crashkit.copy(template, factory.mktemp(f"{command}-reference") / "top")
-        run = crashkit.crash(counted, COMMANDS[command], signal.SIGKILL, "none", 0)
-        assert run.run.returncode == 0, f"the uninterrupted run failed: {run.run.describe()}"
-        _references[command] = Reference(template, before, snapshot(counted), run.log)
+        place = shared(factory) / f"crash-matrix-{command}"
+        with locked(place):
+            kept = place / "reference.pickle"
+            if not kept.exists():  # (a worker whose build failed leaves its folder, not this file)
+                built = _build_reference(command, place / f"built-by-{os.getpid()}")
+                kept.with_suffix(".part").write_bytes(pickle.dumps(built))
+                kept.with_suffix(".part").rename(kept)
+            _references[command] = pickle.loads(kept.read_bytes())
     return _references[command]
+
+
+def _build_reference(command: str, place: Path) -> Reference:
+    template = place / "template"
+    template.mkdir(parents=True)
+    SCENARIOS[command](template)
+    for git_dir in (template / "repo", template / "origin.git"):
+        crashkit.git(git_dir, "repack", "-a", "-d", "-q")  # fewer files to copy for every case
+    before = snapshot(template)
+    counted = crashkit.copy(template, place / "reference" / "top")
+    run = crashkit.crash(counted, COMMANDS[command], signal.SIGKILL, "none", 0)
+    assert run.run.returncode == 0, f"the uninterrupted run failed: {run.run.describe()}"
+    return Reference(template, before, snapshot(counted), run.log)
 
 
 # --- the scenarios: few commits, a remote, and user state that must survive ------------
@@ -213,7 +249,7 @@ def test_a_kill_at_any_ref_update_is_recoverable(
     )
     killed = snapshot(top)
     problems = interrupted_problems(crash, killed, ref)
-    problems += recovery_problems(command, top, killed, ref, tmp_path, request.node.name)
+    problems += recovery_problems(command, top, killed, ref, tmp_path, request.node.name, tmp_path_factory)
     assert not problems, (
         f"`hotfix-guard {' '.join(COMMANDS[command])}` sent {crashkit.SIGNALS[signum]} at {crash.describe()}\n"
         f"state right after the kill, against before the run:\n  {_lines(differences(killed, ref.before))}\n"
@@ -221,28 +257,30 @@ def test_a_kill_at_any_ref_update_is_recoverable(
     )
 
 
-# (command, fingerprint of a killed state) -> what recovering from it found, and in which case.
-_recoveries: dict[tuple[str, str], tuple[list[str], str]] = {}
-
-
-def recovery_problems(command: str, top: Path, killed: State, ref: Reference, tmp_path: Path, case: str) -> list[str]:
-    """(a) and (b) from the killed state in TOP, once per distinct state and worker.
+def recovery_problems(
+    command: str, top: Path, killed: State, ref: Reference, tmp_path: Path, case: str, factory: pytest.TempPathFactory
+) -> list[str]:
+    """(a) and (b) from the killed state in TOP, once per distinct state and session.
 
     Many kills leave the same state: every SIGINT or SIGTERM that was put back leaves the
     state before the run, records and all. Recovering from a state already recovered from,
     byte for byte the same input (crashkit.fingerprint), runs the same commands on it, so
-    its findings are reused instead of running `--abort` and the re-run again.
+    its findings (kept in the session's shared folder, for every worker) are reused instead
+    of running `--abort` and the re-run again.
     """
-    key = (command, crashkit.fingerprint(top, killed))
-    if key not in _recoveries:
+    kept = shared(factory) / f"crash-matrix-{command}" / "recoveries" / f"{crashkit.fingerprint(top, killed)}.json"
+    if not kept.exists():
         crashkit.disarm(top)
         problems = abort_problems(crashkit.copy(top, tmp_path / "abort"), ABORT[command], killed, ref)
         problems += completion_problems(top, command, killed, ref)
-        _recoveries[key] = problems, case
-    problems, first = _recoveries[key]
+        kept.parent.mkdir(exist_ok=True)
+        kept.with_name(f"{kept.name}.{os.getpid()}").write_text(json.dumps({"problems": problems, "case": case}))
+        kept.with_name(f"{kept.name}.{os.getpid()}").replace(kept)  # whole, or not there
+    found = json.loads(kept.read_text())
+    problems, first = found["problems"], found["case"]
     if problems and first != case:
         return [f"(recovered from the same state in {first}:)", *problems]
-    return problems
+    return list(problems)
 
 
 def interrupted_problems(crash: crashkit.Crash, killed: State, ref: Reference) -> list[str]:
