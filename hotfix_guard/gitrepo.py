@@ -97,6 +97,12 @@ def decode(data: bytes) -> str:
     return data.decode("utf-8", "surrogateescape")
 
 
+def lines_of(text: str) -> list[str]:
+    """git's output lines: split at "\n" only. str.splitlines also splits at "\r", U+0085 and
+    U+2028, which a path or a ref name can hold (`dev\u2028elop` is a valid branch name)."""
+    return text.removesuffix("\n").split("\n") if text else []
+
+
 def run_git(
     args: list[str], repo: str | None = None, env: Mapping[str, str] | None = None, stdin: bytes | None = None
 ) -> GitResult:
@@ -247,7 +253,7 @@ def locate(repo: str | None, head: str = "HEAD") -> Location:
         ],
         repo,
     )
-    lines = result.text().splitlines()
+    lines = lines_of(result.text())
     if len(lines) < 3:
         where = repr(repo) if repo else "the current directory"
         if b"not a git repository" in result.stderr:
@@ -264,7 +270,7 @@ def bare_git_dir(repo: str | None) -> str | None:
     if repo is not None and not os.path.isdir(repo):
         raise RepoError(f"{repo!r} is not a directory")
     result = run_git(["rev-parse", "--is-bare-repository", "--absolute-git-dir"], repo)
-    lines = result.text().splitlines()
+    lines = lines_of(result.text())
     if result.returncode != 0 or len(lines) != 2 or lines[0] != "true":
         return None
     return lines[1]
@@ -395,7 +401,7 @@ def commit_sha(rev: str, repo: str | None) -> str | None:
 def branch_of_ref(ref: str, repo: str | None) -> str | None:
     """`hotfix/v1.2.4` when REF names a local branch, else None."""
     result = run_git(["rev-parse", "--symbolic-full-name", "--end-of-options", ref], repo)
-    for line in result.text().splitlines():
+    for line in lines_of(result.text()):
         if line.startswith("refs/heads/"):
             return line[len("refs/heads/") :]
     return None
@@ -426,7 +432,7 @@ def nearest_tag(
 
 def tag_names(repo: str | None) -> list[str]:
     """Every tag's name (`v1.2.3`, `rel/v1.2.3`), one `for-each-ref`."""
-    return git_ok(["for-each-ref", "--format=%(refname:strip=2)", "refs/tags/"], repo).splitlines()
+    return lines_of(git_ok(["for-each-ref", "--format=%(refname:strip=2)", "refs/tags/"], repo))
 
 
 def existing_refs(refs: list[str], repo: str | None) -> frozenset[str]:
@@ -434,7 +440,7 @@ def existing_refs(refs: list[str], repo: str | None) -> frozenset[str]:
     if not refs:
         return frozenset()
     output = git_ok(["for-each-ref", "--format=%(refname)", *refs], repo)
-    return frozenset(refs) & frozenset(output.splitlines())
+    return frozenset(refs) & frozenset(lines_of(output))
 
 
 def commits_between(base: str, head: str, repo: str | None) -> tuple[Commit, ...]:
@@ -663,7 +669,7 @@ def refs_with_targets(refs: list[str], repo: str | None) -> dict[str, tuple[str,
     """(object id, symbolic target or "") of each of REFS that exists (one `for-each-ref`)."""
     output = git_ok(["for-each-ref", "--format=%(refname)%00%(objectname)%00%(symref)", *refs], repo)
     found = {}
-    for line in output.splitlines():
+    for line in lines_of(output):
         name, _, rest = line.partition("\0")
         sha, _, target = rest.partition("\0")
         if name in refs:
@@ -711,7 +717,7 @@ def ref_objects(refs: list[str], repo: str | None) -> dict[str, tuple[str, str, 
     if result.returncode != 0:
         return None
     found = {}
-    for line in result.text().splitlines():
+    for line in lines_of(result.text()):
         name, sha, kind, peeled, peeled_kind = [*line.split("\0"), "", "", "", ""][:5]
         if name in refs:
             found[name] = (sha, kind, peeled, peeled_kind)

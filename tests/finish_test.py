@@ -229,6 +229,21 @@ def test_main_behind_its_remote_is_refused(flow: GitRepo, tmp_path: Path) -> Non
     assert state(flow) == before
 
 
+def test_main_fetched_behind_its_remote_while_the_focused_tests_ran_is_refused(flow: GitRepo, tmp_path: Path) -> None:
+    """The focused tests can run for minutes while another terminal (or an editor) fetches: a
+    colleague's commit on origin/main fetched meanwhile must still stop finish, so the
+    remote-tracking refs are read after the tests, not before."""
+    bare_origin(flow, tmp_path)
+    fetched = flow.git("rev-parse", "develop").strip()  # a commit main does not have
+    config = tmp_path / "config.toml"
+    config.write_text(f'[focused-tests]\ntest-command = "git update-ref refs/remotes/origin/main {fetched}"\n')
+    before = flow.git("rev-parse", "main", "hotfix/v1.2.4").split()
+    result = run_cli(flow, "--config", str(config), "finish")
+    assert result.exit_code == 2 and "main is behind origin/main" in result.stderr, result.output
+    assert flow.git("rev-parse", "main", "hotfix/v1.2.4").split() == before
+    assert flow.git("rev-parse", "origin/main").strip() == fetched  # the fetch did happen, during the run
+
+
 def test_rerun_with_keep_is_a_no_op(flow: GitRepo) -> None:
     assert run_cli(flow, "finish", "--keep").exit_code == 0
     flow.checkout("hotfix/v1.2.4")

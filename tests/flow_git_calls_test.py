@@ -142,3 +142,17 @@ def test_the_upstream_is_read_in_one_git_as_two_gits_read_it(released: GitRepo, 
     assert len(calls) == 1
     released.git("config", "--unset-all", f"branch.{branch}.merge")
     assert _upstream(repo, branch) is None
+
+
+@pytest.mark.parametrize("name", ["dev\u2028elop", "dev\x85x"])
+def test_shas_finds_a_branch_whose_name_holds_a_unicode_line_break(released: GitRepo, name: str) -> None:
+    """git splits nothing but "\\n"; str.splitlines would also split at U+2028 and U+0085."""
+    released.git("branch", name)
+    repo = Repo(str(released.path))
+    ref = f"refs/heads/{name}"
+    assert repo.shas([ref, f"{ref}^{{commit}}", "refs/heads/main"]) == {
+        ref: repo.sha(ref),
+        f"{ref}^{{commit}}": repo.sha(ref),
+        "refs/heads/main": repo.sha("refs/heads/main"),
+    }
+    assert repo.sha(ref) is not None

@@ -120,3 +120,15 @@ def test_strict_fails_a_warning_on_both_paths(
     fast, slow = _both(args, capsys)
     assert _timeless(fast) == _timeless(slow)
     assert fast[0] == code and "lines changed" in fast[1]
+
+
+def test_a_closed_standard_input_is_no_terminal(hotfix: GitRepo) -> None:
+    """`hotfix-guard validate <&-` (a hook runner, a daemon): sys.stdin is None."""
+    probe = "import sys; from hotfix_guard.entry import main; sys.exit(main(sys.argv[1:]))"
+    run = subprocess.run(
+        ["sh", "-c", 'exec "$0" -c "$1" --repo "$2" validate <&-', sys.executable, probe, str(hotfix.path)],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "validate passed" in run.stdout

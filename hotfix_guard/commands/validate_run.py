@@ -67,7 +67,8 @@ def _should_ask(report: Report, options: RunOptions, opts: Options) -> bool:
 
 
 def _interactive() -> bool:
-    return sys.stdin.isatty() and sys.stdout.isatty()
+    """Both standard streams are a terminal (a closed one, None, is none)."""
+    return sys.stdin is not None and sys.stdin.isatty() and sys.stdout is not None and sys.stdout.isatty()
 
 
 def plain_validate(args: list[str]) -> dict[str, str | bool | list[str]] | None:
@@ -134,13 +135,9 @@ def run_plain(found: dict[str, str | bool | list[str]], argv: list[str]) -> int 
     except HotfixGuardError as error:
         write(f"hotfix-guard: error: {error}\n", sys.stderr)
         return error.exit_code
-    except (KeyboardInterrupt, EOFError) as error:  # as click's main and cli.main say them
-        write("\n", sys.stderr)
-        if isinstance(error, KeyboardInterrupt):
-            write("\nInterrupted.\n", sys.stderr)
-            return EXIT_INTERRUPTED
-        write("\nAborted.\n", sys.stderr)
-        return EXIT_FAILED
+    except KeyboardInterrupt:  # as click's main (a blank line) and cli.main say it
+        write("\n\nInterrupted.\n", sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # the reader went away: exit 1, and no second error as Python flushes at exit
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILED

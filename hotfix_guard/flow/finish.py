@@ -315,6 +315,9 @@ def make_plan(
     if not already:
         _require_latest_line(repo, config, change)
         _verify(validation, options, verify)
+    # Read again: the focused tests may have run for minutes, and another process (a fetch
+    # in another terminal, an editor's auto-fetch) may have moved the remote-tracking refs.
+    refs = _plan_refs(repo, config.remote, [branch, main, backmerge], tag_name)
     if backmerge is not None and refs.sha(f"refs/heads/{backmerge}") is None:
         if develop is not None:
             raise RepoError(f"there is no branch {develop!r} to merge back into")
@@ -365,9 +368,10 @@ def make_plan(
 
 
 def _plan_refs(repo: Repo, remote: str, branches: list[str | None], tag: str | None) -> KnownRefs:
-    """The refs make_plan asks about, read at once (one `for-each-ref`): it changes no ref, so
-    what they say holds through it. Each of BRANCHES (and the commit it is at) and its
-    remote-tracking ref, and the commit TAG is on (a ref not read here is asked for when wanted)."""
+    """The refs make_plan asks about, read together (one `for-each-ref`): each of BRANCHES (and
+    the commit it is at) and its remote-tracking ref, and the commit TAG is on (a ref not read
+    here is asked for when wanted). make_plan changes no ref itself; it reads them again after
+    the focused tests, during which another process can."""
     refs = [f"refs/tags/{tag}^{{commit}}"] if tag is not None else []
     for name in dict.fromkeys(name for name in branches if name is not None):
         refs += [f"refs/heads/{name}", f"refs/heads/{name}^{{commit}}", f"refs/remotes/{remote}/{name}"]
