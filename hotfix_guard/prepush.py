@@ -85,10 +85,12 @@ def _is_sha(text: str) -> bool:
 def parse_push_input(text: str) -> list[RefUpdate]:
     """Git's pre-push standard input, one RefUpdate a line; a malformed line is an error."""
     updates = []
-    for number, line in enumerate(text.splitlines(), 1):
+    # Split at "\n" and " " only, as git writes them: a ref name can hold U+2028 or U+0085,
+    # where str.splitlines breaks a line, and U+00A0, where str.split breaks a field.
+    for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
-        fields = line.split()
+        fields = line.split(" ")
         if len(fields) != 4 or not (_is_sha(fields[1]) and _is_sha(fields[3])):
             raise HotfixGuardError(
                 f"cannot read line {number} of the pre-push input, {line!r}: expected {INPUT_FORM!r}, "

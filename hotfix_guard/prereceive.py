@@ -91,10 +91,10 @@ def parse_receive_input(text: str, what: str = "pre-receive input") -> list[RefU
     from hotfix_guard.prepush import RefUpdate, _is_sha
 
     updates = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text.split("\n"), 1):  # "\n" and " " only: see parse_push_input
         if not line.strip():
             continue
-        fields = line.split()
+        fields = line.split(" ")
         if len(fields) != 3 or not (_is_sha(fields[0]) and _is_sha(fields[1])) or not fields[2].startswith("refs/"):
             raise HotfixGuardError(
                 f"cannot read line {number} of the {what}, {line!r}: expected {INPUT_FORM!r}, "

@@ -451,3 +451,18 @@ def test_a_push_of_many_release_tags_asks_git_a_few_times_and_decides_each(relea
         if guard(released, "pre-push", "origin", "url", stdin=line(f"refs/tags/{t}") + along).returncode
     }
     assert one_by_one == blocked
+
+
+@pytest.mark.parametrize("name", ["feature/nbsp\u00a0here", "feature/line\u2028sep", "feature/next\u0085line"])
+def test_a_branch_name_with_a_unicode_space_or_line_break_is_read_as_git_wrote_it(
+    released: GitRepo, origin: GitRepo, name: str
+) -> None:
+    """git writes `<ref> <sha> <ref> <sha>\\n`; a ref name may hold U+00A0, U+2028 or U+0085,
+    which str.split and str.splitlines would break the line at, refusing a good push."""
+    released.switch(name, "v1.2.3")
+    released.commit("feat: not a hotfix", **{"feature.py": "x\n"})
+    pushed = push(released, "origin", name)
+    assert pushed.returncode == 0, pushed.stderr
+    hotfix_commit(released, "quick fix")  # and a hotfix pushed beside it is still judged
+    pushed = push(released, "origin", name, "hotfix/v1.2.4")
+    assert pushed.returncode != 0 and "HOTFIX" in pushed.stderr

@@ -596,3 +596,18 @@ def test_a_non_bare_repository_receiving_pushes_never_takes_its_checked_out_hotf
     assert result.returncode != 0, result.stderr
     lines = remote_lines(result)
     assert any("[commit-message] refs/heads/hotfix/v1.2.4" in line for line in lines), lines
+
+
+@pytest.mark.parametrize("name", ["feature/nbsp\u00a0here", "feature/line\u2028sep", "feature/next\u0085line"])
+def test_a_branch_name_with_a_unicode_space_or_line_break_is_read_as_git_wrote_it(
+    site: tuple[GitRepo, GitRepo], name: str
+) -> None:
+    """`<old> <new> <ref>\\n`, split where git splits it: at "\\n" and " " only."""
+    _, clone = site
+    clone.switch(name, "v1.2.3")
+    clone.commit("feat: not a hotfix", **{"feature.py": "x\n"})
+    pushed = push(clone, "origin", name)
+    assert pushed.returncode == 0, pushed.stderr
+    hotfix_commit(clone, "quick fix")
+    pushed = push(clone, "origin", name, "hotfix/v1.2.4")
+    assert pushed.returncode != 0 and any("HOTFIX" in line for line in remote_lines(pushed))
