@@ -308,7 +308,9 @@ class Gatherer:
         if kind != "tag":
             return f"it is a lightweight tag (a {kind or 'missing object'}), not a signed annotated tag", None
         header = self._git("cat-file", "tag", pushed).text().partition("\n\n")[0]
-        headers = dict(line.partition(" ")[::2] for line in header.splitlines())
+        # "\n" only: a tag name may hold U+2028 or U+0085, where splitlines would cut `tag v1.2.4<U+2028>rc`
+        # down to `tag v1.2.4`, and a tag signed as another name would pass for v1.2.4.
+        headers = dict(line.partition(" ")[::2] for line in header.split("\n"))
         tagged = headers.get("object") if headers.get("type") == "commit" else None
         name = ref[len("refs/tags/") :]
         if headers.get("tag") != name:

@@ -109,7 +109,11 @@ def shared(factory: pytest.TempPathFactory) -> Path:
     """A folder every xdist worker of this session sees (their base temps' parent), or the
     base temp without xdist: the references and recoveries are built once for all workers."""
     base = factory.getbasetemp()
-    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    # A worker's base temp is the session's own, then popen-<worker id> (xdist's workermanage);
+    # the variable alone could be inherited by a run without xdist, whose base temp's parent
+    # outlives the session and would serve an older run's findings.
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return base.parent if worker and base.name == f"popen-{worker}" else base
 
 
 @contextmanager

@@ -244,6 +244,22 @@ def test_main_fetched_behind_its_remote_while_the_focused_tests_ran_is_refused(f
     assert flow.git("rev-parse", "origin/main").strip() == fetched  # the fetch did happen, during the run
 
 
+@pytest.mark.parametrize("moved", ["hotfix/v1.2.4", "main"])
+def test_a_branch_that_moves_while_the_focused_tests_run_stops_finish(
+    flow: GitRepo, tmp_path: Path, moved: str
+) -> None:
+    """A commit made meanwhile (another terminal, a test that commits) was never checked:
+    finish must not merge or tag it."""
+    sneaked = flow.git("commit-tree", "-p", moved, "-m", "wip: never validated", f"{moved}^{{tree}}").strip()
+    config = tmp_path / "config.toml"
+    config.write_text(f'[focused-tests]\ntest-command = "git update-ref refs/heads/{moved} {sneaked}"\n')
+    result = run_cli(flow, "--config", str(config), "finish")
+    assert result.exit_code == 2, result.output
+    assert f"{moved} moved while the checks ran" in result.stderr and "nothing was changed" in result.stderr
+    assert flow.git("tag", "--list", "v1.2.4") == ""
+    assert flow.git("rev-parse", moved).strip() == sneaked  # left as the other process made it
+
+
 def test_rerun_with_keep_is_a_no_op(flow: GitRepo) -> None:
     assert run_cli(flow, "finish", "--keep").exit_code == 0
     flow.checkout("hotfix/v1.2.4")

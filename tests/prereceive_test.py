@@ -296,6 +296,8 @@ def test_config_on_the_server_from_a_file(site: tuple[GitRepo, GitRepo], tmp_pat
     [
         (["pre-receive"], "abc def refs/heads/x\n", "cannot read line 1 of the pre-receive input"),
         (["pre-receive"], f"{ZERO} {ZERO} main\n", "expected '<old sha> <new sha> <ref>'"),
+        # fed by hand with CRLF: `refs/heads/main\r` is no ref any rule protects, so it must not pass
+        (["pre-receive"], f"{'1' * 40} {ZERO} refs/heads/main\r\n", "cannot read line 1 of the pre-receive input"),
         (["update", "refs/heads/x"], "", "the update hook takes REF OLD NEW, got 1 arguments"),
     ],
 )

@@ -107,6 +107,20 @@ def test_require_signed_tags_blocks_unsigned_and_passes_signed_tags(hotfix: GitR
     assert pre_push(hotfix, "v1.2.7").returncode == 0
 
 
+@pytest.mark.parametrize("other", ["v1.2.6\u2028rc-for-staging", "v1.2.6\u0085rc"])
+def test_a_tag_signed_as_another_name_with_a_unicode_line_break_is_blocked(
+    hotfix: GitRepo, tmp_path: Path, other: str
+) -> None:
+    """The tag object's header is split where git splits it: `tag v1.2.6<U+2028>rc` is not v1.2.6."""
+    commit_config(hotfix, "require-signed-tags = true\n")
+    ssh_signing(hotfix, tmp_path)
+    hotfix.git("tag", "-s", "-m", "signed for staging", other, "main")
+    hotfix.git("update-ref", "refs/tags/v1.2.6", hotfix.git("rev-parse", f"refs/tags/{other}").strip())
+    said = pre_push(hotfix, "v1.2.6")
+    assert said.returncode == 1, said.stdout + said.stderr
+    assert f"it is tag {other!r} pushed under the name 'v1.2.6'" in said.stdout + said.stderr
+
+
 def test_the_rule_is_off_by_default() -> None:
     facts = RefFacts("refs/tags/v1.2.4", RELEASE_TAG, "a" * 40, on_main=True, unsigned="it is a lightweight tag")
     assert release_tag(facts, default_config()) == []

@@ -316,8 +316,16 @@ def make_plan(
         _require_latest_line(repo, config, change)
         _verify(validation, options, verify)
     # Read again: the focused tests may have run for minutes, and another process (a fetch
-    # in another terminal, an editor's auto-fetch) may have moved the remote-tracking refs.
+    # in another terminal, an editor's auto-fetch, a commit) may have moved refs meanwhile.
+    checked = refs
     refs = _plan_refs(repo, config.remote, [branch, main, backmerge], tag_name)
+    for name in (branch, main):
+        then, now = checked.sha(f"refs/heads/{name}"), refs.sha(f"refs/heads/{name}")
+        if now != then:
+            raise RepoError(
+                f"{name} moved while the checks ran (from {(then or 'nothing')[:10]} to {(now or 'nothing')[:10]}), "
+                "so what was checked is not what would be merged; nothing was changed: run finish again"
+            )
     if backmerge is not None and refs.sha(f"refs/heads/{backmerge}") is None:
         if develop is not None:
             raise RepoError(f"there is no branch {develop!r} to merge back into")
