@@ -151,7 +151,7 @@ def _branches(adoption: Adoption, remote: str) -> None:
     listing = gitrepo.git_ok(
         ["for-each-ref", "--format=%(refname)%00%(symref)", "refs/heads", "refs/remotes"], adoption.top
     )
-    refs: dict[str, str] = dict(line.split("\0", 1) for line in listing.splitlines() if "\0" in line)
+    refs: dict[str, str] = dict(line.split("\0", 1) for line in gitrepo.lines_of(listing) if "\0" in line)
     local = {ref[len("refs/heads/") :] for ref in refs if ref.startswith("refs/heads/")}
     on_remote = {ref[len(f"refs/remotes/{remote}/") :] for ref in refs if ref.startswith(f"refs/remotes/{remote}/")}
     head_target = refs.get(f"refs/remotes/{remote}/HEAD", "")

@@ -13,6 +13,7 @@ import os
 import re
 from datetime import datetime, timezone
 
+from hotfix_guard import gitrepo
 from hotfix_guard.branches import HOTFIX, branch_version, classify
 from hotfix_guard.checks import registry
 from hotfix_guard.collect import Target
@@ -218,7 +219,7 @@ def _ask_remote_for_tag(repo: Repo, incident: Incident) -> None:
     if result.returncode != 0:
         incident.remote_error = result.error_line()
         return
-    there = {name: sha for sha, _, name in (line.partition("\t") for line in result.text().splitlines())}
+    there = {name: sha for sha, _, name in (line.partition("\t") for line in gitrepo.lines_of(result.text()))}
     incident.tag_on_remote = there.get(f"refs/tags/{tag}") == repo.sha(f"refs/tags/{tag}")
 
 

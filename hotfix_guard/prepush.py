@@ -90,7 +90,9 @@ def parse_push_input(text: str) -> list[RefUpdate]:
     for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
-        fields = line.split(" ")
+        # From the right: the local side is what the user wrote (`HEAD^{/fix login}` holds a
+        # space), the other three never do.
+        fields = line.rsplit(" ", 3)
         if len(fields) != 4 or not (_is_sha(fields[1]) and _is_sha(fields[3])):
             raise HotfixGuardError(
                 f"cannot read line {number} of the pre-push input, {line!r}: expected {INPUT_FORM!r}, "

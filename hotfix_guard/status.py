@@ -11,6 +11,7 @@ import json
 from datetime import datetime, timezone
 from typing import TypedDict, final
 
+from hotfix_guard import gitrepo
 from hotfix_guard.branches import HOTFIX, classify
 from hotfix_guard.errors import HotfixGuardError
 from hotfix_guard.flow.common import release_tags
@@ -330,7 +331,7 @@ def _open_branches(repo: Repo, config: Config) -> list[OpenBranch]:
     output = repo.git("for-each-ref", "--format=%(refname)", *merged_filter, "refs/heads/", "refs/remotes/")
     found: dict[str, list[str]] = {}
     remote_prefix = f"refs/remotes/{config.remote}/"
-    for ref in output.splitlines():
+    for ref in gitrepo.lines_of(output):
         if ref.startswith("refs/heads/"):
             name, where = ref[len("refs/heads/") :], "local"
         elif ref.startswith(remote_prefix):

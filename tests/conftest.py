@@ -195,7 +195,7 @@ def run_cli(repo: GitRepo | Path, *args: str, input: str | None = None) -> Resul
     return CliRunner().invoke(cli, ["--repo", str(path), *args], input=input, catch_exceptions=False)
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # optional: `pytest -p no:xdist -n 0` has no such hook
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """`-n auto`: one worker more than there are CPUs. A worker spends about a third of its
     time waiting (on git, on a test runner's start, on a timeout it tests), and on 2 cores

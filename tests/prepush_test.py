@@ -466,3 +466,12 @@ def test_a_branch_name_with_a_unicode_space_or_line_break_is_read_as_git_wrote_i
     hotfix_commit(released, "quick fix")  # and a hotfix pushed beside it is still judged
     pushed = push(released, "origin", name, "hotfix/v1.2.4")
     assert pushed.returncode != 0 and "HOTFIX" in pushed.stderr
+
+
+def test_a_local_side_with_a_space_is_read_whole(released: GitRepo, origin: GitRepo) -> None:
+    """`git push origin 'HEAD^{/stop token}:refs/heads/x'`: git hands the hook the local side as
+    written, space and all."""
+    released.switch("feature/search", "v1.2.3")
+    released.commit("feat: stop token bypass in search", **{"search.py": "x\n"})
+    pushed = push(released, "origin", "HEAD^{/stop token}:refs/heads/feature/search")
+    assert pushed.returncode == 0, pushed.stderr

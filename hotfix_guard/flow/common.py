@@ -533,7 +533,7 @@ def remote_shas(repo: Repo, remote: str, refs: list[str]) -> dict[str, str]:
             f"cannot ask {remote} whether the push that was cut off reached it ({result.error_line()}); "
             f"nothing was changed; try again when {remote} answers"
         )
-    lines = (line.partition("\t") for line in result.text().splitlines())
+    lines = (line.partition("\t") for line in gitrepo.lines_of(result.text()))
     return {name: sha for sha, _, name in lines if name in refs}
 
 

@@ -427,7 +427,7 @@ def _ask_remote(repo: Repo, plan: Plan) -> dict[str, str] | str:
         # The cause comes first (ssh: Could not resolve hostname ...), then git's summary and advice.
         said = gitrepo.decode(result.stderr).strip().split("\n\n", 1)[0].splitlines()
         return "; ".join(line.strip() for line in said[:2]) or result.error_line()
-    lines = (line.partition("\t") for line in result.text().splitlines())
+    lines = (line.partition("\t") for line in gitrepo.lines_of(result.text()))
     return {name: sha for sha, _, name in lines if name in refs}
 
 
@@ -1453,7 +1453,7 @@ def _explain_nothing_to_abort(repo: Repo) -> None:
     remote = record.get("remote", "origin")
     refs = [f"refs/heads/{main}", *([f"refs/tags/{tag}", f"refs/tags/{tag}^{{}}"] if tag else [])]
     listed = repo.try_git("ls-remote", "--end-of-options", remote, *refs)
-    has = {line.split("\t")[1]: line.split("\t")[0] for line in listed.text().splitlines() if "\t" in line}
+    has = {line.split("\t")[1]: line.split("\t")[0] for line in gitrepo.lines_of(listed.text()) if "\t" in line}
     if listed.returncode != 0:
         where = f"{remote} could not be asked ({listed.error_line()})"
     elif merge in has.values():

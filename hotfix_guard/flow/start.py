@@ -320,7 +320,7 @@ def security_branches(repo: Repo, stem: str) -> list[str]:
 
     glob = f"{glob_escape(stem)}*"
     output = repo.git("for-each-ref", "--format=%(refname)", f"refs/heads/{glob}", f"refs/remotes/*/{glob}")
-    return output.splitlines()
+    return gitrepo.lines_of(output)
 
 
 def started_branches(repo: Repo) -> list[str]:
