@@ -175,3 +175,32 @@ def test_commits_pushed_by_a_colleague_to_the_hotfix_branch_block_as_before(flow
     flow.git("fetch", "-q", "origin")
     result = run_cli(flow, "finish", "--push")
     assert result.exit_code == 2 and "hotfix/v1.2.4 is behind origin/hotfix/v1.2.4" in result.stderr
+
+
+def test_a_commit_made_on_the_branch_after_the_checks_is_never_released(flow: GitRepo, tmp_path: Path) -> None:
+    """A commit lands on the hotfix branch after the preflight's last look (here while finish
+    asks the remote, before the merges): finish merges the commit it checked, by its id, so
+    the unchecked one is never released; deleting the branch then fails (it holds a commit
+    main lacks) and finish puts everything back, the new commit kept."""
+    origin = bare_origin(flow, tmp_path)
+    checked = flow.git("rev-parse", "hotfix/v1.2.4").strip()
+    sneaked = flow.git("commit-tree", "-p", checked, "-m", "wip: never checked", f"{checked}^{{tree}}").strip()
+    git_dir = flow.path / ".git"
+    flow.git(
+        "config",
+        "remote.origin.uploadpack",
+        f"git --git-dir={git_dir} update-ref refs/heads/hotfix/v1.2.4 {sneaked}; git-upload-pack",
+    )
+    main = flow.git("rev-parse", "main").strip()
+    result = run_cli(flow, "finish", "--push")
+    assert result.exit_code == 1 and "is not fully merged" in result.stderr, result.output
+    assert "Every ref, the index and the work tree are back" in result.stderr
+    assert flow.git("rev-parse", "main").strip() == main and flow.git("tag", "--list", "v1.2.4") == ""
+    assert sneaked not in flow.git("rev-list", "main")
+    assert (
+        sneaked
+        not in subprocess.run(
+            ["git", "rev-list", "--all"], cwd=origin, capture_output=True, text=True, check=True
+        ).stdout
+    )
+    assert flow.git("rev-parse", "hotfix/v1.2.4").strip() == sneaked, result.output  # kept

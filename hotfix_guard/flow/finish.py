@@ -772,9 +772,11 @@ def _commands(plan: Plan, step: str, prediction: Prediction | None = None) -> li
     """The git commands of STEP; with a PREDICTION of a back-merge whose version conflict is
     resolved by itself, its merge keeps develop's side of the conflicting hunks (-X ours)."""
     branch, main, develop, tag = plan.branch, plan.main, plan.develop, plan.tag
-    hotfix_ref = f"refs/heads/{branch}"
+    # The commit the checks passed, not the branch's name: a commit made on the branch since
+    # (another terminal) was never checked, and a merge by name would take it in.
+    checked = plan.head
     if step == "merge-main":
-        return [["switch", "-q", main], ["merge", "--no-ff", "--no-edit", "-m", plan.message, hotfix_ref]]
+        return [["switch", "-q", main], ["merge", "--no-ff", "--no-edit", "-m", plan.message, checked]]
     if step == "tag":
         assert tag is not None
         flag = tag_flag(bool(plan.journal.get("sign")))
@@ -786,7 +788,7 @@ def _commands(plan: Plan, step: str, prediction: Prediction | None = None) -> li
             message = [*message, "-m", describe_kept(prediction.kept, develop) + ".", "-X", "ours"]
         return [
             ["switch", "-q", develop],
-            ["merge", "--no-ff", "--no-edit", *message, hotfix_ref],
+            ["merge", "--no-ff", "--no-edit", *message, checked],
             ["switch", "-q", main],
         ]
     if step == "delete":
