@@ -85,16 +85,11 @@ def _stdin() -> str:
     return sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
 
 
-def _is_ref(name: str) -> bool:
-    from hotfix_guard.refnames import is_valid_refname
-
-    return name.startswith("refs/") and is_valid_refname(name)
-
-
 def parse_receive_input(text: str, what: str = "pre-receive input") -> list[RefUpdate]:
     """Git's `<old> <new> <ref>` lines, as the push guard's RefUpdate: the pushed sha as the
     local side (no ref names it yet), the ref's current sha as the remote's."""
     from hotfix_guard.prepush import RefUpdate, _is_sha
+    from hotfix_guard.refnames import is_full_refname
 
     updates = []
     for number, line in enumerate(text.split("\n"), 1):  # "\n" and " " only: see parse_push_input
@@ -103,7 +98,7 @@ def parse_receive_input(text: str, what: str = "pre-receive input") -> list[RefU
         fields = line.split(" ")
         # A valid ref name, not only refs/...: a hand-fed "\r\n" would leave `refs/heads/main\r`,
         # a ref no rule protects.
-        if len(fields) != 3 or not (_is_sha(fields[0]) and _is_sha(fields[1])) or not _is_ref(fields[2]):
+        if len(fields) != 3 or not (_is_sha(fields[0]) and _is_sha(fields[1])) or not is_full_refname(fields[2]):
             raise HotfixGuardError(
                 f"cannot read line {number} of the {what}, {line!r}: expected {INPUT_FORM!r}, "
                 "as git gives a server's pre-receive hook"

@@ -17,6 +17,12 @@ def is_valid_refname(refname: str) -> bool:
     return all(_is_valid_component(component) for component in components)
 
 
+def is_full_refname(name: str) -> bool:
+    """True for a full ref name git accepts (`refs/heads/main`): no revision syntax, no glob,
+    nothing for-each-ref would read as a pattern."""
+    return name.startswith("refs/") and is_valid_refname(name)
+
+
 def _is_valid_component(component: str) -> bool:
     return bool(component) and not component.startswith(".") and not component.endswith(".lock")
 

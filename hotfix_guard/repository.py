@@ -13,21 +13,10 @@ import os
 
 from hotfix_guard import gitrepo
 from hotfix_guard.errors import GitError, RepoError
+from hotfix_guard.refnames import is_full_refname
 
 # The suffix that asks for the commit a ref peels to (an annotated tag's), as rev-parse takes it.
 PEEL = "^{commit}"
-
-
-def is_full_name(ref: str) -> bool:
-    """Whether REF is a full ref name that for-each-ref can look up as it is (no revision syntax,
-    no glob): `refs/heads/main`, not `refs/heads/main~1` or `refs/tags/v*`."""
-    return (
-        ref.startswith("refs/")
-        and not any(char in ref for char in " ~^:?*[\\")
-        and ".." not in ref
-        and "@{" not in ref
-        and all(ord(char) >= 32 and ord(char) != 127 for char in ref)
-    )
 
 
 class Repo:
@@ -70,11 +59,8 @@ class Repo:
         """What each of REFS points at (as sha() says), None for one that does not exist: one
         `for-each-ref` for every full ref name (`refs/...`, or `refs/...^{commit}` for the commit
         it peels to), the rest one at a time."""
-        full = {ref: ref.removesuffix(PEEL) for ref in refs if is_full_name(ref.removesuffix(PEEL))}
-        if not any(ref.endswith(PEEL) for ref in full):
-            found = gitrepo.refs_with_targets(list(full), self.top) if full else {}
-            return {ref: found[ref][0] if ref in found else None if ref in full else self.sha(ref) for ref in refs}
-        objects = gitrepo.ref_objects(list(dict.fromkeys(full.values())), self.top)
+        full = {ref: ref.removesuffix(PEEL) for ref in refs if is_full_refname(ref.removesuffix(PEEL))}
+        objects = gitrepo.ref_objects(list(dict.fromkeys(full.values())), self.top) if full else {}
         if objects is None:  # an object git cannot read: rev-parse says what it says of each
             return {ref: self.sha(ref) for ref in refs}
         answers: dict[str, str | None] = {}
